@@ -1,0 +1,78 @@
+package booking
+
+import "time"
+
+// Status is the state of a booking.
+type Status string
+
+// The states a booking can be in.
+const (
+	Confirmed Status = "confirmed"
+	Cancelled Status = "cancelled"
+)
+
+// Booking is an appointment a newcomer has booked. Start and End are
+// instants; they are shown in the center's time zone.
+type Booking struct {
+	ID        int64
+	Reference string // short, readable, not sequential: CPH-7K3M9Q
+	TokenHash []byte // SHA-256 of the manage token; the token is never stored
+	Center    string
+	Service   string
+	Start     time.Time
+	End       time.Time
+	Language  string // interpreter language, or "" when none is needed
+	Name      string
+	Email     string
+	Phone     string
+	Notes     string
+	Locale    string // language of the emails: en or da
+	Status    Status
+	// Sequence goes up by one on every change (reschedule, cancel); it is
+	// the iCalendar SEQUENCE and guards concurrent changes.
+	Sequence  int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Resource names of seat counters: every center has one for its desks and
+// one per interpreter language.
+const deskResource = "desk"
+
+func interpreterResource(language string) string { return "interpreter:" + language }
+
+// Claim is one seat of one resource in one Unit starting at Start. The store
+// takes or releases it under a database-enforced guard: Booked never exceeds
+// Capacity.
+type Claim struct {
+	Center   string
+	Resource string
+	Start    time.Time
+	Capacity int
+}
+
+// Usage is how many seats of a resource are taken in the Unit at Start.
+type Usage struct {
+	Resource string
+	Start    time.Time
+	Booked   int
+}
+
+// Closure is a day a center is closed, entered by staff.
+type Closure struct {
+	Center string
+	Day    Date
+	Reason string
+}
+
+// Idempotency records which booking a client's Idempotency-Key created, so a
+// retried request gets the same booking. The key and the request are stored
+// hashed; the manage token is sealed with a key derived from the
+// Idempotency-Key, so only a client presenting that key can read it.
+type Idempotency struct {
+	KeyHash     []byte
+	RequestHash []byte
+	SealedToken []byte
+	BookingID   int64
+	CreatedAt   time.Time
+}

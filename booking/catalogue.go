@@ -1,0 +1,114 @@
+package booking
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Mode says how a service is delivered.
+type Mode string
+
+// The modes a service can have.
+const (
+	WalkIn      Mode = "walk_in"     // first come, first served; no booking
+	Appointment Mode = "appointment" // booked in advance only
+	Both        Mode = "both"        // either
+)
+
+// Bookable reports whether a service in this mode can be booked.
+func (m Mode) Bookable() bool { return m == Appointment || m == Both }
+
+// Unit is the granularity of seat counting: every booking holds one seat in
+// each unit it overlaps, so durations and slot steps are multiples of it.
+const Unit = 15 * time.Minute
+
+// Span is a daily opening period, as offsets from local midnight.
+type Span struct {
+	Open  time.Duration
+	Close time.Duration
+}
+
+func (s Span) String() string { return clock(s.Open) + "-" + clock(s.Close) }
+
+func clock(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// Center is an ICS center. Hours holds the opening period per weekday; a
+// weekday without an entry is closed.
+type Center struct {
+	ID      string
+	Code    string // prefix of booking references, e.g. CPH
+	Name    string
+	Address string
+	Phone   string
+	Email   string
+	Hours   map[time.Weekday]Span
+	// Languages are spoken at the desks without an interpreter.
+	Languages []string
+	// Desks is how many appointments the center serves at once.
+	Desks int
+	// SlotStep is the distance between the starts of bookable slots.
+	SlotStep time.Duration
+	// Interpreters holds, per language code, how many interpreters can
+	// serve at once.
+	Interpreters map[string]int
+}
+
+// Speaks reports whether the center's staff speak the language themselves.
+func (c Center) Speaks(language string) bool { return slices.Contains(c.Languages, language) }
+
+// InterpreterLanguages lists the languages the center offers with an
+// interpreter, sorted.
+func (c Center) InterpreterLanguages() []string {
+	langs := make([]string, 0, len(c.Interpreters))
+	for l, n := range c.Interpreters {
+		if n > 0 {
+			langs = append(langs, l)
+		}
+	}
+	slices.Sort(langs)
+	return langs
+}
+
+// Service is something a center helps with.
+type Service struct {
+	ID          string
+	Name        string
+	Category    string
+	Description string
+	Mode        Mode
+	Duration    time.Duration
+	// Bring lists the documents to bring.
+	Bring []string
+	// NeedsLanguage is set for services such as document translation,
+	// which cannot be booked without a language.
+	NeedsLanguage bool
+}
+
+// Catalogue is the set of centers and services, loaded from configuration.
+type Catalogue struct {
+	Centers  []Center
+	Services []Service
+}
+
+// Center returns the center with the given id.
+func (c Catalogue) Center(id string) (Center, error) {
+	for _, ce := range c.Centers {
+		if ce.ID == id {
+			return ce, nil
+		}
+	}
+	return Center{}, newError(ErrNotFound, "no center %q", id)
+}
+
+// Service returns the service with the given id.
+func (c Catalogue) Service(id string) (Service, error) {
+	for _, s := range c.Services {
+		if s.ID == id {
+			return s, nil
+		}
+	}
+	return Service{}, newError(ErrNotFound, "no service %q", id)
+}

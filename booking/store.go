@@ -1,0 +1,43 @@
+package booking
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists bookings, seat counters and closures. Implementations must
+// enforce the seat guard in the database: a Claim succeeds only while the
+// counter's booked seats are below its capacity, checked and incremented in
+// one statement, never by reading first and writing after.
+type Store interface {
+	// Usage returns the taken seats of the given resources of a center for
+	// the units starting in [from, to). Units with no seats taken may be
+	// missing.
+	Usage(ctx context.Context, center string, resources []string, from, to time.Time) ([]Usage, error)
+
+	// Closures returns the closures of a center on days in [from, to].
+	Closures(ctx context.Context, center string, from, to Date) ([]Closure, error)
+	// AddClosure records a closure; adding the same day twice updates the
+	// reason.
+	AddClosure(ctx context.Context, c Closure) error
+	// RemoveClosure deletes a closure; ErrNotFound if there is none.
+	RemoveClosure(ctx context.Context, center string, day Date) error
+
+	// CreateBooking takes every claim and inserts the booking (and the
+	// idempotency record, if any) in one transaction, and returns the
+	// booking with its ID. ErrSlotFull if a claim cannot be taken;
+	// ErrDuplicate if the reference or the idempotency key exists. On error
+	// nothing is written.
+	CreateBooking(ctx context.Context, b Booking, claims []Claim, idem *Idempotency) (Booking, error)
+	// Booking returns the booking with the given reference.
+	Booking(ctx context.Context, reference string) (Booking, error)
+	// BookingByID returns the booking with the given ID.
+	BookingByID(ctx context.Context, id int64) (Booking, error)
+	// Idempotency returns the record for a key hash; ErrNotFound if none.
+	Idempotency(ctx context.Context, keyHash []byte) (Idempotency, error)
+	// UpdateBooking stores b in place of the booking with b.ID whose
+	// sequence is still b.Sequence-1, releasing and taking claims in the same
+	// transaction. ErrConflict if the booking changed meanwhile; ErrSlotFull
+	// if a claim cannot be taken. On error nothing is written.
+	UpdateBooking(ctx context.Context, b Booking, release, claims []Claim) error
+}
