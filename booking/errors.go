@@ -22,6 +22,8 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrDuplicate: a unique value (reference, idempotency key) exists.
 	ErrDuplicate = errors.New("duplicate")
+	// ErrKeyReused: an Idempotency-Key came back with a different request.
+	ErrKeyReused = errors.New("idempotency key reused")
 )
 
 // FieldError names one invalid field and says what is wrong with it.

@@ -1,0 +1,166 @@
+package booking
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Field limits. Names and notes are stored as given, in any script.
+const (
+	MaxName           = 200
+	MaxEmail          = 254
+	MaxPhone          = 32
+	MaxNotes          = 2000
+	MaxIdempotencyKey = 255
+	MinIdempotencyKey = 16
+)
+
+// Locales in which emails can be written.
+var Locales = []string{"en", "da"}
+
+// Request is what a newcomer asks for when booking.
+type Request struct {
+	Center   string
+	Service  string
+	Start    time.Time
+	Name     string
+	Email    string
+	Phone    string
+	Language string // interpreter language (ISO 639 code), optional
+	Notes    string
+	Locale   string // en (default) or da
+	// IdempotencyKey, if set, makes a retried request return the booking
+	// the first one made.
+	IdempotencyKey string
+}
+
+var (
+	languageCode = regexp.MustCompile(`^[a-z]{2,3}$`)
+	phoneChars   = regexp.MustCompile(`^\+?[0-9 ()\-]{4,}$`)
+)
+
+// normalize trims the fields and checks them; it returns every problem at
+// once, so a form can show each next to its field.
+func (r *Request) normalize() error {
+	var errs []FieldError
+	add := func(field, msg string) { errs = append(errs, FieldError{field, msg}) }
+
+	r.Center = strings.TrimSpace(r.Center)
+	r.Service = strings.TrimSpace(r.Service)
+	if r.Center == "" {
+		add("center", "is required")
+	}
+	if r.Service == "" {
+		add("service", "is required")
+	}
+	if r.Start.IsZero() {
+		add("start", "is required")
+	}
+
+	r.Name = strings.TrimSpace(r.Name)
+	if msg := checkLine(r.Name, MaxName, true); msg != "" {
+		add("name", msg)
+	}
+
+	r.Email = strings.TrimSpace(r.Email)
+	if msg := checkLine(r.Email, MaxEmail, true); msg != "" {
+		add("email", msg)
+	} else if !validEmail(r.Email) {
+		add("email", "is not an email address such as name@example.com")
+	}
+
+	r.Phone = strings.TrimSpace(r.Phone)
+	if msg := checkLine(r.Phone, MaxPhone, false); msg != "" {
+		add("phone", msg)
+	} else if r.Phone != "" && !phoneChars.MatchString(r.Phone) {
+		add("phone", "may hold only digits, spaces, brackets, dashes and a leading +")
+	}
+
+	r.Language = strings.ToLower(strings.TrimSpace(r.Language))
+	if r.Language != "" && !languageCode.MatchString(r.Language) {
+		add("language", "is not a language code such as ar or uk")
+	}
+
+	r.Notes = strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(r.Notes, "\r\n", "\n"), "\r", "\n"))
+	if msg := checkText(r.Notes, MaxNotes); msg != "" {
+		add("notes", msg)
+	}
+
+	r.Locale = strings.ToLower(strings.TrimSpace(r.Locale))
+	if r.Locale == "" {
+		r.Locale = "en"
+	} else if r.Locale != "en" && r.Locale != "da" {
+		add("locale", "must be en or da")
+	}
+
+	if r.IdempotencyKey != "" {
+		if n := len(r.IdempotencyKey); n < MinIdempotencyKey || n > MaxIdempotencyKey {
+			add("Idempotency-Key", "must be 16 to 255 characters; a random UUID is a good key")
+		} else if msg := checkLine(r.IdempotencyKey, MaxIdempotencyKey, true); msg != "" {
+			add("Idempotency-Key", msg)
+		}
+	}
+	return invalid(errs)
+}
+
+// checkLine checks a single-line field: no control characters at all (a line
+// break in a name could add a header to an email or a property to an
+// invitation).
+func checkLine(s string, max int, required bool) string {
+	switch {
+	case required && s == "":
+		return "is required"
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case utf8.RuneCountInString(s) > max:
+		return fmt.Sprintf("is too long (at most %d characters)", max)
+	case strings.IndexFunc(s, isControl) >= 0:
+		return "must be a single line without control characters"
+	}
+	return ""
+}
+
+// checkText checks a multi-line field: line breaks and tabs are fine, other
+// control characters are not.
+func checkText(s string, max int) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case utf8.RuneCountInString(s) > max:
+		return fmt.Sprintf("is too long (at most %d characters)", max)
+	case strings.IndexFunc(s, func(r rune) bool { return r != '\n' && r != '\t' && isControl(r) }) >= 0:
+		return "must not contain control characters"
+	}
+	return ""
+}
+
+func isControl(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+}
+
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && strings.Contains(s[at+1:], ".") && !strings.HasSuffix(s, ".")
+}
+
+// fingerprint identifies the request's content, so that an Idempotency-Key
+// reused for another request is refused rather than answered with the wrong
+// booking.
+func (r Request) fingerprint() []byte {
+	h := sha256.New()
+	for _, f := range []string{r.Center, r.Service, r.Start.UTC().Format(time.RFC3339), r.Name, r.Email, r.Phone, r.Language, r.Notes, r.Locale} {
+		h.Write([]byte(f))
+		h.Write([]byte{0})
+	}
+	return h.Sum(nil)
+}

@@ -1,0 +1,469 @@
+package booking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Policy holds the booking rules that come from configuration.
+type Policy struct {
+	// Location is the time zone the centers keep (Europe/Copenhagen).
+	Location *time.Location
+	// Notice is the least time between booking and the appointment.
+	Notice time.Duration
+	// HorizonDays is how many days ahead appointments can be booked.
+	HorizonDays int
+	// InterpreterNoticeDays is how many business days ahead an appointment
+	// with an interpreter must be booked.
+	InterpreterNoticeDays int
+	// ExtraClosedDays are closed every year besides the public holidays.
+	ExtraClosedDays []MonthDay
+	// MaxSlotDays is the longest range of days one slot listing may cover.
+	MaxSlotDays int
+}
+
+// Scheduler applies the booking rules: it lists the slots a center offers
+// and creates, reschedules and cancels bookings in them.
+type Scheduler struct {
+	catalogue Catalogue
+	store     Store
+	calendar  *Calendar
+	policy    Policy
+	now       func() time.Time
+}
+
+// NewScheduler returns a Scheduler. now is the clock (time.Now in
+// production).
+func NewScheduler(catalogue Catalogue, store Store, policy Policy, now func() time.Time) *Scheduler {
+	return &Scheduler{
+		catalogue: catalogue,
+		store:     store,
+		calendar:  NewCalendar(policy.ExtraClosedDays),
+		policy:    policy,
+		now:       now,
+	}
+}
+
+// Catalogue returns the centers and services.
+func (s *Scheduler) Catalogue() Catalogue { return s.catalogue }
+
+// Location returns the time zone schedules are kept in.
+func (s *Scheduler) Location() *time.Location { return s.policy.Location }
+
+// Slot is a bookable time with the seats left in it.
+type Slot struct {
+	Start     time.Time
+	End       time.Time
+	Available int
+}
+
+// SlotQuery asks for the slots of a service at a center on the days From to
+// To, both included. Zero dates mean today and a week from it.
+type SlotQuery struct {
+	Center   string
+	Service  string
+	From     Date
+	To       Date
+	Language string
+}
+
+// Slots lists the slots that can still be booked, full ones included with
+// Available 0.
+func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
+	center, service, err := s.lookup(q.Center, q.Service)
+	if err != nil {
+		return nil, err
+	}
+	lang := strings.ToLower(strings.TrimSpace(q.Language))
+	if lang != "" && !languageCode.MatchString(lang) {
+		return nil, invalid([]FieldError{{"language", "is not a language code such as ar or uk"}})
+	}
+	if err := s.checkService(center, service, lang); err != nil {
+		return nil, err
+	}
+	today := DateOf(s.now().In(s.policy.Location))
+	if q.From == (Date{}) {
+		q.From = today
+	}
+	if q.To == (Date{}) {
+		q.To = q.From.AddDays(6)
+	}
+	if q.To.Before(q.From) {
+		return nil, invalid([]FieldError{{"to", "must not be before from"}})
+	}
+	if n := q.From.DaysUntil(q.To) + 1; n > s.policy.MaxSlotDays {
+		return nil, invalid([]FieldError{{"to", fmt.Sprintf("the range may cover at most %d days", s.policy.MaxSlotDays)}})
+	}
+
+	earliest, lastDay := s.window(lang != "" && !center.Speaks(lang))
+	if q.From.Before(DateOf(earliest.In(s.policy.Location))) {
+		q.From = DateOf(earliest.In(s.policy.Location))
+	}
+	if q.To.After(lastDay) {
+		q.To = lastDay
+	}
+	if q.To.Before(q.From) {
+		return []Slot{}, nil
+	}
+
+	closures, err := s.store.Closures(ctx, center.ID, q.From, q.To)
+	if err != nil {
+		return nil, fmt.Errorf("slots of %s: %w", center.ID, err)
+	}
+	closed := make(map[Date]bool, len(closures))
+	for _, c := range closures {
+		closed[c.Day] = true
+	}
+	seats := s.seats(center, lang)
+	resources := make([]string, 0, len(seats))
+	for r := range seats {
+		resources = append(resources, r)
+	}
+	usage, err := s.store.Usage(ctx, center.ID, resources, q.From.At(0, s.policy.Location), q.To.AddDays(1).At(0, s.policy.Location))
+	if err != nil {
+		return nil, fmt.Errorf("slots of %s: %w", center.ID, err)
+	}
+	taken := make(map[string]int, len(usage))
+	for _, u := range usage {
+		taken[unitKey(u.Resource, u.Start)] = u.Booked
+	}
+
+	slots := []Slot{}
+	for d := q.From; !d.After(q.To); d = d.AddDays(1) {
+		if _, shut := s.dayClosed(center, d); shut || closed[d] {
+			continue
+		}
+		span := center.Hours[d.Weekday()]
+		for off := span.Open; off+service.Duration <= span.Close; off += center.SlotStep {
+			start := d.At(off, s.policy.Location)
+			if start.Before(earliest) {
+				continue
+			}
+			end := start.Add(service.Duration)
+			slots = append(slots, Slot{Start: start, End: end, Available: available(seats, taken, start, end)})
+		}
+	}
+	return slots, nil
+}
+
+// available is the smallest number of free seats of any resource in any unit
+// of [start, end).
+func available(seats map[string]int, taken map[string]int, start, end time.Time) int {
+	free := -1
+	for t := start; t.Before(end); t = t.Add(Unit) {
+		for r, capacity := range seats {
+			n := capacity - taken[unitKey(r, t)]
+			if free < 0 || n < free {
+				free = n
+			}
+		}
+	}
+	return max(free, 0)
+}
+
+func unitKey(resource string, t time.Time) string {
+	return resource + "@" + t.UTC().Format(time.RFC3339)
+}
+
+// seats returns the capacity of every resource a booking needs: a desk, and
+// an interpreter if the center does not speak the language.
+func (s *Scheduler) seats(center Center, lang string) map[string]int {
+	seats := map[string]int{deskResource: center.Desks}
+	if lang != "" && !center.Speaks(lang) {
+		seats[interpreterResource(lang)] = center.Interpreters[lang]
+	}
+	return seats
+}
+
+// claims lists the seats a booking holds: one per resource per Unit.
+func (s *Scheduler) claims(center Center, start, end time.Time, lang string) []Claim {
+	var claims []Claim
+	for r, capacity := range s.seats(center, lang) {
+		for t := start; t.Before(end); t = t.Add(Unit) {
+			claims = append(claims, Claim{Center: center.ID, Resource: r, Start: t.UTC(), Capacity: capacity})
+		}
+	}
+	return claims
+}
+
+func (s *Scheduler) lookup(centerID, serviceID string) (Center, Service, error) {
+	center, err := s.catalogue.Center(centerID)
+	if err != nil {
+		return Center{}, Service{}, err
+	}
+	service, err := s.catalogue.Service(serviceID)
+	if err != nil {
+		return Center{}, Service{}, err
+	}
+	return center, service, nil
+}
+
+// checkService checks that the service can be booked at the center in the
+// language.
+func (s *Scheduler) checkService(center Center, service Service, lang string) error {
+	if !service.Mode.Bookable() {
+		return notBookable("%s is a walk-in service: no appointment is needed, come to %s during opening hours", service.Name, center.Name)
+	}
+	if service.NeedsLanguage && (lang == "" || center.Speaks(lang)) {
+		return invalid([]FieldError{{"language", fmt.Sprintf("%s needs the language of the documents, one of %s", service.Name, strings.Join(center.InterpreterLanguages(), ", "))}})
+	}
+	if lang != "" && !center.Speaks(lang) && center.Interpreters[lang] <= 0 {
+		return notBookable("%s offers no interpreter for language %q; it offers %s", center.Name, lang, strings.Join(center.InterpreterLanguages(), ", "))
+	}
+	return nil
+}
+
+// window returns the earliest bookable instant and the last bookable day.
+func (s *Scheduler) window(interpreter bool) (time.Time, Date) {
+	now := s.now().In(s.policy.Location)
+	today := DateOf(now)
+	earliest := now.Add(s.policy.Notice)
+	if interpreter {
+		if d := s.calendar.AddBusinessDays(today, s.policy.InterpreterNoticeDays).At(0, s.policy.Location); d.After(earliest) {
+			earliest = d
+		}
+	}
+	return earliest, today.AddDays(s.policy.HorizonDays)
+}
+
+// dayClosed reports whether the center is closed all day on d for a reason
+// that needs no database: no hours that weekday, a public holiday, an extra
+// closed day.
+func (s *Scheduler) dayClosed(center Center, d Date) (string, bool) {
+	if _, open := center.Hours[d.Weekday()]; !open {
+		return fmt.Sprintf("%s is closed on %ss", center.Name, d.Weekday()), true
+	}
+	if name, closed := s.calendar.Closed(d); closed {
+		return fmt.Sprintf("%s is closed on %s (%s)", center.Name, d.Long(), name), true
+	}
+	return "", false
+}
+
+// checkStart checks that a booking of the service may start at start, and
+// says why not.
+func (s *Scheduler) checkStart(ctx context.Context, center Center, service Service, lang string, start time.Time) error {
+	local := start.In(s.policy.Location)
+	day := DateOf(local)
+	if reason, shut := s.dayClosed(center, day); shut {
+		return notBookable("%s", reason)
+	}
+	closures, err := s.store.Closures(ctx, center.ID, day, day)
+	if err != nil {
+		return fmt.Errorf("closures of %s: %w", center.ID, err)
+	}
+	if len(closures) > 0 {
+		msg := fmt.Sprintf("%s is closed on %s", center.Name, day.Long())
+		if closures[0].Reason != "" {
+			msg += " (" + closures[0].Reason + ")"
+		}
+		return notBookable("%s", msg)
+	}
+	span := center.Hours[day.Weekday()]
+	offset := time.Duration(local.Hour())*time.Hour + time.Duration(local.Minute())*time.Minute +
+		time.Duration(local.Second())*time.Second + time.Duration(local.Nanosecond())
+	if offset < span.Open || offset+service.Duration > span.Close {
+		return notBookable("%s is outside the opening hours %s on %ss (%s takes %s)", local.Format("15:04"), span, day.Weekday(), service.Name, minutes(service.Duration))
+	}
+	if (offset-span.Open)%center.SlotStep != 0 {
+		return notBookable("%s is not a slot start: slots start every %s from %s", local.Format("15:04"), minutes(center.SlotStep), clock(span.Open))
+	}
+
+	interpreter := lang != "" && !center.Speaks(lang)
+	earliest, lastDay := s.window(false)
+	if start.Before(earliest) {
+		return notBookable("%s is too soon: appointments must be booked at least %s ahead", local.Format("2006-01-02 15:04"), hoursMinutes(s.policy.Notice))
+	}
+	if day.After(lastDay) {
+		return notBookable("%s is too far ahead: appointments can be booked up to %d days ahead, until %s", day, s.policy.HorizonDays, lastDay)
+	}
+	if interpreter {
+		if earliest, _ := s.window(true); start.Before(earliest) {
+			return notBookable("an interpreter must be booked %d business days ahead: the earliest day is %s", s.policy.InterpreterNoticeDays, DateOf(earliest.In(s.policy.Location)).Long())
+		}
+	}
+	return nil
+}
+
+func minutes(d time.Duration) string { return fmt.Sprintf("%d minutes", int(d.Minutes())) }
+
+func hoursMinutes(d time.Duration) string {
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	switch {
+	case m == 0 && h == 1:
+		return "1 hour"
+	case m == 0:
+		return fmt.Sprintf("%d hours", h)
+	case h == 0:
+		return minutes(d)
+	}
+	return fmt.Sprintf("%d hours %d minutes", h, m)
+}
+
+// Book creates a booking and returns it with its manage token, which is
+// shown once and never stored.
+func (s *Scheduler) Book(ctx context.Context, r Request) (Booking, string, error) {
+	if err := r.normalize(); err != nil {
+		return Booking{}, "", err
+	}
+	center, service, err := s.lookup(r.Center, r.Service)
+	if err != nil {
+		return Booking{}, "", err
+	}
+	if r.IdempotencyKey != "" {
+		if b, token, err := s.replay(ctx, r); !errors.Is(err, ErrNotFound) {
+			return b, token, err
+		}
+	}
+	if err := s.checkService(center, service, r.Language); err != nil {
+		return Booking{}, "", err
+	}
+	if err := s.checkStart(ctx, center, service, r.Language, r.Start); err != nil {
+		return Booking{}, "", err
+	}
+
+	now := s.now().UTC()
+	b := Booking{
+		Center:    center.ID,
+		Service:   service.ID,
+		Start:     r.Start.UTC(),
+		End:       r.Start.Add(service.Duration).UTC(),
+		Language:  r.Language,
+		Name:      r.Name,
+		Email:     r.Email,
+		Phone:     r.Phone,
+		Notes:     r.Notes,
+		Locale:    r.Locale,
+		Status:    Confirmed,
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+	claims := s.claims(center, b.Start, b.End, r.Language)
+	for attempt := 1; ; attempt++ {
+		token := newToken()
+		b.Reference = newReference(center.Code)
+		b.TokenHash = HashToken(token)
+		var idem *Idempotency
+		if r.IdempotencyKey != "" {
+			idem = &Idempotency{
+				KeyHash:     idempotencyKeyHash(r.IdempotencyKey),
+				RequestHash: r.fingerprint(),
+				SealedToken: sealToken(r.IdempotencyKey, token),
+				CreatedAt:   now,
+			}
+		}
+		created, err := s.store.CreateBooking(ctx, b, claims, idem)
+		if err == nil {
+			return created, token, nil
+		}
+		if !errors.Is(err, ErrDuplicate) || attempt == 5 {
+			return Booking{}, "", fmt.Errorf("book %s at %s: %w", service.ID, center.ID, err)
+		}
+		// Either the same Idempotency-Key won a race, or the random
+		// reference exists: replay the first, draw again for the second.
+		if idem != nil {
+			if b, token, err := s.replay(ctx, r); !errors.Is(err, ErrNotFound) {
+				return b, token, err
+			}
+		}
+	}
+}
+
+// replay returns the booking an earlier request with the same
+// Idempotency-Key made; ErrNotFound if there was none.
+func (s *Scheduler) replay(ctx context.Context, r Request) (Booking, string, error) {
+	rec, err := s.store.Idempotency(ctx, idempotencyKeyHash(r.IdempotencyKey))
+	if err != nil {
+		return Booking{}, "", err
+	}
+	if string(rec.RequestHash) != string(r.fingerprint()) {
+		return Booking{}, "", newError(ErrKeyReused, "this Idempotency-Key was already used for a different request")
+	}
+	token, err := openToken(r.IdempotencyKey, rec.SealedToken)
+	if err != nil {
+		return Booking{}, "", fmt.Errorf("open idempotent token: %w", err)
+	}
+	b, err := s.store.BookingByID(ctx, rec.BookingID)
+	if err != nil {
+		return Booking{}, "", fmt.Errorf("idempotent booking: %w", err)
+	}
+	return b, token, nil
+}
+
+// Get returns a booking to the holder of its token. A wrong token is
+// answered exactly like an unknown reference.
+func (s *Scheduler) Get(ctx context.Context, reference, token string) (Booking, error) {
+	reference = strings.ToUpper(strings.TrimSpace(reference))
+	b, err := s.store.Booking(ctx, reference)
+	if errors.Is(err, ErrNotFound) || (err == nil && !tokenMatches(token, b.TokenHash)) {
+		return Booking{}, newError(ErrNotFound, "no booking %s", reference)
+	}
+	if err != nil {
+		return Booking{}, fmt.Errorf("get booking %s: %w", reference, err)
+	}
+	return b, nil
+}
+
+// Cancel cancels a booking and frees its seats. Cancelling a cancelled
+// booking changes nothing.
+func (s *Scheduler) Cancel(ctx context.Context, reference, token string) (Booking, error) {
+	b, err := s.Get(ctx, reference, token)
+	if err != nil {
+		return Booking{}, err
+	}
+	if b.Status == Cancelled {
+		return b, nil
+	}
+	if !s.now().Before(b.Start) {
+		return Booking{}, newError(ErrConflict, "booking %s can no longer be cancelled: the appointment time has passed", b.Reference)
+	}
+	center, err := s.catalogue.Center(b.Center)
+	if err != nil {
+		return Booking{}, fmt.Errorf("cancel %s: %w", b.Reference, err)
+	}
+	release := s.claims(center, b.Start, b.End, b.Language)
+	b.Status = Cancelled
+	b.Sequence++
+	b.UpdatedAt = s.now().UTC()
+	if err := s.store.UpdateBooking(ctx, b, release, nil); err != nil {
+		return Booking{}, fmt.Errorf("cancel %s: %w", b.Reference, err)
+	}
+	return b, nil
+}
+
+// Reschedule moves a booking to another start, keeping its reference. The
+// new seats are taken and the old ones freed in one transaction.
+func (s *Scheduler) Reschedule(ctx context.Context, reference, token string, start time.Time) (Booking, error) {
+	b, err := s.Get(ctx, reference, token)
+	if err != nil {
+		return Booking{}, err
+	}
+	if start.IsZero() {
+		return Booking{}, invalid([]FieldError{{"start", "is required"}})
+	}
+	if b.Status == Cancelled {
+		return Booking{}, newError(ErrConflict, "booking %s is cancelled; book a new appointment instead", b.Reference)
+	}
+	if !s.now().Before(b.Start) {
+		return Booking{}, newError(ErrConflict, "booking %s can no longer be moved: the appointment time has passed", b.Reference)
+	}
+	center, service, err := s.lookup(b.Center, b.Service)
+	if err != nil {
+		return Booking{}, fmt.Errorf("reschedule %s: %w", b.Reference, err)
+	}
+	if err := s.checkStart(ctx, center, service, b.Language, start); err != nil {
+		return Booking{}, err
+	}
+	release := s.claims(center, b.Start, b.End, b.Language)
+	b.Start = start.UTC()
+	b.End = start.Add(service.Duration).UTC()
+	claims := s.claims(center, b.Start, b.End, b.Language)
+	b.Sequence++
+	b.UpdatedAt = s.now().UTC()
+	if err := s.store.UpdateBooking(ctx, b, release, claims); err != nil {
+		return Booking{}, fmt.Errorf("reschedule %s: %w", b.Reference, err)
+	}
+	return b, nil
+}
