@@ -29,6 +29,12 @@ func (m MonthDay) String() string { return fmt.Sprintf("%02d-%02d", int(m.Month)
 // public holidays: Christmas Eve and New Year's Eve.
 var DefaultExtraClosedDays = []MonthDay{{time.December, 24}, {time.December, 31}}
 
+// eveNames names the usual extra closed days.
+var eveNames = map[MonthDay]string{
+	{time.December, 24}: "Juleaftensdag",
+	{time.December, 31}: "Nytårsaftensdag",
+}
+
 // Calendar knows the days every center is closed: Danish public holidays
 // (Store bededag only until 2023, when it was abolished) and the configured
 // extra days. Weekends and a center's own closures are not its business.
@@ -52,7 +58,10 @@ func (c *Calendar) Closed(d Date) (string, bool) {
 	}
 	for _, m := range c.extra {
 		if d.Month == m.Month && d.Day == m.Day {
-			return "a day the centers are closed", true
+			if name, ok := eveNames[m]; ok {
+				return name, true
+			}
+			return "a day the centers close every year", true
 		}
 	}
 	return "", false

@@ -358,6 +358,9 @@ func (s *Scheduler) Book(ctx context.Context, r Request) (Booking, string, error
 		if err == nil {
 			return created, token, nil
 		}
+		if errors.Is(err, ErrSlotFull) {
+			return Booking{}, "", s.full(b.Start)
+		}
 		if !errors.Is(err, ErrDuplicate) || attempt == 5 {
 			return Booking{}, "", fmt.Errorf("book %s at %s: %w", service.ID, center.ID, err)
 		}
@@ -428,7 +431,7 @@ func (s *Scheduler) Cancel(ctx context.Context, reference, token string) (Bookin
 	b.Sequence++
 	b.UpdatedAt = s.now().UTC()
 	if err := s.store.UpdateBooking(ctx, b, release, nil); err != nil {
-		return Booking{}, fmt.Errorf("cancel %s: %w", b.Reference, err)
+		return Booking{}, s.updateFailed("cancel", b, err)
 	}
 	return b, nil
 }
@@ -463,7 +466,24 @@ func (s *Scheduler) Reschedule(ctx context.Context, reference, token string, sta
 	b.Sequence++
 	b.UpdatedAt = s.now().UTC()
 	if err := s.store.UpdateBooking(ctx, b, release, claims); err != nil {
-		return Booking{}, fmt.Errorf("reschedule %s: %w", b.Reference, err)
+		return Booking{}, s.updateFailed("reschedule", b, err)
 	}
 	return b, nil
+}
+
+// full says which slot is full, in the center's time.
+func (s *Scheduler) full(start time.Time) error {
+	local := start.In(s.policy.Location)
+	return newError(ErrSlotFull, "the slot at %s on %s is full; choose another time", local.Format("15:04"), DateOf(local).Long())
+}
+
+// updateFailed explains a failed UpdateBooking.
+func (s *Scheduler) updateFailed(op string, b Booking, err error) error {
+	switch {
+	case errors.Is(err, ErrSlotFull):
+		return s.full(b.Start)
+	case errors.Is(err, ErrConflict):
+		return newError(ErrConflict, "booking %s was changed at the same time; read it again and retry", b.Reference)
+	}
+	return fmt.Errorf("%s %s: %w", op, b.Reference, err)
 }

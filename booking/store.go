@@ -25,9 +25,11 @@ type Store interface {
 
 	// CreateBooking takes every claim and inserts the booking (and the
 	// idempotency record, if any) in one transaction, and returns the
-	// booking with its ID. ErrSlotFull if a claim cannot be taken;
-	// ErrDuplicate if the reference or the idempotency key exists. On error
-	// nothing is written.
+	// booking with its ID. ErrDuplicate if the reference or the idempotency
+	// key exists, even when the slot is full too (a replayed request must be
+	// recognised as such); otherwise ErrSlotFull if a claim cannot be taken.
+	// On error nothing is written. Times come back in UTC, to the
+	// microsecond.
 	CreateBooking(ctx context.Context, b Booking, claims []Claim, idem *Idempotency) (Booking, error)
 	// Booking returns the booking with the given reference.
 	Booking(ctx context.Context, reference string) (Booking, error)
@@ -37,7 +39,9 @@ type Store interface {
 	Idempotency(ctx context.Context, keyHash []byte) (Idempotency, error)
 	// UpdateBooking stores b in place of the booking with b.ID whose
 	// sequence is still b.Sequence-1, releasing and taking claims in the same
-	// transaction. ErrConflict if the booking changed meanwhile; ErrSlotFull
-	// if a claim cannot be taken. On error nothing is written.
+	// transaction, releasing first (so a booking may move onto units it
+	// holds). ErrNotFound if there is no such booking, ErrConflict if it
+	// changed meanwhile, ErrSlotFull if a claim cannot be taken. On error
+	// nothing is written.
 	UpdateBooking(ctx context.Context, b Booking, release, claims []Claim) error
 }

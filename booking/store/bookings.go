@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/ics-booking/icsbooking/booking"
+)
+
+// CreateBooking inserts b and the idempotency record, if any, and takes every
+// claim, all in one transaction, and returns b with its ID. The booking goes
+// in first, so that a duplicate reference or Idempotency-Key is reported as
+// ErrDuplicate even when the slot is full; the seats are taken last, so that
+// the hot counter rows stay locked for as short a time as possible.
+func (s *Store) CreateBooking(ctx context.Context, b booking.Booking, claims []booking.Claim, idem *booking.Idempotency) (booking.Booking, error) {
+	var created bookingRow
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		row := toBookingRow(b)
+		row.ID = 0
+		if err := tx.Create(&row).Error; err != nil {
+			if uniqueViolation(err) {
+				return fmt.Errorf("reference %s: %w", b.Reference, booking.ErrDuplicate)
+			}
+			return fmt.Errorf("insert booking: %w", err)
+		}
+		if idem != nil {
+			irow := toIdempotencyRow(*idem)
+			irow.BookingID = row.ID
+			if irow.CreatedAt.IsZero() {
+				irow.CreatedAt = row.CreatedAt
+			}
+			if err := tx.Create(&irow).Error; err != nil {
+				if uniqueViolation(err) {
+					return fmt.Errorf("idempotency key: %w", booking.ErrDuplicate)
+				}
+				return fmt.Errorf("insert idempotency record: %w", err)
+			}
+		}
+		if err := takeClaims(tx, claims); err != nil {
+			return err
+		}
+		created = row
+		return nil
+	})
+	if err != nil {
+		return booking.Booking{}, fmt.Errorf("create booking %s: %w", b.Reference, err)
+	}
+	return created.toBooking(), nil
+}
+
+// Booking returns the booking with the given reference.
+func (s *Store) Booking(ctx context.Context, reference string) (booking.Booking, error) {
+	return s.findBooking(ctx, "reference", reference, "no booking "+reference)
+}
+
+// BookingByID returns the booking with the given ID.
+func (s *Store) BookingByID(ctx context.Context, id int64) (booking.Booking, error) {
+	return s.findBooking(ctx, "id", id, fmt.Sprintf("no booking with ID %d", id))
+}
+
+// findBooking returns the booking whose column (a unique one) holds value,
+// or a not-found error saying missing.
+func (s *Store) findBooking(ctx context.Context, column string, value any, missing string) (booking.Booking, error) {
+	var row bookingRow
+	err := s.db.WithContext(ctx).Where(column+" = ?", value).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return booking.Booking{}, notFound("%s", missing)
+	}
+	if err != nil {
+		return booking.Booking{}, fmt.Errorf("booking with %s %v: %w", column, value, err)
+	}
+	return row.toBooking(), nil
+}
+
+// Idempotency returns the record for a key hash.
+func (s *Store) Idempotency(ctx context.Context, keyHash []byte) (booking.Idempotency, error) {
+	var row idempotencyRow
+	err := s.db.WithContext(ctx).Where("key_hash = ?", keyHash).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return booking.Idempotency{}, notFound("no request with this Idempotency-Key")
+	}
+	if err != nil {
+		return booking.Idempotency{}, fmt.Errorf("idempotency record: %w", err)
+	}
+	return row.toIdempotency(), nil
+}
+
+// UpdateBooking stores b in place of the booking with b.ID whose sequence is
+// still b.Sequence-1 (a compare-and-swap), then releases the release claims
+// and takes the new ones, all in one transaction. Releasing first lets a
+// booking move to units that overlap its old ones even when they are full.
+// Every column but id and created_at is overwritten.
+func (s *Store) UpdateBooking(ctx context.Context, b booking.Booking, release, claims []booking.Claim) error {
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		row := toBookingRow(b)
+		if row.UpdatedAt.IsZero() {
+			row.UpdatedAt = dbTime(time.Now())
+		}
+		res := tx.Exec(`UPDATE bookings SET reference = ?, token_hash = ?, center_id = ?, service_id = ?,
+			starts_at = ?, ends_at = ?, language = ?, name = ?, email = ?, phone = ?, notes = ?,
+			locale = ?, status = ?, sequence = ?, updated_at = ?
+			WHERE id = ? AND sequence = ?`,
+			row.Reference, row.TokenHash, row.CenterID, row.ServiceID,
+			row.StartsAt, row.EndsAt, row.Language, row.Name, row.Email, row.Phone, row.Notes,
+			row.Locale, row.Status, row.Sequence, row.UpdatedAt,
+			row.ID, row.Sequence-1)
+		if res.Error != nil {
+			if uniqueViolation(res.Error) {
+				return fmt.Errorf("reference %s: %w", b.Reference, booking.ErrDuplicate)
+			}
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			var n int64
+			if err := tx.Model(&bookingRow{}).Where("id = ?", b.ID).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return notFound("no booking with ID %d", b.ID)
+			}
+			return fmt.Errorf("sequence %d is no longer current: %w", b.Sequence-1, booking.ErrConflict)
+		}
+		if err := s.releaseClaims(tx, release); err != nil {
+			return err
+		}
+		return takeClaims(tx, claims)
+	})
+	if err != nil {
+		return fmt.Errorf("update booking %s: %w", b.Reference, err)
+	}
+	return nil
+}

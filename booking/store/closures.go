@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/ics-booking/icsbooking/booking"
+)
+
+// Closures returns the closures of a center on days in [from, to], by day.
+func (s *Store) Closures(ctx context.Context, center string, from, to booking.Date) ([]booking.Closure, error) {
+	var rows []closureRow
+	// Days are YYYY-MM-DD, so text order is date order.
+	err := s.db.WithContext(ctx).
+		Where("center_id = ? AND day >= ? AND day <= ?", center, from.String(), to.String()).
+		Order("day").
+		Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("closures of %s: %w", center, err)
+	}
+	closures := make([]booking.Closure, len(rows))
+	for i, r := range rows {
+		if closures[i], err = r.toClosure(); err != nil {
+			return nil, err
+		}
+	}
+	return closures, nil
+}
+
+// AddClosure records a closure; adding the same day again replaces the
+// reason.
+func (s *Store) AddClosure(ctx context.Context, c booking.Closure) error {
+	row := toClosureRow(c, time.Now())
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "center_id"}, {Name: "day"}},
+		DoUpdates: clause.AssignmentColumns([]string{"reason"}),
+	}).Create(&row).Error
+	if err != nil {
+		return fmt.Errorf("add closure of %s on %s: %w", c.Center, c.Day, err)
+	}
+	return nil
+}
+
+// RemoveClosure deletes a closure.
+func (s *Store) RemoveClosure(ctx context.Context, center string, day booking.Date) error {
+	res := s.db.WithContext(ctx).
+		Where("center_id = ? AND day = ?", center, day.String()).
+		Delete(&closureRow{})
+	if res.Error != nil {
+		return fmt.Errorf("remove closure of %s on %s: %w", center, day, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return notFound("%s is not closed on %s", center, day)
+	}
+	return nil
+}

@@ -1,0 +1,151 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ics-booking/icsbooking/booking"
+)
+
+// dbTime is t as the store writes it: in UTC, so that SQLite's text
+// compares in time order and PostgreSQL sessions in any time zone agree, and
+// cut to microseconds, PostgreSQL's precision, so that both dialects read
+// back what they were given.
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// bookingRow is a row of the bookings table. GORM maps the fields to columns
+// by name (CenterID to center_id).
+type bookingRow struct {
+	ID        int64
+	Reference string
+	TokenHash []byte
+	CenterID  string
+	ServiceID string
+	StartsAt  time.Time
+	EndsAt    time.Time
+	Language  string
+	Name      string
+	Email     string
+	Phone     string
+	Notes     string
+	Locale    string
+	Status    string
+	Sequence  int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func (bookingRow) TableName() string { return "bookings" }
+
+func toBookingRow(b booking.Booking) bookingRow {
+	return bookingRow{
+		ID:        b.ID,
+		Reference: b.Reference,
+		TokenHash: b.TokenHash,
+		CenterID:  b.Center,
+		ServiceID: b.Service,
+		StartsAt:  dbTime(b.Start),
+		EndsAt:    dbTime(b.End),
+		Language:  b.Language,
+		Name:      b.Name,
+		Email:     b.Email,
+		Phone:     b.Phone,
+		Notes:     b.Notes,
+		Locale:    b.Locale,
+		Status:    string(b.Status),
+		Sequence:  b.Sequence,
+		CreatedAt: dbTime(b.CreatedAt),
+		UpdatedAt: dbTime(b.UpdatedAt),
+	}
+}
+
+func (r bookingRow) toBooking() booking.Booking {
+	return booking.Booking{
+		ID:        r.ID,
+		Reference: r.Reference,
+		TokenHash: r.TokenHash,
+		Center:    r.CenterID,
+		Service:   r.ServiceID,
+		Start:     r.StartsAt.UTC(),
+		End:       r.EndsAt.UTC(),
+		Language:  r.Language,
+		Name:      r.Name,
+		Email:     r.Email,
+		Phone:     r.Phone,
+		Notes:     r.Notes,
+		Locale:    r.Locale,
+		Status:    booking.Status(r.Status),
+		Sequence:  r.Sequence,
+		CreatedAt: r.CreatedAt.UTC(),
+		UpdatedAt: r.UpdatedAt.UTC(),
+	}
+}
+
+// slotCounterRow is a row of slot_counters: the seats taken of one resource
+// of a center in the unit starting at StartsAt.
+type slotCounterRow struct {
+	CenterID string
+	Resource string
+	StartsAt time.Time
+	Booked   int
+	Capacity int
+}
+
+func (slotCounterRow) TableName() string { return "slot_counters" }
+
+func (r slotCounterRow) toUsage() booking.Usage {
+	return booking.Usage{Resource: r.Resource, Start: r.StartsAt.UTC(), Booked: r.Booked}
+}
+
+// closureRow is a row of closures. Day is YYYY-MM-DD.
+type closureRow struct {
+	CenterID  string
+	Day       string
+	Reason    string
+	CreatedAt time.Time
+}
+
+func (closureRow) TableName() string { return "closures" }
+
+func toClosureRow(c booking.Closure, now time.Time) closureRow {
+	return closureRow{CenterID: c.Center, Day: c.Day.String(), Reason: c.Reason, CreatedAt: dbTime(now)}
+}
+
+func (r closureRow) toClosure() (booking.Closure, error) {
+	day, err := booking.ParseDate(r.Day)
+	if err != nil {
+		return booking.Closure{}, fmt.Errorf("closure of %s: %w", r.CenterID, err)
+	}
+	return booking.Closure{Center: r.CenterID, Day: day, Reason: r.Reason}, nil
+}
+
+// idempotencyRow is a row of idempotency_keys.
+type idempotencyRow struct {
+	KeyHash     []byte
+	RequestHash []byte
+	SealedToken []byte
+	BookingID   int64
+	CreatedAt   time.Time
+}
+
+func (idempotencyRow) TableName() string { return "idempotency_keys" }
+
+func toIdempotencyRow(i booking.Idempotency) idempotencyRow {
+	return idempotencyRow{
+		KeyHash:     i.KeyHash,
+		RequestHash: i.RequestHash,
+		SealedToken: i.SealedToken,
+		BookingID:   i.BookingID,
+		CreatedAt:   dbTime(i.CreatedAt),
+	}
+}
+
+func (r idempotencyRow) toIdempotency() booking.Idempotency {
+	return booking.Idempotency{
+		KeyHash:     r.KeyHash,
+		RequestHash: r.RequestHash,
+		SealedToken: r.SealedToken,
+		BookingID:   r.BookingID,
+		CreatedAt:   r.CreatedAt.UTC(),
+	}
+}

@@ -1,0 +1,155 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/ics-booking/icsbooking/booking"
+)
+
+// Usage returns the taken seats of the given resources of a center for the
+// units starting in [from, to). Units with no seat taken are left out.
+func (s *Store) Usage(ctx context.Context, center string, resources []string, from, to time.Time) ([]booking.Usage, error) {
+	if len(resources) == 0 {
+		return nil, nil
+	}
+	var rows []slotCounterRow
+	err := s.db.WithContext(ctx).
+		Where("center_id = ? AND resource IN ? AND starts_at >= ? AND starts_at < ? AND booked > 0",
+			center, resources, dbTime(from), dbTime(to)).
+		Order("starts_at, resource").
+		Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("usage of %s: %w", center, err)
+	}
+	usage := make([]booking.Usage, len(rows))
+	for i, r := range rows {
+		usage[i] = r.toUsage()
+	}
+	return usage, nil
+}
+
+// claimGroup is the claims on the units of one resource of one center with
+// one capacity: they are taken or released by a single UPDATE.
+type claimGroup struct {
+	center   string
+	resource string
+	capacity int
+	starts   []any // time.Time in UTC, ascending
+}
+
+func (g claimGroup) String() string {
+	return fmt.Sprintf("%s %s (capacity %d)", g.center, g.resource, g.capacity)
+}
+
+// groupClaims sorts claims by center, resource and start, so that every
+// transaction locks counter rows in the same order, and groups them. A unit
+// claimed twice is a mistake of the caller: the guard would count it once.
+func groupClaims(claims []booking.Claim) ([]claimGroup, error) {
+	sorted := slices.Clone(claims)
+	slices.SortFunc(sorted, func(a, b booking.Claim) int {
+		return cmp.Or(
+			strings.Compare(a.Center, b.Center),
+			strings.Compare(a.Resource, b.Resource),
+			a.Start.Compare(b.Start),
+			cmp.Compare(a.Capacity, b.Capacity),
+		)
+	})
+	var groups []claimGroup
+	for i, c := range sorted {
+		if i > 0 {
+			prev := sorted[i-1]
+			if prev.Center == c.Center && prev.Resource == c.Resource && prev.Start.Equal(c.Start) {
+				return nil, fmt.Errorf("%s %s at %s claimed twice", c.Center, c.Resource, c.Start.UTC().Format(time.RFC3339))
+			}
+		}
+		if n := len(groups); n > 0 && groups[n-1].center == c.Center && groups[n-1].resource == c.Resource && groups[n-1].capacity == c.Capacity {
+			groups[n-1].starts = append(groups[n-1].starts, dbTime(c.Start))
+			continue
+		}
+		groups = append(groups, claimGroup{center: c.Center, resource: c.Resource, capacity: c.Capacity, starts: []any{dbTime(c.Start)}})
+	}
+	return groups, nil
+}
+
+// takeClaims takes one seat per claim inside tx, or returns an error wrapping
+// booking.ErrSlotFull if any unit has none left; the caller must then roll
+// tx back, which undoes the seats already taken.
+func takeClaims(tx *gorm.DB, claims []booking.Claim) error {
+	if len(claims) == 0 {
+		return nil
+	}
+	groups, err := groupClaims(claims)
+	if err != nil {
+		return err
+	}
+
+	// Create the missing counters first, empty, so that the UPDATE below
+	// has a row to check and lock for every unit.
+	var values strings.Builder
+	args := make([]any, 0, 4*len(claims))
+	for _, g := range groups {
+		for _, start := range g.starts {
+			if values.Len() > 0 {
+				values.WriteString(", ")
+			}
+			values.WriteString("(?, ?, ?, 0, ?)")
+			args = append(args, g.center, g.resource, start, g.capacity)
+		}
+	}
+	err = tx.Exec("INSERT INTO slot_counters (center_id, resource, starts_at, booked, capacity) VALUES "+
+		values.String()+" ON CONFLICT DO NOTHING", args...).Error
+	if err != nil {
+		return fmt.Errorf("create seat counters: %w", err)
+	}
+
+	// The guard: booked is checked and incremented in one statement, and the
+	// database's row lock (PostgreSQL) or single writer (SQLite) makes a
+	// concurrent transaction see the new value. Capacity follows the current
+	// configuration; a unit already over a lowered capacity stays full.
+	for _, g := range groups {
+		res := tx.Exec("UPDATE slot_counters SET booked = booked + 1, capacity = ?"+
+			" WHERE center_id = ? AND resource = ? AND starts_at IN ? AND booked < ?",
+			g.capacity, g.center, g.resource, g.starts, g.capacity)
+		if res.Error != nil {
+			return fmt.Errorf("take seats of %s: %w", g, res.Error)
+		}
+		if res.RowsAffected < int64(len(g.starts)) {
+			return fmt.Errorf("%s: %w", g, booking.ErrSlotFull)
+		}
+	}
+	return nil
+}
+
+// releaseClaims gives back one seat per claim inside tx. A counter that is
+// missing or already empty is logged and skipped: refusing to cancel a
+// booking because of it would help nobody.
+func (s *Store) releaseClaims(tx *gorm.DB, claims []booking.Claim) error {
+	if len(claims) == 0 {
+		return nil
+	}
+	groups, err := groupClaims(claims)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		res := tx.Exec("UPDATE slot_counters SET booked = booked - 1"+
+			" WHERE center_id = ? AND resource = ? AND starts_at IN ? AND booked > 0",
+			g.center, g.resource, g.starts)
+		if res.Error != nil {
+			return fmt.Errorf("release seats of %s: %w", g, res.Error)
+		}
+		if res.RowsAffected < int64(len(g.starts)) {
+			s.logger.WarnContext(tx.Statement.Context, "released seats that were not taken",
+				"center", g.center, "resource", g.resource,
+				"units", len(g.starts), "released", res.RowsAffected)
+		}
+	}
+	return nil
+}

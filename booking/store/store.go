@@ -1,0 +1,244 @@
+// Package store keeps bookings, seat counters, closures and idempotency
+// records in PostgreSQL or SQLite through GORM. It implements booking.Store:
+// seats are taken with a conditional UPDATE the database enforces, and driver
+// errors are translated into booking's sentinel errors.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	sqlitedriver "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/migrations"
+)
+
+// The dialects a Store can speak, as returned by Dialect.
+const (
+	dialectPostgres = "postgres"
+	dialectSQLite   = "sqlite"
+)
+
+// maxPostgresConns bounds the PostgreSQL pool: requests beyond it queue in
+// the pool instead of exhausting the server's max_connections (100 by default).
+const maxPostgresConns = 20
+
+// sqlitePragmas make SQLite behave under concurrent writers: WAL lets readers
+// run beside the writer, busy_timeout waits for a lock instead of failing,
+// _txlock=immediate takes the write lock when a transaction begins (so two
+// transactions never deadlock upgrading a read lock), and _time_format=sqlite
+// writes times in SQLite's own format, which sorts as text when in UTC.
+const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_txlock=immediate&_time_format=sqlite"
+
+// txAttempts is how many times a transaction is tried on PostgreSQL when it
+// fails with a deadlock or a serialization failure.
+const txAttempts = 3
+
+// Store is the database of ICS Booking. It implements booking.Store and is
+// safe for concurrent use.
+type Store struct {
+	db      *gorm.DB
+	sqlDB   *sql.DB
+	dialect string
+	logger  *slog.Logger
+}
+
+var _ booking.Store = (*Store)(nil)
+
+// Open connects to the database named by databaseURL, which is either a
+// PostgreSQL URL (postgres://user:password@host:5432/db?sslmode=disable, or
+// postgresql://...) or sqlite:PATH (sqlite:data/icsbooking.db; the parent
+// directory is created, and sqlite::memory: gives a private in-memory
+// database). It does not migrate; call Migrate. SQL statements are logged at
+// debug level to logger, without their parameters, which carry personal
+// data; a nil logger discards them.
+func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	var (
+		s         = &Store{logger: logger}
+		dialector gorm.Dialector
+		err       error
+	)
+	switch {
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		s.dialect = dialectPostgres
+		if s.sqlDB, err = sql.Open("pgx", databaseURL); err != nil {
+			return nil, fmt.Errorf("open PostgreSQL: %w", err)
+		}
+		s.sqlDB.SetMaxOpenConns(maxPostgresConns)
+		s.sqlDB.SetMaxIdleConns(maxPostgresConns)
+		s.sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		dialector = postgres.New(postgres.Config{Conn: s.sqlDB})
+	case strings.HasPrefix(databaseURL, "sqlite:"):
+		s.dialect = dialectSQLite
+		dsn, err := sqliteDSN(strings.TrimPrefix(databaseURL, "sqlite:"))
+		if err != nil {
+			return nil, err
+		}
+		if s.sqlDB, err = sql.Open("sqlite", dsn); err != nil {
+			return nil, fmt.Errorf("open SQLite: %w", err)
+		}
+		// One connection: SQLite has a single writer anyway, River's SQLite
+		// driver asks for it, and it keeps an in-memory database alive.
+		// The price is that nothing may use the pool while a transaction
+		// holds the connection: pass the transaction down instead.
+		s.sqlDB.SetMaxOpenConns(1)
+		s.sqlDB.SetConnMaxIdleTime(0)
+		s.sqlDB.SetConnMaxLifetime(0)
+		dialector = sqlite.New(sqlite.Config{DriverName: "sqlite", Conn: s.sqlDB})
+	default:
+		return nil, errors.New("ICS_DATABASE_URL must be postgres://USER:PASSWORD@HOST:PORT/DATABASE " +
+			"(or postgresql://...) or sqlite:PATH, such as sqlite:data/icsbooking.db")
+	}
+
+	if err := s.sqlDB.PingContext(ctx); err != nil {
+		s.sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s: %w", s.dialect, err)
+	}
+	s.db, err = gorm.Open(dialector, &gorm.Config{
+		PrepareStmt:            false, // River needs the *sql.Tx behind a transaction
+		SkipDefaultTransaction: true,
+		Logger:                 newGormLogger(logger),
+		NowFunc:                func() time.Time { return dbTime(time.Now()) },
+	})
+	if err != nil {
+		s.sqlDB.Close()
+		return nil, fmt.Errorf("open %s with GORM: %w", s.dialect, err)
+	}
+	return s, nil
+}
+
+// sqliteDSN turns the PATH of sqlite:PATH into a modernc.org/sqlite DSN and
+// creates the directory the database file goes in.
+func sqliteDSN(path string) (string, error) {
+	switch {
+	case path == "":
+		return "", errors.New("ICS_DATABASE_URL sqlite:PATH needs a path, such as sqlite:data/icsbooking.db")
+	case strings.HasPrefix(path, "//"):
+		return "", errors.New("ICS_DATABASE_URL takes sqlite:PATH, not sqlite://PATH: " +
+			"write sqlite:data/icsbooking.db or sqlite:/var/lib/icsbooking/icsbooking.db")
+	case strings.ContainsAny(path, "?#"):
+		return "", errors.New("ICS_DATABASE_URL sqlite:PATH takes a plain file path, without query parameters")
+	case path == ":memory:":
+		return ":memory:?" + sqlitePragmas, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return "", fmt.Errorf("create the directory of the SQLite database: %w", err)
+	}
+	return "file:" + path + "?" + sqlitePragmas, nil
+}
+
+// Close closes the database connections.
+func (s *Store) Close() error {
+	if err := s.sqlDB.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", s.dialect, err)
+	}
+	return nil
+}
+
+// Dialect returns "postgres" or "sqlite".
+func (s *Store) Dialect() string { return s.dialect }
+
+// DB returns the GORM handle, for wiring that must share the store's
+// connections or transactions (River inserts jobs in the same transaction).
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Migrate applies the embedded migrations that the database lacks. On
+// PostgreSQL it holds an advisory lock meanwhile, so that several servers
+// starting together migrate one at a time.
+func (s *Store) Migrate(ctx context.Context) error {
+	gooseDialect := goose.DialectSQLite3
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if s.dialect == dialectPostgres {
+		gooseDialect = goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	dir, err := fs.Sub(migrations.FS, s.dialect)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	provider, err := goose.NewProvider(gooseDialect, s.sqlDB, dir, opts...)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", s.dialect, err)
+	}
+	for _, r := range results {
+		s.logger.InfoContext(ctx, "applied migration", "dialect", s.dialect,
+			"version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration", r.Duration)
+	}
+	return nil
+}
+
+// transaction runs fn in a transaction, committed if fn returns nil. On
+// PostgreSQL a deadlock or serialization failure rolls it back and runs it
+// again, so fn must start from scratch each time (build rows inside it).
+func (s *Store) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.db.WithContext(ctx).Transaction(fn)
+		if err == nil || attempt == txAttempts || !retryable(err) {
+			return err
+		}
+		s.logger.DebugContext(ctx, "retrying transaction", "attempt", attempt, "error", err)
+		// A short random pause lets the transaction that won go first.
+		t := time.NewTimer(time.Duration(attempt) * time.Duration(1+rand.IntN(5)) * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// retryable reports whether err is a PostgreSQL deadlock or serialization
+// failure, after which the whole transaction may simply be tried again.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
+// uniqueViolation reports whether err is a unique or primary key violation.
+func uniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var sqliteErr *sqlitedriver.Error
+	if errors.As(err, &sqliteErr) {
+		code := sqliteErr.Code()
+		return code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// notFound returns a booking.ErrNotFound error whose detail a user may read.
+func notFound(format string, args ...any) error {
+	return &booking.Error{Kind: booking.ErrNotFound, Detail: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,645 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	_ "time/tzdata" // Europe/Copenhagen on machines without a zoneinfo database
+
+	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/booking/store"
+	"github.com/ics-booking/icsbooking/booking/store/storetest"
+)
+
+// eachDialect runs test once per dialect, each time on a fresh database.
+func eachDialect(t *testing.T, test func(t *testing.T, s *store.Store)) {
+	t.Helper()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			test(t, storetest.Open(t, dialect))
+		})
+	}
+}
+
+var copenhagen = mustLoadLocation("Europe/Copenhagen")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// nine is 09:00 in Copenhagen on a Monday; the store must keep it as the
+// same instant whatever zone it reads it back in.
+var nine = time.Date(2026, time.March, 2, 9, 0, 0, 0, copenhagen)
+
+func newBooking(ref string, start time.Time) booking.Booking {
+	created := time.Date(2026, time.February, 20, 14, 3, 4, 123456000, copenhagen)
+	return booking.Booking{
+		Reference: ref,
+		TokenHash: booking.HashToken("token-" + ref),
+		Center:    "cph",
+		Service:   "residence-permit",
+		Start:     start,
+		End:       start.Add(30 * time.Minute),
+		Language:  "ar",
+		Name:      "Ærø Østergård",
+		Email:     "aero@example.dk",
+		Phone:     "+45 12 34 56 78",
+		Notes:     "Bringing my passport.\nAnd my lease.",
+		Locale:    "da",
+		Status:    booking.Confirmed,
+		Sequence:  0,
+		CreatedAt: created,
+		UpdatedAt: created,
+	}
+}
+
+func desk(start time.Time, capacity int) booking.Claim {
+	return booking.Claim{Center: "cph", Resource: "desk", Start: start, Capacity: capacity}
+}
+
+func unit(n int) time.Time { return nine.Add(time.Duration(n) * booking.Unit) }
+
+func sameBooking(t *testing.T, got, want booking.Booking) {
+	t.Helper()
+	if got.ID != want.ID || got.Reference != want.Reference || got.Center != want.Center ||
+		got.Service != want.Service || got.Language != want.Language || got.Name != want.Name ||
+		got.Email != want.Email || got.Phone != want.Phone || got.Notes != want.Notes ||
+		got.Locale != want.Locale || got.Status != want.Status || got.Sequence != want.Sequence {
+		t.Errorf("booking:\n got %+v\nwant %+v", got, want)
+	}
+	if !bytes.Equal(got.TokenHash, want.TokenHash) {
+		t.Errorf("token hash = %x, want %x", got.TokenHash, want.TokenHash)
+	}
+	for _, tt := range []struct {
+		name      string
+		got, want time.Time
+	}{
+		{"start", got.Start, want.Start},
+		{"end", got.End, want.End},
+		{"created", got.CreatedAt, want.CreatedAt},
+		{"updated", got.UpdatedAt, want.UpdatedAt},
+	} {
+		if !tt.got.Equal(tt.want) {
+			t.Errorf("%s = %v, want %v", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+func create(t *testing.T, s *store.Store, b booking.Booking, claims ...booking.Claim) booking.Booking {
+	t.Helper()
+	created, err := s.CreateBooking(t.Context(), b, claims, nil)
+	if err != nil {
+		t.Fatalf("CreateBooking(%s): %v", b.Reference, err)
+	}
+	return created
+}
+
+// usage returns the taken seats by resource and start, as "desk 09:15".
+func usage(t *testing.T, s *store.Store, resources ...string) map[string]int {
+	t.Helper()
+	if len(resources) == 0 {
+		resources = []string{"desk"}
+	}
+	us, err := s.Usage(t.Context(), "cph", resources, nine.Add(-24*time.Hour), nine.Add(24*time.Hour))
+	if err != nil {
+		t.Fatalf("Usage: %v", err)
+	}
+	m := make(map[string]int)
+	for _, u := range us {
+		m[u.Resource+" "+u.Start.In(copenhagen).Format("15:04")] = u.Booked
+	}
+	return m
+}
+
+func sameUsage(t *testing.T, got, want map[string]int) {
+	t.Helper()
+	for k, v := range want {
+		if v != 0 && got[k] != v {
+			t.Errorf("usage %s = %d, want %d (all: %v)", k, got[k], v, got)
+		}
+	}
+	for k, v := range got {
+		if want[k] != v {
+			t.Errorf("usage %s = %d, want %d (all: %v)", k, v, want[k], got)
+		}
+	}
+}
+
+func count(t *testing.T, s *store.Store, table, where string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	q := s.DB().WithContext(t.Context()).Table(table)
+	if where != "" {
+		q = q.Where(where, args...)
+	}
+	if err := q.Count(&n).Error; err != nil {
+		t.Fatalf("count %s: %v", table, err)
+	}
+	return n
+}
+
+func TestBookingRoundTrip(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		for i, name := range []string{"Ærø Østergård", "محمد", "王芳", "Zoë O'Brien-Łukasiewicz"} {
+			b := newBooking(fmt.Sprintf("CPH-RT%04d", i), unit(2*i))
+			b.Name = name
+			if i == 1 {
+				b.Language, b.Phone, b.Notes = "", "", ""
+			}
+			created := create(t, s, b)
+			if created.ID == 0 {
+				t.Fatalf("CreateBooking(%s) returned no ID", b.Reference)
+			}
+			b.ID = created.ID
+			sameBooking(t, created, b)
+
+			got, err := s.Booking(t.Context(), b.Reference)
+			if err != nil {
+				t.Fatalf("Booking(%s): %v", b.Reference, err)
+			}
+			sameBooking(t, got, b)
+			if got.Start.Location() != time.UTC {
+				t.Errorf("start in %v, want UTC", got.Start.Location())
+			}
+			got, err = s.BookingByID(t.Context(), b.ID)
+			if err != nil {
+				t.Fatalf("BookingByID(%d): %v", b.ID, err)
+			}
+			sameBooking(t, got, b)
+		}
+	})
+}
+
+func TestIdempotencyRoundTrip(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		idem := booking.Idempotency{
+			KeyHash:     bytes.Repeat([]byte{0xab}, 32),
+			RequestHash: bytes.Repeat([]byte{0x00, 0xff}, 16),
+			SealedToken: []byte("sealed\x00token"),
+			CreatedAt:   nine.Add(-time.Hour),
+		}
+		created, err := s.CreateBooking(t.Context(), newBooking("CPH-IDEM01", nine), []booking.Claim{desk(nine, 1)}, &idem)
+		if err != nil {
+			t.Fatalf("CreateBooking: %v", err)
+		}
+		got, err := s.Idempotency(t.Context(), idem.KeyHash)
+		if err != nil {
+			t.Fatalf("Idempotency: %v", err)
+		}
+		if got.BookingID != created.ID || !bytes.Equal(got.KeyHash, idem.KeyHash) ||
+			!bytes.Equal(got.RequestHash, idem.RequestHash) || !bytes.Equal(got.SealedToken, idem.SealedToken) ||
+			!got.CreatedAt.Equal(idem.CreatedAt) {
+			t.Errorf("Idempotency = %+v, want %+v with booking %d", got, idem, created.ID)
+		}
+	})
+}
+
+func TestNotFound(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		_, err1 := s.Booking(ctx, "CPH-NONE00")
+		_, err2 := s.BookingByID(ctx, 4242)
+		_, err3 := s.Idempotency(ctx, []byte("no such key"))
+		err4 := s.RemoveClosure(ctx, "cph", booking.Date{Year: 2026, Month: time.March, Day: 2})
+		b := newBooking("CPH-NONE01", nine)
+		b.ID, b.Sequence = 4242, 1
+		err5 := s.UpdateBooking(ctx, b, nil, nil)
+		for i, err := range []error{err1, err2, err3, err4, err5} {
+			var be *booking.Error
+			if !errors.Is(err, booking.ErrNotFound) || !errors.As(err, &be) {
+				t.Errorf("lookup %d: err = %v, want a *booking.Error wrapping ErrNotFound", i+1, err)
+			}
+		}
+	})
+}
+
+func TestDuplicate(t *testing.T) {
+	idem := func(key string) *booking.Idempotency {
+		return &booking.Idempotency{KeyHash: []byte(key), RequestHash: []byte("request"), SealedToken: []byte("sealed")}
+	}
+	for _, tt := range []struct {
+		name      string
+		reference string
+		idem      *booking.Idempotency
+		wantInErr string
+	}{
+		{"reference", "CPH-DUP001", idem("other key"), "reference CPH-DUP001"},
+		{"idempotency key", "CPH-DUP002", idem("key"), "idempotency key"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			eachDialect(t, func(t *testing.T, s *store.Store) {
+				if _, err := s.CreateBooking(t.Context(), newBooking("CPH-DUP001", nine), []booking.Claim{desk(nine, 1)}, idem("key")); err != nil {
+					t.Fatalf("CreateBooking: %v", err)
+				}
+				// The duplicate is reported even though the slot is full,
+				// and nothing of the second booking is written.
+				_, err := s.CreateBooking(t.Context(), newBooking(tt.reference, nine), []booking.Claim{desk(nine, 1)}, tt.idem)
+				if !errors.Is(err, booking.ErrDuplicate) {
+					t.Fatalf("err = %v, want ErrDuplicate", err)
+				}
+				if !strings.Contains(err.Error(), tt.wantInErr) {
+					t.Errorf("err = %q, want it to say %q", err, tt.wantInErr)
+				}
+				if n := count(t, s, "bookings", ""); n != 1 {
+					t.Errorf("%d bookings, want 1", n)
+				}
+				if n := count(t, s, "idempotency_keys", ""); n != 1 {
+					t.Errorf("%d idempotency records, want 1", n)
+				}
+				sameUsage(t, usage(t, s), map[string]int{"desk 09:00": 1})
+			})
+		})
+	}
+}
+
+func TestClosures(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		day := func(m time.Month, d int) booking.Date { return booking.Date{Year: 2026, Month: m, Day: d} }
+		for _, c := range []booking.Closure{
+			{Center: "cph", Day: day(time.March, 31), Reason: "Staff training"},
+			{Center: "cph", Day: day(time.March, 2), Reason: "Moving"},
+			{Center: "cph", Day: day(time.April, 1), Reason: "After the range"},
+			{Center: "cph", Day: day(time.March, 1), Reason: "Before the range"},
+			{Center: "aar", Day: day(time.March, 10), Reason: "Another center"},
+			{Center: "cph", Day: day(time.March, 10), Reason: "Strøm afbrudt"},
+		} {
+			if err := s.AddClosure(ctx, c); err != nil {
+				t.Fatalf("AddClosure(%v): %v", c, err)
+			}
+		}
+		// The same day again replaces the reason.
+		if err := s.AddClosure(ctx, booking.Closure{Center: "cph", Day: day(time.March, 2), Reason: "Moving house"}); err != nil {
+			t.Fatalf("AddClosure again: %v", err)
+		}
+		list := func() string {
+			t.Helper()
+			cs, err := s.Closures(ctx, "cph", day(time.March, 2), day(time.March, 31))
+			if err != nil {
+				t.Fatalf("Closures: %v", err)
+			}
+			var parts []string
+			for _, c := range cs {
+				parts = append(parts, c.Center+" "+c.Day.String()+" "+c.Reason)
+			}
+			return strings.Join(parts, "; ")
+		}
+		want := "cph 2026-03-02 Moving house; cph 2026-03-10 Strøm afbrudt; cph 2026-03-31 Staff training"
+		if got := list(); got != want {
+			t.Errorf("Closures =\n %s\nwant\n %s", got, want)
+		}
+
+		if err := s.RemoveClosure(ctx, "cph", day(time.March, 10)); err != nil {
+			t.Fatalf("RemoveClosure: %v", err)
+		}
+		want = "cph 2026-03-02 Moving house; cph 2026-03-31 Staff training"
+		if got := list(); got != want {
+			t.Errorf("Closures after removal =\n %s\nwant\n %s", got, want)
+		}
+		if err := s.RemoveClosure(ctx, "cph", day(time.March, 10)); !errors.Is(err, booking.ErrNotFound) {
+			t.Errorf("RemoveClosure twice: err = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestUsage(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		interp := func(start time.Time) booking.Claim {
+			return booking.Claim{Center: "cph", Resource: "interpreter:ar", Start: start, Capacity: 2}
+		}
+		create(t, s, newBooking("CPH-USE001", nine), desk(unit(0), 3), desk(unit(1), 3), interp(unit(0)), interp(unit(1)))
+		create(t, s, newBooking("CPH-USE002", unit(1)), desk(unit(1), 3), desk(unit(2), 3))
+		create(t, s, newBooking("CPH-USE003", unit(1)), booking.Claim{Center: "aar", Resource: "desk", Start: unit(1), Capacity: 3})
+
+		sameUsage(t, usage(t, s), map[string]int{"desk 09:00": 1, "desk 09:15": 2, "desk 09:30": 1})
+		sameUsage(t, usage(t, s, "desk", "interpreter:ar"), map[string]int{
+			"desk 09:00": 1, "desk 09:15": 2, "desk 09:30": 1,
+			"interpreter:ar 09:00": 1, "interpreter:ar 09:15": 1,
+		})
+
+		// [from, to): the unit starting at to is left out.
+		us, err := s.Usage(t.Context(), "cph", []string{"desk"}, unit(1), unit(2))
+		if err != nil {
+			t.Fatalf("Usage: %v", err)
+		}
+		if len(us) != 1 || !us[0].Start.Equal(unit(1)) || us[0].Booked != 2 || us[0].Resource != "desk" {
+			t.Errorf("Usage [09:15, 09:30) = %+v, want desk 09:15 booked 2", us)
+		}
+		if us, err := s.Usage(t.Context(), "cph", nil, unit(0), unit(4)); err != nil || len(us) != 0 {
+			t.Errorf("Usage of no resources = %v, %v; want nothing", us, err)
+		}
+	})
+}
+
+func TestUpdateBookingConflict(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		b := create(t, s, newBooking("CPH-SEQ001", nine), desk(nine, 2))
+
+		first := b
+		first.Sequence = 1
+		first.Notes = "first change"
+		first.UpdatedAt = nine.Add(-time.Hour)
+		if err := s.UpdateBooking(t.Context(), first, nil, nil); err != nil {
+			t.Fatalf("UpdateBooking: %v", err)
+		}
+
+		stale := b
+		stale.Sequence = 1 // made from the same version as first
+		stale.Notes = "lost change"
+		if err := s.UpdateBooking(t.Context(), stale, nil, nil); !errors.Is(err, booking.ErrConflict) {
+			t.Fatalf("stale UpdateBooking: err = %v, want ErrConflict", err)
+		}
+		got, err := s.Booking(t.Context(), b.Reference)
+		if err != nil {
+			t.Fatalf("Booking: %v", err)
+		}
+		sameBooking(t, got, first)
+	})
+}
+
+func TestCancelReleasesSeat(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		claims := []booking.Claim{desk(unit(0), 1), desk(unit(1), 1)}
+		a := create(t, s, newBooking("CPH-CAN001", nine), claims...)
+		if _, err := s.CreateBooking(t.Context(), newBooking("CPH-CAN002", nine), claims, nil); !errors.Is(err, booking.ErrSlotFull) {
+			t.Fatalf("second booking: err = %v, want ErrSlotFull", err)
+		}
+
+		a.Status = booking.Cancelled
+		a.Sequence++
+		if err := s.UpdateBooking(t.Context(), a, claims, nil); err != nil {
+			t.Fatalf("cancel: %v", err)
+		}
+		sameUsage(t, usage(t, s), nil)
+		create(t, s, newBooking("CPH-CAN002", nine), claims...)
+		sameUsage(t, usage(t, s), map[string]int{"desk 09:00": 1, "desk 09:15": 1})
+		if n := count(t, s, "bookings", "status = ?", "cancelled"); n != 1 {
+			t.Errorf("%d cancelled bookings, want 1", n)
+		}
+	})
+}
+
+func TestRescheduleIsAtomic(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ten, eleven := nine.Add(time.Hour), nine.Add(2*time.Hour)
+		a := create(t, s, newBooking("CPH-RES001", nine), desk(nine, 1))
+		create(t, s, newBooking("CPH-RES002", ten), desk(ten, 1))
+
+		// Into a full slot: nothing changes.
+		moved := a
+		moved.Start, moved.End, moved.Sequence = ten, ten.Add(30*time.Minute), a.Sequence+1
+		err := s.UpdateBooking(t.Context(), moved, []booking.Claim{desk(nine, 1)}, []booking.Claim{desk(ten, 1)})
+		if !errors.Is(err, booking.ErrSlotFull) {
+			t.Fatalf("reschedule into a full slot: err = %v, want ErrSlotFull", err)
+		}
+		got, err := s.Booking(t.Context(), a.Reference)
+		if err != nil {
+			t.Fatalf("Booking: %v", err)
+		}
+		sameBooking(t, got, a)
+		sameUsage(t, usage(t, s), map[string]int{"desk 09:00": 1, "desk 10:00": 1})
+
+		// Into a free slot: the seat moves.
+		moved.Start, moved.End = eleven, eleven.Add(30*time.Minute)
+		if err := s.UpdateBooking(t.Context(), moved, []booking.Claim{desk(nine, 1)}, []booking.Claim{desk(eleven, 1)}); err != nil {
+			t.Fatalf("reschedule: %v", err)
+		}
+		sameUsage(t, usage(t, s), map[string]int{"desk 10:00": 1, "desk 11:00": 1})
+		got, err = s.BookingByID(t.Context(), a.ID)
+		if err != nil {
+			t.Fatalf("BookingByID: %v", err)
+		}
+		sameBooking(t, got, moved)
+	})
+}
+
+func TestRescheduleOntoOwnUnits(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		// A 30-minute booking moves 15 minutes later on a one-desk center:
+		// the unit it keeps is released before it is taken again.
+		a := create(t, s, newBooking("CPH-OWN001", nine), desk(unit(0), 1), desk(unit(1), 1))
+		a.Start, a.End, a.Sequence = unit(1), unit(3), a.Sequence+1
+		err := s.UpdateBooking(t.Context(), a,
+			[]booking.Claim{desk(unit(0), 1), desk(unit(1), 1)},
+			[]booking.Claim{desk(unit(1), 1), desk(unit(2), 1)})
+		if err != nil {
+			t.Fatalf("reschedule: %v", err)
+		}
+		sameUsage(t, usage(t, s), map[string]int{"desk 09:15": 1, "desk 09:30": 1})
+	})
+}
+
+func TestFailedCreateWritesNothing(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		interp := booking.Claim{Center: "cph", Resource: "interpreter:ar", Start: nine, Capacity: 1}
+		create(t, s, newBooking("CPH-FAIL01", nine), interp)
+
+		// The desks are free but the only interpreter is taken: the desk
+		// seats taken before the interpreter's turn must be given back.
+		idem := booking.Idempotency{KeyHash: []byte("key"), RequestHash: []byte("req"), SealedToken: []byte("tok")}
+		_, err := s.CreateBooking(t.Context(), newBooking("CPH-FAIL02", nine),
+			[]booking.Claim{desk(unit(0), 3), desk(unit(1), 3), interp}, &idem)
+		if !errors.Is(err, booking.ErrSlotFull) {
+			t.Fatalf("err = %v, want ErrSlotFull", err)
+		}
+		if n := count(t, s, "bookings", ""); n != 1 {
+			t.Errorf("%d bookings, want 1", n)
+		}
+		if n := count(t, s, "idempotency_keys", ""); n != 0 {
+			t.Errorf("%d idempotency records, want none", n)
+		}
+		if n := count(t, s, "slot_counters", "resource = ?", "desk"); n != 0 {
+			t.Errorf("%d desk counters, want none", n)
+		}
+		if _, err := s.Booking(t.Context(), "CPH-FAIL02"); !errors.Is(err, booking.ErrNotFound) {
+			t.Errorf("Booking(CPH-FAIL02): err = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+// race makes n bookings at once, the i-th with claims(i), and returns how
+// many succeeded. Every failure must be ErrSlotFull.
+func race(t *testing.T, s *store.Store, n int, claims func(i int) []booking.Claim) int {
+	t.Helper()
+	var (
+		start = make(chan struct{})
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		won   int
+		errs  []error
+	)
+	for i := range n {
+		wg.Go(func() {
+			b := newBooking(fmt.Sprintf("CPH-R%05d", i), nine)
+			<-start
+			_, err := s.CreateBooking(context.Background(), b, claims(i), nil)
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				won++
+			} else if !errors.Is(err, booking.ErrSlotFull) {
+				errs = append(errs, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	for _, err := range errs[:min(len(errs), 5)] {
+		t.Errorf("CreateBooking: %v, want nil or ErrSlotFull", err)
+	}
+	return won
+}
+
+func TestConcurrentCreate(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		won := race(t, s, 150, func(int) []booking.Claim { return []booking.Claim{desk(nine, 3)} })
+		if won != 3 {
+			t.Errorf("%d bookings succeeded, want 3", won)
+		}
+		if n := count(t, s, "bookings", "status = ?", "confirmed"); n != 3 {
+			t.Errorf("%d confirmed bookings stored, want 3", n)
+		}
+		sameUsage(t, usage(t, s), map[string]int{"desk 09:00": 3})
+	})
+}
+
+func TestConcurrentCreateTwoUnits(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		// Half the bookings want 09:00-09:30, half 09:15-09:45: they share
+		// the 09:15 unit, so three succeed in all, and a booking that got
+		// its first unit but not its second leaves no trace.
+		won := race(t, s, 150, func(i int) []booking.Claim {
+			first := unit(i % 2)
+			return []booking.Claim{desk(first.Add(booking.Unit), 3), desk(first, 3)}
+		})
+		if won != 3 {
+			t.Errorf("%d bookings succeeded, want 3", won)
+		}
+		if n := count(t, s, "bookings", ""); n != 3 {
+			t.Errorf("%d bookings stored, want 3", n)
+		}
+		early := count(t, s, "bookings", "reference IN (?)", refs(0, 150, 2))
+		late := count(t, s, "bookings", "reference IN (?)", refs(1, 150, 2))
+		sameUsage(t, usage(t, s), map[string]int{"desk 09:00": int(early), "desk 09:15": 3, "desk 09:30": int(late)})
+	})
+}
+
+func refs(from, to, step int) []string {
+	var rs []string
+	for i := from; i < to; i += step {
+		rs = append(rs, fmt.Sprintf("CPH-R%05d", i))
+	}
+	return rs
+}
+
+func TestMigrateTwice(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		if err := s.Migrate(t.Context()); err != nil {
+			t.Fatalf("second Migrate: %v", err)
+		}
+		if got := s.Dialect(); got != t.Name()[strings.LastIndex(t.Name(), "/")+1:] {
+			t.Errorf("Dialect() = %q", got)
+		}
+	})
+}
+
+func TestOpenURLs(t *testing.T) {
+	for _, url := range []string{"", "mysql://localhost/db", "data/icsbooking.db", "sqlite:", "sqlite://data/x.db"} {
+		if s, err := store.Open(t.Context(), url, nil); err == nil {
+			s.Close()
+			t.Errorf("Open(%q) succeeded, want an error", url)
+		} else if !strings.Contains(err.Error(), "ICS_DATABASE_URL") {
+			t.Errorf("Open(%q): error %q does not name ICS_DATABASE_URL", url, err)
+		}
+	}
+
+	path := filepath.Join(t.TempDir(), "new", "dir", "icsbooking.db")
+	s, err := store.Open(t.Context(), "sqlite:"+path, nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database file: %v", err)
+	}
+	// The guard and the text comparisons of times rely on these settings.
+	create(t, s, newBooking("CPH-PRAG01", nine), desk(nine, 1))
+	for query, want := range map[string]string{
+		"PRAGMA journal_mode":                          "wal",
+		"PRAGMA foreign_keys":                          "1",
+		"PRAGMA busy_timeout":                          "5000",
+		"SELECT CAST(starts_at AS TEXT) FROM bookings": "2026-03-02 08:00:00+00:00",
+	} {
+		var got string
+		if err := s.DB().Raw(query).Scan(&got).Error; err != nil || got != want {
+			t.Errorf("%s = %q, %v; want %q", query, got, err, want)
+		}
+	}
+
+	mem, err := store.Open(t.Context(), "sqlite::memory:", nil)
+	if err != nil {
+		t.Fatalf("Open(sqlite::memory:): %v", err)
+	}
+	defer mem.Close()
+	if err := mem.Migrate(t.Context()); err != nil {
+		t.Fatalf("Migrate in memory: %v", err)
+	}
+	create(t, mem, newBooking("CPH-MEM001", nine), desk(nine, 1))
+}
+
+func TestLogsNoParameters(t *testing.T) {
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(lockedWriter{&buf, &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s, err := store.Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "log.db"), logger)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	b := newBooking("CPH-LOG001", nine)
+	create(t, s, b, desk(nine, 1))
+	if _, err := s.Booking(t.Context(), b.Reference); err != nil {
+		t.Fatalf("Booking: %v", err)
+	}
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	if !strings.Contains(out, "INSERT INTO") {
+		t.Errorf("log has no statements:\n%s", out)
+	}
+	for _, secret := range []string{b.Name, b.Email, b.Reference, "passport"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log contains %q:\n%s", secret, out)
+		}
+	}
+}
+
+type lockedWriter struct {
+	w  *bytes.Buffer
+	mu *sync.Mutex
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestConfigDefaults(t *testing.T) {
+	c, err := loadConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.DatabaseURL != "sqlite:data/icsbooking.db" || c.BaseURL != "http://127.0.0.1:8080" {
+		t.Errorf("defaults: %+v", c)
+	}
+	if c.Notice != 2*time.Hour || c.HorizonDays != 60 || c.InterpreterNoticeDays != 2 || len(c.ClosedDays) != 2 || c.MaxBodyBytes != 65536 {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestConfigOverrides(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{
+		"ICS_BOOKING_HORIZON_DAYS": "90",
+		"ICS_CLOSED_DAYS":          "none",
+		"ICS_BASE_URL":             "https://booking.ics.dk/",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HorizonDays != 90 || c.ClosedDays != nil || c.BaseURL != "https://booking.ics.dk" {
+		t.Errorf("overrides: %+v", c)
+	}
+}
+
+func TestConfigInvalidNamesVariable(t *testing.T) {
+	for name, value := range map[string]string{
+		"ICS_BOOKING_HORIZON_DAYS":    "sixty",
+		"ICS_BOOKING_NOTICE":          "2 hours",
+		"ICS_CLOSED_DAYS":             "24.12",
+		"ICS_LOG_LEVEL":               "loud",
+		"ICS_LOG_FORMAT":              "xml",
+		"ICS_BASE_URL":                "booking.ics.dk",
+		"ICS_MAX_BODY_BYTES":          "-1",
+		"ICS_INTERPRETER_NOTICE_DAYS": "x",
+	} {
+		_, err := loadConfig(env(map[string]string{name: value}))
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: error %v does not name it", name, value, err)
+		}
+	}
+}
+
+// Every variable the server reads is documented in configs/example.env and
+// in the README's table.
+func TestEveryVariableDocumented(t *testing.T) {
+	l := &loader{getenv: env(nil)}
+	readConfig(l)
+	example, err := os.ReadFile("../../configs/example.env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.names) < 10 {
+		t.Fatalf("only %d variables seen", len(l.names))
+	}
+	for _, name := range l.names {
+		if !strings.Contains(string(example), "\n"+name+"=") {
+			t.Errorf("%s missing from configs/example.env", name)
+		}
+		if !strings.Contains(string(readme), "| "+name+" |") {
+			t.Errorf("%s missing from the README's configuration table", name)
+		}
+	}
+}

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ics-booking/icsbooking/booking"
+)
+
+type centerResponse struct {
+	ID                   string         `json:"id"`
+	Name                 string         `json:"name"`
+	Address              string         `json:"address"`
+	Phone                string         `json:"phone"`
+	Email                string         `json:"email"`
+	TimeZone             string         `json:"time_zone"`
+	Hours                []hoursPayload `json:"hours"`
+	Languages            []string       `json:"languages"`
+	InterpreterLanguages []string       `json:"interpreter_languages"`
+	Desks                int            `json:"desks"`
+	SlotMinutes          int            `json:"slot_minutes"`
+}
+
+type hoursPayload struct {
+	Day   string `json:"day"`
+	Open  string `json:"open"`
+	Close string `json:"close"`
+}
+
+// weekdays in the order people read a week in Denmark.
+var weekdays = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
+
+func (s *Server) centerResponse(c booking.Center) centerResponse {
+	hours := []hoursPayload{}
+	for _, wd := range weekdays {
+		if span, ok := c.Hours[wd]; ok {
+			open, closing, _ := strings.Cut(span.String(), "-")
+			hours = append(hours, hoursPayload{Day: strings.ToLower(wd.String()), Open: open, Close: closing})
+		}
+	}
+	return centerResponse{
+		ID:                   c.ID,
+		Name:                 c.Name,
+		Address:              c.Address,
+		Phone:                c.Phone,
+		Email:                c.Email,
+		TimeZone:             s.scheduler.Location().String(),
+		Hours:                hours,
+		Languages:            nonNil(c.Languages),
+		InterpreterLanguages: c.InterpreterLanguages(),
+		Desks:                c.Desks,
+		SlotMinutes:          int(c.SlotStep.Minutes()),
+	}
+}
+
+func (s *Server) listCenters(c *gin.Context) {
+	centers := []centerResponse{}
+	for _, ce := range s.scheduler.Catalogue().Centers {
+		centers = append(centers, s.centerResponse(ce))
+	}
+	c.JSON(http.StatusOK, gin.H{"centers": centers})
+}
+
+func (s *Server) getCenter(c *gin.Context) {
+	center, err := s.scheduler.Catalogue().Center(c.Param("center"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.centerResponse(center))
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

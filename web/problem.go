@@ -1,0 +1,106 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ics-booking/icsbooking/booking"
+)
+
+// problem is an RFC 9457 problem details object. Code is an extension
+// member naming the problem for programs; Errors lists invalid fields.
+type problem struct {
+	Type   string         `json:"type"`
+	Title  string         `json:"title"`
+	Status int            `json:"status"`
+	Detail string         `json:"detail"`
+	Code   string         `json:"code"`
+	Errors []fieldProblem `json:"errors,omitempty"`
+}
+
+type fieldProblem struct {
+	Field  string `json:"field"`
+	Detail string `json:"detail"`
+}
+
+// statuses maps domain errors to HTTP, first match wins.
+var statuses = []struct {
+	err    error
+	status int
+	code   string
+}{
+	{booking.ErrNotFound, http.StatusNotFound, "not_found"},
+	{booking.ErrInvalid, http.StatusBadRequest, "invalid"},
+	{booking.ErrNotBookable, http.StatusUnprocessableEntity, "not_bookable"},
+	{booking.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused"},
+	{booking.ErrSlotFull, http.StatusConflict, "slot_full"},
+	{booking.ErrConflict, http.StatusConflict, "conflict"},
+}
+
+// httpError is an error of the HTTP layer itself (a malformed body, a body
+// too large, a missing token).
+type httpError struct {
+	status int
+	code   string
+	detail string
+	fields []fieldProblem
+}
+
+func (e *httpError) Error() string { return e.detail }
+
+var errPanic = errors.New("panic")
+
+// fail answers the request with the problem err stands for. Errors that are
+// not the user's are logged and answered with a 500 that reveals nothing.
+func fail(c *gin.Context, err error) {
+	p := problem{Status: http.StatusInternalServerError, Code: "internal", Detail: "something went wrong on our side; please try again later"}
+	var he *httpError
+	var de *booking.Error
+	switch {
+	case errors.As(err, &he):
+		p.Status, p.Code, p.Detail, p.Errors = he.status, he.code, he.detail, he.fields
+	default:
+		for _, s := range statuses {
+			if errors.Is(err, s.err) {
+				p.Status, p.Code, p.Detail = s.status, s.code, err.Error()
+				break
+			}
+		}
+		if errors.As(err, &de) {
+			p.Detail = de.Detail
+			for _, f := range de.Fields {
+				p.Errors = append(p.Errors, fieldProblem{Field: f.Field, Detail: f.Message})
+			}
+		}
+	}
+	if p.Status == http.StatusInternalServerError {
+		// The error text comes from our code and the database driver, not
+		// from the request: it carries no personal data.
+		slogFrom(c).Error("request failed", "route", c.FullPath(), "error", err)
+	}
+	c.Abort()
+	writeProblem(c.Writer, p)
+}
+
+func writeProblem(w http.ResponseWriter, p problem) {
+	p.Type = "about:blank"
+	p.Title = http.StatusText(p.Status)
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	json.NewEncoder(w).Encode(p)
+}
+
+const loggerKey = "icsbooking.logger"
+
+// slogFrom returns the server's logger, which logRequests puts in the
+// context.
+func slogFrom(c *gin.Context) *slog.Logger {
+	if l, ok := c.Value(loggerKey).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}

@@ -1,0 +1,95 @@
+// Package web serves ICS Booking over HTTP: the JSON API under /api/v1, its
+// OpenAPI document, and the pages. It owns Gin; the rules live in booking.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ics-booking/icsbooking/booking"
+)
+
+// Scheduler is what the handlers need of booking.Scheduler.
+type Scheduler interface {
+	Catalogue() booking.Catalogue
+	Location() *time.Location
+	Slots(ctx context.Context, q booking.SlotQuery) ([]booking.Slot, error)
+	Book(ctx context.Context, r booking.Request) (booking.Booking, string, error)
+	Get(ctx context.Context, reference, token string) (booking.Booking, error)
+	Cancel(ctx context.Context, reference, token string) (booking.Booking, error)
+	Reschedule(ctx context.Context, reference, token string, start time.Time) (booking.Booking, error)
+}
+
+// Config holds what the server needs besides the scheduler.
+type Config struct {
+	// BaseURL is where newcomers reach the server, for links in responses
+	// and emails, e.g. https://booking.ics.dk.
+	BaseURL string
+	// MaxBodyBytes limits request bodies; larger ones get 413.
+	MaxBodyBytes int64
+	Logger       *slog.Logger
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	scheduler Scheduler
+	cfg       Config
+	log       *slog.Logger
+}
+
+// New returns the HTTP handler for the whole site.
+func New(scheduler Scheduler, cfg Config) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{scheduler: scheduler, cfg: cfg, log: cfg.Logger}
+	engine := gin.New()
+	engine.HandleMethodNotAllowed = true
+	engine.Use(s.recover, s.logRequests, securityHeaders)
+	s.routes(engine)
+
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, problem{Status: http.StatusForbidden, Code: "cross_origin",
+			Detail: "cross-origin requests that change data are refused"})
+	}))
+	return csrf.Handler(engine)
+}
+
+// logRequests logs each request by its route pattern, never its path or
+// query: references, tokens and names stay out of the logs.
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Set(loggerKey, s.log)
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "(no route)"
+	}
+	s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
+		slog.String("method", c.Request.Method),
+		slog.String("route", route),
+		slog.Int("status", c.Writer.Status()),
+		slog.Duration("duration", time.Since(start)))
+}
+
+// recover turns a panic into a 500 problem and a log line.
+func (s *Server) recover(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("panic", "route", c.FullPath(), "panic", v)
+			fail(c, errPanic)
+		}
+	}()
+	c.Next()
+}
+
+func securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	c.Next()
+}

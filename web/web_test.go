@@ -1,0 +1,179 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+	_ "time/tzdata"
+
+	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/booking/catalogue"
+	"github.com/ics-booking/icsbooking/booking/store"
+	"github.com/ics-booking/icsbooking/booking/store/storetest"
+	"github.com/ics-booking/icsbooking/configs"
+	"github.com/ics-booking/icsbooking/web"
+)
+
+// app is the whole server over a real database, with the clock fixed.
+type app struct {
+	t     *testing.T
+	srv   *httptest.Server
+	store *store.Store
+	loc   *time.Location
+}
+
+// thursday is the fixed "now" of most tests: Thursday 26 November 2026,
+// 10:00 in Copenhagen.
+var thursday = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+
+func newApp(t *testing.T, dialect string, now time.Time) *app {
+	t.Helper()
+	cat, loc, err := catalogue.Parse(configs.CatalogueName, configs.Catalogue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := storetest.Open(t, dialect)
+	scheduler := booking.NewScheduler(cat, st, booking.Policy{
+		Location:              loc,
+		Notice:                2 * time.Hour,
+		HorizonDays:           60,
+		InterpreterNoticeDays: 2,
+		ExtraClosedDays:       booking.DefaultExtraClosedDays,
+		MaxSlotDays:           31,
+	}, func() time.Time { return now })
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(web.New(scheduler, web.Config{BaseURL: "https://booking.example.dk", MaxBodyBytes: 64 << 10, Logger: logger}))
+	t.Cleanup(srv.Close)
+	return &app{t: t, srv: srv, store: st, loc: loc}
+}
+
+// forEachDatabase runs the test on SQLite and on PostgreSQL.
+func forEachDatabase(t *testing.T, test func(t *testing.T, dialect string)) {
+	for _, d := range storetest.Dialects() {
+		t.Run(d, func(t *testing.T) { test(t, d) })
+	}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body %q: %v", r.body, err)
+	}
+	return m
+}
+
+// do sends a request; body may be nil, a string (sent as is) or a value
+// (sent as JSON). headers are name, value pairs.
+func (a *app) do(method, path string, body any, headers ...string) response {
+	a.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, a.srv.URL+path, rd)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := a.srv.Client().Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: data}
+}
+
+// expectProblem checks an RFC 9457 answer and returns it.
+func expectProblem(t *testing.T, r response, status int, code string) map[string]any {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Errorf("Content-Type %q, want application/problem+json", ct)
+	}
+	p := r.json(t)
+	if p["status"] != float64(status) || p["code"] != code || p["title"] != http.StatusText(status) || p["detail"] == "" {
+		t.Errorf("problem %v, want status %d code %s", p, status, code)
+	}
+	return p
+}
+
+func bookingBody(center, service, start string) map[string]any {
+	return map[string]any{"center": center, "service": service, "start": start, "name": "Ana Silva", "email": "ana@example.com"}
+}
+
+// book makes a booking and returns its reference and token.
+func (a *app) book(body map[string]any, headers ...string) (string, string) {
+	a.t.Helper()
+	r := a.do("POST", "/api/v1/bookings", body, headers...)
+	if r.status != http.StatusCreated {
+		a.t.Fatalf("book %v: %d %s", body, r.status, r.body)
+	}
+	m := r.json(a.t)
+	return m["reference"].(string), m["token"].(string)
+}
+
+// slots lists slots as start -> available.
+func (a *app) slots(center, query string) map[string]int {
+	a.t.Helper()
+	r := a.do("GET", "/api/v1/centers/"+center+"/slots?"+query, nil)
+	if r.status != http.StatusOK {
+		a.t.Fatalf("slots %s: %d %s", query, r.status, r.body)
+	}
+	var out struct {
+		Slots []struct {
+			Start     string `json:"start"`
+			End       string `json:"end"`
+			Available int    `json:"available"`
+		} `json:"slots"`
+	}
+	if err := json.Unmarshal(r.body, &out); err != nil {
+		a.t.Fatal(err)
+	}
+	m := map[string]int{}
+	for _, s := range out.Slots {
+		m[s.Start] = s.Available
+	}
+	return m
+}
+
+func (a *app) activeBookings() int {
+	a.t.Helper()
+	var n int64
+	if err := a.store.DB().WithContext(context.Background()).Table("bookings").Where("status = ?", "confirmed").Count(&n).Error; err != nil {
+		a.t.Fatal(err)
+	}
+	return int(n)
+}
