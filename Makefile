@@ -1,6 +1,7 @@
 # ICS Booking. `make run` starts the server on an embedded SQLite database;
 # `make test` runs every test (PostgreSQL tests run when ICS_TEST_DATABASE_URL is set).
 
+SHELL := bash
 GO ?= go
 PKGS := ./...
 
@@ -12,8 +13,12 @@ run:
 build:
 	CGO_ENABLED=0 $(GO) build -o bin/icsbooking ./cmd/icsbooking
 
+# Verbose, minus the lines of passing tests, so that skipped tests (PostgreSQL
+# without ICS_TEST_DATABASE_URL) are named with the reason.
 test: lint
-	$(GO) test -race -count=1 $(PKGS)
+	@set -o pipefail; $(GO) test -race -count=1 -v $(PKGS) 2>&1 | \
+		grep -vE '^(=== (RUN|PAUSE|CONT|NAME)|[[:space:]]*--- PASS|PASS$$)'
+	@[ -n "$$ICS_TEST_DATABASE_URL" ] || echo "note: ICS_TEST_DATABASE_URL is not set, so the PostgreSQL tests above were skipped"
 
 lint:
 	$(GO) vet $(PKGS)

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -8,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ics-booking/icsbooking/booking"
 )
 
 const permit = "residence-permit-renewal" // appointment, 45 minutes
@@ -396,4 +399,23 @@ func TestNoOverbookingOverHTTP(t *testing.T) {
 			t.Errorf("slot shows %d available", s["2026-12-03T11:00:00+01:00"])
 		}
 	})
+}
+
+func TestClosureEnteredByStaff(t *testing.T) {
+	a := newApp(t, "sqlite", thursday)
+	day := booking.Date{Year: 2026, Month: time.December, Day: 2}
+	if err := a.store.AddClosure(context.Background(), booking.Closure{Center: "odense", Day: day, Reason: "staff training"}); err != nil {
+		t.Fatal(err)
+	}
+	if s := a.slots("odense", "service="+permit+"&from=2026-12-02&to=2026-12-02"); len(s) != 0 {
+		t.Errorf("closed day has slots %v", s)
+	}
+	p := expectProblem(t, a.do("POST", "/api/v1/bookings", bookingBody("odense", permit, "2026-12-02T09:00:00+01:00")), 422, "not_bookable")
+	if !strings.Contains(p["detail"].(string), "staff training") {
+		t.Errorf("detail %q", p["detail"])
+	}
+	// Only Odense closed: Aarhus is open that day.
+	if s := a.slots("aarhus", "service="+permit+"&from=2026-12-02&to=2026-12-02"); len(s) == 0 {
+		t.Error("a closure in Odense closed Aarhus")
+	}
 }
