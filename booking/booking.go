@@ -16,18 +16,21 @@ const (
 type Booking struct {
 	ID        int64
 	Reference string // short, readable, not sequential: CPH-7K3M9Q
-	TokenHash []byte // SHA-256 of the manage token; the token is never stored
-	Center    string
-	Service   string
-	Start     time.Time
-	End       time.Time
-	Language  string // interpreter language, or "" when none is needed
-	Name      string
-	Email     string
-	Phone     string
-	Notes     string
-	Locale    string // language of the emails: en or da
-	Status    Status
+	TokenHash []byte // SHA-256 of the manage token, which authorizes
+	// TokenSealed is the token encrypted with the server's key (see Sealer),
+	// for the manage link in emails sent later.
+	TokenSealed []byte
+	Center      string
+	Service     string
+	Start       time.Time
+	End         time.Time
+	Language    string // interpreter language, or "" when none is needed
+	Name        string
+	Email       string
+	Phone       string
+	Notes       string
+	Locale      string // language of the emails: en or da
+	Status      Status
 	// Sequence goes up by one on every change (reschedule, cancel); it is
 	// the iCalendar SEQUENCE and guards concurrent changes.
 	Sequence  int
@@ -66,13 +69,11 @@ type Closure struct {
 }
 
 // Idempotency records which booking a client's Idempotency-Key created, so a
-// retried request gets the same booking. The key and the request are stored
-// hashed; the manage token is sealed with a key derived from the
-// Idempotency-Key, so only a client presenting that key can read it.
+// retried request gets the same booking (and token). The key and the request
+// are stored hashed.
 type Idempotency struct {
 	KeyHash     []byte
 	RequestHash []byte
-	SealedToken []byte
 	BookingID   int64
 	CreatedAt   time.Time
 }

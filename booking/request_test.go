@@ -100,11 +100,25 @@ func TestTokenSealing(t *testing.T) {
 	if !tokenMatches(token, HashToken(token)) || tokenMatches(token+"x", HashToken(token)) {
 		t.Error("tokenMatches")
 	}
-	sealed := sealToken("key-0123456789abcdef", token)
-	if got, err := openToken("key-0123456789abcdef", sealed); err != nil || got != token {
-		t.Errorf("openToken = %q, %v", got, err)
+	sealer, err := NewSealer(randomBytes(TokenKeySize))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := openToken("another-key-0123456789", sealed); err == nil {
+	sealed := sealer.Seal("CPH-AAAAAA", token)
+	if strings.Contains(string(sealed), token) {
+		t.Error("sealed token readable")
+	}
+	if got, err := sealer.Open("CPH-AAAAAA", sealed); err != nil || got != token {
+		t.Errorf("Open = %q, %v", got, err)
+	}
+	if _, err := sealer.Open("CPH-BBBBBB", sealed); err == nil {
+		t.Error("a token sealed for one booking opened for another")
+	}
+	other, _ := NewSealer(randomBytes(TokenKeySize))
+	if _, err := other.Open("CPH-AAAAAA", sealed); err == nil {
 		t.Error("another key opened the sealed token")
+	}
+	if _, err := NewSealer([]byte("short")); err == nil {
+		t.Error("NewSealer took a short key")
 	}
 }

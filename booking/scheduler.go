@@ -23,6 +23,10 @@ type Policy struct {
 	ExtraClosedDays []MonthDay
 	// MaxSlotDays is the longest range of days one slot listing may cover.
 	MaxSlotDays int
+	// Reminders turns reminder emails on; they go out from ReminderAt
+	// (offset from local midnight) on the working day before.
+	Reminders  bool
+	ReminderAt time.Duration
 }
 
 // Scheduler applies the booking rules: it lists the slots a center offers
@@ -30,17 +34,19 @@ type Policy struct {
 type Scheduler struct {
 	catalogue Catalogue
 	store     Store
+	sealer    *Sealer
 	calendar  *Calendar
 	policy    Policy
 	now       func() time.Time
 }
 
-// NewScheduler returns a Scheduler. now is the clock (time.Now in
-// production).
-func NewScheduler(catalogue Catalogue, store Store, policy Policy, now func() time.Time) *Scheduler {
+// NewScheduler returns a Scheduler. sealer keeps manage tokens for later
+// emails; now is the clock (time.Now in production).
+func NewScheduler(catalogue Catalogue, store Store, sealer *Sealer, policy Policy, now func() time.Time) *Scheduler {
 	return &Scheduler{
 		catalogue: catalogue,
 		store:     store,
+		sealer:    sealer,
 		calendar:  NewCalendar(policy.ExtraClosedDays),
 		policy:    policy,
 		now:       now,
@@ -345,16 +351,16 @@ func (s *Scheduler) Book(ctx context.Context, r Request) (Booking, string, error
 		token := newToken()
 		b.Reference = newReference(center.Code)
 		b.TokenHash = HashToken(token)
+		b.TokenSealed = s.sealer.Seal(b.Reference, token)
 		var idem *Idempotency
 		if r.IdempotencyKey != "" {
 			idem = &Idempotency{
 				KeyHash:     idempotencyKeyHash(r.IdempotencyKey),
 				RequestHash: r.fingerprint(),
-				SealedToken: sealToken(r.IdempotencyKey, token),
 				CreatedAt:   now,
 			}
 		}
-		created, err := s.store.CreateBooking(ctx, b, claims, idem)
+		created, err := s.store.CreateBooking(ctx, b, claims, idem, EmailConfirmation)
 		if err == nil {
 			return created, token, nil
 		}
@@ -384,11 +390,11 @@ func (s *Scheduler) replay(ctx context.Context, r Request) (Booking, string, err
 	if string(rec.RequestHash) != string(r.fingerprint()) {
 		return Booking{}, "", newError(ErrKeyReused, "this Idempotency-Key was already used for a different request")
 	}
-	token, err := openToken(r.IdempotencyKey, rec.SealedToken)
-	if err != nil {
-		return Booking{}, "", fmt.Errorf("open idempotent token: %w", err)
-	}
 	b, err := s.store.BookingByID(ctx, rec.BookingID)
+	if err != nil {
+		return Booking{}, "", fmt.Errorf("idempotent booking: %w", err)
+	}
+	token, err := s.sealer.Open(b.Reference, b.TokenSealed)
 	if err != nil {
 		return Booking{}, "", fmt.Errorf("idempotent booking: %w", err)
 	}
@@ -430,7 +436,7 @@ func (s *Scheduler) Cancel(ctx context.Context, reference, token string) (Bookin
 	b.Status = Cancelled
 	b.Sequence++
 	b.UpdatedAt = s.now().UTC()
-	if err := s.store.UpdateBooking(ctx, b, release, nil); err != nil {
+	if err := s.store.UpdateBooking(ctx, b, release, nil, EmailCancellation); err != nil {
 		return Booking{}, s.updateFailed("cancel", b, err)
 	}
 	return b, nil
@@ -465,7 +471,7 @@ func (s *Scheduler) Reschedule(ctx context.Context, reference, token string, sta
 	claims := s.claims(center, b.Start, b.End, b.Language)
 	b.Sequence++
 	b.UpdatedAt = s.now().UTC()
-	if err := s.store.UpdateBooking(ctx, b, release, claims); err != nil {
+	if err := s.store.UpdateBooking(ctx, b, release, claims, EmailUpdate); err != nil {
 		return Booking{}, s.updateFailed("reschedule", b, err)
 	}
 	return b, nil
@@ -486,4 +492,44 @@ func (s *Scheduler) updateFailed(op string, b Booking, err error) error {
 		return newError(ErrConflict, "booking %s was changed at the same time; read it again and retry", b.Reference)
 	}
 	return fmt.Errorf("%s %s: %w", op, b.Reference, err)
+}
+
+// QueueReminders queues the reminders that are due: on a business day, from
+// Policy.ReminderAt, for the appointments after today up to and including the
+// next business day (so Friday reminds of Monday). Bookings made after the
+// reminder time get none: their confirmation has just arrived. Running it
+// again queues nothing twice.
+func (s *Scheduler) QueueReminders(ctx context.Context) (int, error) {
+	if !s.policy.Reminders {
+		return 0, nil
+	}
+	now := s.now().In(s.policy.Location)
+	today := DateOf(now)
+	due := today.At(s.policy.ReminderAt, s.policy.Location)
+	if !s.calendar.IsBusinessDay(today) || now.Before(due) {
+		return 0, nil
+	}
+	next := s.calendar.AddBusinessDays(today, 1)
+	n, err := s.store.QueueReminders(ctx, today.AddDays(1).At(0, s.policy.Location), next.AddDays(1).At(0, s.policy.Location), due)
+	if err != nil {
+		return 0, fmt.Errorf("queue reminders: %w", err)
+	}
+	return n, nil
+}
+
+// Appointments returns a center's confirmed appointments from the start of
+// today to the end of the booking horizon, by start.
+func (s *Scheduler) Appointments(ctx context.Context, centerID string) ([]Booking, error) {
+	center, err := s.catalogue.Center(centerID)
+	if err != nil {
+		return nil, err
+	}
+	today := DateOf(s.now().In(s.policy.Location))
+	from := today.At(0, s.policy.Location)
+	to := today.AddDays(s.policy.HorizonDays+1).At(0, s.policy.Location)
+	bookings, err := s.store.Appointments(ctx, center.ID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("appointments of %s: %w", center.ID, err)
+	}
+	return bookings, nil
 }

@@ -30,7 +30,10 @@ type Store interface {
 	// recognised as such); otherwise ErrSlotFull if a claim cannot be taken.
 	// On error nothing is written. Times come back in UTC, to the
 	// microsecond.
-	CreateBooking(ctx context.Context, b Booking, claims []Claim, idem *Idempotency) (Booking, error)
+	//
+	// The email of the given kind (none if "") is recorded and queued in
+	// the same transaction, so it is sent if and only if the booking is.
+	CreateBooking(ctx context.Context, b Booking, claims []Claim, idem *Idempotency, email EmailKind) (Booking, error)
 	// Booking returns the booking with the given reference.
 	Booking(ctx context.Context, reference string) (Booking, error)
 	// BookingByID returns the booking with the given ID.
@@ -43,5 +46,23 @@ type Store interface {
 	// holds). ErrNotFound if there is no such booking, ErrConflict if it
 	// changed meanwhile, ErrSlotFull if a claim cannot be taken. On error
 	// nothing is written.
-	UpdateBooking(ctx context.Context, b Booking, release, claims []Claim) error
+	// The email of the given kind is recorded and queued in the same
+	// transaction.
+	UpdateBooking(ctx context.Context, b Booking, release, claims []Claim, email EmailKind) error
+
+	// QueueReminders records and queues a reminder for every confirmed
+	// booking starting in [from, to) that was made before madeBefore and has
+	// no reminder for its current Sequence yet, and returns how many.
+	QueueReminders(ctx context.Context, from, to, madeBefore time.Time) (int, error)
+	// Email returns an email record.
+	Email(ctx context.Context, id int64) (Email, error)
+	// Emails returns the emails of a booking, oldest first.
+	Emails(ctx context.Context, bookingID int64) ([]Email, error)
+	// RecordEmailAttempt records a delivery attempt: sent if sendErr is
+	// nil, otherwise queued for a retry or, if final, failed. An email
+	// already sent stays sent.
+	RecordEmailAttempt(ctx context.Context, id int64, attempt int, sendErr error, final bool, at time.Time) error
+	// Appointments returns the confirmed bookings of a center starting in
+	// [from, to), by start.
+	Appointments(ctx context.Context, center string, from, to time.Time) ([]Booking, error)
 }

@@ -8,6 +8,9 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"net/url"
+	"strings"
 )
 
 // referenceAlphabet is Crockford's base32 without the letters that read like
@@ -47,43 +50,63 @@ func tokenMatches(token string, hash []byte) bool {
 	return subtle.ConstantTimeCompare(HashToken(token), hash) == 1
 }
 
-// idempotencyKeyHash is how an Idempotency-Key is looked up; the sealing key
-// is derived from the same Idempotency-Key under another label, so the stored
-// hash does not open the sealed token.
+// idempotencyKeyHash is how an Idempotency-Key is stored and looked up.
 func idempotencyKeyHash(key string) []byte {
-	h := sha256.Sum256([]byte("icsbooking idempotency lookup\x00" + key))
+	h := sha256.Sum256([]byte("icsbooking idempotency key\x00" + key))
 	return h[:]
 }
 
-func idempotencyAEAD(key string) cipher.AEAD {
-	k := sha256.Sum256([]byte("icsbooking idempotency seal\x00" + key))
-	block, err := aes.NewCipher(k[:])
+// TokenKeySize is the length of the key that seals manage tokens.
+const TokenKeySize = 32
+
+// Sealer encrypts manage tokens with the server's key (AES-256-GCM). The
+// hash of a token is what authorizes; the sealed copy lets the server put
+// the manage link into emails it sends later (an update, a reminder, a
+// retried request) without ever storing the token readable. A database dump
+// without the key reveals neither.
+type Sealer struct {
+	aead cipher.AEAD
+}
+
+// NewSealer returns a Sealer for a key of TokenKeySize random bytes.
+func NewSealer(key []byte) (*Sealer, error) {
+	if len(key) != TokenKeySize {
+		return nil, fmt.Errorf("token key must be %d bytes, not %d", TokenKeySize, len(key))
+	}
+	block, err := aes.NewCipher(key)
 	if err != nil {
-		panic(err) // a 32-byte key is always valid
+		return nil, err
 	}
 	aead, err := cipher.NewGCM(block)
 	if err != nil {
-		panic(err)
+		return nil, err
 	}
-	return aead
+	return &Sealer{aead: aead}, nil
 }
 
-// sealToken encrypts the token under the Idempotency-Key.
-func sealToken(key, token string) []byte {
-	aead := idempotencyAEAD(key)
-	nonce := randomBytes(aead.NonceSize())
-	return aead.Seal(nonce, nonce, []byte(token), nil)
+// Seal encrypts the token of the booking with the given reference; the
+// reference is authenticated too, so a sealed token opens only for its own
+// booking.
+func (s *Sealer) Seal(reference, token string) []byte {
+	nonce := randomBytes(s.aead.NonceSize())
+	return s.aead.Seal(nonce, nonce, []byte(token), []byte(reference))
 }
 
-// openToken decrypts a token sealed by sealToken.
-func openToken(key string, sealed []byte) (string, error) {
-	aead := idempotencyAEAD(key)
-	if len(sealed) < aead.NonceSize() {
+// Open decrypts a token sealed for the booking with the given reference.
+func (s *Sealer) Open(reference string, sealed []byte) (string, error) {
+	n := s.aead.NonceSize()
+	if len(sealed) < n {
 		return "", errors.New("sealed token too short")
 	}
-	plain, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], nil)
+	plain, err := s.aead.Open(nil, sealed[:n], sealed[n:], []byte(reference))
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("open token of %s: %w", reference, err)
 	}
 	return string(plain), nil
+}
+
+// ManageURL is the link with which a newcomer shows, moves and cancels a
+// booking; it goes into API answers and emails.
+func ManageURL(baseURL, reference, token string) string {
+	return strings.TrimRight(baseURL, "/") + "/bookings/" + url.PathEscape(reference) + "?token=" + url.QueryEscape(token)
 }

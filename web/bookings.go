@@ -65,18 +65,12 @@ func (s *Server) bookingResponse(b booking.Booking, token string, includeToken b
 		Phone:     b.Phone,
 		Notes:     b.Notes,
 		Locale:    b.Locale,
-		ManageURL: s.manageURL(b.Reference, token),
+		ManageURL: booking.ManageURL(s.cfg.BaseURL, b.Reference, token),
 	}
 	if includeToken {
 		r.Token = token
 	}
 	return r
-}
-
-// manageURL is the link in the newcomer's email that shows, moves and
-// cancels the booking.
-func (s *Server) manageURL(reference, token string) string {
-	return strings.TrimRight(s.cfg.BaseURL, "/") + "/bookings/" + url.PathEscape(reference) + "?token=" + url.QueryEscape(token)
 }
 
 func (s *Server) createBooking(c *gin.Context) {
@@ -202,6 +196,8 @@ func (s *Server) decode(c *gin.Context, v any) error {
 			detail: fmt.Sprintf("the body is larger than %d bytes", s.cfg.MaxBodyBytes)}
 	case errors.Is(err, io.EOF):
 		return &httpError{status: http.StatusBadRequest, code: "malformed", detail: "the body is empty; send a JSON object"}
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		return &httpError{status: http.StatusBadRequest, code: "malformed", detail: "the body must be a JSON object"}
 	case errors.As(err, &typeErr):
 		return invalidFields([]fieldProblem{{typeErr.Field, "must be a " + typeErr.Type.String()}})
 	}

@@ -11,6 +11,7 @@ func (s *Server) routes(r *gin.Engine) {
 	r.GET("/", s.home)
 	r.GET("/healthz", s.health)
 	r.GET("/api/openapi.json", s.openAPI)
+	r.GET("/centers/:center/calendar.ics", s.calendarFeed)
 
 	api := r.Group("/api/v1")
 	api.GET("/centers", s.listCenters)

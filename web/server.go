@@ -22,6 +22,7 @@ type Scheduler interface {
 	Get(ctx context.Context, reference, token string) (booking.Booking, error)
 	Cancel(ctx context.Context, reference, token string) (booking.Booking, error)
 	Reschedule(ctx context.Context, reference, token string, start time.Time) (booking.Booking, error)
+	Appointments(ctx context.Context, center string) ([]booking.Booking, error)
 }
 
 // Config holds what the server needs besides the scheduler.
@@ -31,7 +32,12 @@ type Config struct {
 	BaseURL string
 	// MaxBodyBytes limits request bodies; larger ones get 413.
 	MaxBodyBytes int64
-	Logger       *slog.Logger
+	// FeedTokens holds each center's token for its staff calendar feed;
+	// a center without one has no feed.
+	FeedTokens map[string]string
+	Logger     *slog.Logger
+	// Now is the clock (time.Now in production).
+	Now func() time.Time
 }
 
 // Server holds the handlers' dependencies.
@@ -47,15 +53,22 @@ func New(scheduler Scheduler, cfg Config) http.Handler {
 	s := &Server{scheduler: scheduler, cfg: cfg, log: cfg.Logger}
 	engine := gin.New()
 	engine.HandleMethodNotAllowed = true
-	engine.Use(s.recover, s.logRequests, securityHeaders)
+	engine.Use(s.recover, s.logRequests, securityHeaders, sameOrigin(http.NewCrossOriginProtection()))
 	s.routes(engine)
+	return engine
+}
 
-	csrf := http.NewCrossOriginProtection()
-	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, problem{Status: http.StatusForbidden, Code: "cross_origin",
-			Detail: "cross-origin requests that change data are refused"})
-	}))
-	return csrf.Handler(engine)
+// sameOrigin refuses cross-origin browser requests that change data (CSRF),
+// using the Fetch metadata and Origin headers browsers send.
+func sameOrigin(p *http.CrossOriginProtection) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := p.Check(c.Request); err != nil {
+			fail(c, &httpError{status: http.StatusForbidden, code: "cross_origin",
+				detail: "cross-origin requests that change data are refused"})
+			return
+		}
+		c.Next()
+	}
 }
 
 // logRequests logs each request by its route pattern, never its path or

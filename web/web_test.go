@@ -40,7 +40,11 @@ func newApp(t *testing.T, dialect string, now time.Time) *app {
 		t.Fatal(err)
 	}
 	st := storetest.Open(t, dialect)
-	scheduler := booking.NewScheduler(cat, st, booking.Policy{
+	sealer, err := booking.NewSealer(bytes.Repeat([]byte{7}, booking.TokenKeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scheduler := booking.NewScheduler(cat, st, sealer, booking.Policy{
 		Location:              loc,
 		Notice:                2 * time.Hour,
 		HorizonDays:           60,

@@ -11,12 +11,13 @@ import (
 	"github.com/ics-booking/icsbooking/booking"
 )
 
-// CreateBooking inserts b and the idempotency record, if any, and takes every
-// claim, all in one transaction, and returns b with its ID. The booking goes
-// in first, so that a duplicate reference or Idempotency-Key is reported as
-// ErrDuplicate even when the slot is full; the seats are taken last, so that
-// the hot counter rows stay locked for as short a time as possible.
-func (s *Store) CreateBooking(ctx context.Context, b booking.Booking, claims []booking.Claim, idem *booking.Idempotency) (booking.Booking, error) {
+// CreateBooking inserts b, the idempotency record and the email of the given
+// kind, if any, queues the email and takes every claim, all in one
+// transaction, and returns b with its ID. The booking goes in first, so that
+// a duplicate reference or Idempotency-Key is reported as ErrDuplicate even
+// when the slot is full; the seats are taken last, so that the hot counter
+// rows stay locked for as short a time as possible.
+func (s *Store) CreateBooking(ctx context.Context, b booking.Booking, claims []booking.Claim, idem *booking.Idempotency, email booking.EmailKind) (booking.Booking, error) {
 	var created bookingRow
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		row := toBookingRow(b)
@@ -39,6 +40,9 @@ func (s *Store) CreateBooking(ctx context.Context, b booking.Booking, claims []b
 				}
 				return fmt.Errorf("insert idempotency record: %w", err)
 			}
+		}
+		if err := s.recordEmail(ctx, tx, email, row, row.CreatedAt); err != nil {
+			return err
 		}
 		if err := takeClaims(tx, claims); err != nil {
 			return err
@@ -90,21 +94,22 @@ func (s *Store) Idempotency(ctx context.Context, keyHash []byte) (booking.Idempo
 }
 
 // UpdateBooking stores b in place of the booking with b.ID whose sequence is
-// still b.Sequence-1 (a compare-and-swap), then releases the release claims
-// and takes the new ones, all in one transaction. Releasing first lets a
-// booking move to units that overlap its old ones even when they are full.
-// Every column but id and created_at is overwritten.
-func (s *Store) UpdateBooking(ctx context.Context, b booking.Booking, release, claims []booking.Claim) error {
+// still b.Sequence-1 (a compare-and-swap), records and queues the email of
+// the given kind, if any, then releases the release claims and takes the new
+// ones, all in one transaction. Releasing first lets a booking move to units
+// that overlap its old ones even when they are full. Every column but id and
+// created_at is overwritten.
+func (s *Store) UpdateBooking(ctx context.Context, b booking.Booking, release, claims []booking.Claim, email booking.EmailKind) error {
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		row := toBookingRow(b)
 		if row.UpdatedAt.IsZero() {
 			row.UpdatedAt = dbTime(time.Now())
 		}
-		res := tx.Exec(`UPDATE bookings SET reference = ?, token_hash = ?, center_id = ?, service_id = ?,
-			starts_at = ?, ends_at = ?, language = ?, name = ?, email = ?, phone = ?, notes = ?,
-			locale = ?, status = ?, sequence = ?, updated_at = ?
+		res := tx.Exec(`UPDATE bookings SET reference = ?, token_hash = ?, token_sealed = ?, center_id = ?,
+			service_id = ?, starts_at = ?, ends_at = ?, language = ?, name = ?, email = ?, phone = ?,
+			notes = ?, locale = ?, status = ?, sequence = ?, updated_at = ?
 			WHERE id = ? AND sequence = ?`,
-			row.Reference, row.TokenHash, row.CenterID, row.ServiceID,
+			row.Reference, row.TokenHash, row.TokenSealed, row.CenterID, row.ServiceID,
 			row.StartsAt, row.EndsAt, row.Language, row.Name, row.Email, row.Phone, row.Notes,
 			row.Locale, row.Status, row.Sequence, row.UpdatedAt,
 			row.ID, row.Sequence-1)
@@ -124,6 +129,9 @@ func (s *Store) UpdateBooking(ctx context.Context, b booking.Booking, release, c
 			}
 			return fmt.Errorf("sequence %d is no longer current: %w", b.Sequence-1, booking.ErrConflict)
 		}
+		if err := s.recordEmail(ctx, tx, email, row, row.UpdatedAt); err != nil {
+			return err
+		}
 		if err := s.releaseClaims(tx, release); err != nil {
 			return err
 		}
@@ -133,4 +141,25 @@ func (s *Store) UpdateBooking(ctx context.Context, b booking.Booking, release, c
 		return fmt.Errorf("update booking %s: %w", b.Reference, err)
 	}
 	return nil
+}
+
+// Appointments returns the confirmed bookings of a center starting in
+// [from, to), by start, then by ID.
+func (s *Store) Appointments(ctx context.Context, center string, from, to time.Time) ([]booking.Booking, error) {
+	var rows []bookingRow
+	// status = 'confirmed' is a literal, as in QueueReminders, so that the
+	// planner may choose either index that fits.
+	err := s.db.WithContext(ctx).
+		Where("center_id = ? AND starts_at >= ? AND starts_at < ? AND status = 'confirmed'",
+			center, dbTime(from), dbTime(to)).
+		Order("starts_at, id").
+		Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("appointments of %s: %w", center, err)
+	}
+	bookings := make([]booking.Booking, len(rows))
+	for i, r := range rows {
+		bookings[i] = r.toBooking()
+	}
+	return bookings, nil
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -16,68 +17,71 @@ func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 // bookingRow is a row of the bookings table. GORM maps the fields to columns
 // by name (CenterID to center_id).
 type bookingRow struct {
-	ID        int64
-	Reference string
-	TokenHash []byte
-	CenterID  string
-	ServiceID string
-	StartsAt  time.Time
-	EndsAt    time.Time
-	Language  string
-	Name      string
-	Email     string
-	Phone     string
-	Notes     string
-	Locale    string
-	Status    string
-	Sequence  int
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID          int64
+	Reference   string
+	TokenHash   []byte
+	TokenSealed []byte
+	CenterID    string
+	ServiceID   string
+	StartsAt    time.Time
+	EndsAt      time.Time
+	Language    string
+	Name        string
+	Email       string
+	Phone       string
+	Notes       string
+	Locale      string
+	Status      string
+	Sequence    int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 func (bookingRow) TableName() string { return "bookings" }
 
 func toBookingRow(b booking.Booking) bookingRow {
 	return bookingRow{
-		ID:        b.ID,
-		Reference: b.Reference,
-		TokenHash: b.TokenHash,
-		CenterID:  b.Center,
-		ServiceID: b.Service,
-		StartsAt:  dbTime(b.Start),
-		EndsAt:    dbTime(b.End),
-		Language:  b.Language,
-		Name:      b.Name,
-		Email:     b.Email,
-		Phone:     b.Phone,
-		Notes:     b.Notes,
-		Locale:    b.Locale,
-		Status:    string(b.Status),
-		Sequence:  b.Sequence,
-		CreatedAt: dbTime(b.CreatedAt),
-		UpdatedAt: dbTime(b.UpdatedAt),
+		ID:          b.ID,
+		Reference:   b.Reference,
+		TokenHash:   b.TokenHash,
+		TokenSealed: b.TokenSealed,
+		CenterID:    b.Center,
+		ServiceID:   b.Service,
+		StartsAt:    dbTime(b.Start),
+		EndsAt:      dbTime(b.End),
+		Language:    b.Language,
+		Name:        b.Name,
+		Email:       b.Email,
+		Phone:       b.Phone,
+		Notes:       b.Notes,
+		Locale:      b.Locale,
+		Status:      string(b.Status),
+		Sequence:    b.Sequence,
+		CreatedAt:   dbTime(b.CreatedAt),
+		UpdatedAt:   dbTime(b.UpdatedAt),
 	}
 }
 
 func (r bookingRow) toBooking() booking.Booking {
 	return booking.Booking{
-		ID:        r.ID,
-		Reference: r.Reference,
-		TokenHash: r.TokenHash,
-		Center:    r.CenterID,
-		Service:   r.ServiceID,
-		Start:     r.StartsAt.UTC(),
-		End:       r.EndsAt.UTC(),
-		Language:  r.Language,
-		Name:      r.Name,
-		Email:     r.Email,
-		Phone:     r.Phone,
-		Notes:     r.Notes,
-		Locale:    r.Locale,
-		Status:    booking.Status(r.Status),
-		Sequence:  r.Sequence,
-		CreatedAt: r.CreatedAt.UTC(),
-		UpdatedAt: r.UpdatedAt.UTC(),
+		ID:          r.ID,
+		Reference:   r.Reference,
+		TokenHash:   r.TokenHash,
+		TokenSealed: r.TokenSealed,
+		Center:      r.CenterID,
+		Service:     r.ServiceID,
+		Start:       r.StartsAt.UTC(),
+		End:         r.EndsAt.UTC(),
+		Language:    r.Language,
+		Name:        r.Name,
+		Email:       r.Email,
+		Phone:       r.Phone,
+		Notes:       r.Notes,
+		Locale:      r.Locale,
+		Status:      booking.Status(r.Status),
+		Sequence:    r.Sequence,
+		CreatedAt:   r.CreatedAt.UTC(),
+		UpdatedAt:   r.UpdatedAt.UTC(),
 	}
 }
 
@@ -123,7 +127,6 @@ func (r closureRow) toClosure() (booking.Closure, error) {
 type idempotencyRow struct {
 	KeyHash     []byte
 	RequestHash []byte
-	SealedToken []byte
 	BookingID   int64
 	CreatedAt   time.Time
 }
@@ -134,7 +137,6 @@ func toIdempotencyRow(i booking.Idempotency) idempotencyRow {
 	return idempotencyRow{
 		KeyHash:     i.KeyHash,
 		RequestHash: i.RequestHash,
-		SealedToken: i.SealedToken,
 		BookingID:   i.BookingID,
 		CreatedAt:   dbTime(i.CreatedAt),
 	}
@@ -144,8 +146,59 @@ func (r idempotencyRow) toIdempotency() booking.Idempotency {
 	return booking.Idempotency{
 		KeyHash:     r.KeyHash,
 		RequestHash: r.RequestHash,
-		SealedToken: r.SealedToken,
 		BookingID:   r.BookingID,
 		CreatedAt:   r.CreatedAt.UTC(),
 	}
+}
+
+// emailRow is a row of emails. SentAt is NULL until the email is sent.
+type emailRow struct {
+	ID        int64
+	BookingID int64
+	Kind      string
+	Sequence  int
+	StartsAt  time.Time
+	EndsAt    time.Time
+	State     string
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	SentAt    sql.NullTime
+}
+
+func (emailRow) TableName() string { return "emails" }
+
+// newEmailRow is a queued email of the given kind about b as it is after
+// the change the email tells of.
+func newEmailRow(kind booking.EmailKind, b bookingRow, now time.Time) emailRow {
+	return emailRow{
+		BookingID: b.ID,
+		Kind:      string(kind),
+		Sequence:  b.Sequence,
+		StartsAt:  b.StartsAt,
+		EndsAt:    b.EndsAt,
+		State:     string(booking.EmailQueued),
+		CreatedAt: dbTime(now),
+		UpdatedAt: dbTime(now),
+	}
+}
+
+func (r emailRow) toEmail() booking.Email {
+	e := booking.Email{
+		ID:        r.ID,
+		BookingID: r.BookingID,
+		Kind:      booking.EmailKind(r.Kind),
+		Sequence:  r.Sequence,
+		Start:     r.StartsAt.UTC(),
+		End:       r.EndsAt.UTC(),
+		State:     booking.EmailState(r.State),
+		Attempts:  r.Attempts,
+		LastError: r.LastError,
+		CreatedAt: r.CreatedAt.UTC(),
+	}
+	if r.SentAt.Valid {
+		e.SentAt = r.SentAt.Time.UTC()
+	}
+	return e
 }

@@ -1,7 +1,9 @@
-// Package store keeps bookings, seat counters, closures and idempotency
-// records in PostgreSQL or SQLite through GORM. It implements booking.Store:
-// seats are taken with a conditional UPDATE the database enforces, and driver
-// errors are translated into booking's sentinel errors.
+// Package store keeps bookings, seat counters, closures, idempotency records
+// and the emails bookings get in PostgreSQL or SQLite through GORM. It
+// implements booking.Store: seats are taken with a conditional UPDATE the
+// database enforces, emails are recorded and queued in the transaction of the
+// change they tell of, and driver errors are translated into booking's
+// sentinel errors.
 package store
 
 import (
@@ -55,10 +57,11 @@ const txAttempts = 3
 // Store is the database of ICS Booking. It implements booking.Store and is
 // safe for concurrent use.
 type Store struct {
-	db      *gorm.DB
-	sqlDB   *sql.DB
-	dialect string
-	logger  *slog.Logger
+	db       *gorm.DB
+	sqlDB    *sql.DB
+	dialect  string
+	logger   *slog.Logger
+	enqueuer Enqueuer // nil: emails are recorded, not queued
 }
 
 var _ booking.Store = (*Store)(nil)

@@ -3,16 +3,20 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 	_ "time/tzdata" // Europe/Copenhagen on machines without a zoneinfo database
+	"unicode/utf8"
 
 	"github.com/ics-booking/icsbooking/booking"
 	"github.com/ics-booking/icsbooking/booking/store"
@@ -47,22 +51,23 @@ var nine = time.Date(2026, time.March, 2, 9, 0, 0, 0, copenhagen)
 func newBooking(ref string, start time.Time) booking.Booking {
 	created := time.Date(2026, time.February, 20, 14, 3, 4, 123456000, copenhagen)
 	return booking.Booking{
-		Reference: ref,
-		TokenHash: booking.HashToken("token-" + ref),
-		Center:    "cph",
-		Service:   "residence-permit",
-		Start:     start,
-		End:       start.Add(30 * time.Minute),
-		Language:  "ar",
-		Name:      "Ærø Østergård",
-		Email:     "aero@example.dk",
-		Phone:     "+45 12 34 56 78",
-		Notes:     "Bringing my passport.\nAnd my lease.",
-		Locale:    "da",
-		Status:    booking.Confirmed,
-		Sequence:  0,
-		CreatedAt: created,
-		UpdatedAt: created,
+		Reference:   ref,
+		TokenHash:   booking.HashToken("token-" + ref),
+		TokenSealed: []byte("sealed\x00token-" + ref),
+		Center:      "cph",
+		Service:     "residence-permit",
+		Start:       start,
+		End:         start.Add(30 * time.Minute),
+		Language:    "ar",
+		Name:        "Ærø Østergård",
+		Email:       "aero@example.dk",
+		Phone:       "+45 12 34 56 78",
+		Notes:       "Bringing my passport.\nAnd my lease.",
+		Locale:      "da",
+		Status:      booking.Confirmed,
+		Sequence:    0,
+		CreatedAt:   created,
+		UpdatedAt:   created,
 	}
 }
 
@@ -83,24 +88,34 @@ func sameBooking(t *testing.T, got, want booking.Booking) {
 	if !bytes.Equal(got.TokenHash, want.TokenHash) {
 		t.Errorf("token hash = %x, want %x", got.TokenHash, want.TokenHash)
 	}
-	for _, tt := range []struct {
-		name      string
-		got, want time.Time
-	}{
-		{"start", got.Start, want.Start},
-		{"end", got.End, want.End},
-		{"created", got.CreatedAt, want.CreatedAt},
-		{"updated", got.UpdatedAt, want.UpdatedAt},
-	} {
-		if !tt.got.Equal(tt.want) {
-			t.Errorf("%s = %v, want %v", tt.name, tt.got, tt.want)
+	if !bytes.Equal(got.TokenSealed, want.TokenSealed) {
+		t.Errorf("sealed token = %x, want %x", got.TokenSealed, want.TokenSealed)
+	}
+	sameInstants(t, "",
+		instant{"start", got.Start, want.Start},
+		instant{"end", got.End, want.End},
+		instant{"created", got.CreatedAt, want.CreatedAt},
+		instant{"updated", got.UpdatedAt, want.UpdatedAt})
+}
+
+// instant is a time read back and the time it should be, in any zone.
+type instant struct {
+	name      string
+	got, want time.Time
+}
+
+func sameInstants(t *testing.T, prefix string, instants ...instant) {
+	t.Helper()
+	for _, in := range instants {
+		if !in.got.Equal(in.want) {
+			t.Errorf("%s%s = %v, want %v", prefix, in.name, in.got, in.want)
 		}
 	}
 }
 
 func create(t *testing.T, s *store.Store, b booking.Booking, claims ...booking.Claim) booking.Booking {
 	t.Helper()
-	created, err := s.CreateBooking(t.Context(), b, claims, nil)
+	created, err := s.CreateBooking(t.Context(), b, claims, nil, "")
 	if err != nil {
 		t.Fatalf("CreateBooking(%s): %v", b.Reference, err)
 	}
@@ -188,10 +203,9 @@ func TestIdempotencyRoundTrip(t *testing.T) {
 		idem := booking.Idempotency{
 			KeyHash:     bytes.Repeat([]byte{0xab}, 32),
 			RequestHash: bytes.Repeat([]byte{0x00, 0xff}, 16),
-			SealedToken: []byte("sealed\x00token"),
 			CreatedAt:   nine.Add(-time.Hour),
 		}
-		created, err := s.CreateBooking(t.Context(), newBooking("CPH-IDEM01", nine), []booking.Claim{desk(nine, 1)}, &idem)
+		created, err := s.CreateBooking(t.Context(), newBooking("CPH-IDEM01", nine), []booking.Claim{desk(nine, 1)}, &idem, "")
 		if err != nil {
 			t.Fatalf("CreateBooking: %v", err)
 		}
@@ -200,7 +214,7 @@ func TestIdempotencyRoundTrip(t *testing.T) {
 			t.Fatalf("Idempotency: %v", err)
 		}
 		if got.BookingID != created.ID || !bytes.Equal(got.KeyHash, idem.KeyHash) ||
-			!bytes.Equal(got.RequestHash, idem.RequestHash) || !bytes.Equal(got.SealedToken, idem.SealedToken) ||
+			!bytes.Equal(got.RequestHash, idem.RequestHash) ||
 			!got.CreatedAt.Equal(idem.CreatedAt) {
 			t.Errorf("Idempotency = %+v, want %+v with booking %d", got, idem, created.ID)
 		}
@@ -216,8 +230,10 @@ func TestNotFound(t *testing.T) {
 		err4 := s.RemoveClosure(ctx, "cph", booking.Date{Year: 2026, Month: time.March, Day: 2})
 		b := newBooking("CPH-NONE01", nine)
 		b.ID, b.Sequence = 4242, 1
-		err5 := s.UpdateBooking(ctx, b, nil, nil)
-		for i, err := range []error{err1, err2, err3, err4, err5} {
+		err5 := s.UpdateBooking(ctx, b, nil, nil, booking.EmailUpdate)
+		_, err6 := s.Email(ctx, 4242)
+		err7 := s.RecordEmailAttempt(ctx, 4242, 1, nil, false, nine)
+		for i, err := range []error{err1, err2, err3, err4, err5, err6, err7} {
 			var be *booking.Error
 			if !errors.Is(err, booking.ErrNotFound) || !errors.As(err, &be) {
 				t.Errorf("lookup %d: err = %v, want a *booking.Error wrapping ErrNotFound", i+1, err)
@@ -228,7 +244,7 @@ func TestNotFound(t *testing.T) {
 
 func TestDuplicate(t *testing.T) {
 	idem := func(key string) *booking.Idempotency {
-		return &booking.Idempotency{KeyHash: []byte(key), RequestHash: []byte("request"), SealedToken: []byte("sealed")}
+		return &booking.Idempotency{KeyHash: []byte(key), RequestHash: []byte("request")}
 	}
 	for _, tt := range []struct {
 		name      string
@@ -241,12 +257,12 @@ func TestDuplicate(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			eachDialect(t, func(t *testing.T, s *store.Store) {
-				if _, err := s.CreateBooking(t.Context(), newBooking("CPH-DUP001", nine), []booking.Claim{desk(nine, 1)}, idem("key")); err != nil {
+				if _, err := s.CreateBooking(t.Context(), newBooking("CPH-DUP001", nine), []booking.Claim{desk(nine, 1)}, idem("key"), booking.EmailConfirmation); err != nil {
 					t.Fatalf("CreateBooking: %v", err)
 				}
 				// The duplicate is reported even though the slot is full,
 				// and nothing of the second booking is written.
-				_, err := s.CreateBooking(t.Context(), newBooking(tt.reference, nine), []booking.Claim{desk(nine, 1)}, tt.idem)
+				_, err := s.CreateBooking(t.Context(), newBooking(tt.reference, nine), []booking.Claim{desk(nine, 1)}, tt.idem, booking.EmailConfirmation)
 				if !errors.Is(err, booking.ErrDuplicate) {
 					t.Fatalf("err = %v, want ErrDuplicate", err)
 				}
@@ -258,6 +274,9 @@ func TestDuplicate(t *testing.T) {
 				}
 				if n := count(t, s, "idempotency_keys", ""); n != 1 {
 					t.Errorf("%d idempotency records, want 1", n)
+				}
+				if n := count(t, s, "emails", ""); n != 1 {
+					t.Errorf("%d emails, want 1", n)
 				}
 				sameUsage(t, usage(t, s), map[string]int{"desk 09:00": 1})
 			})
@@ -352,14 +371,14 @@ func TestUpdateBookingConflict(t *testing.T) {
 		first.Sequence = 1
 		first.Notes = "first change"
 		first.UpdatedAt = nine.Add(-time.Hour)
-		if err := s.UpdateBooking(t.Context(), first, nil, nil); err != nil {
+		if err := s.UpdateBooking(t.Context(), first, nil, nil, ""); err != nil {
 			t.Fatalf("UpdateBooking: %v", err)
 		}
 
 		stale := b
 		stale.Sequence = 1 // made from the same version as first
 		stale.Notes = "lost change"
-		if err := s.UpdateBooking(t.Context(), stale, nil, nil); !errors.Is(err, booking.ErrConflict) {
+		if err := s.UpdateBooking(t.Context(), stale, nil, nil, ""); !errors.Is(err, booking.ErrConflict) {
 			t.Fatalf("stale UpdateBooking: err = %v, want ErrConflict", err)
 		}
 		got, err := s.Booking(t.Context(), b.Reference)
@@ -374,13 +393,13 @@ func TestCancelReleasesSeat(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *store.Store) {
 		claims := []booking.Claim{desk(unit(0), 1), desk(unit(1), 1)}
 		a := create(t, s, newBooking("CPH-CAN001", nine), claims...)
-		if _, err := s.CreateBooking(t.Context(), newBooking("CPH-CAN002", nine), claims, nil); !errors.Is(err, booking.ErrSlotFull) {
+		if _, err := s.CreateBooking(t.Context(), newBooking("CPH-CAN002", nine), claims, nil, ""); !errors.Is(err, booking.ErrSlotFull) {
 			t.Fatalf("second booking: err = %v, want ErrSlotFull", err)
 		}
 
 		a.Status = booking.Cancelled
 		a.Sequence++
-		if err := s.UpdateBooking(t.Context(), a, claims, nil); err != nil {
+		if err := s.UpdateBooking(t.Context(), a, claims, nil, ""); err != nil {
 			t.Fatalf("cancel: %v", err)
 		}
 		sameUsage(t, usage(t, s), nil)
@@ -401,9 +420,12 @@ func TestRescheduleIsAtomic(t *testing.T) {
 		// Into a full slot: nothing changes.
 		moved := a
 		moved.Start, moved.End, moved.Sequence = ten, ten.Add(30*time.Minute), a.Sequence+1
-		err := s.UpdateBooking(t.Context(), moved, []booking.Claim{desk(nine, 1)}, []booking.Claim{desk(ten, 1)})
+		err := s.UpdateBooking(t.Context(), moved, []booking.Claim{desk(nine, 1)}, []booking.Claim{desk(ten, 1)}, booking.EmailUpdate)
 		if !errors.Is(err, booking.ErrSlotFull) {
 			t.Fatalf("reschedule into a full slot: err = %v, want ErrSlotFull", err)
+		}
+		if n := count(t, s, "emails", ""); n != 0 {
+			t.Errorf("%d emails after a failed reschedule, want none", n)
 		}
 		got, err := s.Booking(t.Context(), a.Reference)
 		if err != nil {
@@ -414,7 +436,7 @@ func TestRescheduleIsAtomic(t *testing.T) {
 
 		// Into a free slot: the seat moves.
 		moved.Start, moved.End = eleven, eleven.Add(30*time.Minute)
-		if err := s.UpdateBooking(t.Context(), moved, []booking.Claim{desk(nine, 1)}, []booking.Claim{desk(eleven, 1)}); err != nil {
+		if err := s.UpdateBooking(t.Context(), moved, []booking.Claim{desk(nine, 1)}, []booking.Claim{desk(eleven, 1)}, ""); err != nil {
 			t.Fatalf("reschedule: %v", err)
 		}
 		sameUsage(t, usage(t, s), map[string]int{"desk 10:00": 1, "desk 11:00": 1})
@@ -434,7 +456,7 @@ func TestRescheduleOntoOwnUnits(t *testing.T) {
 		a.Start, a.End, a.Sequence = unit(1), unit(3), a.Sequence+1
 		err := s.UpdateBooking(t.Context(), a,
 			[]booking.Claim{desk(unit(0), 1), desk(unit(1), 1)},
-			[]booking.Claim{desk(unit(1), 1), desk(unit(2), 1)})
+			[]booking.Claim{desk(unit(1), 1), desk(unit(2), 1)}, "")
 		if err != nil {
 			t.Fatalf("reschedule: %v", err)
 		}
@@ -449,9 +471,9 @@ func TestFailedCreateWritesNothing(t *testing.T) {
 
 		// The desks are free but the only interpreter is taken: the desk
 		// seats taken before the interpreter's turn must be given back.
-		idem := booking.Idempotency{KeyHash: []byte("key"), RequestHash: []byte("req"), SealedToken: []byte("tok")}
+		idem := booking.Idempotency{KeyHash: []byte("key"), RequestHash: []byte("req")}
 		_, err := s.CreateBooking(t.Context(), newBooking("CPH-FAIL02", nine),
-			[]booking.Claim{desk(unit(0), 3), desk(unit(1), 3), interp}, &idem)
+			[]booking.Claim{desk(unit(0), 3), desk(unit(1), 3), interp}, &idem, booking.EmailConfirmation)
 		if !errors.Is(err, booking.ErrSlotFull) {
 			t.Fatalf("err = %v, want ErrSlotFull", err)
 		}
@@ -460,6 +482,9 @@ func TestFailedCreateWritesNothing(t *testing.T) {
 		}
 		if n := count(t, s, "idempotency_keys", ""); n != 0 {
 			t.Errorf("%d idempotency records, want none", n)
+		}
+		if n := count(t, s, "emails", ""); n != 0 {
+			t.Errorf("%d emails, want none", n)
 		}
 		if n := count(t, s, "slot_counters", "resource = ?", "desk"); n != 0 {
 			t.Errorf("%d desk counters, want none", n)
@@ -485,7 +510,7 @@ func race(t *testing.T, s *store.Store, n int, claims func(i int) []booking.Clai
 		wg.Go(func() {
 			b := newBooking(fmt.Sprintf("CPH-R%05d", i), nine)
 			<-start
-			_, err := s.CreateBooking(context.Background(), b, claims(i), nil)
+			_, err := s.CreateBooking(context.Background(), b, claims(i), nil, booking.EmailConfirmation)
 			mu.Lock()
 			defer mu.Unlock()
 			if err == nil {
@@ -511,6 +536,9 @@ func TestConcurrentCreate(t *testing.T) {
 		}
 		if n := count(t, s, "bookings", "status = ?", "confirmed"); n != 3 {
 			t.Errorf("%d confirmed bookings stored, want 3", n)
+		}
+		if n := count(t, s, "emails", ""); n != 3 {
+			t.Errorf("%d emails recorded, want 3", n)
 		}
 		sameUsage(t, usage(t, s), map[string]int{"desk 09:00": 3})
 	})
@@ -642,4 +670,431 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// recordingEnqueuer is an Enqueuer that records the IDs it is given. It
+// first looks the email up through the transaction it got, as River's job
+// insert shares that transaction: the row must be visible there. If err is
+// set, it returns err instead of recording.
+type recordingEnqueuer struct {
+	err error
+
+	mu  sync.Mutex
+	ids []int64
+}
+
+func (q *recordingEnqueuer) EnqueueEmail(ctx context.Context, tx *sql.Tx, emailID int64) error {
+	if tx == nil {
+		return errors.New("EnqueueEmail got no transaction")
+	}
+	var kind string
+	// No placeholder: its syntax differs between the dialects.
+	err := tx.QueryRowContext(ctx, "SELECT kind FROM emails WHERE id = "+strconv.FormatInt(emailID, 10)).Scan(&kind)
+	if err != nil {
+		return fmt.Errorf("email %d is not in the transaction: %w", emailID, err)
+	}
+	if q.err != nil {
+		return q.err
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.ids = append(q.ids, emailID)
+	return nil
+}
+
+func (q *recordingEnqueuer) enqueued() []int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return slices.Clone(q.ids)
+}
+
+func emailsOf(t *testing.T, s *store.Store, bookingID int64) []booking.Email {
+	t.Helper()
+	emails, err := s.Emails(t.Context(), bookingID)
+	if err != nil {
+		t.Fatalf("Emails(%d): %v", bookingID, err)
+	}
+	return emails
+}
+
+func emailIDs(emails []booking.Email) []int64 {
+	ids := make([]int64, len(emails))
+	for i, e := range emails {
+		ids[i] = e.ID
+	}
+	return ids
+}
+
+func sameEmail(t *testing.T, got, want booking.Email) {
+	t.Helper()
+	if got.ID != want.ID || got.BookingID != want.BookingID || got.Kind != want.Kind ||
+		got.Sequence != want.Sequence || got.State != want.State || got.Attempts != want.Attempts ||
+		got.LastError != want.LastError {
+		t.Errorf("email:\n got %+v\nwant %+v", got, want)
+	}
+	sameInstants(t, fmt.Sprintf("email %d ", got.ID),
+		instant{"start", got.Start, want.Start},
+		instant{"end", got.End, want.End},
+		instant{"created", got.CreatedAt, want.CreatedAt},
+		instant{"sent", got.SentAt, want.SentAt})
+}
+
+func TestCreateBookingRecordsEmail(t *testing.T) {
+	for _, withEnqueuer := range []bool{true, false} {
+		t.Run(fmt.Sprintf("enqueuer=%t", withEnqueuer), func(t *testing.T) {
+			eachDialect(t, func(t *testing.T, s *store.Store) {
+				q := &recordingEnqueuer{}
+				if withEnqueuer {
+					s.SetEnqueuer(q)
+				}
+				b := newBooking("CPH-EML001", nine)
+				created, err := s.CreateBooking(t.Context(), b, []booking.Claim{desk(nine, 1)}, nil, booking.EmailConfirmation)
+				if err != nil {
+					t.Fatalf("CreateBooking: %v", err)
+				}
+				emails := emailsOf(t, s, created.ID)
+				if len(emails) != 1 {
+					t.Fatalf("Emails = %+v, want one", emails)
+				}
+				want := booking.Email{
+					ID:        emails[0].ID,
+					BookingID: created.ID,
+					Kind:      booking.EmailConfirmation,
+					Sequence:  b.Sequence,
+					Start:     b.Start,
+					End:       b.End,
+					State:     booking.EmailQueued,
+					CreatedAt: b.CreatedAt,
+				}
+				sameEmail(t, emails[0], want)
+				got, err := s.Email(t.Context(), want.ID)
+				if err != nil {
+					t.Fatalf("Email(%d): %v", want.ID, err)
+				}
+				sameEmail(t, got, want)
+				if got.Start.Location() != time.UTC {
+					t.Errorf("email start in %v, want UTC", got.Start.Location())
+				}
+
+				// Without a kind, no email is recorded or queued.
+				other := create(t, s, newBooking("CPH-EML002", unit(4)))
+				if emails := emailsOf(t, s, other.ID); len(emails) != 0 {
+					t.Errorf("Emails of a booking made without one = %+v", emails)
+				}
+
+				wantQueued := []int64{want.ID}
+				if !withEnqueuer {
+					wantQueued = nil
+				}
+				if got := q.enqueued(); !slices.Equal(got, wantQueued) {
+					t.Errorf("enqueued %v, want %v", got, wantQueued)
+				}
+			})
+		})
+	}
+}
+
+func TestEnqueueFailureWritesNothing(t *testing.T) {
+	errQueue := errors.New("queue unavailable")
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		a := create(t, s, newBooking("CPH-ENQ001", nine), desk(nine, 2))
+		s.SetEnqueuer(&recordingEnqueuer{err: errQueue})
+
+		idem := booking.Idempotency{KeyHash: []byte("key"), RequestHash: []byte("req")}
+		_, err := s.CreateBooking(ctx, newBooking("CPH-ENQ002", nine),
+			[]booking.Claim{desk(unit(0), 2), desk(unit(1), 2)}, &idem, booking.EmailConfirmation)
+		if !errors.Is(err, errQueue) {
+			t.Errorf("CreateBooking: err = %v, want the enqueuer's", err)
+		}
+
+		moved := a
+		moved.Start, moved.End, moved.Sequence = unit(4), unit(6), a.Sequence+1
+		err = s.UpdateBooking(ctx, moved, []booking.Claim{desk(nine, 2)},
+			[]booking.Claim{desk(unit(4), 2), desk(unit(5), 2)}, booking.EmailUpdate)
+		if !errors.Is(err, errQueue) {
+			t.Errorf("UpdateBooking: err = %v, want the enqueuer's", err)
+		}
+
+		// The database is as it was after the first booking.
+		for table, want := range map[string]int64{"bookings": 1, "idempotency_keys": 0, "emails": 0, "slot_counters": 1} {
+			if n := count(t, s, table, ""); n != want {
+				t.Errorf("%d rows in %s, want %d", n, table, want)
+			}
+		}
+		sameUsage(t, usage(t, s), map[string]int{"desk 09:00": 1})
+		got, err := s.BookingByID(ctx, a.ID)
+		if err != nil {
+			t.Fatalf("BookingByID: %v", err)
+		}
+		sameBooking(t, got, a)
+	})
+}
+
+func TestUpdateBookingRecordsEmails(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		q := &recordingEnqueuer{}
+		s.SetEnqueuer(q)
+		b, err := s.CreateBooking(ctx, newBooking("CPH-UPD001", nine), []booking.Claim{desk(nine, 1)}, nil, booking.EmailConfirmation)
+		if err != nil {
+			t.Fatalf("CreateBooking: %v", err)
+		}
+
+		moved := b
+		moved.Start, moved.End, moved.Sequence = unit(4), unit(6), 1
+		moved.UpdatedAt = nine.Add(-2 * time.Hour)
+		if err := s.UpdateBooking(ctx, moved, []booking.Claim{desk(nine, 1)}, []booking.Claim{desk(unit(4), 1)}, booking.EmailUpdate); err != nil {
+			t.Fatalf("reschedule: %v", err)
+		}
+		cancelled := moved
+		cancelled.Status, cancelled.Sequence = booking.Cancelled, 2
+		cancelled.UpdatedAt = nine.Add(-time.Hour)
+		if err := s.UpdateBooking(ctx, cancelled, []booking.Claim{desk(unit(4), 1)}, nil, booking.EmailCancellation); err != nil {
+			t.Fatalf("cancel: %v", err)
+		}
+		// A change made from an old version records nothing.
+		stale := moved
+		stale.Sequence = 2
+		if err := s.UpdateBooking(ctx, stale, nil, nil, booking.EmailUpdate); !errors.Is(err, booking.ErrConflict) {
+			t.Fatalf("stale update: err = %v, want ErrConflict", err)
+		}
+
+		emails := emailsOf(t, s, b.ID)
+		want := []booking.Email{
+			{Kind: booking.EmailConfirmation, Sequence: 0, Start: nine, End: nine.Add(30 * time.Minute), CreatedAt: b.CreatedAt},
+			{Kind: booking.EmailUpdate, Sequence: 1, Start: unit(4), End: unit(6), CreatedAt: moved.UpdatedAt},
+			{Kind: booking.EmailCancellation, Sequence: 2, Start: unit(4), End: unit(6), CreatedAt: cancelled.UpdatedAt},
+		}
+		if len(emails) != len(want) {
+			t.Fatalf("Emails = %+v, want %d", emails, len(want))
+		}
+		for i := range want {
+			want[i].ID, want[i].BookingID, want[i].State = emails[i].ID, b.ID, booking.EmailQueued
+			sameEmail(t, emails[i], want[i])
+		}
+		if got := q.enqueued(); !slices.Equal(got, emailIDs(emails)) {
+			t.Errorf("enqueued %v, want %v", got, emailIDs(emails))
+		}
+	})
+}
+
+func TestQueueReminders(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		q := &recordingEnqueuer{}
+		s.SetEnqueuer(q)
+		day := func(d, hour, minute int) time.Time {
+			return time.Date(2026, time.March, d, hour, minute, 0, 0, copenhagen)
+		}
+		from, to := day(3, 0, 0), day(4, 0, 0)
+		madeBefore := day(2, 17, 0)
+
+		type setup struct {
+			ref      string
+			center   string
+			start    time.Time
+			status   booking.Status
+			created  time.Time
+			reminded bool
+		}
+		var (
+			old       = newBooking("", nine).CreatedAt
+			confirmed = booking.Confirmed
+		)
+		setups := []setup{
+			{"CPH-REM001", "cph", from, confirmed, old, true},
+			{"CPH-REM002", "cph", day(3, 9, 0), confirmed, old, true},
+			{"CPH-REM003", "cph", to.Add(-booking.Unit), confirmed, old, true},
+			{"CPH-REM004", "cph", to, confirmed, old, false},
+			{"CPH-REM005", "cph", from.Add(-booking.Unit), confirmed, old, false},
+			{"CPH-REM006", "cph", day(3, 10, 0), booking.Cancelled, old, false},
+			{"CPH-REM007", "cph", day(3, 11, 0), confirmed, madeBefore, false},
+			{"CPH-REM008", "cph", day(3, 11, 0), confirmed, madeBefore.Add(time.Hour), false},
+			{"CPH-REM009", "cph", day(3, 12, 0), confirmed, madeBefore.Add(-time.Microsecond), true},
+			{"AAR-REM010", "aar", day(3, 9, 0), confirmed, old, true},
+		}
+		bookings := make(map[string]booking.Booking)
+		wantReminded := 0
+		for _, su := range setups {
+			b := newBooking(su.ref, su.start)
+			b.Center, b.Status, b.CreatedAt = su.center, su.status, su.created
+			bookings[su.ref] = create(t, s, b)
+			if su.reminded {
+				wantReminded++
+			}
+		}
+
+		n, err := s.QueueReminders(ctx, from, to, madeBefore)
+		if err != nil {
+			t.Fatalf("QueueReminders: %v", err)
+		}
+		if n != wantReminded {
+			t.Errorf("QueueReminders = %d, want %d", n, wantReminded)
+		}
+		var reminders []int64
+		for _, su := range setups {
+			b := bookings[su.ref]
+			emails := emailsOf(t, s, b.ID)
+			if !su.reminded {
+				if len(emails) != 0 {
+					t.Errorf("%s got %+v, want no reminder", su.ref, emails)
+				}
+				continue
+			}
+			if len(emails) != 1 {
+				t.Errorf("%s got %+v, want one reminder", su.ref, emails)
+				continue
+			}
+			sameEmail(t, emails[0], booking.Email{
+				ID: emails[0].ID, BookingID: b.ID, Kind: booking.EmailReminder, Sequence: b.Sequence,
+				Start: b.Start, End: b.End, State: booking.EmailQueued, CreatedAt: emails[0].CreatedAt,
+			})
+			reminders = append(reminders, emails[0].ID)
+		}
+		slices.Sort(reminders)
+		got := q.enqueued()
+		slices.Sort(got)
+		if !slices.Equal(got, reminders) {
+			t.Errorf("enqueued %v, want the reminders %v", got, reminders)
+		}
+
+		// No reminder twice.
+		if n, err := s.QueueReminders(ctx, from, to, madeBefore); err != nil || n != 0 {
+			t.Errorf("QueueReminders again = %d, %v; want 0", n, err)
+		}
+
+		// A booking moved within the window is reminded of its new time.
+		moved := bookings["CPH-REM002"]
+		moved.Start, moved.End, moved.Sequence = day(3, 14, 0), day(3, 14, 30), moved.Sequence+1
+		if err := s.UpdateBooking(ctx, moved, nil, nil, booking.EmailUpdate); err != nil {
+			t.Fatalf("reschedule: %v", err)
+		}
+		if n, err := s.QueueReminders(ctx, from, to, madeBefore); err != nil || n != 1 {
+			t.Errorf("QueueReminders after a reschedule = %d, %v; want 1", n, err)
+		}
+		emails := emailsOf(t, s, moved.ID)
+		if len(emails) != 3 {
+			t.Fatalf("emails of the moved booking = %+v, want reminder, update, reminder", emails)
+		}
+		last := emails[2]
+		sameEmail(t, last, booking.Email{
+			ID: last.ID, BookingID: moved.ID, Kind: booking.EmailReminder, Sequence: moved.Sequence,
+			Start: moved.Start, End: moved.End, State: booking.EmailQueued, CreatedAt: last.CreatedAt,
+		})
+		if n, err := s.QueueReminders(ctx, from, to, madeBefore); err != nil || n != 0 {
+			t.Errorf("QueueReminders a fourth time = %d, %v; want 0", n, err)
+		}
+		if got := q.enqueued(); len(got) != wantReminded+2 {
+			t.Errorf("enqueued %d emails, want %d", len(got), wantReminded+2)
+		}
+	})
+}
+
+func TestRecordEmailAttempt(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		b, err := s.CreateBooking(ctx, newBooking("CPH-ATT001", nine), nil, nil, booking.EmailConfirmation)
+		if err != nil {
+			t.Fatalf("CreateBooking: %v", err)
+		}
+		emails := emailsOf(t, s, b.ID)
+		if len(emails) != 1 {
+			t.Fatalf("Emails = %+v, want one", emails)
+		}
+		email := emails[0]
+		at := func(minutes int) time.Time {
+			return time.Date(2026, time.February, 20, 15, minutes, 0, 123456789, copenhagen)
+		}
+
+		for _, step := range []struct {
+			name    string
+			attempt int
+			sendErr error
+			final   bool
+			at      time.Time
+			// what the email is after the step
+			state     booking.EmailState
+			attempts  int
+			lastError string
+			sentAt    time.Time
+		}{
+			{"retry", 1, errors.New("451 4.3.0 try again later"), false, at(1),
+				booking.EmailQueued, 1, "451 4.3.0 try again later", time.Time{}},
+			{"long error", 2, errors.New(strings.Repeat("é", 400)), false, at(2),
+				booking.EmailQueued, 2, strings.Repeat("é", 248) + "…", time.Time{}},
+			{"NUL and invalid UTF-8", 3, errors.New("bad \x00\xff reply"), false, at(3),
+				booking.EmailQueued, 3, "bad \uFFFD\uFFFD reply", time.Time{}},
+			{"given up", 4, errors.New("550 5.1.1 mailbox unavailable"), true, at(4),
+				booking.EmailFailed, 4, "550 5.1.1 mailbox unavailable", time.Time{}},
+			{"sent", 5, nil, false, at(5),
+				booking.EmailSent, 5, "", at(5).Truncate(time.Microsecond)},
+			{"failure after sent", 6, errors.New("timeout"), true, at(6),
+				booking.EmailSent, 5, "", at(5).Truncate(time.Microsecond)},
+			{"sent again", 7, nil, false, at(7),
+				booking.EmailSent, 5, "", at(5).Truncate(time.Microsecond)},
+		} {
+			if err := s.RecordEmailAttempt(ctx, email.ID, step.attempt, step.sendErr, step.final, step.at); err != nil {
+				t.Fatalf("%s: RecordEmailAttempt: %v", step.name, err)
+			}
+			got, err := s.Email(ctx, email.ID)
+			if err != nil {
+				t.Fatalf("%s: Email: %v", step.name, err)
+			}
+			if !utf8.ValidString(got.LastError) || len(got.LastError) > 500 {
+				t.Errorf("%s: last error of %d bytes, valid UTF-8 %t", step.name, len(got.LastError), utf8.ValidString(got.LastError))
+			}
+			want := email
+			want.State, want.Attempts, want.LastError, want.SentAt = step.state, step.attempts, step.lastError, step.sentAt
+			sameEmail(t, got, want)
+			if t.Failed() {
+				t.Fatalf("after step %q", step.name)
+			}
+		}
+	})
+}
+
+func TestAppointments(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		from, to := unit(0), unit(8)
+		for _, b := range []struct {
+			ref    string
+			center string
+			start  time.Time
+			status booking.Status
+		}{
+			{"CPH-APP001", "cph", unit(2), booking.Confirmed},
+			{"CPH-APP002", "cph", unit(0), booking.Confirmed},
+			{"CPH-APP003", "cph", unit(2), booking.Confirmed}, // same start, later ID
+			{"CPH-APP004", "cph", unit(1), booking.Cancelled},
+			{"AAR-APP005", "aar", unit(1), booking.Confirmed},
+			{"CPH-APP006", "cph", to, booking.Confirmed},
+			{"CPH-APP007", "cph", from.Add(-booking.Unit), booking.Confirmed},
+			{"CPH-APP008", "cph", unit(7), booking.Confirmed},
+		} {
+			nb := newBooking(b.ref, b.start)
+			nb.Center, nb.Status = b.center, b.status
+			create(t, s, nb)
+		}
+
+		got, err := s.Appointments(t.Context(), "cph", from, to)
+		if err != nil {
+			t.Fatalf("Appointments: %v", err)
+		}
+		var refs []string
+		for _, b := range got {
+			refs = append(refs, b.Reference)
+		}
+		want := []string{"CPH-APP002", "CPH-APP001", "CPH-APP003", "CPH-APP008"}
+		if !slices.Equal(refs, want) {
+			t.Errorf("Appointments = %v, want %v", refs, want)
+		}
+		if len(got) > 0 {
+			b, err := s.Booking(t.Context(), got[0].Reference)
+			if err != nil {
+				t.Fatalf("Booking: %v", err)
+			}
+			sameBooking(t, got[0], b)
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -28,6 +29,21 @@ type config struct {
 	MaxSlotDays           int
 	MaxBodyBytes          int64
 	ShutdownTimeout       time.Duration
+	SecretKeyFile         string
+	SMTPURL               string
+	SMTPTLS               string
+	SMTPTimeout           time.Duration
+	MailFrom              string
+	MailDir               string
+	MailWorkers           int
+	MailMaxAttempts       int
+	MailRetryBase         time.Duration
+	MailRetryMax          time.Duration
+	JobsPollInterval      time.Duration
+	Reminders             bool
+	ReminderAt            time.Duration
+	ReminderInterval      time.Duration
+	FeedTokens            map[string]string
 }
 
 // loadConfig reads the settings; an invalid value is an error naming the
@@ -53,7 +69,21 @@ func readConfig(l *loader) config {
 		MaxSlotDays:           l.int("ICS_SLOTS_MAX_DAYS", "31", 1, 366),
 		MaxBodyBytes:          int64(l.int("ICS_MAX_BODY_BYTES", "65536", 1024, 10<<20)),
 		ShutdownTimeout:       l.duration("ICS_SHUTDOWN_TIMEOUT", "15s"),
+		SecretKeyFile:         l.string("ICS_SECRET_KEY_FILE", "data/secret.key"),
+		SMTPURL:               l.string("ICS_SMTP_URL", ""),
+		SMTPTLS:               l.oneOf("ICS_SMTP_TLS", "opportunistic", "opportunistic", "required", "none"),
+		SMTPTimeout:           l.duration("ICS_SMTP_TIMEOUT", "30s"),
+		MailFrom:              l.mailbox("ICS_MAIL_FROM", "booking@localhost"),
+		MailDir:               l.string("ICS_MAIL_DIR", "data/mail"),
+		MailWorkers:           l.int("ICS_MAIL_WORKERS", "2", 1, 100),
+		MailMaxAttempts:       l.int("ICS_MAIL_MAX_ATTEMPTS", "25", 1, 1000),
+		MailRetryBase:         l.duration("ICS_MAIL_RETRY_BASE", "1s"),
+		MailRetryMax:          l.duration("ICS_MAIL_RETRY_MAX", "1h"),
+		JobsPollInterval:      l.duration("ICS_JOBS_POLL_INTERVAL", "1s"),
+		ReminderInterval:      l.duration("ICS_REMINDER_INTERVAL", "15m"),
+		FeedTokens:            l.feedTokens("ICS_CALENDAR_FEED_TOKENS", ""),
 	}
+	c.Reminders, c.ReminderAt = l.timeOfDay("ICS_REMINDER_AT", "10:00")
 	c.BaseURL = l.baseURL("ICS_BASE_URL", "http://"+c.Addr)
 	return c
 }
@@ -142,4 +172,46 @@ func (l *loader) baseURL(name, def string) string {
 		l.fail(name, v, "must be an absolute http or https URL such as https://booking.example.dk")
 	}
 	return strings.TrimRight(v, "/")
+}
+
+func (l *loader) mailbox(name, def string) string {
+	v := l.value(name, def)
+	if a, err := mail.ParseAddress(v); err != nil || a.Name != "" || a.Address != v {
+		l.fail(name, v, "must be a plain email address such as booking@ics.dk")
+	}
+	return v
+}
+
+// timeOfDay reads HH:MM, or "off".
+func (l *loader) timeOfDay(name, def string) (bool, time.Duration) {
+	v := l.value(name, def)
+	if v == "off" {
+		return false, 0
+	}
+	t, err := time.Parse("15:04", v)
+	if err != nil {
+		l.fail(name, v, "must be a time of day such as 10:00, or off")
+		return false, 0
+	}
+	return true, time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+}
+
+// feedTokens reads center=token pairs separated by commas. A token must be
+// long enough not to be guessed.
+func (l *loader) feedTokens(name, def string) map[string]string {
+	v := l.value(name, def)
+	tokens := map[string]string{}
+	if v == "" {
+		return tokens
+	}
+	for _, pair := range strings.Split(v, ",") {
+		center, token, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		if !ok || center == "" || len(token) < 32 {
+			// Never echo the value: it holds secrets.
+			l.errs = append(l.errs, fmt.Errorf("%s: must be center=token pairs separated by commas, each token at least 32 characters (e.g. from openssl rand -hex 32)", name))
+			return map[string]string{}
+		}
+		tokens[center] = token
+	}
+	return tokens
 }

@@ -20,6 +20,8 @@ import (
 	"github.com/ics-booking/icsbooking/booking/catalogue"
 	"github.com/ics-booking/icsbooking/booking/store"
 	"github.com/ics-booking/icsbooking/configs"
+	"github.com/ics-booking/icsbooking/jobs"
+	"github.com/ics-booking/icsbooking/notify"
 	"github.com/ics-booking/icsbooking/web"
 )
 
@@ -59,7 +61,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	defer st.Close()
+	sqlDB, err := st.DB().DB()
+	if err != nil {
+		return err
+	}
 	if err := st.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := jobs.Migrate(ctx, sqlDB, st.Dialect()); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	logger.Info("database migrated", "dialect", st.Dialect())
@@ -71,16 +80,94 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
-	scheduler := booking.NewScheduler(cat, st, booking.Policy{
+	for center := range cfg.FeedTokens {
+		if _, err := cat.Center(center); err != nil {
+			return fmt.Errorf("configuration:\nICS_CALENDAR_FEED_TOKENS: no center %q in the catalogue", center)
+		}
+	}
+	key, err := loadOrCreateKey(cfg.SecretKeyFile, logger)
+	if err != nil {
+		return err
+	}
+	sealer, err := booking.NewSealer(key)
+	if err != nil {
+		return fmt.Errorf("ICS_SECRET_KEY_FILE=%s: %w", cfg.SecretKeyFile, err)
+	}
+	scheduler := booking.NewScheduler(cat, st, sealer, booking.Policy{
 		Location:              loc,
 		Notice:                cfg.Notice,
 		HorizonDays:           cfg.HorizonDays,
 		InterpreterNoticeDays: cfg.InterpreterNoticeDays,
 		ExtraClosedDays:       cfg.ClosedDays,
 		MaxSlotDays:           cfg.MaxSlotDays,
+		Reminders:             cfg.Reminders,
+		ReminderAt:            cfg.ReminderAt,
 	}, time.Now)
-	handler := web.New(scheduler, web.Config{BaseURL: cfg.BaseURL, MaxBodyBytes: cfg.MaxBodyBytes, Logger: logger})
+
+	sender, err := newSender(cfg, logger)
+	if err != nil {
+		return err
+	}
+	deliverer, err := notify.NewDeliverer(st, cat, sealer, sender, notify.DelivererConfig{
+		BaseURL: cfg.BaseURL, From: cfg.MailFrom, Location: loc, Now: time.Now, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	queue, err := jobs.New(sqlDB, jobs.Config{
+		Dialect:          st.Dialect(),
+		Workers:          cfg.MailWorkers,
+		MaxAttempts:      cfg.MailMaxAttempts,
+		RetryBase:        cfg.MailRetryBase,
+		RetryMax:         cfg.MailRetryMax,
+		PollInterval:     cfg.JobsPollInterval,
+		ReminderInterval: reminderInterval(cfg),
+		Logger:           logger,
+	}, deliverer, scheduler)
+	if err != nil {
+		return err
+	}
+	st.SetEnqueuer(queue)
+	if err := queue.Start(ctx); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := queue.Stop(stopCtx); err != nil {
+			logger.Warn("jobs did not stop cleanly", "error", err)
+		}
+	}()
+
+	handler := web.New(scheduler, web.Config{
+		BaseURL:      cfg.BaseURL,
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		FeedTokens:   cfg.FeedTokens,
+		Logger:       logger,
+		Now:          time.Now,
+	})
 	return serve(ctx, cfg, handler, logger, ready)
+}
+
+// newSender delivers over SMTP when ICS_SMTP_URL is set, and otherwise
+// writes each email as an .eml file, so nothing is lost on a laptop.
+func newSender(cfg config, logger *slog.Logger) (notify.Sender, error) {
+	if cfg.SMTPURL == "" {
+		logger.Info("ICS_SMTP_URL is not set: emails are written as .eml files", "dir", cfg.MailDir)
+		return &notify.FileSender{Dir: cfg.MailDir}, nil
+	}
+	s, err := notify.NewSMTPSender(notify.SMTPConfig{URL: cfg.SMTPURL, TLS: cfg.SMTPTLS, Timeout: cfg.SMTPTimeout})
+	if err != nil {
+		return nil, fmt.Errorf("configuration:\n%w", err)
+	}
+	return s, nil
+}
+
+func reminderInterval(cfg config) time.Duration {
+	if !cfg.Reminders {
+		return 0
+	}
+	return cfg.ReminderInterval
 }
 
 func loadCatalogue(path string) (booking.Catalogue, *time.Location, error) {

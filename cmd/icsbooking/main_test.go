@@ -13,9 +13,12 @@ import (
 // answers a request, and shuts down cleanly when its context ends.
 func TestServeAndShutDown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
+	dir := t.TempDir()
 	vars := map[string]string{
-		"ICS_ADDR":         "127.0.0.1:0",
-		"ICS_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "data", "ics.db"),
+		"ICS_ADDR":            "127.0.0.1:0",
+		"ICS_DATABASE_URL":    "sqlite:" + filepath.Join(dir, "data", "ics.db"),
+		"ICS_SECRET_KEY_FILE": filepath.Join(dir, "data", "secret.key"),
+		"ICS_MAIL_DIR":        filepath.Join(dir, "data", "mail"),
 	}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)

@@ -3,23 +3,24 @@
 
 -- +goose Up
 CREATE TABLE bookings (
-    id          bigserial PRIMARY KEY,
-    reference   text NOT NULL UNIQUE,
-    token_hash  bytea NOT NULL,
-    center_id   text NOT NULL,
-    service_id  text NOT NULL,
-    starts_at   timestamptz NOT NULL,
-    ends_at     timestamptz NOT NULL,
-    language    text NOT NULL DEFAULT '',
-    name        text NOT NULL,
-    email       text NOT NULL,
-    phone       text NOT NULL DEFAULT '',
-    notes       text NOT NULL DEFAULT '',
-    locale      text NOT NULL DEFAULT 'en',
-    status      text NOT NULL CHECK (status IN ('confirmed', 'cancelled')),
-    sequence    integer NOT NULL DEFAULT 0,
-    created_at  timestamptz NOT NULL,
-    updated_at  timestamptz NOT NULL
+    id            bigserial PRIMARY KEY,
+    reference     text NOT NULL UNIQUE,
+    token_hash    bytea NOT NULL,
+    token_sealed  bytea NOT NULL,
+    center_id     text NOT NULL,
+    service_id    text NOT NULL,
+    starts_at     timestamptz NOT NULL,
+    ends_at       timestamptz NOT NULL,
+    language      text NOT NULL DEFAULT '',
+    name          text NOT NULL,
+    email         text NOT NULL,
+    phone         text NOT NULL DEFAULT '',
+    notes         text NOT NULL DEFAULT '',
+    locale        text NOT NULL DEFAULT 'en',
+    status        text NOT NULL CHECK (status IN ('confirmed', 'cancelled')),
+    sequence      integer NOT NULL DEFAULT 0,
+    created_at    timestamptz NOT NULL,
+    updated_at    timestamptz NOT NULL
 );
 
 CREATE INDEX bookings_center_id_starts_at_idx ON bookings (center_id, starts_at);
@@ -48,7 +49,6 @@ CREATE TABLE closures (
 CREATE TABLE idempotency_keys (
     key_hash      bytea PRIMARY KEY,
     request_hash  bytea NOT NULL,
-    sealed_token  bytea NOT NULL,
     booking_id    bigint NOT NULL REFERENCES bookings (id),
     created_at    timestamptz NOT NULL
 );

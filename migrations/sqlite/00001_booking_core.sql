@@ -7,23 +7,24 @@
 
 -- +goose Up
 CREATE TABLE bookings (
-    id          integer PRIMARY KEY AUTOINCREMENT,
-    reference   text NOT NULL UNIQUE,
-    token_hash  blob NOT NULL,
-    center_id   text NOT NULL,
-    service_id  text NOT NULL,
-    starts_at   timestamp NOT NULL,
-    ends_at     timestamp NOT NULL,
-    language    text NOT NULL DEFAULT '',
-    name        text NOT NULL,
-    email       text NOT NULL,
-    phone       text NOT NULL DEFAULT '',
-    notes       text NOT NULL DEFAULT '',
-    locale      text NOT NULL DEFAULT 'en',
-    status      text NOT NULL CHECK (status IN ('confirmed', 'cancelled')),
-    sequence    integer NOT NULL DEFAULT 0,
-    created_at  timestamp NOT NULL,
-    updated_at  timestamp NOT NULL
+    id            integer PRIMARY KEY AUTOINCREMENT,
+    reference     text NOT NULL UNIQUE,
+    token_hash    blob NOT NULL,
+    token_sealed  blob NOT NULL,
+    center_id     text NOT NULL,
+    service_id    text NOT NULL,
+    starts_at     timestamp NOT NULL,
+    ends_at       timestamp NOT NULL,
+    language      text NOT NULL DEFAULT '',
+    name          text NOT NULL,
+    email         text NOT NULL,
+    phone         text NOT NULL DEFAULT '',
+    notes         text NOT NULL DEFAULT '',
+    locale        text NOT NULL DEFAULT 'en',
+    status        text NOT NULL CHECK (status IN ('confirmed', 'cancelled')),
+    sequence      integer NOT NULL DEFAULT 0,
+    created_at    timestamp NOT NULL,
+    updated_at    timestamp NOT NULL
 );
 
 CREATE INDEX bookings_center_id_starts_at_idx ON bookings (center_id, starts_at);
@@ -52,7 +53,6 @@ CREATE TABLE closures (
 CREATE TABLE idempotency_keys (
     key_hash      blob PRIMARY KEY,
     request_hash  blob NOT NULL,
-    sealed_token  blob NOT NULL,
     booking_id    integer NOT NULL REFERENCES bookings (id),
     created_at    timestamp NOT NULL
 );

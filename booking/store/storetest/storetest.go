@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +31,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 
 	"github.com/ics-booking/icsbooking/booking/store"
+	"github.com/ics-booking/icsbooking/jobs"
 	"github.com/ics-booking/icsbooking/migrations"
 )
 
@@ -58,10 +60,22 @@ func openSQLite(t testing.TB) *store.Store {
 		t.Fatalf("storetest: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(t.Context()); err != nil {
+	if err := migrate(t.Context(), s); err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
 	return s
+}
+
+// migrate applies our migrations and River's, as the server does.
+func migrate(ctx context.Context, s *store.Store) error {
+	if err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	db, err := s.DB().DB()
+	if err != nil {
+		return err
+	}
+	return jobs.Migrate(ctx, db, s.Dialect())
 }
 
 // templatePrefix starts the names of template databases; testPrefix those
@@ -201,12 +215,20 @@ func migrateTemplate(ctx context.Context, adminURL, name string) error {
 		return err
 	}
 	defer s.Close() // a template must have no connections when copied
-	return s.Migrate(ctx)
+	return migrate(ctx, s)
 }
 
-// migrationsSum hashes the PostgreSQL migrations, naming the template.
+// migrationsSum hashes the PostgreSQL migrations and River's version,
+// naming the template.
 func migrationsSum() (string, error) {
 	h := sha256.New()
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range info.Deps {
+			if m.Path == "github.com/riverqueue/river" {
+				fmt.Fprintf(h, "%s@%s\x00", m.Path, m.Version)
+			}
+		}
+	}
 	err := fs.WalkDir(migrations.FS, "postgres", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

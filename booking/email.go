@@ -1,0 +1,42 @@
+package booking
+
+import "time"
+
+// EmailKind says which change an email tells the newcomer about.
+type EmailKind string
+
+// The emails a booking gets.
+const (
+	EmailConfirmation EmailKind = "confirmation" // booked
+	EmailUpdate       EmailKind = "update"       // rescheduled
+	EmailCancellation EmailKind = "cancellation" // cancelled
+	EmailReminder     EmailKind = "reminder"     // the working day before
+)
+
+// EmailState is where an email is on its way out.
+type EmailState string
+
+// The states of an email.
+const (
+	EmailQueued EmailState = "queued" // waiting for its first or next attempt
+	EmailSent   EmailState = "sent"
+	EmailFailed EmailState = "failed" // given up; staff can see why
+)
+
+// Email is one message to a newcomer about one change of a booking. It is
+// written in the same transaction as the change, with the times as they were
+// after it, so that each change is told once even if later ones follow
+// before delivery.
+type Email struct {
+	ID        int64
+	BookingID int64
+	Kind      EmailKind
+	Sequence  int // the booking's Sequence after the change
+	Start     time.Time
+	End       time.Time
+	State     EmailState
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	SentAt    time.Time // zero until sent
+}

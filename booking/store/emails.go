@@ -1,0 +1,196 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/ics-booking/icsbooking/booking"
+)
+
+// Enqueuer queues the delivery of an email inside the transaction that
+// records it, so that the email is sent if and only if the change it tells
+// of is committed. River implements it elsewhere.
+type Enqueuer interface {
+	EnqueueEmail(ctx context.Context, tx *sql.Tx, emailID int64) error
+}
+
+// SetEnqueuer sets what queues the emails the store records. Call it once at
+// startup, before the store serves any request. Without one (or with nil)
+// emails are recorded but not queued.
+func (s *Store) SetEnqueuer(e Enqueuer) { s.enqueuer = e }
+
+// maxErrorLen bounds the bytes of a delivery error kept in last_error: the
+// text of an SMTP failure is for staff to read, not to fill the database.
+const maxErrorLen = 500
+
+// recordEmail inserts the email of the given kind about b, as it is after
+// the change made at now, and queues it, inside tx. An empty kind records
+// nothing.
+func (s *Store) recordEmail(ctx context.Context, tx *gorm.DB, kind booking.EmailKind, b bookingRow, now time.Time) error {
+	if kind == "" {
+		return nil
+	}
+	row := newEmailRow(kind, b, now)
+	if err := tx.Create(&row).Error; err != nil {
+		return fmt.Errorf("record %s email: %w", kind, err)
+	}
+	return s.enqueue(ctx, tx, row.ID)
+}
+
+// enqueue hands the emails to the Enqueuer, if any, with the *sql.Tx behind
+// tx, so that the jobs commit or roll back with it.
+func (s *Store) enqueue(ctx context.Context, tx *gorm.DB, ids ...int64) error {
+	if s.enqueuer == nil || len(ids) == 0 {
+		return nil
+	}
+	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		// GORM wraps the transaction when PrepareStmt is on; queuing
+		// outside it would send emails about changes that rolled back.
+		return fmt.Errorf("queue emails: the transaction is a %T, not a *sql.Tx", tx.Statement.ConnPool)
+	}
+	for _, id := range ids {
+		if err := s.enqueuer.EnqueueEmail(ctx, sqlTx, id); err != nil {
+			return fmt.Errorf("queue email %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// QueueReminders records and queues, in one transaction, a reminder for
+// every confirmed booking starting in [from, to) that was made before
+// madeBefore, and returns how many. The unique key on (booking_id, kind,
+// sequence) skips the bookings already reminded of in their current version,
+// so running it again queues nothing twice, while a booking moved since its
+// last reminder gets a new one.
+func (s *Store) QueueReminders(ctx context.Context, from, to, madeBefore time.Time) (int, error) {
+	var n int
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		now := dbTime(time.Now())
+		// status = 'confirmed' is a literal, not a parameter, so that the
+		// partial index bookings_confirmed_starts_at_idx applies even to a
+		// generic plan of the prepared statement.
+		rows, err := tx.Raw(`INSERT INTO emails (booking_id, kind, sequence, starts_at, ends_at,
+				state, attempts, last_error, created_at, updated_at)
+			SELECT id, 'reminder', sequence, starts_at, ends_at, 'queued', 0, '', ?, ?
+			FROM bookings
+			WHERE status = 'confirmed' AND starts_at >= ? AND starts_at < ? AND created_at < ?
+			ON CONFLICT (booking_id, kind, sequence) DO NOTHING
+			RETURNING id`,
+			now, now, dbTime(from), dbTime(to), dbTime(madeBefore)).Rows()
+		if err != nil {
+			return fmt.Errorf("record reminders: %w", err)
+		}
+		// Read every ID before queuing: the transaction's connection
+		// serves one statement at a time.
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("record reminders: %w", err)
+			}
+			ids = append(ids, id)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return fmt.Errorf("record reminders: %w", err)
+		}
+		if err := s.enqueue(ctx, tx, ids...); err != nil {
+			return err
+		}
+		n = len(ids)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("queue reminders: %w", err)
+	}
+	return n, nil
+}
+
+// Email returns an email record.
+func (s *Store) Email(ctx context.Context, id int64) (booking.Email, error) {
+	var row emailRow
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return booking.Email{}, notFound("no email with ID %d", id)
+	}
+	if err != nil {
+		return booking.Email{}, fmt.Errorf("email %d: %w", id, err)
+	}
+	return row.toEmail(), nil
+}
+
+// Emails returns the emails of a booking, oldest first.
+func (s *Store) Emails(ctx context.Context, bookingID int64) ([]booking.Email, error) {
+	var rows []emailRow
+	err := s.db.WithContext(ctx).Where("booking_id = ?", bookingID).Order("id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("emails of booking %d: %w", bookingID, err)
+	}
+	emails := make([]booking.Email, len(rows))
+	for i, r := range rows {
+		emails[i] = r.toEmail()
+	}
+	return emails, nil
+}
+
+// RecordEmailAttempt records the outcome of delivery attempt number attempt,
+// made at at: sent if sendErr is nil, otherwise queued again or, if final,
+// failed, with the error's text. A sent email is never changed again, so a
+// late report of an earlier attempt cannot undo it.
+func (s *Store) RecordEmailAttempt(ctx context.Context, id int64, attempt int, sendErr error, final bool, at time.Time) error {
+	at = dbTime(at)
+	db := s.db.WithContext(ctx)
+	var res *gorm.DB
+	if sendErr == nil {
+		res = db.Exec(`UPDATE emails SET state = ?, attempts = ?, last_error = '', sent_at = ?, updated_at = ?
+			WHERE id = ? AND state <> ?`,
+			string(booking.EmailSent), attempt, at, at, id, string(booking.EmailSent))
+	} else {
+		state := booking.EmailQueued
+		if final {
+			state = booking.EmailFailed
+		}
+		res = db.Exec(`UPDATE emails SET state = ?, attempts = ?, last_error = ?, updated_at = ?
+			WHERE id = ? AND state <> ?`,
+			string(state), attempt, errorText(sendErr), at, id, string(booking.EmailSent))
+	}
+	if res.Error != nil {
+		return fmt.Errorf("record attempt %d of email %d: %w", attempt, id, res.Error)
+	}
+	if res.RowsAffected > 0 {
+		return nil
+	}
+	// Either the email is already sent, which is fine, or there is none.
+	var n int64
+	if err := db.Model(&emailRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return fmt.Errorf("record attempt %d of email %d: %w", attempt, id, err)
+	}
+	if n == 0 {
+		return notFound("no email with ID %d", id)
+	}
+	return nil
+}
+
+// errorText is the text of err as last_error keeps it: valid UTF-8 without
+// NUL bytes (PostgreSQL's text refuses both), at most maxErrorLen bytes.
+func errorText(err error) string {
+	msg := strings.ToValidUTF8(err.Error(), "\uFFFD")
+	msg = strings.ReplaceAll(msg, "\x00", "\uFFFD")
+	if len(msg) <= maxErrorLen {
+		return msg
+	}
+	const ellipsis = "…"
+	cut := maxErrorLen - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + ellipsis
+}

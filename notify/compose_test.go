@@ -1,0 +1,374 @@
+package notify
+
+import (
+	"errors"
+	"html"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	_ "time/tzdata" // the tests must not depend on the machine's zoneinfo
+
+	"github.com/ics-booking/icsbooking/booking"
+)
+
+func letterZone(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// aarhus is the Aarhus center as configs/catalogue.yaml has it.
+func letterCenter() booking.Center {
+	weekday := booking.Span{Open: 9 * time.Hour, Close: 15 * time.Hour}
+	return booking.Center{
+		ID:      "aarhus",
+		Code:    "AAR",
+		Name:    "Aarhus ICS Center",
+		Address: "Banegårdspladsen 1A, 8000 Aarhus C",
+		Phone:   "+45 87 31 30 00",
+		Email:   "aarhus@ics.dk",
+		Hours: map[time.Weekday]booking.Span{
+			time.Monday: weekday, time.Tuesday: weekday, time.Wednesday: weekday,
+			time.Thursday: weekday, time.Friday: weekday,
+		},
+	}
+}
+
+func letterService() booking.Service {
+	return booking.Service{
+		ID:       "residence-permit",
+		Name:     "Residence permit renewal",
+		Duration: 45 * time.Minute,
+		Bring:    []string{"Passport", "Current residence card"},
+	}
+}
+
+const letterManageURL = "https://booking.example.dk/manage/AAR-7K3M9Q?token=abc&x=1"
+
+func testLetter(t *testing.T, kind booking.EmailKind, locale string, start time.Time) Letter {
+	t.Helper()
+	return Letter{
+		Kind: kind,
+		Booking: booking.Booking{
+			Reference: "AAR-7K3M9Q",
+			Center:    "aarhus",
+			Service:   "residence-permit",
+			Start:     start,
+			End:       start.Add(45 * time.Minute),
+			Name:      "Amina Hassan",
+			Email:     "amina@example.com",
+			Locale:    locale,
+			Status:    booking.Confirmed,
+		},
+		Center:    letterCenter(),
+		Service:   letterService(),
+		Location:  letterZone(t),
+		ManageURL: letterManageURL,
+	}
+}
+
+func TestComposeTimesAndDetails(t *testing.T) {
+	winter := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)    // 09:00 CET
+	summer := time.Date(2026, 6, 17, 7, 30, 0, 0, time.UTC)   // 09:30 CEST
+	afterDST := time.Date(2026, 3, 30, 7, 0, 0, 0, time.UTC)  // 09:00 CEST, the day after the change
+	beforeDST := time.Date(2026, 3, 27, 8, 0, 0, 0, time.UTC) // 09:00 CET, the Friday before
+
+	type want struct {
+		subject string // without the kind's prefix
+		when    string
+		hours   string
+		free    string
+	}
+	cases := []struct {
+		locale string
+		start  time.Time
+		want   want
+	}{
+		{"en", winter, want{
+			"Your appointment at Aarhus ICS Center on 7 December 2026 at 09:00",
+			"Monday 7 December 2026, 09:00–09:45 (Copenhagen time, CET)",
+			"Monday–Friday 09:00–15:00", "The service is free."}},
+		{"en", summer, want{
+			"Your appointment at Aarhus ICS Center on 17 June 2026 at 09:30",
+			"Wednesday 17 June 2026, 09:30–10:15 (Copenhagen time, CEST)",
+			"Monday–Friday 09:00–15:00", "The service is free."}},
+		{"en", afterDST, want{
+			"Your appointment at Aarhus ICS Center on 30 March 2026 at 09:00",
+			"Monday 30 March 2026, 09:00–09:45 (Copenhagen time, CEST)",
+			"Monday–Friday 09:00–15:00", "The service is free."}},
+		{"en", beforeDST, want{
+			"Your appointment at Aarhus ICS Center on 27 March 2026 at 09:00",
+			"Friday 27 March 2026, 09:00–09:45 (Copenhagen time, CET)",
+			"Monday–Friday 09:00–15:00", "The service is free."}},
+		{"da", winter, want{
+			"Din tid hos Aarhus ICS Center den 7. december 2026 kl. 09.00",
+			"mandag den 7. december 2026 kl. 09.00–09.45 (dansk tid, CET)",
+			"Mandag–fredag 09.00–15.00", "Det er gratis."}},
+		{"da", summer, want{
+			"Din tid hos Aarhus ICS Center den 17. juni 2026 kl. 09.30",
+			"onsdag den 17. juni 2026 kl. 09.30–10.15 (dansk tid, CEST)",
+			"Mandag–fredag 09.00–15.00", "Det er gratis."}},
+		{"da", afterDST, want{
+			"Din tid hos Aarhus ICS Center den 30. marts 2026 kl. 09.00",
+			"mandag den 30. marts 2026 kl. 09.00–09.45 (dansk tid, CEST)",
+			"Mandag–fredag 09.00–15.00", "Det er gratis."}},
+	}
+	prefixes := map[string]map[booking.EmailKind]string{
+		"en": {booking.EmailConfirmation: "", booking.EmailUpdate: "Moved: ", booking.EmailCancellation: "Cancelled: ", booking.EmailReminder: "Reminder: "},
+		"da": {booking.EmailConfirmation: "", booking.EmailUpdate: "Flyttet: ", booking.EmailCancellation: "Aflyst: ", booking.EmailReminder: "Påmindelse: "},
+	}
+	leads := map[string]map[booking.EmailKind]string{
+		"en": {
+			booking.EmailConfirmation: "Your appointment at Aarhus ICS Center is confirmed.",
+			booking.EmailUpdate:       "Your appointment has been moved.",
+			booking.EmailCancellation: "Your appointment at Aarhus ICS Center has been cancelled.",
+			booking.EmailReminder:     "This is a reminder of your appointment at Aarhus ICS Center.",
+		},
+		"da": {
+			booking.EmailConfirmation: "Din tid hos Aarhus ICS Center er bekræftet.",
+			booking.EmailUpdate:       "Din tid er flyttet.",
+			booking.EmailCancellation: "Din tid hos Aarhus ICS Center er aflyst.",
+			booking.EmailReminder:     "Vi minder dig om din tid hos Aarhus ICS Center.",
+		},
+	}
+
+	for _, c := range cases {
+		for _, kind := range []booking.EmailKind{booking.EmailConfirmation, booking.EmailUpdate, booking.EmailCancellation, booking.EmailReminder} {
+			t.Run(c.locale+"/"+string(kind)+"/"+c.start.Format("2006-01-02"), func(t *testing.T) {
+				subject, text, htmlBody, err := Compose(testLetter(t, kind, c.locale, c.start))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := prefixes[c.locale][kind] + c.want.subject; subject != want {
+					t.Errorf("subject = %q, want %q", subject, want)
+				}
+				shown := html.UnescapeString(htmlBody)
+				for _, s := range []string{
+					leads[c.locale][kind],
+					"Amina Hassan",
+					"Residence permit renewal",
+					c.want.when,
+					"AAR-7K3M9Q",
+					"Aarhus ICS Center",
+					"Banegårdspladsen 1A, 8000 Aarhus C",
+					"+45 87 31 30 00",
+					c.want.hours,
+				} {
+					if !strings.Contains(text, s) {
+						t.Errorf("text lacks %q:\n%s", s, text)
+					}
+					if !strings.Contains(shown, s) {
+						t.Errorf("HTML lacks %q:\n%s", s, htmlBody)
+					}
+				}
+
+				present := kind != booking.EmailCancellation
+				for _, s := range []string{"Passport", "Current residence card", letterManageURL, c.want.free} {
+					if strings.Contains(text, s) != present {
+						t.Errorf("text has %q: %v, want %v:\n%s", s, !present, present, text)
+					}
+					if strings.Contains(shown, s) != present {
+						t.Errorf("HTML has %q: %v, want %v:\n%s", s, !present, present, htmlBody)
+					}
+				}
+				if present && !strings.Contains(htmlBody, `href="`+html.EscapeString(letterManageURL)+`"`) {
+					t.Errorf("HTML has no link to %s:\n%s", letterManageURL, htmlBody)
+				}
+				if !present {
+					rebook := map[string]string{"en": "book a new appointment", "da": "bestille en ny tid"}[c.locale]
+					if !strings.Contains(text, rebook) || !strings.Contains(shown, rebook) {
+						t.Errorf("cancellation does not say how to book again (%q):\n%s", rebook, text)
+					}
+				}
+				for _, s := range []string{"CPR", "cpr", "personnummer"} {
+					if strings.Contains(subject+text+htmlBody, s) {
+						t.Errorf("email mentions %q", s)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestComposeLocaleFallsBackToEnglish(t *testing.T) {
+	start := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	for _, locale := range []string{"", "fr", "EN", " da "} {
+		subject, _, htmlBody, err := Compose(testLetter(t, booking.EmailConfirmation, locale, start))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantLang, wantSubject := "en", "Your appointment at Aarhus ICS Center on 7 December 2026 at 09:00"
+		if strings.TrimSpace(locale) == "da" {
+			wantLang, wantSubject = "da", "Din tid hos Aarhus ICS Center den 7. december 2026 kl. 09.00"
+		}
+		if subject != wantSubject {
+			t.Errorf("locale %q: subject %q, want %q", locale, subject, wantSubject)
+		}
+		if !strings.Contains(htmlBody, `<html lang="`+wantLang+`">`) {
+			t.Errorf("locale %q: HTML is not lang=%s", locale, wantLang)
+		}
+	}
+}
+
+func TestComposeEscapesHTML(t *testing.T) {
+	l := testLetter(t, booking.EmailConfirmation, "en", time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC))
+	l.Booking.Name = `<script>alert(1)</script> & "Co"`
+	_, text, htmlBody, err := Compose(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(htmlBody, "<script") {
+		t.Errorf("HTML contains the raw name:\n%s", htmlBody)
+	}
+	if !strings.Contains(htmlBody, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;Co&#34;") {
+		t.Errorf("HTML does not contain the escaped name:\n%s", htmlBody)
+	}
+	if !strings.Contains(text, `Hello <script>alert(1)</script> & "Co",`) {
+		t.Errorf("text does not contain the name as written:\n%s", text)
+	}
+}
+
+func TestComposeKeepsNamesInAnyScript(t *testing.T) {
+	for _, name := range []string{"محمد الأحمد", "王小明", "Søren Ærø-Åberg", "Олена Шевченко"} {
+		for _, locale := range []string{"en", "da"} {
+			l := testLetter(t, booking.EmailReminder, locale, time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC))
+			l.Booking.Name = name
+			_, text, htmlBody, err := Compose(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(text, name) || !strings.Contains(htmlBody, name) {
+				t.Errorf("%s: name %q does not come through intact:\n%s\n%s", locale, name, text, htmlBody)
+			}
+		}
+	}
+}
+
+func TestComposeInterpreter(t *testing.T) {
+	start := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	cases := []struct{ locale, language, want string }{
+		{"en", "ar", "Interpreter: Arabic"},
+		{"da", "ar", "Tolk: arabisk"},
+		{"en", "uk", "Interpreter: Ukrainian"},
+		{"da", "ti", "Tolk: tigrinya"},
+		{"en", "qqq", "Interpreter: qqq"},
+	}
+	for _, c := range cases {
+		l := testLetter(t, booking.EmailConfirmation, c.locale, start)
+		l.Booking.Language = c.language
+		_, text, htmlBody, err := Compose(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, c.want) {
+			t.Errorf("%s/%s: text lacks %q:\n%s", c.locale, c.language, c.want, text)
+		}
+		if _, name, _ := strings.Cut(c.want, ": "); !strings.Contains(htmlBody, name) {
+			t.Errorf("%s/%s: HTML lacks %q", c.locale, c.language, name)
+		}
+	}
+
+	_, text, _, err := Compose(testLetter(t, booking.EmailConfirmation, "en", start))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text, "Interpreter") {
+		t.Errorf("a booking without a language mentions an interpreter:\n%s", text)
+	}
+}
+
+func TestOpeningHours(t *testing.T) {
+	short := booking.Span{Open: 9 * time.Hour, Close: 15 * time.Hour}
+	long := booking.Span{Open: 9 * time.Hour, Close: 17*time.Hour + 30*time.Minute}
+	hours := map[time.Weekday]booking.Span{
+		time.Monday: short, time.Tuesday: short, // Wednesday closed
+		time.Thursday: long, time.Friday: short, time.Saturday: {Open: 10 * time.Hour, Close: 13 * time.Hour},
+		time.Sunday: {Open: 10 * time.Hour, Close: 13 * time.Hour},
+	}
+	cases := map[string][]hoursLine{
+		"en": {
+			{"Monday–Tuesday", "09:00–15:00"}, {"Thursday", "09:00–17:30"},
+			{"Friday", "09:00–15:00"}, {"Saturday–Sunday", "10:00–13:00"},
+		},
+		"da": {
+			{"Mandag–tirsdag", "09.00–15.00"}, {"Torsdag", "09.00–17.30"},
+			{"Fredag", "09.00–15.00"}, {"Lørdag–søndag", "10.00–13.00"},
+		},
+	}
+	for tag, want := range cases {
+		if got := locales[tag].openingHours(hours); !slices.Equal(got, want) {
+			t.Errorf("%s: opening hours %q, want %q", tag, got, want)
+		}
+	}
+	if got := locales["en"].openingHours(nil); len(got) != 0 {
+		t.Errorf("no hours gave %q", got)
+	}
+}
+
+func TestComposeRefusesIncompleteLetters(t *testing.T) {
+	start := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	cases := map[string]func(*Letter){
+		"unknown kind":               func(l *Letter) { l.Kind = "invoice" },
+		"no time zone":               func(l *Letter) { l.Location = nil },
+		"no start":                   func(l *Letter) { l.Booking.Start = time.Time{} },
+		"end before start":           func(l *Letter) { l.Booking.End = l.Booking.Start.Add(-time.Minute) },
+		"confirmation without link":  func(l *Letter) { l.ManageURL = "" },
+		"update without link":        func(l *Letter) { l.Kind, l.ManageURL = booking.EmailUpdate, "" },
+		"reminder without link":      func(l *Letter) { l.Kind, l.ManageURL = booking.EmailReminder, "" },
+		"cancellation with no start": func(l *Letter) { l.Kind, l.Booking.Start = booking.EmailCancellation, time.Time{} },
+	}
+	for name, change := range cases {
+		l := testLetter(t, booking.EmailConfirmation, "en", start)
+		change(&l)
+		if _, _, _, err := Compose(l); !errors.Is(err, ErrInvalidLetter) {
+			t.Errorf("%s: err = %v, want ErrInvalidLetter", name, err)
+		}
+	}
+
+	l := testLetter(t, booking.EmailCancellation, "en", start)
+	l.ManageURL = ""
+	if _, _, _, err := Compose(l); err != nil {
+		t.Errorf("a cancellation needs no manage link, got %v", err)
+	}
+}
+
+// Every locale must say everything: a template missing from a new locale
+// would fail only when an email of that kind is sent.
+func TestLocalesDefineTheSameTemplates(t *testing.T) {
+	names := func(set letterTemplates) []string {
+		var text, html []string
+		for _, tm := range set.text.Templates() {
+			if !strings.HasSuffix(tm.Name(), ".tmpl") {
+				text = append(text, tm.Name())
+			}
+		}
+		for _, tm := range set.html.Templates() {
+			if !strings.HasSuffix(tm.Name(), ".tmpl") {
+				html = append(html, tm.Name())
+			}
+		}
+		slices.Sort(text)
+		slices.Sort(html)
+		if !slices.Equal(text, html) {
+			t.Errorf("text and HTML sets differ: %q, %q", text, html)
+		}
+		return text
+	}
+	want := names(letterSets[defaultLocale])
+	if len(want) == 0 {
+		t.Fatal("the default locale defines no templates")
+	}
+	for _, tag := range slices.Sorted(maps.Keys(letterSets)) {
+		if got := names(letterSets[tag]); !slices.Equal(got, want) {
+			t.Errorf("locale %s defines %q, want %q", tag, got, want)
+		}
+	}
+	if len(letterSets) != len(locales) {
+		t.Errorf("%d template sets for %d locales", len(letterSets), len(locales))
+	}
+}

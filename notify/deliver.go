@@ -1,0 +1,224 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/wneessen/go-mail"
+
+	"github.com/ics-booking/icsbooking/booking"
+)
+
+// Store is what delivery needs of the booking store.
+type Store interface {
+	Email(ctx context.Context, id int64) (booking.Email, error)
+	BookingByID(ctx context.Context, id int64) (booking.Booking, error)
+	RecordEmailAttempt(ctx context.Context, id int64, attempt int, sendErr error, final bool, at time.Time) error
+}
+
+// DelivererConfig holds what a Deliverer needs besides its parts.
+type DelivererConfig struct {
+	// BaseURL is the public URL of the site, for manage links; its host
+	// names UIDs and Message-IDs.
+	BaseURL string
+	// From is the sending mailbox, also the invitation's ORGANIZER; the
+	// center's name goes with it.
+	From     string
+	Location *time.Location
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+// Deliverer builds and sends the email recorded for a booking change.
+type Deliverer struct {
+	store     Store
+	catalogue booking.Catalogue
+	sealer    *booking.Sealer
+	sender    Sender
+	cfg       DelivererConfig
+	host      string
+}
+
+// NewDeliverer returns a Deliverer.
+func NewDeliverer(store Store, catalogue booking.Catalogue, sealer *booking.Sealer, sender Sender, cfg DelivererConfig) (*Deliverer, error) {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || u.Hostname() == "" {
+		return nil, fmt.Errorf("deliverer: base URL %q has no host", cfg.BaseURL)
+	}
+	return &Deliverer{store: store, catalogue: catalogue, sealer: sealer, sender: sender, cfg: cfg, host: u.Hostname()}, nil
+}
+
+// permanentError is a failure that retrying cannot fix.
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string   { return e.err.Error() }
+func (e permanentError) Unwrap() error   { return e.err }
+func (e permanentError) Permanent() bool { return true }
+
+// Deliver sends email emailID; attempt counts from 1, and final says no
+// retry follows. An email already sent is not sent again, and every attempt
+// is recorded for staff. The error returned carries no personal data (queue
+// logs print it): the full error goes to the email's record.
+func (d *Deliverer) Deliver(ctx context.Context, emailID int64, attempt int, final bool) error {
+	e, err := d.store.Email(ctx, emailID)
+	if err != nil {
+		return permanentError{fmt.Errorf("email %d: %w", emailID, err)}
+	}
+	if e.State == booking.EmailSent {
+		return nil
+	}
+	msg, err := d.message(ctx, e)
+	if err != nil {
+		if rerr := d.store.RecordEmailAttempt(ctx, e.ID, attempt, err, true, d.cfg.Now()); rerr != nil {
+			return fmt.Errorf("email %d: record: %w", e.ID, rerr)
+		}
+		return permanentError{fmt.Errorf("email %d: cannot be built: %w", e.ID, err)}
+	}
+
+	sendErr := d.sender.Send(ctx, msg)
+	permanent := sendErr != nil && IsPermanent(sendErr)
+	if rerr := d.store.RecordEmailAttempt(ctx, e.ID, attempt, sendErr, final || permanent, d.cfg.Now()); rerr != nil {
+		if sendErr == nil {
+			// Sent but not recorded: retrying would send it again.
+			d.cfg.Logger.ErrorContext(ctx, "email sent but not recorded", "email", e.ID, "error", rerr)
+			return nil
+		}
+		return fmt.Errorf("email %d: record: %w", e.ID, rerr)
+	}
+	switch {
+	case sendErr == nil:
+		d.cfg.Logger.InfoContext(ctx, "email sent", "email", e.ID, "kind", e.Kind, "attempt", attempt)
+		return nil
+	case permanent:
+		d.cfg.Logger.WarnContext(ctx, "email refused for good", "email", e.ID, "attempt", attempt)
+		return permanentError{fmt.Errorf("email %d: refused by the mail server (see the email's record)", e.ID)}
+	}
+	d.cfg.Logger.WarnContext(ctx, "email not sent yet", "email", e.ID, "attempt", attempt, "final", final)
+	return fmt.Errorf("email %d: not delivered on attempt %d (see the email's record)", e.ID, attempt)
+}
+
+// message builds the email as the booking was right after the change it
+// tells of.
+func (d *Deliverer) message(ctx context.Context, e booking.Email) (*mail.Msg, error) {
+	b, err := d.store.BookingByID(ctx, e.BookingID)
+	if err != nil {
+		return nil, err
+	}
+	center, err := d.catalogue.Center(b.Center)
+	if err != nil {
+		return nil, err
+	}
+	service, err := d.catalogue.Service(b.Service)
+	if err != nil {
+		return nil, err
+	}
+	token, err := d.sealer.Open(b.Reference, b.TokenSealed)
+	if err != nil {
+		return nil, err
+	}
+	b.Start, b.End, b.Sequence = e.Start, e.End, e.Sequence
+	if e.Kind == booking.EmailCancellation {
+		b.Status = booking.Cancelled
+	}
+	manage := booking.ManageURL(d.cfg.BaseURL, b.Reference, token)
+
+	subject, text, html, err := Compose(Letter{
+		Kind:      e.Kind,
+		Booking:   b,
+		Center:    center,
+		Service:   service,
+		Location:  d.cfg.Location,
+		ManageURL: manage,
+	})
+	if err != nil {
+		return nil, err
+	}
+	email := Email{
+		MessageID:   fmt.Sprintf("<%s.%d.%s@%s>", b.Reference, e.Sequence, e.Kind, d.host),
+		FromName:    center.Name,
+		FromAddress: d.cfg.From,
+		ToName:      b.Name,
+		ToAddress:   b.Email,
+		Subject:     subject,
+		Text:        text,
+		HTML:        html,
+	}
+	if method, ok := invitationMethod(e.Kind); ok {
+		inv := d.Invitation(b, center, service, manage)
+		inv.Method = method
+		inv.Stamp = d.cfg.Now()
+		if email.Calendar, err = inv.Encode(); err != nil {
+			return nil, err
+		}
+		email.Method = method
+	}
+	return email.Msg()
+}
+
+// invitationMethod says which calendar method an email carries; a reminder
+// carries none (the event is already in the calendar).
+func invitationMethod(kind booking.EmailKind) (Method, bool) {
+	switch kind {
+	case booking.EmailConfirmation, booking.EmailUpdate:
+		return MethodRequest, true
+	case booking.EmailCancellation:
+		return MethodCancel, true
+	}
+	return "", false
+}
+
+// Invitation is the booking as a calendar event. Its UID is the reference
+// at the site's host: fixed for the booking's whole life.
+func (d *Deliverer) Invitation(b booking.Booking, center booking.Center, service booking.Service, manageURL string) Invitation {
+	return Invitation{
+		UID:            UID(d.cfg.BaseURL, b.Reference),
+		Sequence:       b.Sequence,
+		Start:          b.Start,
+		End:            b.End,
+		Summary:        service.Name + " – " + center.Name,
+		Location:       center.Name + ", " + center.Address,
+		Description:    description(b, center, service, manageURL),
+		URL:            manageURL,
+		OrganizerName:  center.Name,
+		OrganizerEmail: d.cfg.From,
+		AttendeeName:   b.Name,
+		AttendeeEmail:  b.Email,
+	}
+}
+
+// description is the event's text: the reference, what to bring and the
+// manage link, in the booking's locale.
+func description(b booking.Booking, center booking.Center, service booking.Service, manageURL string) string {
+	words := map[string][3]string{
+		"en": {"Reference", "Bring", "Change or cancel"},
+		"da": {"Reference", "Medbring", "Flyt eller aflys"},
+	}
+	w, ok := words[b.Locale]
+	if !ok {
+		w = words["en"]
+	}
+	var s strings.Builder
+	fmt.Fprintf(&s, "%s: %s\n%s, %s\n", w[0], b.Reference, center.Name, center.Phone)
+	if len(service.Bring) > 0 {
+		fmt.Fprintf(&s, "%s:\n", w[1])
+		for _, item := range service.Bring {
+			fmt.Fprintf(&s, "- %s\n", item)
+		}
+	}
+	fmt.Fprintf(&s, "%s: %s", w[2], manageURL)
+	return s.String()
+}
+
+// UID is a booking's iCalendar UID: its reference at the site's host, the
+// same in every invitation and in the staff feed.
+func UID(baseURL, reference string) string {
+	host := "icsbooking"
+	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	return reference + "@" + host
+}

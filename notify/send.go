@@ -1,0 +1,250 @@
+package notify
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wneessen/go-mail"
+)
+
+// Sender delivers a built message.
+type Sender interface {
+	Send(ctx context.Context, msg *mail.Msg) error
+}
+
+// The TLS modes of SMTPConfig.TLS.
+const (
+	TLSOpportunistic = "opportunistic" // STARTTLS when the server offers it
+	TLSRequired      = "required"      // STARTTLS or fail
+	TLSNone          = "none"          // plain text, for a local relay
+)
+
+// SMTPConfig says how to reach the mail server.
+type SMTPConfig struct {
+	// URL is smtp://user:password@host:port (STARTTLS, port 587 by
+	// default) or smtps://user:password@host:port (TLS from the first byte,
+	// port 465 by default); ICS_SMTP_URL. Without user and password no
+	// SMTP AUTH is done. Special characters in them are percent-encoded.
+	URL string
+	// TLS is TLSOpportunistic (the default), TLSRequired or TLSNone, for
+	// smtp:// URLs; ICS_SMTP_TLS.
+	TLS string
+	// Timeout bounds the connection and each exchange with the server;
+	// go-mail's 15 seconds when zero.
+	Timeout time.Duration
+}
+
+// SMTPSender delivers messages to a mail server (the submission service of
+// a relay), one connection per message.
+type SMTPSender struct {
+	host        string
+	port        int
+	implicitTLS bool
+	policy      mail.TLSPolicy
+	user, pass  string
+	timeout     time.Duration
+	// rootCAs verifies the server's certificate; nil means the system's.
+	rootCAs *x509.CertPool
+}
+
+// NewSMTPSender checks cfg and returns a sender for it. Its errors name the
+// setting at fault (ICS_SMTP_URL, ICS_SMTP_TLS) and never contain the
+// password.
+func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
+	u, err := url.Parse(strings.TrimSpace(cfg.URL))
+	if err != nil {
+		// url.Parse's error quotes the URL, password included.
+		return nil, errors.New("ICS_SMTP_URL is not a URL of the form smtp://user:password@host:port or smtps://user:password@host:port")
+	}
+	s := &SMTPSender{host: u.Hostname(), timeout: cfg.Timeout}
+	switch u.Scheme {
+	case "smtp":
+		s.port = mail.DefaultPortTLS
+	case "smtps":
+		s.port, s.implicitTLS = mail.DefaultPortSSL, true
+	default:
+		return nil, fmt.Errorf("ICS_SMTP_URL %s: the scheme must be smtp or smtps", u.Redacted())
+	}
+	if s.host == "" {
+		return nil, fmt.Errorf("ICS_SMTP_URL %s: no host", u.Redacted())
+	}
+	if p := u.Port(); p != "" {
+		if s.port, err = strconv.Atoi(p); err != nil || s.port < 1 || s.port > 65535 {
+			return nil, fmt.Errorf("ICS_SMTP_URL %s: port %q is not a number from 1 to 65535", u.Redacted(), p)
+		}
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return nil, fmt.Errorf("ICS_SMTP_URL %s: only user, password, host and port are understood", u.Redacted())
+	}
+	if u.User != nil {
+		s.user = u.User.Username()
+		s.pass, _ = u.User.Password()
+		if s.user == "" || s.pass == "" {
+			return nil, fmt.Errorf("ICS_SMTP_URL %s: give both a user name and a password, or neither", u.Redacted())
+		}
+	}
+
+	switch strings.ToLower(strings.TrimSpace(cfg.TLS)) {
+	case "", TLSOpportunistic:
+		s.policy = mail.TLSOpportunistic
+	case TLSRequired:
+		s.policy = mail.TLSMandatory
+	case TLSNone:
+		if s.implicitTLS {
+			return nil, errors.New("ICS_SMTP_TLS=none contradicts ICS_SMTP_URL smtps://, which is TLS from the first byte")
+		}
+		if s.user != "" {
+			return nil, errors.New("ICS_SMTP_TLS=none would send the password of ICS_SMTP_URL unencrypted; use required, or smtps://")
+		}
+		s.policy = mail.NoTLS
+	default:
+		return nil, fmt.Errorf("ICS_SMTP_TLS %q is not one of %s, %s, %s", cfg.TLS, TLSOpportunistic, TLSRequired, TLSNone)
+	}
+
+	if s.timeout < 0 {
+		return nil, fmt.Errorf("the SMTP timeout %s is negative", cfg.Timeout)
+	}
+	if s.timeout == 0 {
+		s.timeout = mail.DefaultTimeout
+	}
+	if _, err := s.client(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// client returns a go-mail client for one delivery.
+func (s *SMTPSender) client() (*mail.Client, error) {
+	opts := []mail.Option{
+		mail.WithPort(s.port),
+		mail.WithTimeout(s.timeout),
+		mail.WithTLSPolicy(s.policy),
+		mail.WithTLSConfig(&tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12, RootCAs: s.rootCAs}),
+	}
+	if s.implicitTLS {
+		opts = append(opts, mail.WithSSL())
+	}
+	if s.user != "" {
+		// Auto-discovery picks the strongest mechanism the server offers
+		// and offers PLAIN and LOGIN only over an encrypted connection.
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover),
+			mail.WithUsername(s.user), mail.WithPassword(s.pass))
+	}
+	c, err := mail.NewClient(s.host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("SMTP client for %s:%d: %w", s.host, s.port, err)
+	}
+	return c, nil
+}
+
+// Send connects, delivers msg and disconnects. The context bounds the
+// connection; the timeout bounds each exchange after it. Use IsPermanent
+// to tell an error worth retrying from one that is not.
+func (s *SMTPSender) Send(ctx context.Context, msg *mail.Msg) error {
+	c, err := s.client()
+	if err != nil {
+		return err
+	}
+	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
+		if errors.Is(err, mail.ErrNoSupportedAuthDiscovered) {
+			err = fmt.Errorf("%w (the server offers no SMTP AUTH mechanism that is safe without TLS: "+
+				"let it offer STARTTLS and set ICS_SMTP_TLS=required, or use smtps://)", err)
+		}
+		return fmt.Errorf("SMTP %s:%d: %w", s.host, s.port, err)
+	}
+	return nil
+}
+
+// IsPermanent reports whether sending the same message again cannot
+// succeed: the server refused it with a 5xx reply, or the message itself is
+// unusable (no sender or recipient). Everything else is temporary: 4xx
+// replies, refused connections, timeouts, and failures before the message
+// was offered (greeting, TLS, authentication), which concern the server or
+// our configuration rather than the message and can be fixed meanwhile.
+func IsPermanent(err error) bool {
+	var se *mail.SendError
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Reason {
+	case mail.ErrGetSender, mail.ErrGetRcpts, mail.ErrNoUnencoded:
+		return true
+	}
+	// go-mail marks a send error temporary only for a 4xx reply, so a lost
+	// connection (no reply code) would count as permanent: ask for a 5xx.
+	return !se.IsTemp() && se.ErrorCode() >= 500 && se.ErrorCode() < 600
+}
+
+// FileSender writes each message into Dir as an .eml file instead of
+// sending it, for development and for sites without a mail server. File
+// names are <UTC timestamp>-<Message-ID>.eml, with only the Message-ID's
+// letters, digits and . _ - @ kept.
+type FileSender struct {
+	Dir string
+}
+
+// Send writes msg to a temporary file in Dir and renames it into place, so
+// that a reader never sees a half-written message. Dir is created (0750)
+// if needed; the file is readable by its owner only.
+func (f FileSender) Send(ctx context.Context, msg *mail.Msg) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(f.Dir, 0o750); err != nil {
+		return fmt.Errorf("mail directory: %w", err)
+	}
+	tmp, err := os.CreateTemp(f.Dir, ".writing-*.eml")
+	if err != nil {
+		return fmt.Errorf("mail directory: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := msg.WriteTo(tmp); err != nil {
+		return fmt.Errorf("write %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", tmp.Name(), err)
+	}
+	name := filepath.Join(f.Dir, emlFileName(time.Now(), msg.GetMessageID()))
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		return fmt.Errorf("mail directory: %w", err)
+	}
+	return nil
+}
+
+// emlFileName names the file of a message written at t.
+func emlFileName(t time.Time, messageID string) string {
+	const maxID = 100
+	var id strings.Builder
+	for _, r := range strings.TrimSuffix(strings.TrimPrefix(messageID, "<"), ">") {
+		if id.Len() == maxID {
+			break
+		}
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-', r == '@':
+			id.WriteRune(r)
+		default:
+			id.WriteByte('_')
+		}
+	}
+	if id.Len() == 0 {
+		id.WriteString("no-message-id")
+	}
+	return t.UTC().Format("20060102T150405.000000000Z") + "-" + id.String() + ".eml"
+}
