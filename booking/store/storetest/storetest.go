@@ -43,27 +43,41 @@ func Dialects() []string { return []string{"sqlite", "postgres"} }
 // "postgres") that is closed and deleted when the test ends.
 func Open(t testing.TB, dialect string) *store.Store {
 	t.Helper()
-	switch dialect {
-	case "sqlite":
-		return openSQLite(t)
-	case "postgres":
-		return openPostgres(t)
-	}
-	t.Fatalf("storetest: unknown dialect %q", dialect)
-	return nil
-}
-
-func openSQLite(t testing.TB) *store.Store {
-	t.Helper()
-	s, err := store.Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "icsbooking.db"), nil)
+	s, err := store.Open(context.Background(), URL(t, dialect), nil)
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() { s.Close() }) // runs before the database is dropped
+	return s
+}
+
+// URL creates a migrated, empty database of the given dialect and returns
+// its ICS_DATABASE_URL, for tests that open it themselves (a whole server,
+// or two of them on one database). It is deleted when the test ends.
+func URL(t testing.TB, dialect string) string {
+	t.Helper()
+	switch dialect {
+	case "sqlite":
+		return sqliteURL(t)
+	case "postgres":
+		return postgresURL(t)
+	}
+	t.Fatalf("storetest: unknown dialect %q", dialect)
+	return ""
+}
+
+func sqliteURL(t testing.TB) string {
+	t.Helper()
+	url := "sqlite:" + filepath.Join(t.TempDir(), "icsbooking.db")
+	s, err := store.Open(t.Context(), url, nil)
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	defer s.Close()
 	if err := migrate(t.Context(), s); err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
-	return s
+	return url
 }
 
 // migrate applies our migrations and River's, as the server does.
@@ -91,7 +105,7 @@ var (
 	templateErr  error
 )
 
-func openPostgres(t testing.TB) *store.Store {
+func postgresURL(t testing.TB) string {
 	t.Helper()
 	adminURL := os.Getenv("ICS_TEST_DATABASE_URL")
 	if adminURL == "" {
@@ -127,12 +141,7 @@ func openPostgres(t testing.TB) *store.Store {
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
-	s, err := store.Open(ctx, dbURL, nil)
-	if err != nil {
-		t.Fatalf("storetest: %v", err)
-	}
-	t.Cleanup(func() { s.Close() }) // runs before the drop
-	return s
+	return dbURL
 }
 
 // ensureTemplate returns the name of a migrated template database, creating

@@ -1,0 +1,367 @@
+package jobs_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	_ "time/tzdata"
+
+	ics "github.com/arran4/golang-ical"
+
+	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/booking/catalogue"
+	"github.com/ics-booking/icsbooking/booking/store"
+	"github.com/ics-booking/icsbooking/booking/store/storetest"
+	"github.com/ics-booking/icsbooking/configs"
+	"github.com/ics-booking/icsbooking/jobs"
+	"github.com/ics-booking/icsbooking/notify"
+	"github.com/ics-booking/icsbooking/notify/smtptest"
+)
+
+const permit = "residence-permit-renewal"
+
+// clock is a settable clock for the scheduler and the deliverer; River's own
+// timing runs on real time.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// rig is the booking pipeline with real parts: a database, the scheduler,
+// River, the deliverer and an SMTP server on loopback.
+type rig struct {
+	t         *testing.T
+	store     *store.Store
+	scheduler *booking.Scheduler
+	smtp      *smtptest.Server
+	clock     *clock
+	loc       *time.Location
+}
+
+var key = bytes.Repeat([]byte{42}, booking.TokenKeySize)
+
+func newRig(t *testing.T, dbURL string, smtp *smtptest.Server) *rig {
+	t.Helper()
+	ctx := context.Background()
+	cat, loc, err := catalogue.Parse(configs.CatalogueName, configs.Catalogue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, dbURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	sealer, err := booking.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Thursday 26 November 2026, 10:00 in Copenhagen.
+	clk := &clock{now: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	scheduler := booking.NewScheduler(cat, st, sealer, booking.Policy{
+		Location: loc, Notice: 2 * time.Hour, HorizonDays: 60, InterpreterNoticeDays: 2,
+		ExtraClosedDays: booking.DefaultExtraClosedDays, MaxSlotDays: 31,
+		Reminders: true, ReminderAt: 10 * time.Hour,
+	}, clk.Now)
+	sender, err := notify.NewSMTPSender(notify.SMTPConfig{URL: smtp.URL(), TLS: "none", Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	deliverer, err := notify.NewDeliverer(st, cat, sealer, sender, notify.DelivererConfig{
+		BaseURL: "https://booking.example.dk", From: "booking@example.dk", Location: loc, Now: clk.Now, Logger: logger,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := st.DB().DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue, err := jobs.New(db, jobs.Config{
+		Dialect: st.Dialect(), Workers: 2, MaxAttempts: 25,
+		RetryBase: 5 * time.Millisecond, RetryMax: 100 * time.Millisecond,
+		PollInterval: 20 * time.Millisecond, Logger: logger,
+	}, deliverer, scheduler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SetEnqueuer(queue)
+	if err := queue.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		queue.Stop(stopCtx)
+	})
+	return &rig{t: t, store: st, scheduler: scheduler, smtp: smtp, clock: clk, loc: loc}
+}
+
+func forEachDatabase(t *testing.T, test func(t *testing.T, dialect string)) {
+	for _, d := range storetest.Dialects() {
+		t.Run(d, func(t *testing.T) { test(t, d) })
+	}
+}
+
+func (r *rig) book(start string, name string) (booking.Booking, string) {
+	r.t.Helper()
+	at, err := time.Parse(time.RFC3339, start)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	b, token, err := r.scheduler.Book(context.Background(), booking.Request{
+		Center: "aarhus", Service: permit, Start: at, Name: name, Email: "ana@example.com", Locale: "en",
+	})
+	if err != nil {
+		r.t.Fatalf("book %s: %v", start, err)
+	}
+	return b, token
+}
+
+// receive waits for the next message.
+func (r *rig) receive() smtptest.Parsed {
+	r.t.Helper()
+	select {
+	case m := <-r.smtp.Messages:
+		p, err := smtptest.Parse(m.Data)
+		if err != nil {
+			r.t.Fatalf("parse message: %v\n%s", err, m.Data)
+		}
+		return p
+	case <-time.After(30 * time.Second):
+		r.t.Fatal("no email arrived")
+	}
+	return smtptest.Parsed{}
+}
+
+// waitSent waits until every email of the booking is recorded as sent:
+// after that no job is left that could send another.
+func (r *rig) waitSent(b booking.Booking, want int) []booking.Email {
+	r.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		emails, err := r.store.Emails(context.Background(), b.ID)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		sent := 0
+		for _, e := range emails {
+			if e.State == booking.EmailSent {
+				sent++
+			}
+		}
+		if sent == want && len(emails) == want {
+			return emails
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("emails of %s: %+v, want %d sent", b.Reference, emails, want)
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition, not timing one
+	}
+}
+
+func (r *rig) expectNoMoreMail() {
+	r.t.Helper()
+	select {
+	case m := <-r.smtp.Messages:
+		r.t.Errorf("unexpected email:\n%s", m.Data)
+	default:
+	}
+}
+
+// event parses the calendar with an independent parser (not go-ical).
+func event(t *testing.T, data []byte) (*ics.Calendar, *ics.VEvent) {
+	t.Helper()
+	cal, err := ics.ParseCalendar(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("parse calendar: %v\n%s", err, data)
+	}
+	events := cal.Events()
+	if len(events) != 1 {
+		t.Fatalf("%d events", len(events))
+	}
+	return cal, events[0]
+}
+
+func prop(e *ics.VEvent, p ics.ComponentProperty) string {
+	if v := e.GetProperty(p); v != nil {
+		return v.Value
+	}
+	return ""
+}
+
+func method(cal *ics.Calendar) string {
+	for _, p := range cal.CalendarProperties {
+		if p.IANAToken == string(ics.PropertyMethod) {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+func TestInvitationLifecycle(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		r := newRig(t, storetest.URL(t, dialect), smtptest.Start(t))
+		ctx := context.Background()
+		b, token := r.book("2026-11-30T09:00:00+01:00", "Ana Silva")
+
+		confirm := r.receive()
+		cal, ev := event(t, confirm.Calendar)
+		uid := prop(ev, ics.ComponentPropertyUniqueId)
+		if method(cal) != "REQUEST" || confirm.CalendarMethod != "REQUEST" || uid != b.Reference+"@booking.example.dk" ||
+			prop(ev, ics.ComponentPropertySequence) != "0" || prop(ev, ics.ComponentPropertyDtStart) != "20261130T080000Z" ||
+			prop(ev, ics.ComponentPropertyStatus) != "CONFIRMED" {
+			t.Errorf("confirmation:\n%s", confirm.Calendar)
+		}
+		if !bytes.Equal(confirm.Attachment, confirm.Calendar) {
+			t.Error("invite.ics differs from the inline calendar")
+		}
+		if !strings.Contains(confirm.Text, "09:00") || !strings.Contains(confirm.Text, "Banegårdspladsen 1A") ||
+			!strings.Contains(confirm.Text, booking.ManageURL("https://booking.example.dk", b.Reference, token)) {
+			t.Errorf("confirmation text:\n%s", confirm.Text)
+		}
+		if got := confirm.Header.Get("Message-Id"); got != "<"+b.Reference+".0.confirmation@booking.example.dk>" {
+			t.Errorf("Message-ID %q", got)
+		}
+
+		at, _ := time.Parse(time.RFC3339, "2026-11-30T11:00:00+01:00")
+		if _, err := r.scheduler.Reschedule(ctx, b.Reference, token, at); err != nil {
+			t.Fatal(err)
+		}
+		update := r.receive()
+		cal, ev = event(t, update.Calendar)
+		if method(cal) != "REQUEST" || prop(ev, ics.ComponentPropertyUniqueId) != uid ||
+			prop(ev, ics.ComponentPropertySequence) != "1" || prop(ev, ics.ComponentPropertyDtStart) != "20261130T100000Z" {
+			t.Errorf("update:\n%s", update.Calendar)
+		}
+
+		if _, err := r.scheduler.Cancel(ctx, b.Reference, token); err != nil {
+			t.Fatal(err)
+		}
+		cancel := r.receive()
+		cal, ev = event(t, cancel.Calendar)
+		if method(cal) != "CANCEL" || cancel.CalendarMethod != "CANCEL" || prop(ev, ics.ComponentPropertyUniqueId) != uid ||
+			prop(ev, ics.ComponentPropertySequence) != "2" || prop(ev, ics.ComponentPropertyStatus) != "CANCELLED" ||
+			prop(ev, ics.ComponentPropertyDtStart) != "20261130T100000Z" {
+			t.Errorf("cancel:\n%s", cancel.Calendar)
+		}
+		r.waitSent(b, 3)
+		r.expectNoMoreMail()
+	})
+}
+
+// TestMailServerOutage books while the mail server is down: the email waits,
+// is retried, and arrives exactly once when the server is back.
+func TestMailServerOutage(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		r := newRig(t, storetest.URL(t, dialect), smtptest.Start(t))
+		r.smtp.Stop()
+		b, _ := r.book("2026-12-01T09:00:00+01:00", "Ana Silva")
+
+		// Wait until a delivery has failed and been recorded.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			emails, err := r.store.Emails(context.Background(), b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(emails) == 1 && emails[0].Attempts >= 2 && emails[0].State == booking.EmailQueued && emails[0].LastError != "" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("emails %+v: no failed attempt recorded", emails)
+			}
+			time.Sleep(10 * time.Millisecond) // polling a condition
+		}
+
+		r.smtp.Restart()
+		m := r.receive()
+		if m.CalendarMethod != "REQUEST" {
+			t.Errorf("method %q", m.CalendarMethod)
+		}
+		emails := r.waitSent(b, 1)
+		if emails[0].LastError != "" || emails[0].Attempts < 3 {
+			t.Errorf("email record %+v", emails[0])
+		}
+		r.expectNoMoreMail()
+	})
+}
+
+func TestReminders(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		r := newRig(t, storetest.URL(t, dialect), smtptest.Start(t))
+		ctx := context.Background()
+		monday, _ := r.book("2026-11-30T09:00:00+01:00", "Ana Silva")
+		tuesday, _ := r.book("2026-12-01T09:00:00+01:00", "Bo Berg")
+		gone, goneToken := r.book("2026-11-30T10:00:00+01:00", "Cai Chen")
+		if _, err := r.scheduler.Cancel(ctx, gone.Reference, goneToken); err != nil {
+			t.Fatal(err)
+		}
+		for range 4 { // three confirmations and a cancellation
+			r.receive()
+		}
+
+		// Friday 09:59: not yet. Friday 10:30: Monday's appointments.
+		r.clock.Set(time.Date(2026, 11, 27, 8, 59, 0, 0, time.UTC))
+		if n, err := r.scheduler.QueueReminders(ctx); err != nil || n != 0 {
+			t.Fatalf("before 10:00: %d, %v", n, err)
+		}
+		r.clock.Set(time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC))
+		if n, err := r.scheduler.QueueReminders(ctx); err != nil || n != 1 {
+			t.Fatalf("Friday: %d reminders, %v; want 1", n, err)
+		}
+		reminder := r.receive()
+		if !strings.HasPrefix(reminder.Subject, "Reminder:") || !strings.Contains(reminder.Text, "Ana Silva") || reminder.Calendar != nil {
+			t.Errorf("reminder %q:\n%s", reminder.Subject, reminder.Text)
+		}
+		if n, err := r.scheduler.QueueReminders(ctx); err != nil || n != 0 {
+			t.Errorf("second look-out queued %d, %v", n, err)
+		}
+		r.waitSent(monday, 2)
+		r.waitSent(tuesday, 1)
+		r.expectNoMoreMail()
+	})
+}
+
+// TestTwoServersSendOnce runs two queues, as two server processes would, on
+// one PostgreSQL database: every change is emailed once.
+func TestTwoServersSendOnce(t *testing.T) {
+	url := storetest.URL(t, "postgres")
+	smtp := smtptest.Start(t)
+	a := newRig(t, url, smtp)
+	b := newRig(t, url, smtp)
+	var made []booking.Booking
+	for i, start := range []string{"09:00", "09:30", "10:00", "10:30", "11:00", "11:30"} {
+		r := a
+		if i%2 == 1 {
+			r = b
+		}
+		bk, _ := r.book("2026-12-02T"+start+":00+01:00", "Person "+start)
+		made = append(made, bk)
+	}
+	ids := map[string]bool{}
+	for range made {
+		m := a.receive()
+		ids[m.Header.Get("Message-Id")] = true
+	}
+	for _, bk := range made {
+		a.waitSent(bk, 1)
+	}
+	a.expectNoMoreMail()
+	if len(ids) != len(made) {
+		t.Errorf("%d distinct messages for %d bookings", len(ids), len(made))
+	}
+}
