@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-ical"
@@ -28,14 +29,18 @@ func Feed(name string, events []FeedEvent, stamp time.Time) ([]byte, error) {
 	cal.Props.SetText(ical.PropProductID, prodID)
 	cal.Props.SetText(ical.PropVersion, "2.0")
 	cal.Props.SetText(ical.PropCalendarScale, "GREGORIAN")
-	cal.Props.SetText("X-WR-CALNAME", textValue(name))
+	calName := ical.NewProp("X-WR-CALNAME")
+	calName.Value = textEscaper.Replace(textValue(name))
+	cal.Props.Set(calName)
 	// Ask subscribers to refresh every 15 minutes (RFC 7986 and the
 	// older Microsoft property).
 	refresh := ical.NewProp("REFRESH-INTERVAL")
 	refresh.Value = "PT15M"
 	refresh.Params.Set(ical.ParamValue, "DURATION")
 	cal.Props.Set(refresh)
-	cal.Props.SetText("X-PUBLISHED-TTL", "PT15M")
+	ttl := ical.NewProp("X-PUBLISHED-TTL")
+	ttl.Value = "PT15M"
+	cal.Props.Set(ttl)
 
 	for _, e := range events {
 		event := ical.NewEvent()
@@ -68,3 +73,7 @@ func Feed(name string, events []FeedEvent, stamp time.Time) ([]byte, error) {
 	}
 	return fold(buf.Bytes()), nil
 }
+
+// textEscaper escapes a TEXT value (RFC 5545 3.3.11) for the extension
+// properties, which go-ical's SetText would mark with VALUE=TEXT.
+var textEscaper = strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\n", `\n`)

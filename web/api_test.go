@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	ics "github.com/arran4/golang-ical"
 
 	"github.com/ics-booking/icsbooking/booking"
 )
@@ -418,4 +421,42 @@ func TestClosureEnteredByStaff(t *testing.T) {
 	if s := a.slots("aarhus", "service="+permit+"&from=2026-12-02&to=2026-12-02"); len(s) == 0 {
 		t.Error("a closure in Odense closed Aarhus")
 	}
+}
+
+func TestStaffCalendarFeed(t *testing.T) {
+	a := newApp(t, "sqlite", thursday)
+	ref, _ := a.book(bookingBody("aarhus", permit, "2026-11-30T09:00:00+01:00"))
+	other := bookingBody("odense", permit, "2026-11-30T09:00:00+01:00")
+	other["name"] = "Someone Else"
+	a.book(other)
+
+	r := a.do("GET", "/centers/aarhus/calendar.ics?token="+feedToken, nil)
+	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/calendar") {
+		t.Fatalf("feed: %d %s", r.status, r.body)
+	}
+	cal, err := ics.ParseCalendar(bytes.NewReader(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range cal.CalendarProperties {
+		if p.IANAToken == "METHOD" {
+			t.Error("a subscription feed has a METHOD")
+		}
+	}
+	events := cal.Events()
+	if len(events) != 1 {
+		t.Fatalf("%d events in Aarhus' feed", len(events))
+	}
+	e := events[0]
+	if e.Id() != ref+"@booking.example.dk" || e.GetProperty(ics.ComponentPropertySummary).Value != "Ana Silva – Residence permit renewal guidance" ||
+		e.GetProperty(ics.ComponentPropertyDtStart).Value != "20261130T080000Z" {
+		t.Errorf("event:\n%s", r.body)
+	}
+	if strings.Contains(string(r.body), "ana@example.com") {
+		t.Error("the feed shows the email address")
+	}
+
+	expectProblem(t, a.do("GET", "/centers/aarhus/calendar.ics?token=wrong", nil), 404, "not_found")
+	expectProblem(t, a.do("GET", "/centers/aarhus/calendar.ics", nil), 404, "not_found")
+	expectProblem(t, a.do("GET", "/centers/odense/calendar.ics?token="+feedToken, nil), 404, "not_found") // no token configured
 }

@@ -29,6 +29,9 @@ type app struct {
 	loc   *time.Location
 }
 
+// feedToken is Aarhus' staff calendar token in tests.
+const feedToken = "aarhus-feed-token-0123456789abcdef0123456789"
+
 // thursday is the fixed "now" of most tests: Thursday 26 November 2026,
 // 10:00 in Copenhagen.
 var thursday = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
@@ -53,7 +56,13 @@ func newApp(t *testing.T, dialect string, now time.Time) *app {
 		MaxSlotDays:           31,
 	}, func() time.Time { return now })
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(web.New(scheduler, web.Config{BaseURL: "https://booking.example.dk", MaxBodyBytes: 64 << 10, Logger: logger}))
+	srv := httptest.NewServer(web.New(scheduler, web.Config{
+		BaseURL:      "https://booking.example.dk",
+		MaxBodyBytes: 64 << 10,
+		FeedTokens:   map[string]string{"aarhus": feedToken},
+		Logger:       logger,
+		Now:          func() time.Time { return now },
+	}))
 	t.Cleanup(srv.Close)
 	return &app{t: t, srv: srv, store: st, loc: loc}
 }

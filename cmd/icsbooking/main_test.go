@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestServeAndShutDown starts the real binary's run on a fresh SQLite file,
@@ -15,10 +19,11 @@ func TestServeAndShutDown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
 	vars := map[string]string{
-		"ICS_ADDR":            "127.0.0.1:0",
-		"ICS_DATABASE_URL":    "sqlite:" + filepath.Join(dir, "data", "ics.db"),
-		"ICS_SECRET_KEY_FILE": filepath.Join(dir, "data", "secret.key"),
-		"ICS_MAIL_DIR":        filepath.Join(dir, "data", "mail"),
+		"ICS_ADDR":               "127.0.0.1:0",
+		"ICS_DATABASE_URL":       "sqlite:" + filepath.Join(dir, "data", "ics.db"),
+		"ICS_SECRET_KEY_FILE":    filepath.Join(dir, "data", "secret.key"),
+		"ICS_MAIL_DIR":           filepath.Join(dir, "data", "mail"),
+		"ICS_JOBS_POLL_INTERVAL": "50ms",
 	}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
@@ -38,6 +43,14 @@ func TestServeAndShutDown(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 || !strings.Contains(string(body), "Boulevarden 13, 9000 Aalborg") {
 		t.Errorf("GET aalborg: %d %s", res.StatusCode, body)
+	}
+
+	// Without ICS_SMTP_URL a booking's email lands in ICS_MAIL_DIR.
+	ref := bookFirstSlot(t, "http://"+addr)
+	eml := waitForFile(t, filepath.Join(dir, "data", "mail"))
+	if !strings.Contains(string(eml), "Message-ID: <"+ref+".0.confirmation@127.0.0.1>") ||
+		!strings.Contains(string(eml), "text/calendar; method=REQUEST") {
+		t.Errorf("email file:\n%s", eml)
 	}
 	cancel()
 	if err := <-done; err != nil {
@@ -73,4 +86,52 @@ func TestMigrateOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// bookFirstSlot books the first free slot in Aarhus in the next two weeks.
+func bookFirstSlot(t *testing.T, base string) string {
+	t.Helper()
+	res, err := http.Get(base + "/api/v1/centers/aarhus/slots?service=residence-permit-renewal&to=" + time.Now().AddDate(0, 0, 14).Format(time.DateOnly))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var slots struct {
+		Slots []struct {
+			Start     string `json:"start"`
+			Available int    `json:"available"`
+		} `json:"slots"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&slots); err != nil || len(slots.Slots) == 0 {
+		t.Fatalf("slots: %v %+v", err, slots)
+	}
+	body := fmt.Sprintf(`{"center":"aarhus","service":"residence-permit-renewal","start":%q,"name":"Ana Silva","email":"ana@example.com"}`, slots.Slots[0].Start)
+	res, err = http.Post(base+"/api/v1/bookings", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var created struct{ Reference string }
+	if err := json.NewDecoder(res.Body).Decode(&created); err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("book: %d %v", res.StatusCode, err)
+	}
+	return created.Reference
+}
+
+// waitForFile returns the first file to appear in dir.
+func waitForFile(t *testing.T, dir string) []byte {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if files, _ := filepath.Glob(filepath.Join(dir, "*.eml")); len(files) > 0 {
+			data, err := os.ReadFile(files[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return data
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition
+	}
+	t.Fatalf("no email in %s", dir)
+	return nil
 }
