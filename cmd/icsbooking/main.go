@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
-	logger := newLogger(cfg, stderr)
+	logger := newLogger(cfg, stderr, cfg.LogLevel)
 
 	st, err := store.Open(ctx, cfg.DatabaseURL, logger)
 	if err != nil {
@@ -122,7 +122,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		RetryMax:         cfg.MailRetryMax,
 		PollInterval:     cfg.JobsPollInterval,
 		ReminderInterval: reminderInterval(cfg),
-		Logger:           logger,
+		// River reports routine work at info level every few seconds.
+		Logger: newLogger(cfg, stderr, max(cfg.LogLevel, slog.LevelWarn)),
 	}, deliverer, scheduler)
 	if err != nil {
 		return err
@@ -177,8 +178,8 @@ func loadCatalogue(path string) (booking.Catalogue, *time.Location, error) {
 	return catalogue.Load(path)
 }
 
-func newLogger(cfg config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+func newLogger(cfg config, w io.Writer, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
