@@ -23,7 +23,7 @@ import (
 
 // app is the whole server over a real database, with the clock fixed.
 type app struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	store *store.Store
 	loc   *time.Location
@@ -36,7 +36,7 @@ const feedToken = "aarhus-feed-token-0123456789abcdef0123456789"
 // 10:00 in Copenhagen.
 var thursday = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 
-func newApp(t *testing.T, dialect string, now time.Time) *app {
+func newApp(t testing.TB, dialect string, now time.Time) *app {
 	t.Helper()
 	cat, loc, err := catalogue.Parse(configs.CatalogueName, configs.Catalogue)
 	if err != nil {
@@ -80,7 +80,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T) map[string]any {
+func (r response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {

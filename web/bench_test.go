@@ -1,0 +1,82 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// BenchmarkSlots lists a week of slots of one center over HTTP, from
+// parallel clients.
+func BenchmarkSlots(b *testing.B) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		b.Run(dialect, func(b *testing.B) {
+			a := newApp(b, dialect, thursday)
+			url := a.srv.URL + "/api/v1/centers/aarhus/slots?service=" + permit + "&from=2026-11-30&to=2026-12-06"
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					res, err := a.srv.Client().Get(url)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					res.Body.Close()
+					if res.StatusCode != http.StatusOK {
+						b.Errorf("status %d", res.StatusCode)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+		})
+	}
+}
+
+// BenchmarkBook books over HTTP from parallel clients, spread over the
+// slots of 60 days in all four centers, as a busy morning would.
+func BenchmarkBook(b *testing.B) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		b.Run(dialect, func(b *testing.B) {
+			a := newApp(b, dialect, thursday)
+			var starts []string
+			for d := 4; d < 60; d++ {
+				day := thursday.AddDate(0, 0, d).In(a.loc)
+				if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
+					continue
+				}
+				for _, hm := range []string{"09:00", "10:00", "11:00", "12:00", "13:00", "14:00"} {
+					starts = append(starts, day.Format("2006-01-02")+"T"+hm+":00"+day.Format("-07:00"))
+				}
+			}
+			centers := []string{"copenhagen", "aarhus", "odense", "aalborg"}
+			var n, created atomic.Int64
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := n.Add(1)
+					body := fmt.Sprintf(`{"center":%q,"service":%q,"start":%q,"name":"Bench %d","email":"b%d@example.com"}`,
+						centers[i%4], permit, starts[(i/4)%int64(len(starts))], i, i)
+					res, err := a.srv.Client().Post(a.srv.URL+"/api/v1/bookings", "application/json", strings.NewReader(body))
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					res.Body.Close()
+					switch res.StatusCode {
+					case http.StatusCreated:
+						created.Add(1)
+					case http.StatusConflict, http.StatusUnprocessableEntity: // full, or a holiday
+					default:
+						b.Errorf("status %d", res.StatusCode)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(created.Load())/b.Elapsed().Seconds(), "bookings/s")
+		})
+	}
+}
