@@ -177,8 +177,7 @@ func (s *Server) decode(c *gin.Context, v any) error {
 				detail: "send the body as application/json"}
 		}
 	}
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
-	dec := json.NewDecoder(body)
+	dec := json.NewDecoder(c.Request.Body) // limited by limitBody
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {

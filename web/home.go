@@ -25,9 +25,5 @@ func (s *Server) home(c *gin.Context) {
 	for _, ce := range s.scheduler.Catalogue().Centers {
 		page.Centers = append(page.Centers, s.centerResponse(ce))
 	}
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	c.Status(http.StatusOK)
-	if err := templates.ExecuteTemplate(c.Writer, "home.html", page); err != nil {
-		slogFrom(c).Error("render home", "error", err)
-	}
+	s.render(c, http.StatusOK, "home.html", page)
 }

@@ -54,9 +54,15 @@ func (e *httpError) Error() string { return e.detail }
 
 var errPanic = errors.New("panic")
 
-// fail answers the request with the problem err stands for. Errors that are
-// not the user's are logged and answered with a 500 that reveals nothing.
+// fail answers the request with the problem err stands for.
 func fail(c *gin.Context, err error) {
+	c.Abort()
+	writeProblem(c.Writer, problemFor(c, err))
+}
+
+// problemFor maps err to a problem. Errors that are not the user's are
+// logged and become a 500 that reveals nothing.
+func problemFor(c *gin.Context, err error) problem {
 	p := problem{Status: http.StatusInternalServerError, Code: "internal", Detail: "something went wrong on our side; please try again later"}
 	var he *httpError
 	var de *booking.Error
@@ -82,8 +88,7 @@ func fail(c *gin.Context, err error) {
 		// from the request: it carries no personal data.
 		slogFrom(c).Error("request failed", "route", c.FullPath(), "error", err)
 	}
-	c.Abort()
-	writeProblem(c.Writer, p)
+	return p
 }
 
 func writeProblem(w http.ResponseWriter, p problem) {

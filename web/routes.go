@@ -12,6 +12,9 @@ func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", s.health)
 	r.GET("/api/openapi.json", s.openAPI)
 	r.GET("/centers/:center/calendar.ics", s.calendarFeed)
+	r.GET("/bookings/:reference", s.manage)
+	r.POST("/bookings/:reference/cancel", s.manageCancel)
+	r.POST("/bookings/:reference/reschedule", s.manageMove)
 
 	api := r.Group("/api/v1")
 	api.GET("/centers", s.listCenters)

@@ -53,7 +53,7 @@ func New(scheduler Scheduler, cfg Config) http.Handler {
 	s := &Server{scheduler: scheduler, cfg: cfg, log: cfg.Logger}
 	engine := gin.New()
 	engine.HandleMethodNotAllowed = true
-	engine.Use(s.recover, s.logRequests, securityHeaders, sameOrigin(http.NewCrossOriginProtection()))
+	engine.Use(s.recover, s.logRequests, securityHeaders, s.limitBody, sameOrigin(http.NewCrossOriginProtection()))
 	s.routes(engine)
 	return engine
 }
@@ -96,6 +96,13 @@ func (s *Server) recover(c *gin.Context) {
 			fail(c, errPanic)
 		}
 	}()
+	c.Next()
+}
+
+// limitBody caps every request body at MaxBodyBytes; reading past it fails
+// with *http.MaxBytesError, which the JSON decoder turns into a 413.
+func (s *Server) limitBody(c *gin.Context) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
 	c.Next()
 }
 
