@@ -82,3 +82,22 @@ func TestDateAtAcrossDST(t *testing.T) {
 		t.Errorf("09:00 in June = %sZ, want 07:00Z", got)
 	}
 }
+
+// On the days the clocks change, times of day are wall-clock times.
+func TestDateAtOnDSTDays(t *testing.T) {
+	loc, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		day  Date
+		want string
+	}{
+		{Date{2027, time.March, 28}, "2027-03-28T09:00:00+02:00"},   // spring forward at 02:00
+		{Date{2026, time.October, 25}, "2026-10-25T09:00:00+01:00"}, // fall back at 03:00
+	} {
+		if got := tt.day.At(9*time.Hour, loc).Format(time.RFC3339); got != tt.want {
+			t.Errorf("%s at 09:00 = %s, want %s", tt.day, got, tt.want)
+		}
+	}
+}

@@ -29,10 +29,12 @@ func ParseDate(s string) (Date, error) {
 
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
 
-// At returns the instant of the given offset from local midnight of d in loc.
-// Building it from the wall clock keeps 09:00 at 09:00 across DST changes.
-func (d Date) At(offset time.Duration, loc *time.Location) time.Time {
-	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc).Add(offset)
+// At returns the instant at which the wall clock in loc shows the given
+// time of day (an offset such as 9h30m) on d. It is built from the wall
+// clock, not added to midnight, so 09:00 stays 09:00 on the days the clocks
+// change.
+func (d Date) At(clock time.Duration, loc *time.Location) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, int(clock), loc)
 }
 
 // midnight is d at 00:00 UTC, for arithmetic on days.

@@ -18,9 +18,10 @@ type EmailState string
 
 // The states of an email.
 const (
-	EmailQueued EmailState = "queued" // waiting for its first or next attempt
-	EmailSent   EmailState = "sent"
-	EmailFailed EmailState = "failed" // given up; staff can see why
+	EmailQueued  EmailState = "queued" // waiting for its first or next attempt
+	EmailSent    EmailState = "sent"
+	EmailFailed  EmailState = "failed"  // given up; staff can see why
+	EmailSkipped EmailState = "skipped" // no longer true when its turn came (a reminder of a moved or cancelled booking)
 )
 
 // Email is one message to a newcomer about one change of a booking. It is

@@ -23,6 +23,9 @@ type Policy struct {
 	ExtraClosedDays []MonthDay
 	// MaxSlotDays is the longest range of days one slot listing may cover.
 	MaxSlotDays int
+	// LinkGrace is how long after an appointment ends its manage link
+	// still shows it; after that the token is useless.
+	LinkGrace time.Duration
 	// Reminders turns reminder emails on; they go out from ReminderAt
 	// (offset from local midnight) on the working day before.
 	Reminders  bool
@@ -90,6 +93,7 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 	if err := s.checkService(center, service, lang); err != nil {
 		return nil, err
 	}
+	interp := interpreterLanguage(center, lang)
 	today := DateOf(s.now().In(s.policy.Location))
 	if q.From == (Date{}) {
 		q.From = today
@@ -104,7 +108,7 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 		return nil, invalid([]FieldError{{"to", fmt.Sprintf("the range may cover at most %d days", s.policy.MaxSlotDays)}})
 	}
 
-	earliest, lastDay := s.window(lang != "" && !center.Speaks(lang))
+	earliest, lastDay := s.window(interp != "")
 	if q.From.Before(DateOf(earliest.In(s.policy.Location))) {
 		q.From = DateOf(earliest.In(s.policy.Location))
 	}
@@ -123,7 +127,7 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 	for _, c := range closures {
 		closed[c.Day] = true
 	}
-	seats := s.seats(center, lang)
+	seats := s.seats(center, interp)
 	resources := make([]string, 0, len(seats))
 	for r := range seats {
 		resources = append(resources, r)
@@ -174,20 +178,32 @@ func unitKey(resource string, t time.Time) string {
 	return resource + "@" + t.UTC().Format(time.RFC3339)
 }
 
+// interpreterLanguage is the language an interpreter is needed for: lang,
+// unless the center's staff speak it.
+func interpreterLanguage(center Center, lang string) string {
+	if center.Speaks(lang) {
+		return ""
+	}
+	return lang
+}
+
 // seats returns the capacity of every resource a booking needs: a desk, and
-// an interpreter if the center does not speak the language.
-func (s *Scheduler) seats(center Center, lang string) map[string]int {
+// an interpreter if interp is not empty. Which resources a booking holds
+// depends on the booking alone (its Language is the interpreter language),
+// never on the catalogue of the day, so a release frees exactly what was
+// taken.
+func (s *Scheduler) seats(center Center, interp string) map[string]int {
 	seats := map[string]int{deskResource: center.Desks}
-	if lang != "" && !center.Speaks(lang) {
-		seats[interpreterResource(lang)] = center.Interpreters[lang]
+	if interp != "" {
+		seats[interpreterResource(interp)] = center.Interpreters[interp]
 	}
 	return seats
 }
 
 // claims lists the seats a booking holds: one per resource per Unit.
-func (s *Scheduler) claims(center Center, start, end time.Time, lang string) []Claim {
+func (s *Scheduler) claims(center Center, start, end time.Time, interp string) []Claim {
 	var claims []Claim
-	for r, capacity := range s.seats(center, lang) {
+	for r, capacity := range s.seats(center, interp) {
 		for t := start; t.Before(end); t = t.Add(Unit) {
 			claims = append(claims, Claim{Center: center.ID, Resource: r, Start: t.UTC(), Capacity: capacity})
 		}
@@ -249,8 +265,8 @@ func (s *Scheduler) dayClosed(center Center, d Date) (string, bool) {
 }
 
 // checkStart checks that a booking of the service may start at start, and
-// says why not.
-func (s *Scheduler) checkStart(ctx context.Context, center Center, service Service, lang string, start time.Time) error {
+// says why not; interp is the interpreter language, if any.
+func (s *Scheduler) checkStart(ctx context.Context, center Center, service Service, interp string, start time.Time) error {
 	local := start.In(s.policy.Location)
 	day := DateOf(local)
 	if reason, shut := s.dayClosed(center, day); shut {
@@ -277,7 +293,6 @@ func (s *Scheduler) checkStart(ctx context.Context, center Center, service Servi
 		return notBookable("%s is not a slot start: slots start every %s from %s", local.Format("15:04"), minutes(center.SlotStep), clock(span.Open))
 	}
 
-	interpreter := lang != "" && !center.Speaks(lang)
 	earliest, lastDay := s.window(false)
 	if start.Before(earliest) {
 		return notBookable("%s is too soon: appointments must be booked at least %s ahead", local.Format("2006-01-02 15:04"), hoursMinutes(s.policy.Notice))
@@ -285,7 +300,7 @@ func (s *Scheduler) checkStart(ctx context.Context, center Center, service Servi
 	if day.After(lastDay) {
 		return notBookable("%s is too far ahead: appointments can be booked up to %d days ahead, until %s", day, s.policy.HorizonDays, lastDay)
 	}
-	if interpreter {
+	if interp != "" {
 		if earliest, _ := s.window(true); start.Before(earliest) {
 			return notBookable("an interpreter must be booked %d business days ahead: the earliest day is %s", s.policy.InterpreterNoticeDays, DateOf(earliest.In(s.policy.Location)).Long())
 		}
@@ -326,7 +341,8 @@ func (s *Scheduler) Book(ctx context.Context, r Request) (Booking, string, error
 	if err := s.checkService(center, service, r.Language); err != nil {
 		return Booking{}, "", err
 	}
-	if err := s.checkStart(ctx, center, service, r.Language, r.Start); err != nil {
+	interp := interpreterLanguage(center, r.Language)
+	if err := s.checkStart(ctx, center, service, interp, r.Start); err != nil {
 		return Booking{}, "", err
 	}
 
@@ -336,7 +352,7 @@ func (s *Scheduler) Book(ctx context.Context, r Request) (Booking, string, error
 		Service:   service.ID,
 		Start:     r.Start.UTC(),
 		End:       r.Start.Add(service.Duration).UTC(),
-		Language:  r.Language,
+		Language:  interp,
 		Name:      r.Name,
 		Email:     r.Email,
 		Phone:     r.Phone,
@@ -346,7 +362,7 @@ func (s *Scheduler) Book(ctx context.Context, r Request) (Booking, string, error
 		CreatedAt: now,
 		UpdatedAt: now,
 	}
-	claims := s.claims(center, b.Start, b.End, r.Language)
+	claims := s.claims(center, b.Start, b.End, interp)
 	for attempt := 1; ; attempt++ {
 		token := newToken()
 		b.Reference = newReference(center.Code)
@@ -403,14 +419,24 @@ func (s *Scheduler) replay(ctx context.Context, r Request) (Booking, string, err
 
 // Get returns a booking to the holder of its token. A wrong token is
 // answered exactly like an unknown reference.
+//
+// The link stops working Policy.LinkGrace after the appointment ends.
 func (s *Scheduler) Get(ctx context.Context, reference, token string) (Booking, error) {
 	reference = strings.ToUpper(strings.TrimSpace(reference))
+	notFound := newError(ErrNotFound, "no booking %s", reference)
+	if !referencePattern.MatchString(reference) {
+		return Booking{}, newError(ErrNotFound, "no such booking")
+	}
 	b, err := s.store.Booking(ctx, reference)
-	if errors.Is(err, ErrNotFound) || (err == nil && !tokenMatches(token, b.TokenHash)) {
-		return Booking{}, newError(ErrNotFound, "no booking %s", reference)
+	if errors.Is(err, ErrNotFound) {
+		return Booking{}, notFound
 	}
 	if err != nil {
-		return Booking{}, fmt.Errorf("get booking %s: %w", reference, err)
+		// No reference in errors that may be logged.
+		return Booking{}, fmt.Errorf("get booking: %w", err)
+	}
+	if !tokenMatches(token, b.TokenHash) || s.now().After(b.End.Add(s.policy.LinkGrace)) {
+		return Booking{}, notFound
 	}
 	return b, nil
 }
@@ -430,7 +456,7 @@ func (s *Scheduler) Cancel(ctx context.Context, reference, token string) (Bookin
 	}
 	center, err := s.catalogue.Center(b.Center)
 	if err != nil {
-		return Booking{}, fmt.Errorf("cancel %s: %w", b.Reference, err)
+		return Booking{}, fmt.Errorf("cancel booking %d: %w", b.ID, err)
 	}
 	release := s.claims(center, b.Start, b.End, b.Language)
 	b.Status = Cancelled
@@ -460,7 +486,10 @@ func (s *Scheduler) Reschedule(ctx context.Context, reference, token string, sta
 	}
 	center, service, err := s.lookup(b.Center, b.Service)
 	if err != nil {
-		return Booking{}, fmt.Errorf("reschedule %s: %w", b.Reference, err)
+		return Booking{}, fmt.Errorf("reschedule booking %d: %w", b.ID, err)
+	}
+	if err := s.checkService(center, service, b.Language); err != nil {
+		return Booking{}, err
 	}
 	if err := s.checkStart(ctx, center, service, b.Language, start); err != nil {
 		return Booking{}, err
@@ -485,19 +514,20 @@ func (s *Scheduler) full(start time.Time) error {
 
 // updateFailed explains a failed UpdateBooking.
 func (s *Scheduler) updateFailed(op string, b Booking, err error) error {
+	// The error may be logged: it names the booking by ID, not reference.
 	switch {
 	case errors.Is(err, ErrSlotFull):
 		return s.full(b.Start)
 	case errors.Is(err, ErrConflict):
 		return newError(ErrConflict, "booking %s was changed at the same time; read it again and retry", b.Reference)
 	}
-	return fmt.Errorf("%s %s: %w", op, b.Reference, err)
+	return fmt.Errorf("%s booking %d: %w", op, b.ID, err)
 }
 
 // QueueReminders queues the reminders that are due: on a business day, from
 // Policy.ReminderAt, for the appointments after today up to and including the
-// next business day (so Friday reminds of Monday). Bookings made after the
-// reminder time get none: their confirmation has just arrived. Running it
+// next business day (so Friday reminds of Monday). Bookings made or moved
+// after the reminder time get none: their email has just arrived. Running it
 // again queues nothing twice.
 func (s *Scheduler) QueueReminders(ctx context.Context) (int, error) {
 	if !s.policy.Reminders {

@@ -51,9 +51,10 @@ type Store interface {
 	UpdateBooking(ctx context.Context, b Booking, release, claims []Claim, email EmailKind) error
 
 	// QueueReminders records and queues a reminder for every confirmed
-	// booking starting in [from, to) that was made before madeBefore and has
-	// no reminder for its current Sequence yet, and returns how many.
-	QueueReminders(ctx context.Context, from, to, madeBefore time.Time) (int, error)
+	// booking starting in [from, to) that was last made or changed before
+	// changedBefore and has no reminder for its current Sequence yet, and
+	// returns how many.
+	QueueReminders(ctx context.Context, from, to, changedBefore time.Time) (int, error)
 	// Email returns an email record.
 	Email(ctx context.Context, id int64) (Email, error)
 	// Emails returns the emails of a booking, oldest first.
@@ -62,6 +63,8 @@ type Store interface {
 	// nil, otherwise queued for a retry or, if final, failed. An email
 	// already sent stays sent.
 	RecordEmailAttempt(ctx context.Context, id int64, attempt int, sendErr error, final bool, at time.Time) error
+	// RecordEmailSkipped marks a queued email as not to be sent, saying why.
+	RecordEmailSkipped(ctx context.Context, id int64, reason string, at time.Time) error
 	// Appointments returns the confirmed bookings of a center starting in
 	// [from, to), by start.
 	Appointments(ctx context.Context, center string, from, to time.Time) ([]Booking, error)

@@ -10,12 +10,16 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
 // referenceAlphabet is Crockford's base32 without the letters that read like
 // digits, so a reference can be spelled over the phone.
 const referenceAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// referencePattern matches a reference; anything else is not looked up.
+var referencePattern = regexp.MustCompile(`^[A-Z]{2,5}-[` + referenceAlphabet + `]{6}$`)
 
 // newReference returns a random reference such as CPH-7K3M9Q: 30 random
 // bits, neither sequential nor guessable in bulk.
@@ -100,7 +104,7 @@ func (s *Sealer) Open(reference string, sealed []byte) (string, error) {
 	}
 	plain, err := s.aead.Open(nil, sealed[:n], sealed[n:], []byte(reference))
 	if err != nil {
-		return "", fmt.Errorf("open token of %s: %w", reference, err)
+		return "", fmt.Errorf("open sealed token: %w", err)
 	}
 	return string(plain), nil
 }

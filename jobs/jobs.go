@@ -22,9 +22,11 @@ import (
 )
 
 // Deliverer sends one recorded email; notify implements it. An error with a
-// method Permanent() bool that returns true is not retried.
+// method Permanent() bool that returns true is not retried; one with a
+// method Wait() bool that returns true puts the job back for a moment
+// without using up an attempt.
 type Deliverer interface {
-	Deliver(ctx context.Context, emailID int64, attempt int, final bool) error
+	Deliver(ctx context.Context, emailID int64, final bool) error
 }
 
 // Reminders queues the reminders that are due; booking.Scheduler implements
@@ -92,7 +94,7 @@ func New(db *sql.DB, cfg Config, deliver Deliverer, reminders Reminders) (*Queue
 		return nil, err
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &emailWorker{deliver: deliver})
+	river.AddWorker(workers, &emailWorker{deliver: deliver, wait: cfg.PollInterval})
 	river.AddWorker(workers, &reminderWorker{reminders: reminders})
 
 	var periodic []*river.PeriodicJob
@@ -143,12 +145,17 @@ func (emailArgs) Kind() string { return "email" }
 type emailWorker struct {
 	river.WorkerDefaults[emailArgs]
 	deliver Deliverer
+	wait    time.Duration
 }
 
 func (w *emailWorker) Work(ctx context.Context, job *river.Job[emailArgs]) error {
-	err := w.deliver.Deliver(ctx, job.Args.EmailID, job.Attempt, job.Attempt >= job.MaxAttempts)
+	err := w.deliver.Deliver(ctx, job.Args.EmailID, job.Attempt >= job.MaxAttempts)
 	var p interface{ Permanent() bool }
-	if errors.As(err, &p) && p.Permanent() {
+	var wait interface{ Wait() bool }
+	switch {
+	case errors.As(err, &wait) && wait.Wait():
+		return river.JobSnooze(w.wait) // does not count as an attempt
+	case errors.As(err, &p) && p.Permanent():
 		return river.JobCancel(err)
 	}
 	return err

@@ -72,7 +72,7 @@ func newRig(t *testing.T, dbURL string, smtp *smtptest.Server) *rig {
 	clk := &clock{now: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
 	scheduler := booking.NewScheduler(cat, st, sealer, booking.Policy{
 		Location: loc, Notice: 2 * time.Hour, HorizonDays: 60, InterpreterNoticeDays: 2,
-		ExtraClosedDays: booking.DefaultExtraClosedDays, MaxSlotDays: 31,
+		ExtraClosedDays: booking.DefaultExtraClosedDays, MaxSlotDays: 31, LinkGrace: 24 * time.Hour,
 		Reminders: true, ReminderAt: 10 * time.Hour,
 	}, clk.Now)
 	sender, err := notify.NewSMTPSender(notify.SMTPConfig{URL: smtp.URL(), TLS: "none", Timeout: 5 * time.Second})
@@ -364,4 +364,87 @@ func TestTwoServersSendOnce(t *testing.T) {
 	if len(ids) != len(made) {
 		t.Errorf("%d distinct messages for %d bookings", len(ids), len(made))
 	}
+}
+
+// TestChangesArriveInOrder changes a booking three times while the mail
+// server is down: when it is back, the three emails arrive once each and in
+// order, so no calendar revives a cancelled appointment.
+func TestChangesArriveInOrder(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		r := newRig(t, storetest.URL(t, dialect), smtptest.Start(t))
+		ctx := context.Background()
+		r.smtp.Stop()
+		b, token := r.book("2026-12-03T09:00:00+01:00", "Ana Silva")
+		at, _ := time.Parse(time.RFC3339, "2026-12-03T13:00:00+01:00")
+		if _, err := r.scheduler.Reschedule(ctx, b.Reference, token, at); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.scheduler.Cancel(ctx, b.Reference, token); err != nil {
+			t.Fatal(err)
+		}
+		// Let the first email fail at least once before the server returns.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			emails, err := r.store.Emails(ctx, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(emails) == 3 && emails[0].Attempts >= 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("emails %+v", emails)
+			}
+			time.Sleep(10 * time.Millisecond) // polling a condition
+		}
+		r.smtp.Restart()
+		for i, want := range []struct{ method, sequence string }{{"REQUEST", "0"}, {"REQUEST", "1"}, {"CANCEL", "2"}} {
+			m := r.receive()
+			cal, ev := event(t, m.Calendar)
+			if method(cal) != want.method || prop(ev, ics.ComponentPropertySequence) != want.sequence {
+				t.Errorf("email %d: %s sequence %s, want %s %s", i+1, method(cal), prop(ev, ics.ComponentPropertySequence), want.method, want.sequence)
+			}
+		}
+		r.waitSent(b, 3)
+		r.expectNoMoreMail()
+	})
+}
+
+// TestReminderOfMovedBookingIsSkipped: a reminder still waiting for the mail
+// server when its booking moves is not sent with the old time.
+func TestReminderOfMovedBookingIsSkipped(t *testing.T) {
+	r := newRig(t, storetest.URL(t, "sqlite"), smtptest.Start(t))
+	ctx := context.Background()
+	b, token := r.book("2026-11-30T09:00:00+01:00", "Ana Silva")
+	r.receive()
+	r.waitSent(b, 1)
+
+	r.smtp.Stop()
+	r.clock.Set(time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)) // Friday 10:30
+	if n, err := r.scheduler.QueueReminders(ctx); err != nil || n != 1 {
+		t.Fatalf("reminders: %d, %v", n, err)
+	}
+	at, _ := time.Parse(time.RFC3339, "2026-12-01T09:00:00+01:00")
+	if _, err := r.scheduler.Reschedule(ctx, b.Reference, token, at); err != nil {
+		t.Fatal(err)
+	}
+	r.smtp.Restart()
+	if m := r.receive(); m.CalendarMethod != "REQUEST" || strings.HasPrefix(m.Subject, "Reminder") {
+		t.Errorf("got %q, want only the update", m.Subject)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		emails, err := r.store.Emails(ctx, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(emails) == 3 && emails[1].Kind == booking.EmailReminder && emails[1].State == booking.EmailSkipped && emails[2].State == booking.EmailSent {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("emails %+v", emails)
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition
+	}
+	r.expectNoMoreMail()
 }

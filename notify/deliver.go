@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -16,8 +17,10 @@ import (
 // Store is what delivery needs of the booking store.
 type Store interface {
 	Email(ctx context.Context, id int64) (booking.Email, error)
+	Emails(ctx context.Context, bookingID int64) ([]booking.Email, error)
 	BookingByID(ctx context.Context, id int64) (booking.Booking, error)
 	RecordEmailAttempt(ctx context.Context, id int64, attempt int, sendErr error, final bool, at time.Time) error
+	RecordEmailSkipped(ctx context.Context, id int64, reason string, at time.Time) error
 }
 
 // DelivererConfig holds what a Deliverer needs besides its parts.
@@ -59,26 +62,55 @@ func (e permanentError) Error() string   { return e.err.Error() }
 func (e permanentError) Unwrap() error   { return e.err }
 func (e permanentError) Permanent() bool { return true }
 
-// Deliver sends email emailID; attempt counts from 1, and final says no
-// retry follows. An email already sent is not sent again, and every attempt
-// is recorded for staff. The error returned carries no personal data (queue
-// logs print it): the full error goes to the email's record.
-func (d *Deliverer) Deliver(ctx context.Context, emailID int64, attempt int, final bool) error {
+// ErrWait says an email must wait for an earlier one of the same booking, so
+// that calendars see the changes in order: an invitation retried after an
+// outage must not arrive after the cancellation that followed it. Its method
+// Wait() bool tells the queue to try again soon without counting an attempt.
+var ErrWait error = waitError{}
+
+type waitError struct{}
+
+func (waitError) Error() string { return "an earlier email of the booking is not sent yet" }
+func (waitError) Wait() bool    { return true }
+
+// Deliver sends email emailID; final says no retry follows. An email
+// already sent is not sent again, and every attempt is recorded for staff.
+// The error returned carries no personal data (the queue logs it): the full
+// error goes to the email's record. Database trouble is retried; an email
+// that cannot be built is not.
+func (d *Deliverer) Deliver(ctx context.Context, emailID int64, final bool) error {
 	e, err := d.store.Email(ctx, emailID)
-	if err != nil {
+	if errors.Is(err, booking.ErrNotFound) {
 		return permanentError{fmt.Errorf("email %d: %w", emailID, err)}
 	}
-	if e.State == booking.EmailSent {
+	if err != nil {
+		return fmt.Errorf("email %d: %w", emailID, err)
+	}
+	if e.State != booking.EmailQueued {
 		return nil
 	}
-	msg, err := d.message(ctx, e)
+	b, err := d.store.BookingByID(ctx, e.BookingID)
+	if err != nil {
+		if errors.Is(err, booking.ErrNotFound) {
+			err = permanentError{err}
+		}
+		return fmt.Errorf("email %d: booking: %w", e.ID, err)
+	}
+	if reason := stale(e, b); reason != "" {
+		return d.store.RecordEmailSkipped(ctx, e.ID, reason, d.cfg.Now())
+	}
+	if err := d.waitForEarlier(ctx, e); err != nil {
+		return err
+	}
+
+	attempt := e.Attempts + 1
+	msg, err := d.message(e, b)
 	if err != nil {
 		if rerr := d.store.RecordEmailAttempt(ctx, e.ID, attempt, err, true, d.cfg.Now()); rerr != nil {
 			return fmt.Errorf("email %d: record: %w", e.ID, rerr)
 		}
-		return permanentError{fmt.Errorf("email %d: cannot be built: %w", e.ID, err)}
+		return permanentError{fmt.Errorf("email %d: cannot be built (see the email's record)", e.ID)}
 	}
-
 	sendErr := d.sender.Send(ctx, msg)
 	permanent := sendErr != nil && IsPermanent(sendErr)
 	if rerr := d.store.RecordEmailAttempt(ctx, e.ID, attempt, sendErr, final || permanent, d.cfg.Now()); rerr != nil {
@@ -101,13 +133,39 @@ func (d *Deliverer) Deliver(ctx context.Context, emailID int64, attempt int, fin
 	return fmt.Errorf("email %d: not delivered on attempt %d (see the email's record)", e.ID, attempt)
 }
 
+// stale says why an email should no longer go out, or "". Every change is
+// told; a reminder only while it is still true.
+func stale(e booking.Email, b booking.Booking) string {
+	if e.Kind != booking.EmailReminder {
+		return ""
+	}
+	if b.Status == booking.Cancelled {
+		return "the booking was cancelled before the reminder went out"
+	}
+	if e.Sequence != b.Sequence {
+		return "the booking was moved before the reminder went out"
+	}
+	return ""
+}
+
+// waitForEarlier returns ErrWait while an earlier email of the booking is
+// still queued.
+func (d *Deliverer) waitForEarlier(ctx context.Context, e booking.Email) error {
+	emails, err := d.store.Emails(ctx, e.BookingID)
+	if err != nil {
+		return fmt.Errorf("email %d: %w", e.ID, err)
+	}
+	for _, other := range emails {
+		if other.ID < e.ID && other.State == booking.EmailQueued {
+			return ErrWait
+		}
+	}
+	return nil
+}
+
 // message builds the email as the booking was right after the change it
 // tells of.
-func (d *Deliverer) message(ctx context.Context, e booking.Email) (*mail.Msg, error) {
-	b, err := d.store.BookingByID(ctx, e.BookingID)
-	if err != nil {
-		return nil, err
-	}
+func (d *Deliverer) message(e booking.Email, b booking.Booking) (*mail.Msg, error) {
 	center, err := d.catalogue.Center(b.Center)
 	if err != nil {
 		return nil, err

@@ -179,6 +179,10 @@ func TestBookingLifecycle(t *testing.T) {
 			t.Errorf("wrong token %s differs from unknown reference %s", wrong.body, unknown.body)
 		}
 		expectProblem(t, a.do("GET", "/api/v1/bookings/"+ref, nil), 401, "unauthorized")
+		// Not a reference at all (PostgreSQL refuses a NUL byte): still just 404.
+		for _, junk := range []string{"%00", "AAR-%00%00", strings.Repeat("A", 300), "aar-0000'--"} {
+			expectProblem(t, a.do("GET", "/api/v1/bookings/"+junk, nil, "Authorization", "Bearer "+token), 404, "not_found")
+		}
 
 		moved := a.do("POST", "/api/v1/bookings/"+ref+"/reschedule", map[string]any{"start": ten}, "Authorization", "Bearer "+token)
 		if moved.status != 200 {
@@ -274,8 +278,12 @@ func TestInterpreterNotice(t *testing.T) {
 		t.Errorf("detail %q", p["detail"])
 	}
 	a.book(withLang("2026-11-30T09:00:00+01:00", "ar"))
-	// Danish and English need no interpreter, so no notice beyond 2 hours.
-	a.book(withLang("2026-11-27T13:00:00+01:00", "da"))
+	// Danish and English need no interpreter, so no notice beyond 2 hours,
+	// and the booking holds no interpreter (its language is the interpreter's).
+	r := a.do("POST", "/api/v1/bookings", withLang("2026-11-27T13:00:00+01:00", "da"))
+	if r.status != 201 || r.json(t)["language"] != "" {
+		t.Errorf("Danish booking: %d %s", r.status, r.body)
+	}
 
 	// Aarhus has 2 Arabic interpreters and 1 Ukrainian: the third Arabic booking in a slot is full
 	// although desks are free.

@@ -129,8 +129,9 @@ func (s *Server) renderManage(c *gin.Context, status int, b booking.Booking, tok
 			Center: b.Center, Service: b.Service, Language: b.Language, From: today, To: today.AddDays(13),
 		})
 		if err != nil {
-			s.errorPage(c, err)
-			return
+			// The service or language may no longer be offered: the
+			// holder can still see and cancel the booking.
+			slogFrom(c).Warn("no times to move to", "error", err)
 		}
 		page.Days = groupByDay(slots, b.Start, loc)
 	}

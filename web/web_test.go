@@ -54,6 +54,7 @@ func newApp(t testing.TB, dialect string, now time.Time) *app {
 		InterpreterNoticeDays: 2,
 		ExtraClosedDays:       booking.DefaultExtraClosedDays,
 		MaxSlotDays:           31,
+		LinkGrace:             24 * time.Hour,
 	}, func() time.Time { return now })
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := httptest.NewServer(web.New(scheduler, web.Config{

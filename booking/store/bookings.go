@@ -51,7 +51,7 @@ func (s *Store) CreateBooking(ctx context.Context, b booking.Booking, claims []b
 		return nil
 	})
 	if err != nil {
-		return booking.Booking{}, fmt.Errorf("create booking %s: %w", b.Reference, err)
+		return booking.Booking{}, fmt.Errorf("create booking: %w", err)
 	}
 	return created.toBooking(), nil
 }
@@ -75,7 +75,8 @@ func (s *Store) findBooking(ctx context.Context, column string, value any, missi
 		return booking.Booking{}, notFound("%s", missing)
 	}
 	if err != nil {
-		return booking.Booking{}, fmt.Errorf("booking with %s %v: %w", column, value, err)
+		// The value stays out: a reference may end up in a log.
+		return booking.Booking{}, fmt.Errorf("find booking by %s: %w", column, err)
 	}
 	return row.toBooking(), nil
 }
@@ -138,7 +139,7 @@ func (s *Store) UpdateBooking(ctx context.Context, b booking.Booking, release, c
 		return takeClaims(tx, claims)
 	})
 	if err != nil {
-		return fmt.Errorf("update booking %s: %w", b.Reference, err)
+		return fmt.Errorf("update booking %d: %w", b.ID, err)
 	}
 	return nil
 }

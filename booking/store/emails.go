@@ -66,11 +66,11 @@ func (s *Store) enqueue(ctx context.Context, tx *gorm.DB, ids ...int64) error {
 
 // QueueReminders records and queues, in one transaction, a reminder for
 // every confirmed booking starting in [from, to) that was made before
-// madeBefore, and returns how many. The unique key on (booking_id, kind,
+// changedBefore, and returns how many. The unique key on (booking_id, kind,
 // sequence) skips the bookings already reminded of in their current version,
 // so running it again queues nothing twice, while a booking moved since its
 // last reminder gets a new one.
-func (s *Store) QueueReminders(ctx context.Context, from, to, madeBefore time.Time) (int, error) {
+func (s *Store) QueueReminders(ctx context.Context, from, to, changedBefore time.Time) (int, error) {
 	var n int
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		now := dbTime(time.Now())
@@ -81,10 +81,10 @@ func (s *Store) QueueReminders(ctx context.Context, from, to, madeBefore time.Ti
 				state, attempts, last_error, created_at, updated_at)
 			SELECT id, 'reminder', sequence, starts_at, ends_at, 'queued', 0, '', ?, ?
 			FROM bookings
-			WHERE status = 'confirmed' AND starts_at >= ? AND starts_at < ? AND created_at < ?
+			WHERE status = 'confirmed' AND starts_at >= ? AND starts_at < ? AND updated_at < ?
 			ON CONFLICT (booking_id, kind, sequence) DO NOTHING
 			RETURNING id`,
-			now, now, dbTime(from), dbTime(to), dbTime(madeBefore)).Rows()
+			now, now, dbTime(from), dbTime(to), dbTime(changedBefore)).Rows()
 		if err != nil {
 			return fmt.Errorf("record reminders: %w", err)
 		}
@@ -175,6 +175,17 @@ func (s *Store) RecordEmailAttempt(ctx context.Context, id int64, attempt int, s
 	}
 	if n == 0 {
 		return notFound("no email with ID %d", id)
+	}
+	return nil
+}
+
+// RecordEmailSkipped marks a queued email as skipped, saying why.
+func (s *Store) RecordEmailSkipped(ctx context.Context, id int64, reason string, at time.Time) error {
+	at = dbTime(at)
+	err := s.db.WithContext(ctx).Exec(`UPDATE emails SET state = ?, last_error = ?, updated_at = ? WHERE id = ? AND state = ?`,
+		string(booking.EmailSkipped), reason, at, id, string(booking.EmailQueued)).Error
+	if err != nil {
+		return fmt.Errorf("skip email %d: %w", id, err)
 	}
 	return nil
 }

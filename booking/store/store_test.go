@@ -918,7 +918,7 @@ func TestQueueReminders(t *testing.T) {
 		wantReminded := 0
 		for _, su := range setups {
 			b := newBooking(su.ref, su.start)
-			b.Center, b.Status, b.CreatedAt = su.center, su.status, su.created
+			b.Center, b.Status, b.CreatedAt, b.UpdatedAt = su.center, su.status, su.created, su.created
 			bookings[su.ref] = create(t, s, b)
 			if su.reminded {
 				wantReminded++

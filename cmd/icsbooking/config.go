@@ -23,6 +23,7 @@ type config struct {
 	LogLevel              slog.Level
 	LogFormat             string
 	Notice                time.Duration
+	LinkGrace             time.Duration
 	HorizonDays           int
 	InterpreterNoticeDays int
 	ClosedDays            []booking.MonthDay
@@ -62,25 +63,26 @@ func readConfig(l *loader) config {
 		Catalogue:             l.string("ICS_CATALOGUE", ""),
 		LogLevel:              l.logLevel("ICS_LOG_LEVEL", "info"),
 		LogFormat:             l.oneOf("ICS_LOG_FORMAT", "text", "text", "json"),
-		Notice:                l.duration("ICS_BOOKING_NOTICE", "2h"),
+		Notice:                l.duration("ICS_BOOKING_NOTICE", "2h", 0),
 		HorizonDays:           l.int("ICS_BOOKING_HORIZON_DAYS", "60", 1, 3650),
+		LinkGrace:             l.duration("ICS_MANAGE_LINK_GRACE", "24h", 0),
 		InterpreterNoticeDays: l.int("ICS_INTERPRETER_NOTICE_DAYS", "2", 0, 60),
 		ClosedDays:            l.monthDays("ICS_CLOSED_DAYS", "12-24,12-31"),
 		MaxSlotDays:           l.int("ICS_SLOTS_MAX_DAYS", "31", 1, 366),
 		MaxBodyBytes:          int64(l.int("ICS_MAX_BODY_BYTES", "65536", 1024, 10<<20)),
-		ShutdownTimeout:       l.duration("ICS_SHUTDOWN_TIMEOUT", "15s"),
+		ShutdownTimeout:       l.duration("ICS_SHUTDOWN_TIMEOUT", "15s", time.Second),
 		SecretKeyFile:         l.string("ICS_SECRET_KEY_FILE", "data/secret.key"),
 		SMTPURL:               l.string("ICS_SMTP_URL", ""),
 		SMTPTLS:               l.oneOf("ICS_SMTP_TLS", "opportunistic", "opportunistic", "required", "none"),
-		SMTPTimeout:           l.duration("ICS_SMTP_TIMEOUT", "30s"),
+		SMTPTimeout:           l.duration("ICS_SMTP_TIMEOUT", "30s", time.Second),
 		MailFrom:              l.mailbox("ICS_MAIL_FROM", "booking@localhost"),
 		MailDir:               l.string("ICS_MAIL_DIR", "data/mail"),
 		MailWorkers:           l.int("ICS_MAIL_WORKERS", "2", 1, 100),
 		MailMaxAttempts:       l.int("ICS_MAIL_MAX_ATTEMPTS", "25", 1, 1000),
-		MailRetryBase:         l.duration("ICS_MAIL_RETRY_BASE", "1s"),
-		MailRetryMax:          l.duration("ICS_MAIL_RETRY_MAX", "1h"),
-		JobsPollInterval:      l.duration("ICS_JOBS_POLL_INTERVAL", "1s"),
-		ReminderInterval:      l.duration("ICS_REMINDER_INTERVAL", "15m"),
+		MailRetryBase:         l.duration("ICS_MAIL_RETRY_BASE", "1s", time.Millisecond),
+		MailRetryMax:          l.duration("ICS_MAIL_RETRY_MAX", "1h", time.Millisecond),
+		JobsPollInterval:      l.duration("ICS_JOBS_POLL_INTERVAL", "1s", 10*time.Millisecond),
+		ReminderInterval:      l.duration("ICS_REMINDER_INTERVAL", "15m", time.Minute),
 		FeedTokens:            l.feedTokens("ICS_CALENDAR_FEED_TOKENS", ""),
 	}
 	c.Reminders, c.ReminderAt = l.timeOfDay("ICS_REMINDER_AT", "10:00")
@@ -130,11 +132,12 @@ func (l *loader) int(name, def string, lo, hi int) int {
 	return n
 }
 
-func (l *loader) duration(name, def string) time.Duration {
+// duration reads a duration of at least least.
+func (l *loader) duration(name, def string, least time.Duration) time.Duration {
 	v := l.value(name, def)
 	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		l.fail(name, v, "must be a duration such as 90m or 2h")
+	if err != nil || d < least {
+		l.fail(name, v, fmt.Sprintf("must be a duration of at least %s, such as %s", least, def))
 	}
 	return d
 }
@@ -168,8 +171,9 @@ func (l *loader) monthDays(name, def string) []booking.MonthDay {
 func (l *loader) baseURL(name, def string) string {
 	v := l.value(name, def)
 	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-		l.fail(name, v, "must be an absolute http or https URL such as https://booking.example.dk")
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" ||
+		u.Fragment != "" || strings.Trim(u.Path, "/") != "" || u.User != nil {
+		l.fail(name, v, "must be the site's root URL, such as https://booking.example.dk (no path, query or fragment)")
 	}
 	return strings.TrimRight(v, "/")
 }

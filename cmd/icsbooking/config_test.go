@@ -39,19 +39,27 @@ func TestConfigOverrides(t *testing.T) {
 }
 
 func TestConfigInvalidNamesVariable(t *testing.T) {
-	for name, value := range map[string]string{
-		"ICS_BOOKING_HORIZON_DAYS":    "sixty",
-		"ICS_BOOKING_NOTICE":          "2 hours",
-		"ICS_CLOSED_DAYS":             "24.12",
-		"ICS_LOG_LEVEL":               "loud",
-		"ICS_LOG_FORMAT":              "xml",
-		"ICS_BASE_URL":                "booking.ics.dk",
-		"ICS_MAX_BODY_BYTES":          "-1",
-		"ICS_INTERPRETER_NOTICE_DAYS": "x",
+	for _, tt := range []struct{ name, value string }{
+		{"ICS_BOOKING_HORIZON_DAYS", "sixty"},
+		{"ICS_BOOKING_NOTICE", "2 hours"},
+		{"ICS_CLOSED_DAYS", "24.12"},
+		{"ICS_LOG_LEVEL", "loud"},
+		{"ICS_LOG_FORMAT", "xml"},
+		{"ICS_BASE_URL", "booking.ics.dk"},
+		{"ICS_BASE_URL", "https://booking.ics.dk/#x"},
+		{"ICS_MAX_BODY_BYTES", "-1"},
+		{"ICS_INTERPRETER_NOTICE_DAYS", "x"},
+		{"ICS_MAIL_RETRY_MAX", "0s"},
+		{"ICS_REMINDER_INTERVAL", "0s"},
+		{"ICS_JOBS_POLL_INTERVAL", "1ns"},
+		{"ICS_REMINDER_AT", "25:00"},
+		{"ICS_MAIL_FROM", "ICS <booking@ics.dk>"},
+		{"ICS_SMTP_TLS", "sometimes"},
+		{"ICS_CALENDAR_FEED_TOKENS", "aarhus=short"},
 	} {
-		_, err := loadConfig(env(map[string]string{name: value}))
-		if err == nil || !strings.Contains(err.Error(), name) {
-			t.Errorf("%s=%q: error %v does not name it", name, value, err)
+		_, err := loadConfig(env(map[string]string{tt.name: tt.value}))
+		if err == nil || !strings.Contains(err.Error(), tt.name) {
+			t.Errorf("%s=%q: error %v does not name it", tt.name, tt.value, err)
 		}
 	}
 }

@@ -100,6 +100,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		InterpreterNoticeDays: cfg.InterpreterNoticeDays,
 		ExtraClosedDays:       cfg.ClosedDays,
 		MaxSlotDays:           cfg.MaxSlotDays,
+		LinkGrace:             cfg.LinkGrace,
 		Reminders:             cfg.Reminders,
 		ReminderAt:            cfg.ReminderAt,
 	}, time.Now)
@@ -129,7 +130,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	st.SetEnqueuer(queue)
-	if err := queue.Start(ctx); err != nil {
+	// Not ctx: River stops hard, abandoning the emails in hand, when the
+	// context of Start ends. Shutdown goes through Stop below instead.
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
 	defer func() {
@@ -175,7 +178,11 @@ func loadCatalogue(path string) (booking.Catalogue, *time.Location, error) {
 	if path == "" {
 		return catalogue.Parse(configs.CatalogueName, configs.Catalogue)
 	}
-	return catalogue.Load(path)
+	cat, loc, err := catalogue.Load(path)
+	if err != nil {
+		return cat, loc, fmt.Errorf("ICS_CATALOGUE=%s: %w", path, err)
+	}
+	return cat, loc, nil
 }
 
 func newLogger(cfg config, w io.Writer, level slog.Level) *slog.Logger {

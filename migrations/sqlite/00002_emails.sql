@@ -11,7 +11,7 @@ CREATE TABLE emails (
     sequence    integer NOT NULL,
     starts_at   timestamp NOT NULL,
     ends_at     timestamp NOT NULL,
-    state       text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sent', 'failed')),
+    state       text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sent', 'failed', 'skipped')),
     attempts    integer NOT NULL DEFAULT 0,
     last_error  text NOT NULL DEFAULT '',
     created_at  timestamp NOT NULL,
