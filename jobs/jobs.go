@@ -48,6 +48,9 @@ type Config struct {
 	RetryMax  time.Duration
 	// PollInterval is how often idle workers look for new jobs.
 	PollInterval time.Duration
+	// JobTimeout is the longest one delivery may take (0: River's default,
+	// one minute).
+	JobTimeout time.Duration
 	// ReminderInterval is how often due reminders are looked for; 0 turns
 	// the look-out off.
 	ReminderInterval time.Duration
@@ -112,6 +115,7 @@ func New(db *sql.DB, cfg Config, deliver Deliverer, reminders Reminders) (*Queue
 		MaxAttempts:       cfg.MaxAttempts,
 		RetryPolicy:       backoff{base: cfg.RetryBase, max: cfg.RetryMax},
 		FetchPollInterval: cfg.PollInterval,
+		JobTimeout:        cfg.JobTimeout,
 		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
 		Logger:            cfg.Logger,
 	})

@@ -30,6 +30,9 @@ type config struct {
 	MaxSlotDays           int
 	MaxBodyBytes          int64
 	ShutdownTimeout       time.Duration
+	HTTPReadTimeout       time.Duration
+	HTTPWriteTimeout      time.Duration
+	DBMaxConns            int
 	SecretKeyFile         string
 	SMTPURL               string
 	SMTPTLS               string
@@ -71,6 +74,9 @@ func readConfig(l *loader) config {
 		MaxSlotDays:           l.int("ICS_SLOTS_MAX_DAYS", "31", 1, 366),
 		MaxBodyBytes:          int64(l.int("ICS_MAX_BODY_BYTES", "65536", 1024, 10<<20)),
 		ShutdownTimeout:       l.duration("ICS_SHUTDOWN_TIMEOUT", "15s", time.Second),
+		HTTPReadTimeout:       l.duration("ICS_HTTP_READ_TIMEOUT", "30s", time.Second),
+		HTTPWriteTimeout:      l.duration("ICS_HTTP_WRITE_TIMEOUT", "60s", time.Second),
+		DBMaxConns:            l.int("ICS_DB_MAX_CONNS", "20", 2, 1000),
 		SecretKeyFile:         l.string("ICS_SECRET_KEY_FILE", "data/secret.key"),
 		SMTPURL:               l.string("ICS_SMTP_URL", ""),
 		SMTPTLS:               l.oneOf("ICS_SMTP_TLS", "opportunistic", "opportunistic", "required", "none"),

@@ -65,6 +65,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
+	if st.Dialect() == "postgres" { // SQLite keeps its single connection
+		sqlDB.SetMaxOpenConns(cfg.DBMaxConns)
+	}
 	if err := st.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -116,12 +119,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	queue, err := jobs.New(sqlDB, jobs.Config{
-		Dialect:          st.Dialect(),
-		Workers:          cfg.MailWorkers,
-		MaxAttempts:      cfg.MailMaxAttempts,
-		RetryBase:        cfg.MailRetryBase,
-		RetryMax:         cfg.MailRetryMax,
-		PollInterval:     cfg.JobsPollInterval,
+		Dialect:      st.Dialect(),
+		Workers:      cfg.MailWorkers,
+		MaxAttempts:  cfg.MailMaxAttempts,
+		RetryBase:    cfg.MailRetryBase,
+		RetryMax:     cfg.MailRetryMax,
+		PollInterval: cfg.JobsPollInterval,
+		// Room for the SMTP dial and the send, each bounded by the timeout.
+		JobTimeout:       2*cfg.SMTPTimeout + 10*time.Second,
 		ReminderInterval: reminderInterval(cfg),
 		// River reports routine work at info level every few seconds.
 		Logger: newLogger(cfg, stderr, max(cfg.LogLevel, slog.LevelWarn)),
@@ -201,9 +206,9 @@ func serve(ctx context.Context, cfg config, handler http.Handler, logger *slog.L
 	}
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		ReadHeaderTimeout: min(10*time.Second, cfg.HTTPReadTimeout),
+		ReadTimeout:       cfg.HTTPReadTimeout,
+		WriteTimeout:      cfg.HTTPWriteTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
