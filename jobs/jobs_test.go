@@ -147,9 +147,9 @@ func (r *rig) receive() smtptest.Parsed {
 	return smtptest.Parsed{}
 }
 
-// waitSent waits until every email of the booking is recorded as sent:
-// after that no job is left that could send another.
-func (r *rig) waitSent(b booking.Booking, want int) []booking.Email {
+// waitEmails polls the booking's email records until done says they are as
+// the test needs them, and returns them.
+func (r *rig) waitEmails(b booking.Booking, done func([]booking.Email) bool) []booking.Email {
 	r.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -157,20 +157,28 @@ func (r *rig) waitSent(b booking.Booking, want int) []booking.Email {
 		if err != nil {
 			r.t.Fatal(err)
 		}
-		sent := 0
-		for _, e := range emails {
-			if e.State == booking.EmailSent {
-				sent++
-			}
-		}
-		if sent == want && len(emails) == want {
+		if done(emails) {
 			return emails
 		}
 		if time.Now().After(deadline) {
-			r.t.Fatalf("emails of %s: %+v, want %d sent", b.Reference, emails, want)
+			r.t.Fatalf("emails of %s: %+v", b.Reference, emails)
 		}
 		time.Sleep(10 * time.Millisecond) // polling a condition, not timing one
 	}
+}
+
+// waitSent waits until the booking has want emails, all recorded as sent:
+// after that no job is left that could send another.
+func (r *rig) waitSent(b booking.Booking, want int) []booking.Email {
+	r.t.Helper()
+	return r.waitEmails(b, func(emails []booking.Email) bool {
+		for _, e := range emails {
+			if e.State != booking.EmailSent {
+				return false
+			}
+		}
+		return len(emails) == want
+	})
 }
 
 func (r *rig) expectNoMoreMail() {
@@ -271,21 +279,10 @@ func TestMailServerOutage(t *testing.T) {
 		r.smtp.Stop()
 		b, _ := r.book("2026-12-01T09:00:00+01:00", "Ana Silva")
 
-		// Wait until a delivery has failed and been recorded.
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			emails, err := r.store.Emails(context.Background(), b.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(emails) == 1 && emails[0].Attempts >= 2 && emails[0].State == booking.EmailQueued && emails[0].LastError != "" {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("emails %+v: no failed attempt recorded", emails)
-			}
-			time.Sleep(10 * time.Millisecond) // polling a condition
-		}
+		// Wait until deliveries have failed and been recorded.
+		r.waitEmails(b, func(emails []booking.Email) bool {
+			return len(emails) == 1 && emails[0].Attempts >= 2 && emails[0].State == booking.EmailQueued && emails[0].LastError != ""
+		})
 
 		r.smtp.Restart()
 		m := r.receive()
@@ -383,20 +380,7 @@ func TestChangesArriveInOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Let the first email fail at least once before the server returns.
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			emails, err := r.store.Emails(ctx, b.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(emails) == 3 && emails[0].Attempts >= 1 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("emails %+v", emails)
-			}
-			time.Sleep(10 * time.Millisecond) // polling a condition
-		}
+		r.waitEmails(b, func(emails []booking.Email) bool { return len(emails) == 3 && emails[0].Attempts >= 1 })
 		r.smtp.Restart()
 		for i, want := range []struct{ method, sequence string }{{"REQUEST", "0"}, {"REQUEST", "1"}, {"CANCEL", "2"}} {
 			m := r.receive()
@@ -432,19 +416,8 @@ func TestReminderOfMovedBookingIsSkipped(t *testing.T) {
 	if m := r.receive(); m.CalendarMethod != "REQUEST" || strings.HasPrefix(m.Subject, "Reminder") {
 		t.Errorf("got %q, want only the update", m.Subject)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		emails, err := r.store.Emails(ctx, b.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(emails) == 3 && emails[1].Kind == booking.EmailReminder && emails[1].State == booking.EmailSkipped && emails[2].State == booking.EmailSent {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("emails %+v", emails)
-		}
-		time.Sleep(10 * time.Millisecond) // polling a condition
-	}
+	r.waitEmails(b, func(emails []booking.Email) bool {
+		return len(emails) == 3 && emails[1].Kind == booking.EmailReminder && emails[1].State == booking.EmailSkipped && emails[2].State == booking.EmailSent
+	})
 	r.expectNoMoreMail()
 }
