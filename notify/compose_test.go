@@ -13,15 +13,6 @@ import (
 	"github.com/ics-booking/icsbooking/booking"
 )
 
-func letterZone(t *testing.T) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation("Europe/Copenhagen")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
-
 // aarhus is the Aarhus center as configs/catalogue.yaml has it.
 func letterCenter() booking.Center {
 	weekday := booking.Span{Open: 9 * time.Hour, Close: 15 * time.Hour}
@@ -67,7 +58,7 @@ func testLetter(t *testing.T, kind booking.EmailKind, locale string, start time.
 		},
 		Center:    letterCenter(),
 		Service:   letterService(),
-		Location:  letterZone(t),
+		Location:  copenhagenZone(t),
 		ManageURL: letterManageURL,
 	}
 }

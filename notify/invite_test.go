@@ -18,7 +18,8 @@ import (
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-func inviteZone(t *testing.T) *time.Location {
+// copenhagenZone is Europe/Copenhagen, from the embedded tzdata.
+func copenhagenZone(t *testing.T) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation("Europe/Copenhagen")
 	if err != nil {
@@ -32,7 +33,7 @@ func inviteZone(t *testing.T) *time.Location {
 // the booking package keeps them.
 func winterInvitation(t *testing.T) Invitation {
 	t.Helper()
-	start := time.Date(2026, 12, 7, 9, 0, 0, 0, inviteZone(t))
+	start := time.Date(2026, 12, 7, 9, 0, 0, 0, copenhagenZone(t))
 	return Invitation{
 		Method:   MethodRequest,
 		UID:      "AAR-7K3M9Q@booking.example.dk",
@@ -63,7 +64,7 @@ func winterInvitation(t *testing.T) Invitation {
 // Copenhagen time (CEST, UTC+2).
 func summerInvitation(t *testing.T) Invitation {
 	t.Helper()
-	start := time.Date(2027, 6, 7, 9, 0, 0, 0, inviteZone(t))
+	start := time.Date(2027, 6, 7, 9, 0, 0, 0, copenhagenZone(t))
 	return Invitation{
 		Method:   MethodRequest,
 		UID:      "AAR-4P8W2N@booking.example.dk",
@@ -230,7 +231,7 @@ func hasLine(lines []string, line string) bool {
 // TestEncodeParsedBack reads the invitation back with golang-ical and checks
 // every field, for a new booking, a reschedule and a cancel.
 func TestEncodeParsedBack(t *testing.T) {
-	cph := inviteZone(t)
+	cph := copenhagenZone(t)
 	tests := []struct {
 		name     string
 		method   Method
