@@ -202,7 +202,7 @@ func (f FileSender) Send(ctx context.Context, msg *mail.Msg) (err error) {
 	if err := os.MkdirAll(f.Dir, 0o750); err != nil {
 		return fmt.Errorf("mail directory: %w", err)
 	}
-	tmp, err := os.CreateTemp(f.Dir, ".writing-*.eml")
+	tmp, err := os.CreateTemp(f.Dir, ".writing-*.tmp") // not *.eml: readers of the folder must not see it half written
 	if err != nil {
 		return fmt.Errorf("mail directory: %w", err)
 	}
