@@ -136,9 +136,9 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("slots of %s: %w", center.ID, err)
 	}
-	taken := make(map[string]int, len(usage))
+	taken := make(map[unit]int, len(usage))
 	for _, u := range usage {
-		taken[unitKey(u.Resource, u.Start)] = u.Booked
+		taken[unit{u.Resource, u.Start.Unix()}] = u.Booked
 	}
 
 	slots := []Slot{}
@@ -161,11 +161,11 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 
 // available is the smallest number of free seats of any resource in any unit
 // of [start, end).
-func available(seats map[string]int, taken map[string]int, start, end time.Time) int {
+func available(seats map[string]int, taken map[unit]int, start, end time.Time) int {
 	free := -1
 	for t := start; t.Before(end); t = t.Add(Unit) {
 		for r, capacity := range seats {
-			n := capacity - taken[unitKey(r, t)]
+			n := capacity - taken[unit{r, t.Unix()}]
 			if free < 0 || n < free {
 				free = n
 			}
@@ -174,8 +174,11 @@ func available(seats map[string]int, taken map[string]int, start, end time.Time)
 	return max(free, 0)
 }
 
-func unitKey(resource string, t time.Time) string {
-	return resource + "@" + t.UTC().Format(time.RFC3339)
+// unit names one seat counter: a resource in the Unit starting at a Unix
+// second.
+type unit struct {
+	resource string
+	start    int64
 }
 
 // interpreterLanguage is the language an interpreter is needed for: lang,

@@ -12,20 +12,28 @@ import (
 
 // Closures returns the closures of a center on days in [from, to], by day.
 func (s *Store) Closures(ctx context.Context, center string, from, to booking.Date) ([]booking.Closure, error) {
-	var rows []closureRow
 	// Days are YYYY-MM-DD, so text order is date order.
-	err := s.db.WithContext(ctx).
-		Where("center_id = ? AND day >= ? AND day <= ?", center, from.String(), to.String()).
-		Order("day").
-		Find(&rows).Error
+	rows, err := s.query(ctx, `SELECT center_id, day, reason FROM closures
+		WHERE center_id = ? AND day >= ? AND day <= ? ORDER BY day`,
+		center, from.String(), to.String())
 	if err != nil {
 		return nil, fmt.Errorf("closures of %s: %w", center, err)
 	}
-	closures := make([]booking.Closure, len(rows))
-	for i, r := range rows {
-		if closures[i], err = r.toClosure(); err != nil {
+	defer rows.Close()
+	var closures []booking.Closure
+	for rows.Next() {
+		var r closureRow
+		if err := rows.Scan(&r.CenterID, &r.Day, &r.Reason); err != nil {
+			return nil, fmt.Errorf("closures of %s: %w", center, err)
+		}
+		c, err := r.toClosure()
+		if err != nil {
 			return nil, err
 		}
+		closures = append(closures, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("closures of %s: %w", center, err)
 	}
 	return closures, nil
 }

@@ -97,10 +97,6 @@ type slotCounterRow struct {
 
 func (slotCounterRow) TableName() string { return "slot_counters" }
 
-func (r slotCounterRow) toUsage() booking.Usage {
-	return booking.Usage{Resource: r.Resource, Start: r.StartsAt.UTC(), Booked: r.Booked}
-}
-
 // closureRow is a row of closures. Day is YYYY-MM-DD.
 type closureRow struct {
 	CenterID  string

@@ -62,6 +62,7 @@ type Store struct {
 	dialect  string
 	logger   *slog.Logger
 	enqueuer Enqueuer // nil: emails are recorded, not queued
+	stmts    statements
 }
 
 var _ booking.Store = (*Store)(nil)
@@ -118,6 +119,7 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store,
 		s.sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s: %w", s.dialect, err)
 	}
+	s.stmts.db = s.sqlDB
 	s.db, err = gorm.Open(dialector, &gorm.Config{
 		PrepareStmt:            false, // River needs the *sql.Tx behind a transaction
 		SkipDefaultTransaction: true,
@@ -153,6 +155,7 @@ func sqliteDSN(path string) (string, error) {
 
 // Close closes the database connections.
 func (s *Store) Close() error {
+	s.stmts.close()
 	if err := s.sqlDB.Close(); err != nil {
 		return fmt.Errorf("close %s: %w", s.dialect, err)
 	}
