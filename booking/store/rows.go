@@ -85,18 +85,6 @@ func (r bookingRow) toBooking() booking.Booking {
 	}
 }
 
-// slotCounterRow is a row of slot_counters: the seats taken of one resource
-// of a center in the unit starting at StartsAt.
-type slotCounterRow struct {
-	CenterID string
-	Resource string
-	StartsAt time.Time
-	Booked   int
-	Capacity int
-}
-
-func (slotCounterRow) TableName() string { return "slot_counters" }
-
 // closureRow is a row of closures. Day is YYYY-MM-DD.
 type closureRow struct {
 	CenterID  string
