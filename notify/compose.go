@@ -265,6 +265,21 @@ func (loc locale) openingHours(hours map[time.Weekday]booking.Span) []hoursLine 
 	return lines
 }
 
+// OpeningHours describes opening hours for people, in a locale (English if
+// unknown), one line per run of days with the same hours, e.g.
+// "Monday–Friday 09:00–15:00".
+func OpeningHours(hours map[time.Weekday]booking.Span, locale string) []string {
+	loc, ok := locales[locale]
+	if !ok {
+		loc = locales["en"]
+	}
+	var lines []string
+	for _, l := range loc.openingHours(hours) {
+		lines = append(lines, l.Days+" "+l.Hours)
+	}
+	return lines
+}
+
 // span writes an opening period in the locale's time of day, e.g.
 // 09:00–15:00.
 func (loc locale) span(s booking.Span) string {

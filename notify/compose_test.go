@@ -363,3 +363,17 @@ func TestLocalesDefineTheSameTemplates(t *testing.T) {
 		t.Errorf("%d template sets for %d locales", len(letterSets), len(locales))
 	}
 }
+
+func TestOpeningHoursExported(t *testing.T) {
+	weekday := booking.Span{Open: 9 * time.Hour, Close: 15 * time.Hour}
+	hours := map[time.Weekday]booking.Span{
+		time.Monday: weekday, time.Tuesday: weekday, time.Wednesday: weekday,
+		time.Thursday: {Open: 9 * time.Hour, Close: 18 * time.Hour}, time.Friday: weekday,
+	}
+	if got := strings.Join(OpeningHours(hours, "en"), "; "); got != "Monday–Wednesday 09:00–15:00; Thursday 09:00–18:00; Friday 09:00–15:00" {
+		t.Errorf("en: %s", got)
+	}
+	if got := strings.Join(OpeningHours(hours, "da"), "; "); got != "Mandag–onsdag 09.00–15.00; Torsdag 09.00–18.00; Fredag 09.00–15.00" {
+		t.Errorf("da: %s", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/notify"
 )
 
 //go:embed templates/*.html
@@ -16,14 +17,19 @@ var templateFS embed.FS
 var templates = template.Must(template.New("").ParseFS(templateFS, "templates/*.html"))
 
 type homePage struct {
-	Centers  []centerResponse
+	Centers  []homeCenter
 	Services []booking.Service
+}
+
+type homeCenter struct {
+	centerResponse
+	OpeningHours []string
 }
 
 func (s *Server) home(c *gin.Context) {
 	page := homePage{Services: s.scheduler.Catalogue().Services}
 	for _, ce := range s.scheduler.Catalogue().Centers {
-		page.Centers = append(page.Centers, s.centerResponse(ce))
+		page.Centers = append(page.Centers, homeCenter{s.centerResponse(ce), notify.OpeningHours(ce.Hours, "en")})
 	}
 	s.render(c, http.StatusOK, "home.html", page)
 }
