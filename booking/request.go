@@ -82,9 +82,9 @@ func (r *Request) normalize() error {
 		add("phone", "may hold only digits, spaces, brackets, dashes and a leading +")
 	}
 
-	r.Language = strings.ToLower(strings.TrimSpace(r.Language))
-	if r.Language != "" && !languageCode.MatchString(r.Language) {
-		add("language", "is not a language code such as ar or uk")
+	var langErr *FieldError
+	if r.Language, langErr = normalizeLanguage(r.Language); langErr != nil {
+		errs = append(errs, *langErr)
 	}
 
 	r.Notes = strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(r.Notes, "\r\n", "\n"), "\r", "\n"))
@@ -107,6 +107,15 @@ func (r *Request) normalize() error {
 		}
 	}
 	return invalid(errs)
+}
+
+// normalizeLanguage lower-cases and checks an optional ISO 639 code.
+func normalizeLanguage(s string) (string, *FieldError) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s != "" && !languageCode.MatchString(s) {
+		return s, &FieldError{"language", "is not a language code such as ar or uk"}
+	}
+	return s, nil
 }
 
 // checkLine checks a single-line field: no control characters at all (a line

@@ -86,9 +86,9 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 	if err != nil {
 		return nil, err
 	}
-	lang := strings.ToLower(strings.TrimSpace(q.Language))
-	if lang != "" && !languageCode.MatchString(lang) {
-		return nil, invalid([]FieldError{{"language", "is not a language code such as ar or uk"}})
+	lang, langErr := normalizeLanguage(q.Language)
+	if langErr != nil {
+		return nil, invalid([]FieldError{*langErr})
 	}
 	if err := s.checkService(center, service, lang); err != nil {
 		return nil, err
@@ -326,8 +326,9 @@ func hoursMinutes(d time.Duration) string {
 	return fmt.Sprintf("%d hours %d minutes", h, m)
 }
 
-// Book creates a booking and returns it with its manage token, which is
-// shown once and never stored.
+// Book creates a booking and returns it with its manage token. The token is
+// stored only hashed (to check it) and sealed (for the links in later
+// emails), never readable.
 func (s *Scheduler) Book(ctx context.Context, r Request) (Booking, string, error) {
 	if err := r.normalize(); err != nil {
 		return Booking{}, "", err
@@ -366,19 +367,19 @@ func (s *Scheduler) Book(ctx context.Context, r Request) (Booking, string, error
 		UpdatedAt: now,
 	}
 	claims := s.claims(center, b.Start, b.End, interp)
+	var idem *Idempotency
+	if r.IdempotencyKey != "" {
+		idem = &Idempotency{
+			KeyHash:     idempotencyKeyHash(r.IdempotencyKey),
+			RequestHash: r.fingerprint(),
+			CreatedAt:   now,
+		}
+	}
 	for attempt := 1; ; attempt++ {
 		token := newToken()
 		b.Reference = newReference(center.Code)
 		b.TokenHash = HashToken(token)
 		b.TokenSealed = s.sealer.Seal(b.Reference, token)
-		var idem *Idempotency
-		if r.IdempotencyKey != "" {
-			idem = &Idempotency{
-				KeyHash:     idempotencyKeyHash(r.IdempotencyKey),
-				RequestHash: r.fingerprint(),
-				CreatedAt:   now,
-			}
-		}
 		created, err := s.store.CreateBooking(ctx, b, claims, idem, EmailConfirmation)
 		if err == nil {
 			return created, token, nil

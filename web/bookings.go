@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,51 +105,32 @@ func (s *Server) createBooking(c *gin.Context) {
 	c.JSON(http.StatusCreated, s.bookingResponse(b, token, true))
 }
 
-func (s *Server) getBooking(c *gin.Context) {
-	token, err := bearer(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	b, err := s.scheduler.Get(c.Request.Context(), c.Param("reference"), token)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, s.bookingResponse(b, token, false))
-}
-
-func (s *Server) cancelBooking(c *gin.Context) {
-	token, err := bearer(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	b, err := s.scheduler.Cancel(c.Request.Context(), c.Param("reference"), token)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, s.bookingResponse(b, token, false))
-}
+func (s *Server) getBooking(c *gin.Context)    { s.withToken(c, s.scheduler.Get) }
+func (s *Server) cancelBooking(c *gin.Context) { s.withToken(c, s.scheduler.Cancel) }
 
 func (s *Server) rescheduleBooking(c *gin.Context) {
+	s.withToken(c, func(ctx context.Context, reference, token string) (booking.Booking, error) {
+		var req rescheduleRequest
+		if err := s.decode(c, &req); err != nil {
+			return booking.Booking{}, err
+		}
+		start, err := parseInstant("start", req.Start)
+		if err != nil {
+			return booking.Booking{}, err
+		}
+		return s.scheduler.Reschedule(ctx, reference, token, start)
+	})
+}
+
+// withToken runs op on the booking named in the path with the bearer token
+// of the request, and answers with the booking as op leaves it.
+func (s *Server) withToken(c *gin.Context, op func(ctx context.Context, reference, token string) (booking.Booking, error)) {
 	token, err := bearer(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	var req rescheduleRequest
-	if err := s.decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	start, err := parseInstant("start", req.Start)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	b, err := s.scheduler.Reschedule(c.Request.Context(), c.Param("reference"), token, start)
+	b, err := op(c.Request.Context(), c.Param("reference"), token)
 	if err != nil {
 		fail(c, err)
 		return
