@@ -206,7 +206,7 @@ func (d *Deliverer) message(e booking.Email, b booking.Booking) (*mail.Msg, erro
 		HTML:        html,
 	}
 	if method, ok := invitationMethod(e.Kind); ok {
-		inv := d.Invitation(b, center, service, manage)
+		inv := d.invitation(b, center, service, manage)
 		inv.Method = method
 		inv.Stamp = d.cfg.Now()
 		if email.Calendar, err = inv.Encode(); err != nil {
@@ -229,9 +229,9 @@ func invitationMethod(kind booking.EmailKind) (Method, bool) {
 	return "", false
 }
 
-// Invitation is the booking as a calendar event. Its UID is the reference
+// invitation is the booking as a calendar event. Its UID is the reference
 // at the site's host: fixed for the booking's whole life.
-func (d *Deliverer) Invitation(b booking.Booking, center booking.Center, service booking.Service, manageURL string) Invitation {
+func (d *Deliverer) invitation(b booking.Booking, center booking.Center, service booking.Service, manageURL string) Invitation {
 	return Invitation{
 		UID:            UID(d.cfg.BaseURL, b.Reference),
 		Sequence:       b.Sequence,
