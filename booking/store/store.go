@@ -162,6 +162,15 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// SetMaxConns bounds the PostgreSQL pool (ICS_DB_MAX_CONNS); SQLite keeps
+// its single connection.
+func (s *Store) SetMaxConns(n int) {
+	if s.dialect == dialectPostgres {
+		s.sqlDB.SetMaxOpenConns(n)
+		s.sqlDB.SetMaxIdleConns(n)
+	}
+}
+
 // Dialect returns "postgres" or "sqlite".
 func (s *Store) Dialect() string { return s.dialect }
 

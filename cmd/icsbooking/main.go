@@ -61,12 +61,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	defer st.Close()
+	st.SetMaxConns(cfg.DBMaxConns)
 	sqlDB, err := st.DB().DB()
 	if err != nil {
 		return err
-	}
-	if st.Dialect() == "postgres" { // SQLite keeps its single connection
-		sqlDB.SetMaxOpenConns(cfg.DBMaxConns)
 	}
 	if err := st.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
