@@ -13,11 +13,15 @@ import (
 
 // CreateBooking inserts b, the idempotency record and the email of the given
 // kind, if any, queues the email and takes every claim, all in one
-// transaction, and returns b with its ID. The booking goes in first, so that
+// transaction (the counters are created before it, see createCounters),
+// and returns b with its ID. The booking goes in first, so that
 // a duplicate reference or Idempotency-Key is reported as ErrDuplicate even
 // when the slot is full; the seats are taken last, so that the hot counter
 // rows stay locked for as short a time as possible.
 func (s *Store) CreateBooking(ctx context.Context, b booking.Booking, claims []booking.Claim, idem *booking.Idempotency, email booking.EmailKind) (booking.Booking, error) {
+	if err := s.createCounters(ctx, claims); err != nil {
+		return booking.Booking{}, fmt.Errorf("create booking: %w", err)
+	}
 	var created bookingRow
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		row := toBookingRow(b)
@@ -44,7 +48,7 @@ func (s *Store) CreateBooking(ctx context.Context, b booking.Booking, claims []b
 		if err := s.recordEmail(ctx, tx, email, row, row.CreatedAt); err != nil {
 			return err
 		}
-		if err := takeClaims(tx, claims); err != nil {
+		if err := s.moveSeats(tx, nil, claims); err != nil {
 			return err
 		}
 		created = row
@@ -101,6 +105,9 @@ func (s *Store) Idempotency(ctx context.Context, keyHash []byte) (booking.Idempo
 // that overlap its old ones even when they are full. Every column but id and
 // created_at is overwritten.
 func (s *Store) UpdateBooking(ctx context.Context, b booking.Booking, release, claims []booking.Claim, email booking.EmailKind) error {
+	if err := s.createCounters(ctx, claims); err != nil {
+		return fmt.Errorf("update booking %d: %w", b.ID, err)
+	}
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		row := toBookingRow(b)
 		if row.UpdatedAt.IsZero() {
@@ -133,10 +140,7 @@ func (s *Store) UpdateBooking(ctx context.Context, b booking.Booking, release, c
 		if err := s.recordEmail(ctx, tx, email, row, row.UpdatedAt); err != nil {
 			return err
 		}
-		if err := s.releaseClaims(tx, release); err != nil {
-			return err
-		}
-		return takeClaims(tx, claims)
+		return s.moveSeats(tx, release, claims)
 	})
 	if err != nil {
 		return fmt.Errorf("update booking %d: %w", b.ID, err)

@@ -88,10 +88,14 @@ func groupClaims(claims []booking.Claim) ([]claimGroup, error) {
 	return groups, nil
 }
 
-// takeClaims takes one seat per claim inside tx, or returns an error wrapping
-// booking.ErrSlotFull if any unit has none left; the caller must then roll
-// tx back, which undoes the seats already taken.
-func takeClaims(tx *gorm.DB, claims []booking.Claim) error {
+// createCounters makes sure a counter exists for every unit claimed, empty
+// if new, so that the transaction that claims them finds a row to lock for
+// each. It runs on its own, outside that transaction: a counter inserted in
+// a transaction would make every other transaction that needs it wait
+// for the first to end, out of the order in which lockSeats takes rows, and
+// that is how two bookings deadlock. An empty counter left behind by a booking
+// that failed is harmless. When every counter exists, it writes nothing.
+func (s *Store) createCounters(ctx context.Context, claims []booking.Claim) error {
 	if len(claims) == 0 {
 		return nil
 	}
@@ -99,9 +103,6 @@ func takeClaims(tx *gorm.DB, claims []booking.Claim) error {
 	if err != nil {
 		return err
 	}
-
-	// Create the missing counters first, empty, so that the UPDATE below
-	// has a row to check and lock for every unit.
 	var values strings.Builder
 	args := make([]any, 0, 4*len(claims))
 	for _, g := range groups {
@@ -113,12 +114,70 @@ func takeClaims(tx *gorm.DB, claims []booking.Claim) error {
 			args = append(args, g.center, g.resource, start, g.capacity)
 		}
 	}
-	err = tx.Exec("INSERT INTO slot_counters (center_id, resource, starts_at, booked, capacity) VALUES "+
+	// The rows go in sorted, so two of these statements wait for each
+	// other, if at all, in one order.
+	err = s.db.WithContext(ctx).Exec("INSERT INTO slot_counters (center_id, resource, starts_at, booked, capacity) VALUES "+
 		values.String()+" ON CONFLICT DO NOTHING", args...).Error
 	if err != nil {
 		return fmt.Errorf("create seat counters: %w", err)
 	}
+	return nil
+}
 
+// moveSeats gives back the seats of release and takes those of claims inside
+// tx, or returns an error wrapping booking.ErrSlotFull if a claimed unit has
+// none left; the caller must then roll tx back. Their counters must exist
+// (createCounters).
+//
+// On PostgreSQL every counter row the change touches, released or claimed,
+// is locked first in one statement, in the order of the primary key: two
+// transactions that need the same rows take them in the same order, so
+// neither can hold one the other waits for while waiting itself. SQLite has
+// a single writer and needs no locks.
+func (s *Store) moveSeats(tx *gorm.DB, release, claims []booking.Claim) error {
+	released, err := groupClaims(release)
+	if err != nil {
+		return err
+	}
+	taken, err := groupClaims(claims)
+	if err != nil {
+		return err
+	}
+	if err := s.lockSeats(tx, append(slices.Clone(release), claims...)); err != nil {
+		return err
+	}
+	if err := s.releaseSeats(tx, released); err != nil {
+		return err
+	}
+	return takeSeats(tx, taken)
+}
+
+// lockSeats locks the counter rows of the claims in primary key order
+// (PostgreSQL only). A unit both released and claimed is locked once.
+func (s *Store) lockSeats(tx *gorm.DB, claims []booking.Claim) error {
+	if s.dialect != dialectPostgres || len(claims) == 0 {
+		return nil
+	}
+	var keys strings.Builder
+	args := make([]any, 0, 3*len(claims))
+	for i, c := range claims {
+		if i > 0 {
+			keys.WriteString(", ")
+		}
+		keys.WriteString("(?, ?, ?)")
+		args = append(args, c.Center, c.Resource, dbTime(c.Start))
+	}
+	err := tx.Exec("SELECT 1 FROM slot_counters WHERE (center_id, resource, starts_at) IN ("+keys.String()+")"+
+		" ORDER BY center_id, resource, starts_at FOR UPDATE", args...).Error
+	if err != nil {
+		return fmt.Errorf("lock seat counters: %w", err)
+	}
+	return nil
+}
+
+// takeSeats takes one seat per unit of the groups inside tx, or returns an
+// error wrapping booking.ErrSlotFull if any unit has none left.
+func takeSeats(tx *gorm.DB, groups []claimGroup) error {
 	// The guard: booked is checked and incremented in one statement, and the
 	// database's row lock (PostgreSQL) or single writer (SQLite) makes a
 	// concurrent transaction see the new value. Capacity follows the current
@@ -137,17 +196,10 @@ func takeClaims(tx *gorm.DB, claims []booking.Claim) error {
 	return nil
 }
 
-// releaseClaims gives back one seat per claim inside tx. A counter that is
-// missing or already empty is logged and skipped: refusing to cancel a
-// booking because of it would help nobody.
-func (s *Store) releaseClaims(tx *gorm.DB, claims []booking.Claim) error {
-	if len(claims) == 0 {
-		return nil
-	}
-	groups, err := groupClaims(claims)
-	if err != nil {
-		return err
-	}
+// releaseSeats gives back one seat per unit of the groups inside tx. A
+// counter that is missing or already empty is logged and skipped: refusing
+// to cancel a booking because of it would help nobody.
+func (s *Store) releaseSeats(tx *gorm.DB, groups []claimGroup) error {
 	for _, g := range groups {
 		res := tx.Exec("UPDATE slot_counters SET booked = booked - 1"+
 			" WHERE center_id = ? AND resource = ? AND starts_at IN ? AND booked > 0",
