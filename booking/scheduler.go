@@ -445,31 +445,42 @@ func (s *Scheduler) Get(ctx context.Context, reference, token string) (Booking, 
 	return b, nil
 }
 
+// cancelAttempts bounds how often Cancel reads the booking again after it
+// changed meanwhile.
+const cancelAttempts = 3
+
 // Cancel cancels a booking and frees its seats. Cancelling a cancelled
-// booking changes nothing.
+// booking changes nothing, also when two cancels cross: the one that loses
+// the race finds the booking cancelled and answers like the winner. A
+// cancel that crosses a reschedule cancels the moved booking.
 func (s *Scheduler) Cancel(ctx context.Context, reference, token string) (Booking, error) {
-	b, err := s.Get(ctx, reference, token)
-	if err != nil {
-		return Booking{}, err
+	for attempt := 1; ; attempt++ {
+		b, err := s.Get(ctx, reference, token)
+		if err != nil {
+			return Booking{}, err
+		}
+		if b.Status == Cancelled {
+			return b, nil
+		}
+		if !s.now().Before(b.Start) {
+			return Booking{}, newError(ErrConflict, "booking %s can no longer be cancelled: the appointment time has passed", b.Reference)
+		}
+		center, err := s.catalogue.Center(b.Center)
+		if err != nil {
+			return Booking{}, fmt.Errorf("cancel booking %d: %w", b.ID, err)
+		}
+		release := s.claims(center, b.Start, b.End, b.Language)
+		b.Status = Cancelled
+		b.Sequence++
+		b.UpdatedAt = s.now().UTC()
+		err = s.store.UpdateBooking(ctx, b, release, nil, EmailCancellation)
+		if err == nil {
+			return b, nil
+		}
+		if !errors.Is(err, ErrConflict) || attempt == cancelAttempts {
+			return Booking{}, s.updateFailed("cancel", b, err)
+		}
 	}
-	if b.Status == Cancelled {
-		return b, nil
-	}
-	if !s.now().Before(b.Start) {
-		return Booking{}, newError(ErrConflict, "booking %s can no longer be cancelled: the appointment time has passed", b.Reference)
-	}
-	center, err := s.catalogue.Center(b.Center)
-	if err != nil {
-		return Booking{}, fmt.Errorf("cancel booking %d: %w", b.ID, err)
-	}
-	release := s.claims(center, b.Start, b.End, b.Language)
-	b.Status = Cancelled
-	b.Sequence++
-	b.UpdatedAt = s.now().UTC()
-	if err := s.store.UpdateBooking(ctx, b, release, nil, EmailCancellation); err != nil {
-		return Booking{}, s.updateFailed("cancel", b, err)
-	}
-	return b, nil
 }
 
 // Reschedule moves a booking to another start, keeping its reference. The
@@ -487,6 +498,10 @@ func (s *Scheduler) Reschedule(ctx context.Context, reference, token string, sta
 	}
 	if !s.now().Before(b.Start) {
 		return Booking{}, newError(ErrConflict, "booking %s can no longer be moved: the appointment time has passed", b.Reference)
+	}
+	if start.Equal(b.Start) {
+		// Already there: nothing changes and nobody is told of a move.
+		return b, nil
 	}
 	center, service, err := s.lookup(b.Center, b.Service)
 	if err != nil {

@@ -129,3 +129,61 @@ func (a *app) countersMatchBookings() {
 		}
 	}
 }
+
+// TestSameRequestTwice sends two cancels of one booking at the same moment:
+// both answer 200 with the cancelled booking, and the newcomer gets one
+// cancellation. Moving a booking to the slot it has changes nothing.
+func TestSameRequestTwice(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		a := newApp(t, dialect, thursday)
+		for i := range 10 {
+			start := fmt.Sprintf("2026-12-03T%02d:00:00+01:00", 9+i%5)
+			ref, token := a.book(bookingBody("aarhus", permit, start))
+
+			var wg sync.WaitGroup
+			answers := make([]response, 2)
+			for j := range answers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					answers[j] = a.do("POST", "/api/v1/bookings/"+ref+"/cancel", nil, "Authorization", "Bearer "+token)
+				}()
+			}
+			wg.Wait()
+			for _, r := range answers {
+				if r.status != http.StatusOK || r.json(t)["status"] != "cancelled" {
+					t.Fatalf("concurrent cancel: %d %s", r.status, r.body)
+				}
+			}
+			if n := a.emails(ref, "cancellation"); n != 1 {
+				t.Errorf("%d cancellation emails, want 1", n)
+			}
+		}
+
+		ref, token := a.book(bookingBody("aarhus", permit, "2026-12-04T10:00:00+01:00"))
+		r := a.do("POST", "/api/v1/bookings/"+ref+"/reschedule", map[string]any{"start": "2026-12-04T10:00:00+01:00"},
+			"Authorization", "Bearer "+token)
+		if r.status != http.StatusOK || r.json(t)["start"] != "2026-12-04T10:00:00+01:00" {
+			t.Fatalf("reschedule to the same slot: %d %s", r.status, r.body)
+		}
+		if n := a.emails(ref, "update"); n != 0 {
+			t.Errorf("%d update emails for a move to the same slot, want none", n)
+		}
+		if got := a.slots("aarhus", "service="+permit+"&from=2026-12-04&to=2026-12-04")["2026-12-04T10:00:00+01:00"]; got != 2 {
+			t.Errorf("%d seats left at 10:00, want 2", got)
+		}
+	})
+}
+
+// emails counts the emails of a kind recorded for a booking.
+func (a *app) emails(reference, kind string) int {
+	a.t.Helper()
+	var n int64
+	err := a.store.DB().WithContext(context.Background()).Table("emails").
+		Joins("JOIN bookings ON bookings.id = emails.booking_id").
+		Where("bookings.reference = ? AND emails.kind = ?", reference, kind).Count(&n).Error
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return int(n)
+}
