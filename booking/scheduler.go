@@ -146,9 +146,8 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 		if _, shut := s.dayClosed(center, d); shut || closed[d] {
 			continue
 		}
-		span := center.Hours[d.Weekday()]
-		for off := span.Open; off+service.Duration <= span.Close; off += center.SlotStep {
-			start := d.At(off, s.policy.Location)
+		open, closing := s.openingInstants(center, d)
+		for start := open; !start.Add(service.Duration).After(closing); start = start.Add(center.SlotStep) {
 			if start.Before(earliest) {
 				continue
 			}
@@ -157,6 +156,16 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 		}
 	}
 	return slots, nil
+}
+
+// openingInstants returns when the center opens and closes on d, a day it
+// is open. Slots are laid from the opening instant every SlotStep of
+// elapsed time, not at wall-clock offsets from midnight: on a night the
+// clocks change, offsets would name one instant twice (spring) or skip one
+// (autumn), while instants name each moment once.
+func (s *Scheduler) openingInstants(center Center, d Date) (time.Time, time.Time) {
+	span := center.Hours[d.Weekday()]
+	return d.At(span.Open, s.policy.Location), d.At(span.Close, s.policy.Location)
 }
 
 // available is the smallest number of free seats of any resource in any unit
@@ -287,12 +296,11 @@ func (s *Scheduler) checkStart(ctx context.Context, center Center, service Servi
 		return notBookable("%s", msg)
 	}
 	span := center.Hours[day.Weekday()]
-	offset := time.Duration(local.Hour())*time.Hour + time.Duration(local.Minute())*time.Minute +
-		time.Duration(local.Second())*time.Second + time.Duration(local.Nanosecond())
-	if offset < span.Open || offset+service.Duration > span.Close {
+	open, closing := s.openingInstants(center, day)
+	if start.Before(open) || start.Add(service.Duration).After(closing) {
 		return notBookable("%s is outside the opening hours %s on %ss (%s takes %s)", local.Format("15:04"), span, day.Weekday(), service.Name, minutes(service.Duration))
 	}
-	if (offset-span.Open)%center.SlotStep != 0 {
+	if start.Sub(open)%center.SlotStep != 0 {
 		return notBookable("%s is not a slot start: slots start every %s from %s", local.Format("15:04"), minutes(center.SlotStep), clock(span.Open))
 	}
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/configs"
 )
 
 const permit = "residence-permit-renewal" // appointment, 45 minutes
@@ -467,4 +469,57 @@ func TestStaffCalendarFeed(t *testing.T) {
 	expectProblem(t, a.do("GET", "/centers/aarhus/calendar.ics?token=wrong", nil), 404, "not_found")
 	expectProblem(t, a.do("GET", "/centers/aarhus/calendar.ics", nil), 404, "not_found")
 	expectProblem(t, a.do("GET", "/centers/odense/calendar.ics?token="+feedToken, nil), 404, "not_found") // no token configured
+}
+
+// TestSlotsOnNightsTheClocksChange opens Aarhus on Sunday nights, so that
+// its hours cover the change to summer time (2027-03-28, 02:00 becomes
+// 03:00) and back (2027-10-31, 03:00 becomes 02:00): every instant is
+// listed once, every listed slot can be booked and nothing else can.
+func TestSlotsOnNightsTheClocksChange(t *testing.T) {
+	at := bytes.Index(configs.Catalogue, []byte("id: aarhus"))
+	sunday := at + bytes.Index(configs.Catalogue[at:], []byte("sun: closed"))
+	night := slices.Concat(configs.Catalogue[:sunday], []byte(`sun: "00:00-06:00"`), configs.Catalogue[sunday+len("sun: closed"):])
+
+	for _, tt := range []struct {
+		day        string
+		now        time.Time
+		from, to   time.Time // UTC range to try every quarter hour of
+		wantStarts int
+	}{
+		// 00:00+01:00 to 06:00+02:00 is five hours.
+		{"2027-03-28", time.Date(2027, 3, 20, 9, 0, 0, 0, time.UTC),
+			time.Date(2027, 3, 27, 22, 0, 0, 0, time.UTC), time.Date(2027, 3, 28, 5, 0, 0, 0, time.UTC), 9},
+		// 00:00+02:00 to 06:00+01:00 is seven hours.
+		{"2027-10-31", time.Date(2027, 10, 25, 9, 0, 0, 0, time.UTC),
+			time.Date(2027, 10, 30, 21, 0, 0, 0, time.UTC), time.Date(2027, 10, 31, 6, 0, 0, 0, time.UTC), 13},
+	} {
+		t.Run(tt.day, func(t *testing.T) {
+			a := newAppWithCatalogue(t, "sqlite", tt.now, night)
+			listed := map[time.Time]bool{}
+			for _, slot := range a.slotList("aarhus", "service="+permit+"&from="+tt.day+"&to="+tt.day) {
+				start := slot.Start
+				instant, err := time.Parse(time.RFC3339, start)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if listed[instant.UTC()] {
+					t.Errorf("%s listed twice", start)
+				}
+				listed[instant.UTC()] = true
+			}
+			if len(listed) != tt.wantStarts {
+				t.Errorf("%d slots listed, want %d", len(listed), tt.wantStarts)
+			}
+			for at := tt.from; at.Before(tt.to); at = at.Add(15 * time.Minute) {
+				body := bookingBody("aarhus", permit, at.In(a.loc).Format(time.RFC3339))
+				r := a.do("POST", "/api/v1/bookings", body)
+				switch {
+				case listed[at] && r.status != http.StatusCreated:
+					t.Errorf("listed slot %s: %d %s", at.In(a.loc).Format(time.RFC3339), r.status, r.body)
+				case !listed[at] && r.status != http.StatusUnprocessableEntity:
+					t.Errorf("unlisted time %s: %d %s", at.In(a.loc).Format(time.RFC3339), r.status, r.body)
+				}
+			}
+		})
+	}
 }

@@ -38,7 +38,13 @@ var thursday = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 
 func newApp(t testing.TB, dialect string, now time.Time) *app {
 	t.Helper()
-	cat, loc, err := catalogue.Parse(configs.CatalogueName, configs.Catalogue)
+	return newAppWithCatalogue(t, dialect, now, configs.Catalogue)
+}
+
+// newAppWithCatalogue is newApp with the catalogue YAML given.
+func newAppWithCatalogue(t testing.TB, dialect string, now time.Time, catalogueYAML []byte) *app {
+	t.Helper()
+	cat, loc, err := catalogue.Parse(configs.CatalogueName, catalogueYAML)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,25 +168,34 @@ func (a *app) book(body map[string]any, headers ...string) (string, string) {
 // slots lists slots as start -> available.
 func (a *app) slots(center, query string) map[string]int {
 	a.t.Helper()
+	m := map[string]int{}
+	for _, s := range a.slotList(center, query) {
+		m[s.Start] = s.Available
+	}
+	return m
+}
+
+// listedSlot is a slot as the API lists it.
+type listedSlot struct {
+	Start     string `json:"start"`
+	End       string `json:"end"`
+	Available int    `json:"available"`
+}
+
+// slotList lists slots in the order the API gives them.
+func (a *app) slotList(center, query string) []listedSlot {
+	a.t.Helper()
 	r := a.do("GET", "/api/v1/centers/"+center+"/slots?"+query, nil)
 	if r.status != http.StatusOK {
 		a.t.Fatalf("slots %s: %d %s", query, r.status, r.body)
 	}
 	var out struct {
-		Slots []struct {
-			Start     string `json:"start"`
-			End       string `json:"end"`
-			Available int    `json:"available"`
-		} `json:"slots"`
+		Slots []listedSlot `json:"slots"`
 	}
 	if err := json.Unmarshal(r.body, &out); err != nil {
 		a.t.Fatal(err)
 	}
-	m := map[string]int{}
-	for _, s := range out.Slots {
-		m[s.Start] = s.Available
-	}
-	return m
+	return out.Slots
 }
 
 func (a *app) activeBookings() int {
