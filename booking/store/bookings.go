@@ -152,13 +152,7 @@ func (s *Store) UpdateBooking(ctx context.Context, b booking.Booking, release, c
 // [from, to), by start, then by ID.
 func (s *Store) Appointments(ctx context.Context, center string, from, to time.Time) ([]booking.Booking, error) {
 	var rows []bookingRow
-	// status = 'confirmed' is a literal, as in QueueReminders, so that the
-	// planner may choose either index that fits.
-	err := s.db.WithContext(ctx).
-		Where("center_id = ? AND starts_at >= ? AND starts_at < ? AND status = 'confirmed'",
-			center, dbTime(from), dbTime(to)).
-		Order("starts_at, id").
-		Find(&rows).Error
+	err := s.db.WithContext(ctx).Raw(appointmentsSQL, center, dbTime(from), dbTime(to)).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("appointments of %s: %w", center, err)
 	}

@@ -12,10 +12,7 @@ import (
 
 // Closures returns the closures of a center on days in [from, to], by day.
 func (s *Store) Closures(ctx context.Context, center string, from, to booking.Date) ([]booking.Closure, error) {
-	// Days are YYYY-MM-DD, so text order is date order.
-	rows, err := s.query(ctx, `SELECT center_id, day, reason FROM closures
-		WHERE center_id = ? AND day >= ? AND day <= ? ORDER BY day`,
-		center, from.String(), to.String())
+	rows, err := s.query(ctx, closuresSQL, center, from.String(), to.String())
 	if err != nil {
 		return nil, fmt.Errorf("closures of %s: %w", center, err)
 	}

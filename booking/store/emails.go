@@ -74,16 +74,7 @@ func (s *Store) QueueReminders(ctx context.Context, from, to, changedBefore time
 	var n int
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		now := dbTime(time.Now())
-		// status = 'confirmed' is a literal, not a parameter, so that the
-		// partial index bookings_confirmed_starts_at_idx applies even to a
-		// generic plan of the prepared statement.
-		rows, err := tx.Raw(`INSERT INTO emails (booking_id, kind, sequence, starts_at, ends_at,
-				state, attempts, last_error, created_at, updated_at)
-			SELECT id, 'reminder', sequence, starts_at, ends_at, 'queued', 0, '', ?, ?
-			FROM bookings
-			WHERE status = 'confirmed' AND starts_at >= ? AND starts_at < ? AND updated_at < ?
-			ON CONFLICT (booking_id, kind, sequence) DO NOTHING
-			RETURNING id`,
+		rows, err := tx.Raw(remindersSQL,
 			now, now, dbTime(from), dbTime(to), dbTime(changedBefore)).Rows()
 		if err != nil {
 			return fmt.Errorf("record reminders: %w", err)
@@ -130,7 +121,7 @@ func (s *Store) Email(ctx context.Context, id int64) (booking.Email, error) {
 // Emails returns the emails of a booking, oldest first.
 func (s *Store) Emails(ctx context.Context, bookingID int64) ([]booking.Email, error) {
 	var rows []emailRow
-	err := s.db.WithContext(ctx).Where("booking_id = ?", bookingID).Order("id").Find(&rows).Error
+	err := s.db.WithContext(ctx).Raw(emailsOfBookingSQL, bookingID).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("emails of booking %d: %w", bookingID, err)
 	}

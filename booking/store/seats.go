@@ -21,9 +21,7 @@ func (s *Store) Usage(ctx context.Context, center string, resources []string, fr
 	}
 	// All of the center's counters in the range, filtered here: one
 	// prepared statement whatever the resources (a center has few).
-	rows, err := s.query(ctx, `SELECT resource, starts_at, booked FROM slot_counters
-		WHERE center_id = ? AND starts_at >= ? AND starts_at < ? AND booked > 0`,
-		center, dbTime(from), dbTime(to))
+	rows, err := s.query(ctx, usageSQL, center, dbTime(from), dbTime(to))
 	if err != nil {
 		return nil, fmt.Errorf("usage of %s: %w", center, err)
 	}
