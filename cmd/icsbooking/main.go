@@ -86,13 +86,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			return fmt.Errorf("configuration:\nICS_CALENDAR_FEED_TOKENS: no center %q in the catalogue", center)
 		}
 	}
-	key, err := loadOrCreateKey(cfg.SecretKeyFile, logger)
+	sealer, err := openSealer(ctx, st, cfg.SecretKeyFile, logger)
 	if err != nil {
 		return err
-	}
-	sealer, err := booking.NewSealer(key)
-	if err != nil {
-		return fmt.Errorf("ICS_SECRET_KEY_FILE=%s: %w", cfg.SecretKeyFile, err)
 	}
 	scheduler := booking.NewScheduler(cat, st, sealer, booking.Policy{
 		Location:              loc,

@@ -18,13 +18,7 @@ import (
 func TestServeAndShutDown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
-	vars := map[string]string{
-		"ICS_ADDR":               "127.0.0.1:0",
-		"ICS_DATABASE_URL":       "sqlite:" + filepath.Join(dir, "data", "ics.db"),
-		"ICS_SECRET_KEY_FILE":    filepath.Join(dir, "data", "secret.key"),
-		"ICS_MAIL_DIR":           filepath.Join(dir, "data", "mail"),
-		"ICS_JOBS_POLL_INTERVAL": "50ms",
-	}
+	vars := serverVars(dir, "sqlite:"+filepath.Join(dir, "data", "ics.db"))
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve"}, env(vars), io.Discard, ready) }()
@@ -55,6 +49,42 @@ func TestServeAndShutDown(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("shutdown: %v", err)
+	}
+}
+
+// serverVars are the settings of a test server on the given database, with
+// its files in dir.
+func serverVars(dir, databaseURL string) map[string]string {
+	return map[string]string{
+		"ICS_ADDR":               "127.0.0.1:0",
+		"ICS_DATABASE_URL":       databaseURL,
+		"ICS_SECRET_KEY_FILE":    filepath.Join(dir, "data", "secret.key"),
+		"ICS_MAIL_DIR":           filepath.Join(dir, "data", "mail"),
+		"ICS_JOBS_POLL_INTERVAL": "50ms",
+	}
+}
+
+// serveOnce starts the server and stops it as soon as it serves. It returns
+// the error that kept the server from serving, or nil if it served.
+func serveOnce(t *testing.T, vars map[string]string) error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, env(vars), io.Discard, ready) }()
+	select {
+	case <-ready:
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+		return nil
+	case err := <-done:
+		if err == nil {
+			t.Fatal("serve returned before serving, without an error")
+		}
+		return err
 	}
 }
 
