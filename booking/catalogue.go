@@ -1,8 +1,10 @@
 package booking
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -111,4 +113,42 @@ func (c Catalogue) Service(id string) (Service, error) {
 		}
 	}
 	return Service{}, newError(ErrNotFound, "no service %q", id)
+}
+
+// CatalogueUse counts the bookings of one service at one center that a
+// newcomer may still open, move or cancel, or that an email is still to be
+// sent about.
+type CatalogueUse struct {
+	Center   string
+	Service  string
+	Bookings int
+}
+
+// CheckUses returns an error naming every center and service of uses that
+// the catalogue lacks, with how many bookings use it, or nil if it lacks
+// none. Those bookings could be neither shown nor cancelled, and their
+// emails could not be written.
+func (c Catalogue) CheckUses(uses []CatalogueUse) error {
+	var lines []string
+	for _, u := range uses {
+		var missing []string
+		if _, err := c.Center(u.Center); err != nil {
+			missing = append(missing, err.Error())
+		}
+		if _, err := c.Service(u.Service); err != nil {
+			missing = append(missing, err.Error())
+		}
+		if len(missing) > 0 {
+			noun := "bookings"
+			if u.Bookings == 1 {
+				noun = "booking"
+			}
+			lines = append(lines, fmt.Sprintf("%s: %d %s of service %q at center %q",
+				strings.Join(missing, ", "), u.Bookings, noun, u.Service, u.Center))
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(lines, "\n"))
 }

@@ -1,7 +1,9 @@
 package booking
 
 import (
+	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,5 +122,21 @@ func TestTokenSealing(t *testing.T) {
 	}
 	if _, err := NewSealer([]byte("short")); err == nil {
 		t.Error("NewSealer took a short key")
+	}
+}
+
+func TestKeyCheck(t *testing.T) {
+	key := randomBytes(TokenKeySize)
+	a, _ := NewSealer(key)
+	b, _ := NewSealer(slices.Clone(key))
+	other, _ := NewSealer(randomBytes(TokenKeySize))
+	if !bytes.Equal(a.KeyCheck(), b.KeyCheck()) {
+		t.Error("one key, two check values")
+	}
+	if bytes.Equal(a.KeyCheck(), other.KeyCheck()) {
+		t.Error("two keys, one check value")
+	}
+	if bytes.Contains(a.KeyCheck(), key) || len(a.KeyCheck()) != 32 {
+		t.Errorf("check value %x of key %x", a.KeyCheck(), key)
 	}
 }

@@ -3,6 +3,7 @@ package booking
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -69,8 +71,13 @@ const TokenKeySize = 32
 // retried request) without ever storing the token readable. A database dump
 // without the key reveals neither.
 type Sealer struct {
-	aead cipher.AEAD
+	aead  cipher.AEAD
+	check []byte
 }
+
+// keyCheckLabel is what KeyCheck is the HMAC of. Changing it would make
+// every server refuse the key its database was first served with.
+const keyCheckLabel = "icsbooking sealing key check v1"
 
 // NewSealer returns a Sealer for a key of TokenKeySize random bytes.
 func NewSealer(key []byte) (*Sealer, error) {
@@ -85,8 +92,15 @@ func NewSealer(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{aead: aead}, nil
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(keyCheckLabel))
+	return &Sealer{aead: aead, check: mac.Sum(nil)}, nil
 }
+
+// KeyCheck returns the HMAC-SHA256 of a fixed label under the key. Stored
+// beside the tokens the key seals, it tells whether a server has the same
+// key as the one that sealed them, without revealing the key.
+func (s *Sealer) KeyCheck() []byte { return slices.Clone(s.check) }
 
 // Seal encrypts the token of the booking with the given reference; the
 // reference is authenticated too, so a sealed token opens only for its own

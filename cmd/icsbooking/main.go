@@ -86,13 +86,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			return fmt.Errorf("configuration:\nICS_CALENDAR_FEED_TOKENS: no center %q in the catalogue", center)
 		}
 	}
-	key, err := loadOrCreateKey(cfg.SecretKeyFile, logger)
-	if err != nil {
+	if err := checkCatalogueInUse(ctx, st, cat, cfg); err != nil {
 		return err
 	}
-	sealer, err := booking.NewSealer(key)
+	sealer, err := openSealer(ctx, st, cfg.SecretKeyFile, logger)
 	if err != nil {
-		return fmt.Errorf("ICS_SECRET_KEY_FILE=%s: %w", cfg.SecretKeyFile, err)
+		return err
 	}
 	scheduler := booking.NewScheduler(cat, st, sealer, booking.Policy{
 		Location:              loc,
@@ -186,6 +185,25 @@ func loadCatalogue(path string) (booking.Catalogue, *time.Location, error) {
 		return cat, loc, fmt.Errorf("ICS_CATALOGUE=%s: %w", path, err)
 	}
 	return cat, loc, nil
+}
+
+// checkCatalogueInUse refuses a catalogue that lacks a center or service
+// that bookings still use: their manage pages would answer 404 and their
+// emails fail, so the newcomer could neither cancel nor be told.
+func checkCatalogueInUse(ctx context.Context, st *store.Store, cat booking.Catalogue, cfg config) error {
+	uses, err := st.CatalogueUses(ctx, time.Now().Add(-cfg.LinkGrace))
+	if err != nil {
+		return err
+	}
+	if err := cat.CheckUses(uses); err != nil {
+		name := "the built-in catalogue"
+		if cfg.Catalogue != "" {
+			name = "ICS_CATALOGUE=" + cfg.Catalogue
+		}
+		return fmt.Errorf("%s lacks centers or services that bookings still use; keep them until those bookings "+
+			"are ICS_MANAGE_LINK_GRACE past their end and their emails are sent:\n%w", name, err)
+	}
+	return nil
 }
 
 func newLogger(cfg config, w io.Writer, level slog.Level) *slog.Logger {

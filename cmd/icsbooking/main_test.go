@@ -8,9 +8,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/booking/store"
+	"github.com/ics-booking/icsbooking/booking/store/storetest"
+	"github.com/ics-booking/icsbooking/configs"
 )
 
 // TestServeAndShutDown starts the real binary's run on a fresh SQLite file,
@@ -18,13 +24,7 @@ import (
 func TestServeAndShutDown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
-	vars := map[string]string{
-		"ICS_ADDR":               "127.0.0.1:0",
-		"ICS_DATABASE_URL":       "sqlite:" + filepath.Join(dir, "data", "ics.db"),
-		"ICS_SECRET_KEY_FILE":    filepath.Join(dir, "data", "secret.key"),
-		"ICS_MAIL_DIR":           filepath.Join(dir, "data", "mail"),
-		"ICS_JOBS_POLL_INTERVAL": "50ms",
-	}
+	vars := serverVars(dir, "sqlite:"+filepath.Join(dir, "data", "ics.db"))
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve"}, env(vars), io.Discard, ready) }()
@@ -56,6 +56,114 @@ func TestServeAndShutDown(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("shutdown: %v", err)
 	}
+}
+
+// serverVars are the settings of a test server on the given database, with
+// its files in dir.
+func serverVars(dir, databaseURL string) map[string]string {
+	return map[string]string{
+		"ICS_ADDR":               "127.0.0.1:0",
+		"ICS_DATABASE_URL":       databaseURL,
+		"ICS_SECRET_KEY_FILE":    filepath.Join(dir, "data", "secret.key"),
+		"ICS_MAIL_DIR":           filepath.Join(dir, "data", "mail"),
+		"ICS_JOBS_POLL_INTERVAL": "50ms",
+	}
+}
+
+// serveOnce starts the server and stops it as soon as it serves. It returns
+// the error that kept the server from serving, or nil if it served.
+func serveOnce(t *testing.T, vars map[string]string) error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, env(vars), io.Discard, ready) }()
+	select {
+	case <-ready:
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+		return nil
+	case err := <-done:
+		if err == nil {
+			t.Fatal("serve returned before serving, without an error")
+		}
+		return err
+	}
+}
+
+// A catalogue may lose a center or service only once no booking the
+// newcomer can still open, and no email still to send, uses it: otherwise
+// the manage page would answer 404 and the cancellation email fail.
+func TestServeRefusesCatalogueLackingBookedService(t *testing.T) {
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			vars := serverVars(dir, storetest.URL(t, dialect))
+			st, err := store.Open(t.Context(), vars["ICS_DATABASE_URL"], nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			now := time.Now()
+			add := func(ref, service string, start time.Time, email booking.EmailKind) {
+				t.Helper()
+				b := booking.Booking{
+					Reference: ref, TokenHash: booking.HashToken(ref), TokenSealed: []byte(ref),
+					Center: "aarhus", Service: service, Start: start, End: start.Add(time.Hour),
+					Name: "Ana Silva", Email: "ana@example.com", Locale: "en", Status: booking.Confirmed,
+					CreatedAt: now, UpdatedAt: now,
+				}
+				if _, err := st.CreateBooking(t.Context(), b, nil, nil, email); err != nil {
+					t.Fatalf("CreateBooking(%s): %v", ref, err)
+				}
+			}
+			add("AAR-AAAAA1", "tax-card", now.Add(72*time.Hour), "")
+			add("AAR-AAAAA2", "tax-card", now.Add(96*time.Hour), "")
+			add("AAR-AAAAA3", "families", now.Add(-72*time.Hour), booking.EmailCancellation)
+			add("AAR-AAAAA4", "students", now.Add(-72*time.Hour), "")
+
+			vars["ICS_CATALOGUE"] = catalogueWithout(t, "tax-card", "families", "students")
+			err = serveOnce(t, vars)
+			if err == nil || !strings.Contains(err.Error(), "ICS_CATALOGUE") ||
+				!strings.Contains(err.Error(), `2 bookings of service "tax-card" at center "aarhus"`) ||
+				!strings.Contains(err.Error(), `1 booking of service "families"`) ||
+				strings.Contains(err.Error(), "students") {
+				t.Errorf("serve with a catalogue lacking booked services: %v", err)
+			}
+			// A booking past its manage link with no email to send holds
+			// nothing back.
+			vars["ICS_CATALOGUE"] = catalogueWithout(t, "students")
+			if err := serveOnce(t, vars); err != nil {
+				t.Errorf("serve with a catalogue lacking a service of past bookings: %v", err)
+			}
+		})
+	}
+}
+
+// catalogueWithout writes the built-in catalogue without the given services
+// to a file and returns its path.
+func catalogueWithout(t *testing.T, services ...string) string {
+	t.Helper()
+	lines := strings.SplitAfter(string(configs.Catalogue), "\n")
+	var kept strings.Builder
+	skipping := false
+	for _, line := range lines {
+		if id, ok := strings.CutPrefix(line, "  - id: "); ok {
+			skipping = slices.Contains(services, strings.TrimSpace(id))
+		}
+		if !skipping {
+			kept.WriteString(line)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "catalogue.yaml")
+	if err := os.WriteFile(path, []byte(kept.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func TestRunRefusesBadSettings(t *testing.T) {
