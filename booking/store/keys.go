@@ -46,3 +46,18 @@ func (s *Store) ClaimKeyCheck(ctx context.Context, check []byte) ([]byte, error)
 	}
 	return s.KeyCheck(ctx)
 }
+
+// NewestSealedToken returns the reference and sealed manage token of the
+// newest booking, so that a database whose bookings predate the key check
+// can be checked against a key; ErrNotFound if there are no bookings.
+func (s *Store) NewestSealedToken(ctx context.Context) (string, []byte, error) {
+	var row bookingRow
+	err := s.db.WithContext(ctx).Order("id DESC").Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", nil, notFound("no bookings")
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("newest sealed token: %w", err)
+	}
+	return row.Reference, row.TokenSealed, nil
+}

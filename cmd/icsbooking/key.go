@@ -28,9 +28,19 @@ func openSealer(ctx context.Context, st *store.Store, path string, logger *slog.
 	if err != nil && !errors.Is(err, booking.ErrNotFound) {
 		return nil, err
 	}
+	// A database whose bookings predate the check value has none stored,
+	// yet its tokens are sealed: the key must be the one that sealed them.
+	var sealedRef string
+	var sealed []byte
+	if stored == nil {
+		sealedRef, sealed, err = st.NewestSealedToken(ctx)
+		if err != nil && !errors.Is(err, booking.ErrNotFound) {
+			return nil, err
+		}
+	}
 	key, err := readKey(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		if stored != nil {
+		if stored != nil || sealed != nil {
 			return nil, fmt.Errorf("ICS_SECRET_KEY_FILE=%s does not exist, but the database's manage tokens are sealed with a key: "+
 				"restore the file it was first served with (servers sharing a database must share it); "+
 				"with a new key every queued email would fail", path)
@@ -45,6 +55,10 @@ func openSealer(ctx context.Context, st *store.Store, path string, logger *slog.
 		return nil, fmt.Errorf("ICS_SECRET_KEY_FILE=%s: %w", path, err)
 	}
 	if stored == nil {
+		if _, err := sealer.Open(sealedRef, sealed); sealed != nil && err != nil {
+			return nil, fmt.Errorf("ICS_SECRET_KEY_FILE=%s holds another key than the one that sealed the database's manage tokens: "+
+				"use the file the database was first served with", path)
+		}
 		if stored, err = st.ClaimKeyCheck(ctx, sealer.KeyCheck()); err != nil {
 			return nil, err
 		}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ics-booking/icsbooking/booking"
 	"github.com/ics-booking/icsbooking/booking/store"
@@ -79,6 +80,50 @@ func TestOpenSealerAdoptsExistingFile(t *testing.T) {
 	}
 	if stored, err := st.KeyCheck(t.Context()); err != nil || !bytes.Equal(stored, want.KeyCheck()) {
 		t.Errorf("stored check value %x, %v; want %x", stored, err, want.KeyCheck())
+	}
+}
+
+// A database whose bookings predate the check value gets a key only from
+// the file that sealed them: a missing file is not created, another key is
+// refused, and the right one is adopted.
+func TestOpenSealerChecksBookingsOlderThanTheCheck(t *testing.T) {
+	logger := slog.New(slog.DiscardHandler)
+	st := storetest.Open(t, "sqlite")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "secret.key")
+	key := writeNewKey(t, path)
+	sealer, err := booking.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Hour)
+	_, err = st.CreateBooking(t.Context(), booking.Booking{
+		Reference: "AAR-OLD001", TokenHash: booking.HashToken("token"), TokenSealed: sealer.Seal("AAR-OLD001", "token"),
+		Center: "aarhus", Service: "tax-card", Start: start, End: start.Add(30 * time.Minute),
+		Name: "Ana", Email: "ana@example.com", Locale: "en", Status: booking.Confirmed,
+		CreatedAt: time.Now(), UpdatedAt: time.Now(),
+	}, nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	missing := filepath.Join(dir, "missing.key")
+	if _, err := openSealer(t.Context(), st, missing, logger); err == nil || !strings.Contains(err.Error(), "ICS_SECRET_KEY_FILE="+missing) {
+		t.Errorf("no key file: %v, want a refusal naming ICS_SECRET_KEY_FILE", err)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a key file was created for a database with sealed tokens: %v", err)
+	}
+	other := filepath.Join(dir, "other.key")
+	writeNewKey(t, other)
+	if _, err := openSealer(t.Context(), st, other, logger); err == nil || !strings.Contains(err.Error(), "ICS_SECRET_KEY_FILE="+other) {
+		t.Errorf("another key: %v, want a refusal naming ICS_SECRET_KEY_FILE", err)
+	}
+	if _, err := st.KeyCheck(t.Context()); !errors.Is(err, booking.ErrNotFound) {
+		t.Errorf("a refused key left a check value: %v", err)
+	}
+	if _, err := openSealer(t.Context(), st, path, logger); err != nil {
+		t.Errorf("the key that sealed the bookings: %v", err)
 	}
 }
 

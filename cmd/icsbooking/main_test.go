@@ -103,6 +103,10 @@ func TestServeRefusesCatalogueLackingBookedService(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			vars := serverVars(dir, storetest.URL(t, dialect))
+			// A first start makes the key the bookings are sealed with.
+			if err := serveOnce(t, vars); err != nil {
+				t.Fatalf("first start: %v", err)
+			}
 			st, err := store.Open(t.Context(), vars["ICS_DATABASE_URL"], nil)
 			if err != nil {
 				t.Fatal(err)
