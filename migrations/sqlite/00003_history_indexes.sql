@@ -7,9 +7,10 @@
 -- (center_id, resource, starts_at) would walk each resource's whole history.
 CREATE INDEX slot_counters_center_id_starts_at_idx ON slot_counters (center_id, starts_at);
 
--- The emails still to deliver: few at any time among millions sent.
--- Queries must spell state = 'queued' as a literal for it to apply.
-CREATE INDEX emails_queued_idx ON emails (booking_id) WHERE state = 'queued';
+-- The emails still to deliver: few at any time among millions sent, paged
+-- through by ID. Queries must spell state = 'queued' as a literal for it to
+-- apply.
+CREATE INDEX emails_queued_idx ON emails (id) WHERE state = 'queued';
 
 -- The bookings whose manage links still work, checked against the catalogue
 -- at startup.
