@@ -11,13 +11,9 @@ import (
 	"strings"
 	"text/template"
 	"time"
-	"unicode"
-	"unicode/utf8"
-
-	"golang.org/x/text/language"
-	"golang.org/x/text/language/display"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/locale"
 )
 
 // Letter is what an email is about: the booking, where it takes place and
@@ -37,41 +33,6 @@ type Letter struct {
 
 // ErrInvalidLetter is returned by Compose for a letter it cannot write.
 var ErrInvalidLetter = errors.New("invalid letter")
-
-// defaultLocale is used for a booking whose locale has no templates.
-const defaultLocale = "en"
-
-// A locale holds what the templates cannot say by themselves: the names of
-// days and months and how dates and times of day are written. Adding a
-// locale takes an entry here and a templates/locales/<tag>.tmpl file.
-type locale struct {
-	weekdays [7]string  // indexed by time.Weekday, Sunday first
-	months   [12]string // January first
-	clock    string     // time layout of a time of day
-	// date and longDate are fmt formats taking the weekday, the day of the
-	// month, the month's name and the year, in that order.
-	date     string
-	longDate string
-}
-
-var locales = map[string]locale{
-	"en": {
-		weekdays: [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
-		months: [12]string{"January", "February", "March", "April", "May", "June",
-			"July", "August", "September", "October", "November", "December"},
-		clock:    "15:04",
-		date:     "%[2]d %[3]s %[4]d",
-		longDate: "%[1]s %[2]d %[3]s %[4]d",
-	},
-	"da": {
-		weekdays: [7]string{"søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"},
-		months: [12]string{"januar", "februar", "marts", "april", "maj", "juni",
-			"juli", "august", "september", "oktober", "november", "december"},
-		clock:    "15.04",
-		date:     "%[2]d. %[3]s %[4]d",
-		longDate: "%[1]s den %[2]d. %[3]s %[4]d",
-	},
-}
 
 //go:embed templates
 var templateFS embed.FS
@@ -102,8 +63,8 @@ func parseLetterTemplates(fsys fs.FS) (map[string]letterTemplates, error) {
 	sets := make(map[string]letterTemplates, len(files))
 	for _, file := range files {
 		tag := strings.TrimSuffix(path.Base(file), ".tmpl")
-		if _, ok := locales[tag]; !ok {
-			return nil, fmt.Errorf("notify: %s has no entry in locales", file)
+		if !locale.Known(tag) {
+			return nil, fmt.Errorf("notify: %s is for a language package locale does not have", file)
 		}
 		text, err := template.New("text.tmpl").ParseFS(fsys, "templates/text.tmpl", file)
 		if err != nil {
@@ -115,7 +76,7 @@ func parseLetterTemplates(fsys fs.FS) (map[string]letterTemplates, error) {
 		}
 		sets[tag] = letterTemplates{text: text, html: html}
 	}
-	for tag := range locales {
+	for _, tag := range locale.Tags() {
 		if _, ok := sets[tag]; !ok {
 			return nil, fmt.Errorf("notify: locale %q has no templates/locales/%s.tmpl", tag, tag)
 		}
@@ -138,18 +99,12 @@ type letterData struct {
 	Center    string
 	Address   string
 	Phone     string
-	Hours     []hoursLine
+	Hours     []locale.HoursLine
 	Bring     []string
 	// Interpreter is the interpreter's language named in the letter's
 	// locale, or "" when there is none.
 	Interpreter string
 	ManageURL   string
-}
-
-// hoursLine is one line of opening hours: "Monday–Friday", "09:00–15:00".
-type hoursLine struct {
-	Days  string
-	Hours string
 }
 
 // Compose writes the subject and the plain text and HTML bodies of an email
@@ -201,11 +156,8 @@ func (l Letter) data() (letterData, string, error) {
 		return letterData{}, "", fmt.Errorf("%w: a %s needs a manage link", ErrInvalidLetter, l.Kind)
 	}
 
-	tag := strings.ToLower(strings.TrimSpace(b.Locale))
-	loc, ok := locales[tag]
-	if !ok {
-		tag, loc = defaultLocale, locales[defaultLocale]
-	}
+	loc := locale.Get(b.Locale)
+	tag := loc.Tag()
 
 	start, end := b.Start.In(l.Location), b.End.In(l.Location)
 	d := letterData{
@@ -214,17 +166,17 @@ func (l Letter) data() (letterData, string, error) {
 		Name:        b.Name,
 		Service:     l.Service.Name,
 		Reference:   b.Reference,
-		LongDate:    loc.formatDate(loc.longDate, start),
-		Date:        loc.formatDate(loc.date, start),
-		Start:       start.Format(loc.clock),
-		End:         end.Format(loc.clock),
+		LongDate:    loc.LongDate(start),
+		Date:        loc.Date(start),
+		Start:       loc.Clock(start),
+		End:         loc.Clock(end),
 		Zone:        start.Format("MST"),
 		Center:      l.Center.Name,
 		Address:     l.Center.Address,
 		Phone:       l.Center.Phone,
-		Hours:       loc.openingHours(l.Center.Hours),
+		Hours:       loc.OpeningHours(l.Center.Hours),
 		Bring:       l.Service.Bring,
-		Interpreter: languageName(b.Language, tag),
+		Interpreter: loc.LanguageName(b.Language),
 		ManageURL:   l.ManageURL,
 	}
 	if l.Kind == booking.EmailCancellation {
@@ -232,82 +184,4 @@ func (l Letter) data() (letterData, string, error) {
 		d.Bring, d.ManageURL = nil, ""
 	}
 	return d, tag, nil
-}
-
-func (loc locale) formatDate(format string, t time.Time) string {
-	return fmt.Sprintf(format, loc.weekdays[t.Weekday()], t.Day(), loc.months[t.Month()-1], t.Year())
-}
-
-// openingHours lists the opening hours from Monday to Sunday, one line per
-// run of consecutive days with the same hours; closed days are left out.
-func (loc locale) openingHours(hours map[time.Weekday]booking.Span) []hoursLine {
-	week := []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
-	var lines []hoursLine
-	for i := 0; i < len(week); {
-		span, open := hours[week[i]]
-		j := i + 1
-		for j < len(week) {
-			next, nextOpen := hours[week[j]]
-			if nextOpen != open || next != span {
-				break
-			}
-			j++
-		}
-		if open {
-			days := loc.weekdays[week[i]]
-			if j-1 > i {
-				days += "–" + loc.weekdays[week[j-1]]
-			}
-			lines = append(lines, hoursLine{Days: capitalise(days), Hours: loc.span(span)})
-		}
-		i = j
-	}
-	return lines
-}
-
-// OpeningHours describes opening hours for people, in a locale (English if
-// unknown), one line per run of days with the same hours, e.g.
-// "Monday–Friday 09:00–15:00".
-func OpeningHours(hours map[time.Weekday]booking.Span, locale string) []string {
-	loc, ok := locales[locale]
-	if !ok {
-		loc = locales["en"]
-	}
-	var lines []string
-	for _, l := range loc.openingHours(hours) {
-		lines = append(lines, l.Days+" "+l.Hours)
-	}
-	return lines
-}
-
-// span writes an opening period in the locale's time of day, e.g.
-// 09:00–15:00.
-func (loc locale) span(s booking.Span) string {
-	midnight := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	return midnight.Add(s.Open).Format(loc.clock) + "–" + midnight.Add(s.Close).Format(loc.clock)
-}
-
-func capitalise(s string) string {
-	r, size := utf8.DecodeRuneInString(s)
-	if r == utf8.RuneError {
-		return s
-	}
-	return string(unicode.ToUpper(r)) + s[size:]
-}
-
-// languageName names an ISO 639 language code in the given locale, e.g. "ar"
-// is "Arabic" in English and "arabisk" in Danish. An unknown code is shown
-// as it is.
-func languageName(code, locale string) string {
-	if code == "" {
-		return ""
-	}
-	tag, err := language.Parse(code)
-	if err != nil {
-		return code
-	}
-	if name := display.Tags(language.Make(locale)).Name(tag); name != "" {
-		return name
-	}
-	return code
 }

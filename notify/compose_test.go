@@ -11,6 +11,7 @@ import (
 	_ "time/tzdata" // the tests must not depend on the machine's zoneinfo
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/locale"
 )
 
 // aarhus is the Aarhus center as configs/catalogue.yaml has it.
@@ -273,34 +274,6 @@ func TestComposeInterpreter(t *testing.T) {
 	}
 }
 
-func TestOpeningHours(t *testing.T) {
-	short := booking.Span{Open: 9 * time.Hour, Close: 15 * time.Hour}
-	long := booking.Span{Open: 9 * time.Hour, Close: 17*time.Hour + 30*time.Minute}
-	hours := map[time.Weekday]booking.Span{
-		time.Monday: short, time.Tuesday: short, // Wednesday closed
-		time.Thursday: long, time.Friday: short, time.Saturday: {Open: 10 * time.Hour, Close: 13 * time.Hour},
-		time.Sunday: {Open: 10 * time.Hour, Close: 13 * time.Hour},
-	}
-	cases := map[string][]hoursLine{
-		"en": {
-			{"Monday–Tuesday", "09:00–15:00"}, {"Thursday", "09:00–17:30"},
-			{"Friday", "09:00–15:00"}, {"Saturday–Sunday", "10:00–13:00"},
-		},
-		"da": {
-			{"Mandag–tirsdag", "09.00–15.00"}, {"Torsdag", "09.00–17.30"},
-			{"Fredag", "09.00–15.00"}, {"Lørdag–søndag", "10.00–13.00"},
-		},
-	}
-	for tag, want := range cases {
-		if got := locales[tag].openingHours(hours); !slices.Equal(got, want) {
-			t.Errorf("%s: opening hours %q, want %q", tag, got, want)
-		}
-	}
-	if got := locales["en"].openingHours(nil); len(got) != 0 {
-		t.Errorf("no hours gave %q", got)
-	}
-}
-
 func TestComposeRefusesIncompleteLetters(t *testing.T) {
 	start := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
 	cases := map[string]func(*Letter){
@@ -350,7 +323,7 @@ func TestLocalesDefineTheSameTemplates(t *testing.T) {
 		}
 		return text
 	}
-	want := names(letterSets[defaultLocale])
+	want := names(letterSets[locale.Default])
 	if len(want) == 0 {
 		t.Fatal("the default locale defines no templates")
 	}
@@ -359,21 +332,7 @@ func TestLocalesDefineTheSameTemplates(t *testing.T) {
 			t.Errorf("locale %s defines %q, want %q", tag, got, want)
 		}
 	}
-	if len(letterSets) != len(locales) {
-		t.Errorf("%d template sets for %d locales", len(letterSets), len(locales))
-	}
-}
-
-func TestOpeningHoursExported(t *testing.T) {
-	weekday := booking.Span{Open: 9 * time.Hour, Close: 15 * time.Hour}
-	hours := map[time.Weekday]booking.Span{
-		time.Monday: weekday, time.Tuesday: weekday, time.Wednesday: weekday,
-		time.Thursday: {Open: 9 * time.Hour, Close: 18 * time.Hour}, time.Friday: weekday,
-	}
-	if got := strings.Join(OpeningHours(hours, "en"), "; "); got != "Monday–Wednesday 09:00–15:00; Thursday 09:00–18:00; Friday 09:00–15:00" {
-		t.Errorf("en: %s", got)
-	}
-	if got := strings.Join(OpeningHours(hours, "da"), "; "); got != "Mandag–onsdag 09.00–15.00; Torsdag 09.00–18.00; Fredag 09.00–15.00" {
-		t.Errorf("da: %s", got)
+	if len(letterSets) != len(locale.Tags()) {
+		t.Errorf("%d template sets for %d locales", len(letterSets), len(locale.Tags()))
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ics-booking/icsbooking/booking"
-	"github.com/ics-booking/icsbooking/notify"
+	"github.com/ics-booking/icsbooking/locale"
 )
 
 //go:embed templates/*.html
@@ -29,7 +29,11 @@ type homeCenter struct {
 func (s *Server) home(c *gin.Context) {
 	page := homePage{Services: s.scheduler.Catalogue().Services}
 	for _, ce := range s.scheduler.Catalogue().Centers {
-		page.Centers = append(page.Centers, homeCenter{s.centerResponse(ce), notify.OpeningHours(ce.Hours, "en")})
+		var hours []string
+		for _, line := range locale.Get("en").OpeningHours(ce.Hours) {
+			hours = append(hours, line.String())
+		}
+		page.Centers = append(page.Centers, homeCenter{s.centerResponse(ce), hours})
 	}
 	s.render(c, http.StatusOK, "home.html", page)
 }
