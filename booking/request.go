@@ -3,7 +3,6 @@ package booking
 import (
 	"crypto/sha256"
 	"fmt"
-	"net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -46,8 +45,9 @@ var (
 )
 
 // normalize trims the fields and checks them; it returns every problem at
-// once, so a form can show each next to its field.
-func (r *Request) normalize() error {
+// once, so a form can show each next to its field. utf8Local allows email
+// addresses with a local part outside ASCII (Policy.UTF8LocalParts).
+func (r *Request) normalize(utf8Local bool) error {
 	var errs []FieldError
 	add := func(field, msg string) { errs = append(errs, FieldError{field, msg}) }
 
@@ -66,13 +66,15 @@ func (r *Request) normalize() error {
 	r.Name = strings.TrimSpace(r.Name)
 	if msg := checkLine(r.Name, MaxName, true); msg != "" {
 		add("name", msg)
+	} else if strings.IndexFunc(r.Name, isVisibleLetter) < 0 {
+		add("name", "must contain a letter")
 	}
 
 	r.Email = strings.TrimSpace(r.Email)
 	if msg := checkLine(r.Email, MaxEmail, true); msg != "" {
 		add("email", msg)
-	} else if !validEmail(r.Email) {
-		add("email", "is not an email address such as name@example.com")
+	} else if msg := checkEmail(r.Email, utf8Local); msg != "" {
+		add("email", msg)
 	}
 
 	r.Phone = strings.TrimSpace(r.Phone)
@@ -120,7 +122,8 @@ func normalizeLanguage(s string) (string, *FieldError) {
 
 // checkLine checks a single-line field: no control characters at all (a line
 // break in a name could add a header to an email or a property to an
-// invitation).
+// invitation), and no bidirectional embedding, override or isolate, which
+// could make the text of an email read differently from what it is.
 func checkLine(s string, max int, required bool) string {
 	switch {
 	case required && s == "":
@@ -131,6 +134,8 @@ func checkLine(s string, max int, required bool) string {
 		return fmt.Sprintf("is too long (at most %d characters)", max)
 	case strings.IndexFunc(s, isControl) >= 0:
 		return "must be a single line without control characters"
+	case strings.IndexFunc(s, isBidiControl) >= 0:
+		return "must not contain bidirectional override or isolate characters (U+202A to U+202E, U+2066 to U+2069)"
 	}
 	return ""
 }
@@ -153,13 +158,16 @@ func isControl(r rune) bool {
 	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
 }
 
-func validEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s {
-		return false
-	}
-	at := strings.LastIndexByte(s, '@')
-	return at > 0 && strings.Contains(s[at+1:], ".") && !strings.HasSuffix(s, ".")
+// isBidiControl reports whether r is an explicit bidirectional embedding,
+// override or isolate (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI).
+func isBidiControl(r rune) bool {
+	return r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
+}
+
+// isVisibleLetter reports whether r is a letter that shows: the Hangul
+// fillers are letters by category but blank.
+func isVisibleLetter(r rune) bool {
+	return unicode.IsLetter(r) && !unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r)
 }
 
 // fingerprint identifies the request's content, so that an Idempotency-Key

@@ -20,7 +20,7 @@ func validRequest() Request {
 func TestRequestNormalize(t *testing.T) {
 	r := validRequest()
 	r.Notes = "line one\r\nline two"
-	if err := r.normalize(); err != nil {
+	if err := r.normalize(false); err != nil {
 		t.Fatalf("valid request refused: %v", err)
 	}
 	if r.Name != "Ana" || r.Locale != "en" || r.Notes != "line one\nline two" {
@@ -42,6 +42,27 @@ func TestRequestRefused(t *testing.T) {
 		{"email", func(r *Request) { r.Email = "Ana <ana@example.com>" }},
 		{"email", func(r *Request) { r.Email = "ana@example" }},
 		{"email", func(r *Request) { r.Email = "ana@example.com\nBcc: x@example.com" }},
+		{"email", func(r *Request) { r.Email = "ana@[192.0.2.1]" }},
+		{"email", func(r *Request) { r.Email = "ana@[IPv6:2001:db8::1]" }},
+		{"email", func(r *Request) { r.Email = "ana@" + strings.Repeat("a", 64) + ".example" }},
+		{"email", func(r *Request) { r.Email = "ana@-example.com" }},
+		{"email", func(r *Request) { r.Email = "ana@example-.com" }},
+		{"email", func(r *Request) { r.Email = "ana@mail.-example.com" }},
+		{"email", func(r *Request) { r.Email = "ana@exa_mple.com" }},
+		{"email", func(r *Request) { r.Email = "ana@example..com" }},
+		{"email", func(r *Request) { r.Email = strings.Repeat("a", MaxLocalPart+1) + "@example.com" }},
+		{"email", func(r *Request) { r.Email = "ü@example.com" }}, // no SMTPUTF8
+		{"email", func(r *Request) { r.Email = "ana\u202e@example.com" }},
+		{"name", func(r *Request) { r.Name = "\u200b\u200c\u200d" }},
+		{"name", func(r *Request) { r.Name = "\u2060\ufeff" }},
+		{"name", func(r *Request) { r.Name = "\u0301\u0308" }},       // marks alone
+		{"name", func(r *Request) { r.Name = "\u3164\u115f\uffa0" }}, // Hangul fillers: letters that show nothing
+		{"name", func(r *Request) { r.Name = "12345" }},
+		{"name", func(r *Request) { r.Name = "Ana \u202eevil\u202c" }},
+		{"name", func(r *Request) { r.Name = "\u202bمحمد" }},
+		{"name", func(r *Request) { r.Name = "Ana\u2066x\u2069" }},
+		{"name", func(r *Request) { r.Name = "Ana\u2068" }},
+		{"phone", func(r *Request) { r.Phone = "+45\u202d12345678" }},
 		{"phone", func(r *Request) { r.Phone = "call me" }},
 		{"notes", func(r *Request) { r.Notes = "bell\a" }},
 		{"notes", func(r *Request) { r.Notes = strings.Repeat("n", MaxNotes+1) }},
@@ -53,7 +74,7 @@ func TestRequestRefused(t *testing.T) {
 	for _, tt := range tests {
 		r := validRequest()
 		tt.change(&r)
-		err := r.normalize()
+		err := r.normalize(false)
 		var e *Error
 		if !errors.As(err, &e) || !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: got %v, want an ErrInvalid *Error", tt.field, err)
@@ -69,9 +90,69 @@ func TestRequestKeepsScripts(t *testing.T) {
 	for _, name := range []string{"محمد عبد الله", "王芳", "Ærø Østergård", "Đặng Thị Hương", "Ольга"} {
 		r := validRequest()
 		r.Name = name
-		if err := r.normalize(); err != nil || r.Name != name {
+		if err := r.normalize(false); err != nil || r.Name != name {
 			t.Errorf("%q: %v, stored %q", name, err, r.Name)
 		}
+	}
+}
+
+func TestRequestNames(t *testing.T) {
+	// Joiners inside a name are part of how some scripts are written.
+	for _, name := range []string{"مهسا\u200cسادات", "ශ්\u200dරී", "Zoë", "O'Brien-Smith", "李"} {
+		r := validRequest()
+		r.Name = name
+		if err := r.normalize(false); err != nil {
+			t.Errorf("%q refused: %v", name, err)
+		}
+	}
+}
+
+func TestRequestEmails(t *testing.T) {
+	for _, tt := range []struct {
+		email     string
+		utf8Local bool
+		want      string // "" for accepted, else part of the message
+	}{
+		{"ana@example.com", false, ""},
+		{"ana.silva+ics@mail.example.co.uk", false, ""},
+		{"ana@bücher.example", false, ""},
+		{"ana@xn--bcher-kva.example", false, ""},
+		{"ana@" + strings.Repeat("a", 63) + ".example", false, ""},
+		{"ü@example.com", true, ""},
+		{"ü@example.com", false, "outside A-Z"},
+		{"ana@[192.0.2.1]", false, "address literal"},
+		{"ana@" + strings.Repeat("a", 64) + ".example", false, "63 characters"},
+		{"ana@-bad.example", false, "hyphen"},
+		{"ana@bad-.example", false, "hyphen"},
+		{"ana@localhost", false, "name@example.com"},
+		{"ana@example.com.", false, "name@example.com"},
+	} {
+		r := validRequest()
+		r.Email = tt.email
+		err := r.normalize(tt.utf8Local)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%q (UTF-8 local parts %v) refused: %v", tt.email, tt.utf8Local, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%q (UTF-8 local parts %v): %v, want an error saying %q", tt.email, tt.utf8Local, err, tt.want)
+		}
+	}
+}
+
+func TestASCIIAddress(t *testing.T) {
+	for in, want := range map[string]string{
+		"ana@example.com":           "ana@example.com",
+		"ana@bücher.example":        "ana@xn--bcher-kva.example",
+		"ana@BÜCHER.Example":        "ana@xn--bcher-kva.example",
+		"ü@bücher.example":          "ü@xn--bcher-kva.example",
+		"ana@xn--bcher-kva.example": "ana@xn--bcher-kva.example",
+	} {
+		if got, err := ASCIIAddress(in); err != nil || got != want {
+			t.Errorf("ASCIIAddress(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := ASCIIAddress("ana@-bad.example"); err == nil {
+		t.Error("ASCIIAddress took a label that starts with a hyphen")
 	}
 }
 

@@ -30,6 +30,11 @@ type Policy struct {
 	// (offset from local midnight) on the working day before.
 	Reminders  bool
 	ReminderAt time.Duration
+	// UTF8LocalParts accepts email addresses with letters outside ASCII
+	// before the @ (ü@example.com). Only a mail server that offers
+	// SMTPUTF8 can deliver to them; without it such an address is refused
+	// when booking, not bounced later.
+	UTF8LocalParts bool
 }
 
 // Scheduler applies the booking rules: it lists the slots a center offers
@@ -338,7 +343,7 @@ func hoursMinutes(d time.Duration) string {
 // stored only hashed (to check it) and sealed (for the links in later
 // emails), never readable.
 func (s *Scheduler) Book(ctx context.Context, r Request) (Booking, string, error) {
-	if err := r.normalize(); err != nil {
+	if err := r.normalize(s.policy.UTF8LocalParts); err != nil {
 		return Booking{}, "", err
 	}
 	center, service, err := s.lookup(r.Center, r.Service)

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/wneessen/go-mail"
+
+	"github.com/ics-booking/icsbooking/booking"
 )
 
 // ErrInvalidEmail is returned by Email.Msg for an email it refuses to build.
@@ -58,8 +60,18 @@ func (e Email) Msg() (*mail.Msg, error) {
 	m := mail.NewMsg(mail.WithCharset(mail.CharsetUTF8), mail.WithEncoding(mail.EncodingQP), mail.WithNoDefaultUserAgent())
 	m.SetMessageIDWithValue(strings.TrimSuffix(strings.TrimPrefix(e.MessageID, "<"), ">"))
 	m.SetDate()
-	m.FromMailAddress(&netmail.Address{Name: e.FromName, Address: e.FromAddress})
-	m.ToMailAddress(&netmail.Address{Name: e.ToName, Address: e.ToAddress})
+	// Domains go in ASCII, which every mail server takes; a local part
+	// outside ASCII needs SMTPUTF8 (booking.Policy.UTF8LocalParts).
+	from, err := booking.ASCIIAddress(e.FromAddress)
+	if err != nil {
+		return nil, fmt.Errorf("%w: From address: %w", ErrInvalidEmail, err)
+	}
+	to, err := booking.ASCIIAddress(e.ToAddress)
+	if err != nil {
+		return nil, fmt.Errorf("%w: To address: %w", ErrInvalidEmail, err)
+	}
+	m.FromMailAddress(&netmail.Address{Name: e.FromName, Address: from})
+	m.ToMailAddress(&netmail.Address{Name: e.ToName, Address: to})
 	m.Subject(e.Subject)
 	// RFC 3834: no vacation replies to an automatic message; Exchange reads
 	// its own header for the same.

@@ -111,6 +111,7 @@ func (s *authSession) Auth(mech string) (sasl.Server, error) {
 type serverOptions struct {
 	startTLS    *tls.Config // offer STARTTLS
 	implicitTLS *tls.Config // TLS from the first byte
+	smtputf8    bool        // offer SMTPUTF8
 	backend     smtpBackend
 }
 
@@ -126,6 +127,7 @@ func startSMTP(t *testing.T, opts serverOptions) (int, <-chan received) {
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.ErrorLog = log.New(io.Discard, "", 0)
 	srv.TLSConfig = opts.startTLS
+	srv.EnableSMTPUTF8 = opts.smtputf8
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

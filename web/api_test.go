@@ -494,7 +494,7 @@ func TestSlotsOnNightsTheClocksChange(t *testing.T) {
 			time.Date(2027, 10, 30, 21, 0, 0, 0, time.UTC), time.Date(2027, 10, 31, 6, 0, 0, 0, time.UTC), 13},
 	} {
 		t.Run(tt.day, func(t *testing.T) {
-			a := newAppWithCatalogue(t, "sqlite", tt.now, night)
+			a := newApp(t, "sqlite", tt.now, withCatalogue(night))
 			listed := map[time.Time]bool{}
 			for _, slot := range a.slotList("aarhus", "service="+permit+"&from="+tt.day+"&to="+tt.day) {
 				start := slot.Start

@@ -2,15 +2,9 @@ package web
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -148,53 +142,4 @@ func bearer(c *gin.Context) (string, error) {
 			detail: "send the booking's token as Authorization: Bearer TOKEN"}
 	}
 	return token, nil
-}
-
-// decode reads a JSON body of at most MaxBodyBytes into v, refusing unknown
-// fields so that a misspelt field is not silently ignored.
-func (s *Server) decode(c *gin.Context, v any) error {
-	if ct := c.GetHeader("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return &httpError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
-				detail: "send the body as application/json"}
-		}
-	}
-	dec := json.NewDecoder(c.Request.Body) // limited by limitBody
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil {
-		if _, extra := dec.Token(); extra != io.EOF {
-			err = errors.New("the body holds more than one JSON value")
-		}
-	}
-	var tooLarge *http.MaxBytesError
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &tooLarge):
-		return &httpError{status: http.StatusRequestEntityTooLarge, code: "too_large",
-			detail: fmt.Sprintf("the body is larger than %d bytes", s.cfg.MaxBodyBytes)}
-	case errors.Is(err, io.EOF):
-		return &httpError{status: http.StatusBadRequest, code: "malformed", detail: "the body is empty; send a JSON object"}
-	case errors.As(err, &typeErr) && typeErr.Field == "":
-		return &httpError{status: http.StatusBadRequest, code: "malformed", detail: "the body must be a JSON object"}
-	case errors.As(err, &typeErr):
-		return invalidFields([]fieldProblem{{typeErr.Field, "must be a " + typeErr.Type.String()}})
-	}
-	return &httpError{status: http.StatusBadRequest, code: "malformed", detail: "the body is not valid JSON: " + err.Error()}
-}
-
-// parseInstant parses an RFC 3339 time with an offset. An empty value is the
-// zero time, which the scheduler reports as missing along with any other
-// missing field.
-func parseInstant(field, v string) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return time.Time{}, invalidFields([]fieldProblem{{field, fmt.Sprintf("%q is not an RFC 3339 time such as 2026-12-07T09:00:00+01:00", v)}})
-	}
-	return t, nil
 }

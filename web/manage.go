@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -57,28 +58,33 @@ func (s *Server) manage(c *gin.Context) {
 	s.renderManage(c, http.StatusOK, b, token, doneMessages[c.Query("done")], "")
 }
 
-func (s *Server) manageCancel(c *gin.Context) {
-	token := c.PostForm("token")
-	b, err := s.scheduler.Cancel(c.Request.Context(), c.Param("reference"), token)
-	if err != nil {
-		s.changeFailed(c, token, err)
-		return
-	}
-	c.Redirect(http.StatusSeeOther, managePath(b.Reference, token, "cancelled"))
-}
+func (s *Server) manageCancel(c *gin.Context) { s.manageChange(c, "cancelled", s.scheduler.Cancel) }
 
 func (s *Server) manageMove(c *gin.Context) {
-	token := c.PostForm("token")
-	start, err := time.Parse(time.RFC3339, c.PostForm("start"))
-	if err != nil {
-		start = time.Time{} // the scheduler says a start is required
+	s.manageChange(c, "moved", func(ctx context.Context, reference, token string) (booking.Booking, error) {
+		start, err := parseInstant("start", c.PostForm("start"))
+		if err != nil {
+			return booking.Booking{}, err
+		}
+		return s.scheduler.Reschedule(ctx, reference, token, start)
+	})
+}
+
+// manageChange runs op, a change posted by a form of the manage page with
+// the token in a hidden field, and shows the page again: after a redirect
+// with the done notice, or at once with the reason op failed.
+func (s *Server) manageChange(c *gin.Context, done string, op func(ctx context.Context, reference, token string) (booking.Booking, error)) {
+	if err := s.parseForm(c); err != nil {
+		s.errorPage(c, err)
+		return
 	}
-	b, err := s.scheduler.Reschedule(c.Request.Context(), c.Param("reference"), token, start)
+	token := c.PostForm("token")
+	b, err := op(c.Request.Context(), c.Param("reference"), token)
 	if err != nil {
 		s.changeFailed(c, token, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, managePath(b.Reference, token, "moved"))
+	c.Redirect(http.StatusSeeOther, managePath(b.Reference, token, done))
 }
 
 // changeFailed shows the page again with the reason next to the forms, or
@@ -165,13 +171,26 @@ type errorPage struct {
 	Message string
 }
 
+// errorPages are the pages for problems with a request itself rather than
+// with a booking, by problem code.
+var errorPages = map[string]errorPage{
+	"cross_origin": {"Request refused",
+		"This form was sent from another website, so nothing was changed. Please open the link from your email and use the page it shows."},
+	"too_large":            {"Form too large", "The form you sent is larger than we accept. Please go back and try again."},
+	"request_timeout":      {"Form too slow", "Your form took too long to arrive. Please go back and try again."},
+	"unsupported_encoding": {"Request refused", "Your browser sent the form compressed, which we do not accept. Please try again with another browser."},
+}
+
 // errorPage shows an error as a page; an unknown booking and a wrong token
 // look the same.
 func (s *Server) errorPage(c *gin.Context, err error) {
 	p := problemFor(c, err)
-	page := errorPage{Title: "Something went wrong", Message: p.Detail}
-	if errors.Is(err, booking.ErrNotFound) {
+	page, ok := errorPages[p.Code]
+	switch {
+	case errors.Is(err, booking.ErrNotFound):
 		page = errorPage{Title: "Booking not found", Message: "We could not find this booking. Please use the whole link from your email."}
+	case !ok:
+		page = errorPage{Title: "Something went wrong", Message: p.Detail}
 	}
 	s.render(c, p.Status, "error.html", page)
 }

@@ -411,6 +411,10 @@ func TestOpenAPIContract(t *testing.T) {
 	c.exchange(a, "POST", "/api/v1/bookings", bookingBody("aarhus", permit, "Monday at nine"), 400, invalid)
 	c.exchange(a, "POST", "/api/v1/bookings", `{"name":"`+strings.Repeat("a", 70<<10)+`"}`, 413, invalid)
 	c.exchange(a, "POST", "/api/v1/bookings", `a=b`, 415, invalid, "Content-Type", "application/x-www-form-urlencoded")
+	c.exchange(a, "POST", "/api/v1/bookings", bookingBody("aarhus", permit, ten), 415, valid, "Content-Encoding", "gzip")
+	c.exchange(a, "POST", "/api/v1/bookings", bookingBody("aarhus", permit, "2026-11-30T10:00:00+24:00"), 400, invalid)
+	c.exchange(a, "POST", "/api/v1/bookings", bookingBody("aarhus", permit, "2026-11-30T10:00:30+01:00"), 400, invalid)
+	c.exchange(a, "POST", "/api/v1/bookings", `{"center":"aarhus","service":"`+permit+`","start":"`+ten+`","name":"Ana","Email":"ana@example.com"}`, 400, invalid)
 	c.exchange(a, "POST", "/api/v1/bookings", bookingBody("roskilde", permit, ten), 404, valid)
 	c.exchange(a, "POST", "/api/v1/bookings", bookingBody("aarhus", "haircut", ten), 404, valid)
 	c.exchange(a, "POST", "/api/v1/bookings", bookingBody("aarhus", "general-information", ten), 422, valid)
@@ -451,6 +455,9 @@ func TestOpenAPIContract(t *testing.T) {
 	c.exchange(a, "POST", reschedule, `{"start":"2026-12-02T10:00:00+01:00","center":"odense"}`, 400, invalid, auth...)
 	c.exchange(a, "POST", reschedule, `{"start":"`+strings.Repeat("1", 70<<10)+`"}`, 413, invalid, auth...)
 	c.exchange(a, "POST", reschedule, `start=x`, 415, invalid, "Content-Type", "text/plain", auth[0], auth[1])
+	c.exchange(a, "POST", reschedule, map[string]any{"start": ten}, 415, valid, "Content-Encoding", "br", auth[0], auth[1])
+	c.exchange(a, "POST", reschedule, map[string]any{"start": "2026-12-02T10:00:00,000+01:00"}, 400, invalid, auth...)
+	c.exchange(a, "POST", reschedule, `{"Start":"2026-12-02T10:00:00+01:00"}`, 400, invalid, auth...)
 	c.exchange(a, "POST", reschedule, map[string]any{"start": ten}, 401, invalid)
 	c.exchange(a, "POST", reschedule, map[string]any{"start": ten}, 404, valid, "Authorization", "Bearer nope")
 	c.exchange(a, "POST", reschedule, map[string]any{"start": ten}, 403, valid, "Sec-Fetch-Site", "cross-site", auth[0], auth[1])
@@ -460,6 +467,7 @@ func TestOpenAPIContract(t *testing.T) {
 	c.exchange(a, "POST", cancel, nil, 401, invalid)
 	c.exchange(a, "POST", cancel, nil, 404, valid, "Authorization", "Bearer nope")
 	c.exchange(a, "POST", cancel, nil, 403, valid, "Sec-Fetch-Site", "cross-site", auth[0], auth[1])
+	c.exchange(a, "POST", cancel, `{}`, 415, valid, "Content-Encoding", "gzip", auth[0], auth[1])
 	if r := c.exchange(a, "POST", cancel, nil, 200, valid, auth...); r.json(t)["status"] != "cancelled" {
 		t.Errorf("cancelled %s", r.body)
 	}
@@ -482,6 +490,22 @@ func TestOpenAPIContract(t *testing.T) {
 	c.exchange(a, "GET", "/api/v1/bookings/AAR-PAST01", nil, 200, valid, pastAuth...)
 	c.exchange(a, "POST", "/api/v1/bookings/AAR-PAST01/cancel", nil, 409, valid, pastAuth...)
 	c.exchange(a, "POST", "/api/v1/bookings/AAR-PAST01/reschedule", map[string]any{"start": ten}, 409, valid, pastAuth...)
+
+	// A body that stops halfway is answered 408 once the server's read
+	// timeout ends.
+	slow := newApp(t, "sqlite", thursday, withReadTimeout(500*time.Millisecond))
+	slowRef, slowToken := slow.book(bookingBody("aarhus", permit, nine))
+	slowAuth := []string{"Authorization", "Bearer " + slowToken}
+	for _, path := range []string{"/api/v1/bookings", "/api/v1/bookings/" + slowRef + "/reschedule"} {
+		const partial = `{"start":"2026-`
+		res := slow.rawRequest(slowRequest(path, "application/json", partial, slowAuth...))
+		if res.status != http.StatusRequestTimeout {
+			t.Errorf("POST %s with a slow body: %d %s", path, res.status, res.body)
+		}
+		if err := c.validate("POST", path, []byte(partial), true, slowAuth, res, invalid); err != nil {
+			t.Errorf("POST %s: the %d response does not match the document: %v\nbody: %s", path, res.status, err, res.body)
+		}
+	}
 
 	// When the database is gone, every operation that needs it answers 500.
 	if err := a.store.Close(); err != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -54,6 +55,11 @@ func (e *httpError) Error() string { return e.detail }
 
 var errPanic = errors.New("panic")
 
+// statusClientClosed is the status logged for a request whose client left
+// before the answer (nginx's 499): nobody reads the answer, and it is
+// neither the client's fault nor the server's.
+const statusClientClosed = 499
+
 // fail answers the request with the problem err stands for.
 func fail(c *gin.Context, err error) {
 	c.Abort()
@@ -67,6 +73,9 @@ func problemFor(c *gin.Context, err error) problem {
 	var he *httpError
 	var de *booking.Error
 	switch {
+	case errors.Is(err, errClientGone) || (errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil):
+		p.Status, p.Code, p.Detail = statusClientClosed, "client_closed", "the client went away before the answer"
+		slogFrom(c).Info("client went away before the answer", "route", c.FullPath())
 	case errors.As(err, &he):
 		p.Status, p.Code, p.Detail, p.Errors = he.status, he.code, he.detail, he.fields
 	default:

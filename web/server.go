@@ -5,7 +5,9 @@ package web
 import (
 	"context"
 	"log/slog"
+	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -53,22 +55,82 @@ func New(scheduler Scheduler, cfg Config) http.Handler {
 	s := &Server{scheduler: scheduler, cfg: cfg, log: cfg.Logger}
 	engine := gin.New()
 	engine.HandleMethodNotAllowed = true
-	engine.Use(s.recover, s.logRequests, securityHeaders, s.limitBody, sameOrigin(http.NewCrossOriginProtection()))
+	engine.Use(s.recover, s.logRequests, securityHeaders, s.identityOnly, s.limitBody, s.sameOrigin(http.NewCrossOriginProtection()))
 	s.routes(engine)
-	return engine
+	return headAsGet(engine)
 }
+
+// headAsGet answers HEAD as GET, which Gin does not: net/http sends the
+// headers of the answer and drops its body.
+func headAsGet(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			r = r.WithContext(context.WithValue(r.Context(), headKey{}, true))
+			r.Method = http.MethodGet
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// headKey marks the context of a HEAD request served as GET, for the log.
+type headKey struct{}
 
 // sameOrigin refuses cross-origin browser requests that change data (CSRF),
 // using the Fetch metadata and Origin headers browsers send.
-func sameOrigin(p *http.CrossOriginProtection) gin.HandlerFunc {
+func (s *Server) sameOrigin(p *http.CrossOriginProtection) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if err := p.Check(c.Request); err != nil {
-			fail(c, &httpError{status: http.StatusForbidden, code: "cross_origin",
+			s.refuse(c, &httpError{status: http.StatusForbidden, code: "cross_origin",
 				detail: "cross-origin requests that change data are refused"})
 			return
 		}
 		c.Next()
 	}
+}
+
+// identityOnly refuses a body sent with a Content-Encoding (gzip, br, ...):
+// it would be read as if it were not encoded.
+func (s *Server) identityOnly(c *gin.Context) {
+	if c.Request.ContentLength != 0 && !identity(c.Request.Header.Values("Content-Encoding")) {
+		c.Header("Accept-Encoding", "identity")
+		s.refuse(c, &httpError{status: http.StatusUnsupportedMediaType, code: "unsupported_encoding",
+			detail: "send the body without a Content-Encoding such as gzip"})
+		return
+	}
+	c.Next()
+}
+
+// identity reports whether the values of a Content-Encoding header name no
+// coding other than identity.
+func identity(values []string) bool {
+	for _, v := range values {
+		for coding := range strings.SplitSeq(v, ",") {
+			if coding = strings.TrimSpace(coding); coding != "" && !strings.EqualFold(coding, "identity") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// refuse answers a request the middleware turns away: with a page if it
+// comes from a browser's page (a form, or Accept: text/html), otherwise
+// with a problem.
+func (s *Server) refuse(c *gin.Context, err error) {
+	if !wantsHTML(c.Request) {
+		fail(c, err)
+		return
+	}
+	c.Abort()
+	s.errorPage(c, err)
+}
+
+// wantsHTML reports whether r comes from a page in a browser: a form, or a
+// request that asks for HTML.
+func wantsHTML(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data" ||
+		strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 // logRequests logs each request by its route pattern, never its path or
@@ -81,8 +143,12 @@ func (s *Server) logRequests(c *gin.Context) {
 	if route == "" {
 		route = "(no route)"
 	}
+	method := c.Request.Method
+	if c.Request.Context().Value(headKey{}) != nil {
+		method = http.MethodHead
+	}
 	s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
-		slog.String("method", c.Request.Method),
+		slog.String("method", method),
 		slog.String("route", route),
 		slog.Int("status", c.Writer.Status()),
 		slog.Duration("duration", time.Since(start)))

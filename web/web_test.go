@@ -36,15 +36,43 @@ const feedToken = "aarhus-feed-token-0123456789abcdef0123456789"
 // 10:00 in Copenhagen.
 var thursday = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 
-func newApp(t testing.TB, dialect string, now time.Time) *app {
-	t.Helper()
-	return newAppWithCatalogue(t, dialect, now, configs.Catalogue)
+// appSetup is what options change in the app newApp builds.
+type appSetup struct {
+	log            io.Writer
+	readTimeout    time.Duration
+	wrap           func(web.Scheduler) web.Scheduler
+	utf8LocalParts bool
+	catalogue      []byte
 }
 
-// newAppWithCatalogue is newApp with the catalogue YAML given.
-func newAppWithCatalogue(t testing.TB, dialect string, now time.Time, catalogueYAML []byte) *app {
+// appOption changes the app newApp builds.
+type appOption func(*appSetup)
+
+// withLog sends the server's log to w instead of discarding it.
+func withLog(w io.Writer) appOption { return func(s *appSetup) { s.log = w } }
+
+// withReadTimeout sets the HTTP server's ReadTimeout, as cmd/icsbooking does.
+func withReadTimeout(d time.Duration) appOption { return func(s *appSetup) { s.readTimeout = d } }
+
+// withScheduler puts wrap's scheduler between the handlers and the real one.
+func withScheduler(wrap func(web.Scheduler) web.Scheduler) appOption {
+	return func(s *appSetup) { s.wrap = wrap }
+}
+
+// withCatalogue serves the catalogue YAML given instead of the built-in one.
+func withCatalogue(yaml []byte) appOption { return func(s *appSetup) { s.catalogue = yaml } }
+
+// withUTF8LocalParts accepts email addresses with a local part outside
+// ASCII, as with a mail server that offers SMTPUTF8.
+func withUTF8LocalParts() appOption { return func(s *appSetup) { s.utf8LocalParts = true } }
+
+func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *app {
 	t.Helper()
-	cat, loc, err := catalogue.Parse(configs.CatalogueName, catalogueYAML)
+	setup := appSetup{log: io.Discard, wrap: func(s web.Scheduler) web.Scheduler { return s }, catalogue: configs.Catalogue}
+	for _, o := range options {
+		o(&setup)
+	}
+	cat, loc, err := catalogue.Parse(configs.CatalogueName, setup.catalogue)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,15 +89,18 @@ func newAppWithCatalogue(t testing.TB, dialect string, now time.Time, catalogueY
 		ExtraClosedDays:       booking.DefaultExtraClosedDays,
 		MaxSlotDays:           31,
 		LinkGrace:             24 * time.Hour,
+		UTF8LocalParts:        setup.utf8LocalParts,
 	}, func() time.Time { return now })
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(web.New(scheduler, web.Config{
+	logger := slog.New(slog.NewTextHandler(setup.log, nil))
+	srv := httptest.NewUnstartedServer(web.New(setup.wrap(scheduler), web.Config{
 		BaseURL:      "https://booking.example.dk",
 		MaxBodyBytes: 64 << 10,
 		FeedTokens:   map[string]string{"aarhus": feedToken},
 		Logger:       logger,
 		Now:          func() time.Time { return now },
 	}))
+	srv.Config.ReadTimeout = setup.readTimeout
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return &app{t: t, srv: srv, store: st, loc: loc}
 }
@@ -122,16 +153,21 @@ func (a *app) do(method, path string, body any, headers ...string) response {
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := a.srv.Client().Do(req)
+	return a.read(a.srv.Client().Do(req))
+}
+
+// read reads an answer, failing the test if there is none.
+func (a *app) read(res *http.Response, err error) response {
+	a.t.Helper()
 	if err != nil {
 		a.t.Fatal(err)
 	}
 	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
+	body, err := io.ReadAll(res.Body)
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	return response{status: res.StatusCode, header: res.Header, body: data}
+	return response{status: res.StatusCode, header: res.Header, body: body}
 }
 
 // expectProblem checks an RFC 9457 answer and returns it.

@@ -93,6 +93,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
+	sender, err := newSender(cfg, logger)
+	if err != nil {
+		return err
+	}
 	scheduler := booking.NewScheduler(cat, st, sealer, booking.Policy{
 		Location:              loc,
 		Notice:                cfg.Notice,
@@ -103,12 +107,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		LinkGrace:             cfg.LinkGrace,
 		Reminders:             cfg.Reminders,
 		ReminderAt:            cfg.ReminderAt,
+		UTF8LocalParts:        utf8LocalParts(ctx, cfg, sender, logger),
 	}, time.Now)
 
-	sender, err := newSender(cfg, logger)
-	if err != nil {
-		return err
-	}
 	deliverer, err := notify.NewDeliverer(st, cat, sealer, sender, notify.DelivererConfig{
 		BaseURL: cfg.BaseURL, From: cfg.MailFrom, Location: loc, Now: time.Now, Logger: logger,
 	})
@@ -167,6 +168,28 @@ func newSender(cfg config, logger *slog.Logger) (notify.Sender, error) {
 		return nil, fmt.Errorf("configuration:\n%w", err)
 	}
 	return s, nil
+}
+
+// utf8LocalParts says whether email addresses with letters outside ASCII
+// before the @ can be booked with: an .eml file holds any address, while
+// over SMTP the mail server must offer SMTPUTF8 (go-mail then asks for it).
+// A mail server that cannot be asked at startup counts as not offering it,
+// so that such an address is refused when booking rather than bounced.
+func utf8LocalParts(ctx context.Context, cfg config, sender notify.Sender, logger *slog.Logger) bool {
+	s, ok := sender.(*notify.SMTPSender)
+	if !ok {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(ctx, min(cfg.SMTPTimeout, 10*time.Second))
+	defer cancel()
+	offers, err := s.OffersSMTPUTF8(ctx)
+	if err != nil {
+		logger.Warn("cannot ask the mail server whether it offers SMTPUTF8: email addresses with letters outside A-Z before the @ are refused until restart",
+			"error", err)
+		return false
+	}
+	logger.Info("asked the mail server about SMTPUTF8", "offered", offers)
+	return offers
 }
 
 func reminderInterval(cfg config) time.Duration {

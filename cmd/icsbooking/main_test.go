@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,24 +19,14 @@ import (
 	"github.com/ics-booking/icsbooking/booking/store"
 	"github.com/ics-booking/icsbooking/booking/store/storetest"
 	"github.com/ics-booking/icsbooking/configs"
+	"github.com/ics-booking/icsbooking/notify/smtptest"
 )
 
 // TestServeAndShutDown starts the real binary's run on a fresh SQLite file,
 // answers a request, and shuts down cleanly when its context ends.
 func TestServeAndShutDown(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
-	vars := serverVars(dir, "sqlite:"+filepath.Join(dir, "data", "ics.db"))
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, env(vars), io.Discard, ready) }()
-
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	}
+	addr, stop := startServer(t, dir, nil)
 	res, err := http.Get("http://" + addr + "/api/v1/centers/aalborg")
 	if err != nil {
 		t.Fatal(err)
@@ -46,14 +38,20 @@ func TestServeAndShutDown(t *testing.T) {
 	}
 
 	// Without ICS_SMTP_URL a booking's email lands in ICS_MAIL_DIR.
-	ref := bookFirstSlot(t, "http://"+addr)
+	status, ref := bookFirstSlot(t, "http://"+addr, "ana@example.com")
+	if status != http.StatusCreated {
+		t.Fatalf("book: %d", status)
+	}
 	eml := waitForFile(t, filepath.Join(dir, "data", "mail"))
 	if !strings.Contains(string(eml), "Message-ID: <"+ref+".0.confirmation@127.0.0.1>") ||
 		!strings.Contains(string(eml), "text/calendar; method=REQUEST") {
 		t.Errorf("email file:\n%s", eml)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	// An .eml file takes any address.
+	if status, _ := bookFirstSlot(t, "http://"+addr, "müller@example.com"); status != http.StatusCreated {
+		t.Errorf("book for müller@example.com: %d", status)
+	}
+	if err := stop(); err != nil {
 		t.Errorf("shutdown: %v", err)
 	}
 }
@@ -91,6 +89,56 @@ func serveOnce(t *testing.T, vars map[string]string) error {
 			t.Fatal("serve returned before serving, without an error")
 		}
 		return err
+	}
+}
+
+// startServer runs the binary's run on a fresh SQLite file in dir with the
+// given extra settings, and returns its address and a function that shuts
+// it down and returns run's error.
+func startServer(t *testing.T, dir string, extra map[string]string) (string, func() error) {
+	t.Helper()
+	vars := serverVars(dir, "sqlite:"+filepath.Join(dir, "data", "ics.db"))
+	maps.Copy(vars, extra)
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, env(vars), io.Discard, ready) }()
+	select {
+	case addr := <-ready:
+		stop := sync.OnceValue(func() error {
+			cancel()
+			return <-done
+		})
+		t.Cleanup(func() { _ = stop() })
+		return addr, stop
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve stopped: %v", err)
+		return "", nil
+	}
+}
+
+// TestEmailAddressesOverSMTP books through the binary with a real SMTP
+// server that does not offer SMTPUTF8: an internationalized domain is sent
+// in ASCII, and a local part outside ASCII is refused when booking.
+func TestEmailAddressesOverSMTP(t *testing.T) {
+	mailServer := smtptest.Start(t)
+	addr, _ := startServer(t, t.TempDir(), map[string]string{"ICS_SMTP_URL": mailServer.URL(), "ICS_SMTP_TLS": "none"})
+	base := "http://" + addr
+
+	if status, _ := bookFirstSlot(t, base, "müller@example.com"); status != http.StatusBadRequest {
+		t.Errorf("book for müller@example.com: %d, want 400", status)
+	}
+	if status, _ := bookFirstSlot(t, base, "ana@bücher.example"); status != http.StatusCreated {
+		t.Fatalf("book for ana@bücher.example: %d", status)
+	}
+	select {
+	case m := <-mailServer.Messages:
+		if !slices.Equal(m.To, []string{"ana@xn--bcher-kva.example"}) {
+			t.Errorf("RCPT TO %q", m.To)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no email arrived")
 	}
 }
 
@@ -200,8 +248,9 @@ func TestMigrateOnly(t *testing.T) {
 	}
 }
 
-// bookFirstSlot books the first free slot in Aarhus in the next two weeks.
-func bookFirstSlot(t *testing.T, base string) string {
+// bookFirstSlot books the first free slot in Aarhus in the next two weeks
+// for email, and returns the status and the booking's reference.
+func bookFirstSlot(t *testing.T, base, email string) (int, string) {
 	t.Helper()
 	res, err := http.Get(base + "/api/v1/centers/aarhus/slots?service=residence-permit-renewal&to=" + time.Now().AddDate(0, 0, 14).Format(time.DateOnly))
 	if err != nil {
@@ -217,17 +266,17 @@ func bookFirstSlot(t *testing.T, base string) string {
 	if err := json.NewDecoder(res.Body).Decode(&slots); err != nil || len(slots.Slots) == 0 {
 		t.Fatalf("slots: %v %+v", err, slots)
 	}
-	body := fmt.Sprintf(`{"center":"aarhus","service":"residence-permit-renewal","start":%q,"name":"Ana Silva","email":"ana@example.com"}`, slots.Slots[0].Start)
+	body := fmt.Sprintf(`{"center":"aarhus","service":"residence-permit-renewal","start":%q,"name":"Ana Silva","email":%q}`, slots.Slots[0].Start, email)
 	res, err = http.Post(base+"/api/v1/bookings", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
 	var created struct{ Reference string }
-	if err := json.NewDecoder(res.Body).Decode(&created); err != nil || res.StatusCode != http.StatusCreated {
+	if err := json.NewDecoder(res.Body).Decode(&created); err != nil {
 		t.Fatalf("book: %d %v", res.StatusCode, err)
 	}
-	return created.Reference
+	return res.StatusCode, created.Reference
 }
 
 // waitForFile returns the first file to appear in dir.
