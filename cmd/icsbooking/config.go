@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/notify"
 )
 
 // config is every setting of the server. Each comes from an ICS_* variable
@@ -79,7 +80,6 @@ func readConfig(l *loader) config {
 		DBMaxConns:            l.int("ICS_DB_MAX_CONNS", "20", 2, 1000),
 		SecretKeyFile:         l.string("ICS_SECRET_KEY_FILE", "data/secret.key"),
 		SMTPURL:               l.string("ICS_SMTP_URL", ""),
-		SMTPTLS:               l.oneOf("ICS_SMTP_TLS", "opportunistic", "opportunistic", "required", "none"),
 		SMTPTimeout:           l.duration("ICS_SMTP_TIMEOUT", "30s", time.Second),
 		MailFrom:              l.mailbox("ICS_MAIL_FROM", "booking@localhost"),
 		MailDir:               l.string("ICS_MAIL_DIR", "data/mail"),
@@ -91,6 +91,8 @@ func readConfig(l *loader) config {
 		ReminderInterval:      l.duration("ICS_REMINDER_INTERVAL", "15m", time.Minute),
 		FeedTokens:            l.feedTokens("ICS_CALENDAR_FEED_TOKENS", ""),
 	}
+	// Required unless the mail server is on this machine.
+	c.SMTPTLS = l.oneOf("ICS_SMTP_TLS", notify.DefaultTLSOf(c.SMTPURL), notify.TLSOpportunistic, notify.TLSRequired, notify.TLSNone)
 	c.Reminders, c.ReminderAt = l.timeOfDay("ICS_REMINDER_AT", "10:00")
 	c.BaseURL = l.baseURL("ICS_BASE_URL", "http://"+c.Addr)
 	return c

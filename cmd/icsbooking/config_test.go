@@ -24,6 +24,29 @@ func TestConfigDefaults(t *testing.T) {
 	}
 }
 
+// STARTTLS is required of a mail server elsewhere unless set otherwise, and
+// opportunistic for one on this machine.
+func TestConfigSMTPTLSDefault(t *testing.T) {
+	for _, tt := range []struct{ url, tls, want string }{
+		{"", "", "required"},
+		{"smtp://mail.example.dk:587", "", "required"},
+		{"smtp://user:pass@10.0.0.25", "", "required"},
+		{"smtp://127.0.0.1:25", "", "opportunistic"},
+		{"smtp://localhost:1025", "", "opportunistic"},
+		{"smtp://[::1]:25", "", "opportunistic"},
+		{"smtp://mail.example.dk:587", "opportunistic", "opportunistic"},
+		{"smtp://127.0.0.1:25", "required", "required"},
+	} {
+		c, err := loadConfig(env(map[string]string{"ICS_SMTP_URL": tt.url, "ICS_SMTP_TLS": tt.tls}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.SMTPTLS != tt.want {
+			t.Errorf("ICS_SMTP_URL=%s ICS_SMTP_TLS=%s: %s, want %s", tt.url, tt.tls, c.SMTPTLS, tt.want)
+		}
+	}
+}
+
 func TestConfigOverrides(t *testing.T) {
 	c, err := loadConfig(env(map[string]string{
 		"ICS_BOOKING_HORIZON_DAYS": "90",

@@ -163,7 +163,7 @@ func newSender(cfg config, logger *slog.Logger) (notify.Sender, error) {
 		logger.Info("ICS_SMTP_URL is not set: emails are written as .eml files", "dir", cfg.MailDir)
 		return &notify.FileSender{Dir: cfg.MailDir}, nil
 	}
-	s, err := notify.NewSMTPSender(notify.SMTPConfig{URL: cfg.SMTPURL, TLS: cfg.SMTPTLS, Timeout: cfg.SMTPTimeout})
+	s, err := notify.NewSMTPSender(notify.SMTPConfig{URL: cfg.SMTPURL, TLS: cfg.SMTPTLS, Timeout: cfg.SMTPTimeout, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("configuration:\n%w", err)
 	}

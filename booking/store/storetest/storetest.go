@@ -144,6 +144,10 @@ func postgresURL(t testing.TB) string {
 	return dbURL
 }
 
+// keepTemplates is how many of the newest templates of other migrations
+// ensureTemplate leaves alone.
+const keepTemplates = 5
+
 // ensureTemplate returns the name of a migrated template database, creating
 // it if no earlier run did. Test binaries of several packages run at once,
 // so creation holds an advisory lock, and the template gets its final name
@@ -180,8 +184,11 @@ func ensureTemplate(ctx context.Context, adminURL string) (string, error) {
 		return name, nil
 	}
 
-	// Best effort: templates of older migrations and half-built ones.
-	rows, err := conn.QueryContext(ctx, "SELECT datname FROM pg_database WHERE datname LIKE $1", templatePrefix+"%")
+	// Best effort: templates of older migrations and half-built ones, but
+	// the newest few, which test runs of other checkouts (a branch with
+	// another migration) may be using right now.
+	rows, err := conn.QueryContext(ctx, "SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY oid DESC OFFSET $2",
+		templatePrefix+"%", keepTemplates)
 	if err != nil {
 		return "", fmt.Errorf("list templates: %w", err)
 	}
