@@ -6,11 +6,13 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -48,6 +50,10 @@ type Config struct {
 	RetryMax  time.Duration
 	// PollInterval is how often idle workers look for new jobs.
 	PollInterval time.Duration
+	// FetchCooldown is the least time between two fetches of jobs while
+	// there is work, at most PollInterval (0: River's 100ms, or
+	// PollInterval if shorter).
+	FetchCooldown time.Duration
 	// JobTimeout is the longest one delivery may take (0: River's default,
 	// one minute).
 	JobTimeout time.Duration
@@ -116,7 +122,7 @@ func New(db *sql.DB, cfg Config, deliver Deliverer, reminders Reminders) (*Queue
 		RetryPolicy:       backoff{base: cfg.RetryBase, max: cfg.RetryMax},
 		FetchPollInterval: cfg.PollInterval,
 		JobTimeout:        cfg.JobTimeout,
-		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
+		FetchCooldown:     cmp.Or(cfg.FetchCooldown, min(cfg.PollInterval, river.FetchCooldownDefault)),
 		Logger:            cfg.Logger,
 	})
 	if err != nil {
@@ -184,14 +190,21 @@ func (w *reminderWorker) Work(ctx context.Context, _ *river.Job[reminderArgs]) e
 	return err
 }
 
-// backoff waits base * n^4 before the n-th retry, at most max.
+// backoff waits base * n^4 before the n-th retry, at most max, less up to a
+// quarter of that at random: emails that failed together in an outage must
+// not all come back in the same instant when it ends.
 type backoff struct{ base, max time.Duration }
 
 func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
-	n := time.Duration(max(job.Attempt, 1))
+	return time.Now().Add(b.wait(job.Attempt))
+}
+
+// wait is the time before retry number attempt.
+func (b backoff) wait(attempt int) time.Duration {
+	n := time.Duration(max(attempt, 1))
 	wait := b.base * n * n * n * n
 	if wait <= 0 || wait > b.max {
 		wait = b.max
 	}
-	return time.Now().Add(wait)
+	return wait - rand.N(wait/4+1)
 }

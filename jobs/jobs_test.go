@@ -93,7 +93,7 @@ func newRig(t *testing.T, dbURL string, smtp *smtptest.Server) *rig {
 	queue, err := jobs.New(db, jobs.Config{
 		Dialect: st.Dialect(), Workers: 2, MaxAttempts: 25,
 		RetryBase: 5 * time.Millisecond, RetryMax: 100 * time.Millisecond,
-		PollInterval: 20 * time.Millisecond, Logger: logger,
+		PollInterval: 20 * time.Millisecond, FetchCooldown: 5 * time.Millisecond, Logger: logger,
 	}, deliverer, scheduler)
 	if err != nil {
 		t.Fatal(err)

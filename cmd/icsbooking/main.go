@@ -117,12 +117,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	queue, err := jobs.New(sqlDB, jobs.Config{
-		Dialect:      st.Dialect(),
-		Workers:      cfg.MailWorkers,
-		MaxAttempts:  cfg.MailMaxAttempts,
-		RetryBase:    cfg.MailRetryBase,
-		RetryMax:     cfg.MailRetryMax,
-		PollInterval: cfg.JobsPollInterval,
+		Dialect:       st.Dialect(),
+		Workers:       cfg.MailWorkers,
+		MaxAttempts:   cfg.MailMaxAttempts,
+		RetryBase:     cfg.MailRetryBase,
+		RetryMax:      cfg.MailRetryMax,
+		PollInterval:  cfg.JobsPollInterval,
+		FetchCooldown: cfg.JobsFetchCooldown,
 		// Room for the SMTP dial and the send, each bounded by the timeout.
 		JobTimeout:       2*cfg.SMTPTimeout + 10*time.Second,
 		ReminderInterval: reminderInterval(cfg),
