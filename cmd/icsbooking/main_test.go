@@ -46,7 +46,7 @@ func TestServeAndShutDown(t *testing.T) {
 	}
 
 	// Without ICS_SMTP_URL a booking's email lands in ICS_MAIL_DIR.
-	ref := bookFirstSlot(t, "http://"+addr)
+	ref, _ := book(t, "http://"+addr, freeSlots(t, "http://"+addr)[0])
 	eml := waitForFile(t, filepath.Join(dir, "data", "mail"))
 	if !strings.Contains(string(eml), "Message-ID: <"+ref+".0.confirmation@127.0.0.1>") ||
 		!strings.Contains(string(eml), "text/calendar; method=REQUEST") {
@@ -88,8 +88,9 @@ func TestMigrateOnly(t *testing.T) {
 	}
 }
 
-// bookFirstSlot books the first free slot in Aarhus in the next two weeks.
-func bookFirstSlot(t *testing.T, base string) string {
+// freeSlots returns the start times of the free slots in Aarhus in the
+// next two weeks, at least two of them.
+func freeSlots(t *testing.T, base string) []string {
 	t.Helper()
 	res, err := http.Get(base + "/api/v1/centers/aarhus/slots?service=residence-permit-renewal&to=" + time.Now().AddDate(0, 0, 14).Format(time.DateOnly))
 	if err != nil {
@@ -102,20 +103,54 @@ func bookFirstSlot(t *testing.T, base string) string {
 			Available int    `json:"available"`
 		} `json:"slots"`
 	}
-	if err := json.NewDecoder(res.Body).Decode(&slots); err != nil || len(slots.Slots) == 0 {
+	if err := json.NewDecoder(res.Body).Decode(&slots); err != nil || len(slots.Slots) < 2 {
 		t.Fatalf("slots: %v %+v", err, slots)
 	}
-	body := fmt.Sprintf(`{"center":"aarhus","service":"residence-permit-renewal","start":%q,"name":"Ana Silva","email":"ana@example.com"}`, slots.Slots[0].Start)
-	res, err = http.Post(base+"/api/v1/bookings", "application/json", strings.NewReader(body))
+	starts := make([]string, len(slots.Slots))
+	for i, s := range slots.Slots {
+		starts[i] = s.Start
+	}
+	return starts
+}
+
+// book books the slot at start in Aarhus and returns the reference and the
+// manage token.
+func book(t *testing.T, base, start string) (string, string) {
+	t.Helper()
+	body := fmt.Sprintf(`{"center":"aarhus","service":"residence-permit-renewal","start":%q,"name":"Ana Silva","email":"ana@example.com"}`, start)
+	var created struct{ Reference, Token string }
+	call(t, http.MethodPost, base+"/api/v1/bookings", "", body, http.StatusCreated, &created)
+	return created.Reference, created.Token
+}
+
+// call makes an API request with an optional bearer token and JSON body,
+// expects the status want and decodes the answer into out, if not nil.
+func call(t *testing.T, method, url, token, body string, want int, out any) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	var created struct{ Reference string }
-	if err := json.NewDecoder(res.Body).Decode(&created); err != nil || res.StatusCode != http.StatusCreated {
-		t.Fatalf("book: %d %v", res.StatusCode, err)
+	data, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		t.Fatalf("%s %s: %d %s", method, url, res.StatusCode, data)
 	}
-	return created.Reference
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: %v", method, url, err)
+		}
+	}
 }
 
 // waitForFile returns the first file to appear in dir.
