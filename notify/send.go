@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/textproto"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -223,8 +224,9 @@ func (s *SMTPSender) Send(ctx context.Context, msg *mail.Msg) error {
 	case err == nil:
 		return nil
 	case msg.IsDelivered():
+		command, reply := afterDelivery(err)
 		s.log.WarnContext(ctx, "email delivered, but the mail server failed after accepting it",
-			"server", net.JoinHostPort(s.host, strconv.Itoa(s.port)), "error", err)
+			"server", net.JoinHostPort(s.host, strconv.Itoa(s.port)), "command", command, "reply", reply)
 		return nil
 	case errors.Is(err, mail.ErrNoSupportedAuthDiscovered):
 		err = fmt.Errorf("%w (the server offers no SMTP AUTH mechanism that is safe without TLS: "+
@@ -235,6 +237,22 @@ func (s *SMTPSender) Send(ctx context.Context, msg *mail.Msg) error {
 		err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
 	}
 	return fmt.Errorf("SMTP %s:%d: %w", s.host, s.port, err)
+}
+
+// afterDelivery names the command that failed after a message was accepted
+// (RSET, or else QUIT) and the server's reply code (0 if none came). The
+// error itself is not for the log: go-mail puts the Message-ID in it, and
+// with it the booking's reference.
+func afterDelivery(err error) (string, int) {
+	var se *mail.SendError
+	if errors.As(err, &se) && se.Reason == mail.ErrSMTPReset {
+		return "RSET", se.ErrorCode()
+	}
+	var reply *textproto.Error
+	if errors.As(err, &reply) {
+		return "QUIT", reply.Code
+	}
+	return "QUIT", 0
 }
 
 // conns keeps the connections of one delivery so that they can be closed

@@ -564,13 +564,17 @@ func TestDefaultTLS(t *testing.T) {
 	}
 }
 
-// A message the server accepted is delivered even if RSET after it fails:
-// a 421 must not make it be sent again, nor a 502 mark it failed.
-func TestSMTPSenderDeliveredDespiteFailedReset(t *testing.T) {
-	for _, code := range []int{421, 502} {
-		t.Run(strconv.Itoa(code), func(t *testing.T) {
+// A message the server accepted is delivered even if RSET or QUIT after it
+// fails: a 421 must not make it be sent again, nor a 502 mark it failed.
+func TestSMTPSenderDeliveredDespiteFailureAfter(t *testing.T) {
+	for _, tt := range []struct {
+		command string
+		code    int
+	}{{"RSET", 421}, {"RSET", 502}, {"QUIT", 421}, {"QUIT", 502}} {
+		t.Run(tt.command+" "+strconv.Itoa(tt.code), func(t *testing.T) {
+			command, code := tt.command, tt.code
 			srv := smtptest.Start(t)
-			srv.FailReset(code)
+			srv.Fail(command, code)
 			var logs bytes.Buffer
 			s, err := NewSMTPSender(SMTPConfig{URL: srv.URL(), TLS: TLSNone, Timeout: 10 * time.Second,
 				Logger: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -585,8 +589,8 @@ func TestSMTPSenderDeliveredDespiteFailedReset(t *testing.T) {
 			default:
 				t.Fatal("the server received nothing")
 			}
-			if !strings.Contains(logs.String(), "delivered") || !strings.Contains(logs.String(), strconv.Itoa(code)) {
-				t.Errorf("log %q does not tell of the failed RSET", logs.String())
+			if log := logs.String(); !strings.Contains(log, "command="+command+" reply="+strconv.Itoa(code)) || strings.Contains(log, "AAR-7K3M9Q") {
+				t.Errorf("log %q does not tell of the failed %s, or names the booking", log, command)
 			}
 		})
 	}

@@ -2,15 +2,15 @@
 // (github.com/emersion/go-smtp): every message it accepts arrives on a
 // channel, and it can be stopped and started again on the same port to play
 // a mail server outage, stall to play one that stops answering, or fail
-// RSET after accepting a message.
+// RSET or QUIT after accepting a message.
 package smtptest
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"log"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 
@@ -33,10 +33,10 @@ type Server struct {
 	// Stall); when nobody reads it, values are dropped.
 	Stalled chan struct{}
 
-	mu        sync.Mutex
-	srv       *smtp.Server
-	stall     chan struct{} // not nil while stalling; closed to release
-	resetCode int           // reply to RSET instead of 250, if not 0
+	mu    sync.Mutex
+	srv   *smtp.Server
+	stall chan struct{}  // not nil while stalling; closed to release
+	fail  map[string]int // reply codes by command, instead of the usual
 }
 
 // Start runs a server on 127.0.0.1 with a free port until the test ends.
@@ -68,7 +68,7 @@ func (s *Server) listen() {
 	s.mu.Lock()
 	s.srv = srv
 	s.mu.Unlock()
-	go srv.Serve(resetListener{ln, s})
+	go srv.Serve(failListener{ln, s})
 }
 
 // Stop closes the server, and ends a stall: connections are refused until
@@ -117,13 +117,17 @@ func (s *Server) unstall() {
 	}
 }
 
-// FailReset makes the server answer RSET with code (such as 421 or 502)
-// instead of 250; 0 restores the normal answer. Clients send RSET after a
-// message was accepted, so the message is delivered all the same.
-func (s *Server) FailReset(code int) {
+// Fail makes the server answer command, RSET or QUIT, with code (such as
+// 421 or 502) instead of its usual reply; 0 restores that. Clients send
+// them after a message was accepted, so the message is delivered all the
+// same.
+func (s *Server) Fail(command string, code int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.resetCode = code
+	if s.fail == nil {
+		s.fail = map[string]int{}
+	}
+	s.fail[strings.ToUpper(command)] = code
 }
 
 type backend struct{ s *Server }
@@ -164,51 +168,50 @@ func (s *session) Data(r io.Reader) error {
 	return nil
 }
 
-// resetListener hands out connections that can answer RSET as FailReset
-// says: go-smtp has no hook for RSET, so the connection rewrites the reply
-// to the RSET command it has just read.
-type resetListener struct {
+// failListener hands out connections that answer as Fail says: go-smtp has
+// no hook for RSET or QUIT, so the connection rewrites the reply to the
+// command it has just read.
+type failListener struct {
 	net.Listener
 	s *Server
 }
 
-func (l resetListener) Accept() (net.Conn, error) {
+func (l failListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
-	return &resetConn{Conn: c, s: l.s}, nil
+	return &failConn{Conn: c, s: l.s}, nil
 }
 
-type resetConn struct {
+type failConn struct {
 	net.Conn
 	s       *Server
 	mu      sync.Mutex
-	pending int // the code to answer the RSET just read with
+	pending int // the code to answer the command just read with
 }
 
-func (c *resetConn) Read(p []byte) (int, error) {
+func (c *failConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	if line := bytes.ToUpper(bytes.TrimSpace(p[:n])); bytes.Equal(line, []byte("RSET")) {
-		c.s.mu.Lock()
-		code := c.s.resetCode
-		c.s.mu.Unlock()
-		c.mu.Lock()
-		c.pending = code
-		c.mu.Unlock()
-	}
+	command := strings.ToUpper(strings.TrimSpace(string(p[:n])))
+	c.s.mu.Lock()
+	code := c.s.fail[command]
+	c.s.mu.Unlock()
+	c.mu.Lock()
+	c.pending = code
+	c.mu.Unlock()
 	return n, err
 }
 
-func (c *resetConn) Write(p []byte) (int, error) {
+func (c *failConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	code := c.pending
 	c.pending = 0
 	c.mu.Unlock()
-	if code == 0 || !bytes.HasPrefix(p, []byte("250 ")) {
+	if code == 0 {
 		return c.Conn.Write(p)
 	}
-	if _, err := fmt.Fprintf(c.Conn, "%d %d.0.0 Reset refused\r\n", code, code/100); err != nil {
+	if _, err := fmt.Fprintf(c.Conn, "%d %d.0.0 Refused\r\n", code, code/100); err != nil {
 		return 0, err
 	}
 	return len(p), nil
