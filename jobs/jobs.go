@@ -1,16 +1,20 @@
 // Package jobs runs ICS Booking's durable background work on River
 // (github.com/riverqueue/river), on PostgreSQL or SQLite: delivering each
-// email, retried with backoff until it goes out, and looking for due
-// reminders. Jobs are inserted in the transaction of the booking change
-// that causes them, so a change and its email commit or roll back together.
+// email, retried with backoff until it goes out, looking for due reminders,
+// and looking out for queued emails that lost their job. Jobs are inserted
+// in the transaction of the booking change that causes them, so a change
+// and its email commit or roll back together.
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -19,14 +23,32 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/ics-booking/icsbooking/booking"
 )
 
 // Deliverer sends one recorded email; notify implements it. An error with a
 // method Permanent() bool that returns true is not retried; one with a
-// method Wait() bool that returns true puts the job back for a moment
-// without using up an attempt.
+// method WaitingFor() int64 puts the job back, without using up an attempt,
+// until the next attempt of the email it names. An attempt cut short by a
+// shutdown must return an error wrapping context.Canceled: River then puts
+// the job back without counting it.
 type Deliverer interface {
 	Deliver(ctx context.Context, emailID int64, final bool) error
+}
+
+// Emails is what the queue needs of the email records to see that none is
+// left queued without a job to deliver it; the store implements it.
+type Emails interface {
+	Email(ctx context.Context, id int64) (booking.Email, error)
+	// QueuedEmails returns up to limit queued emails with an ID above
+	// afterID, in ID order.
+	QueuedEmails(ctx context.Context, afterID int64, limit int) ([]booking.Email, error)
+	// RecordEmailLost counts attempt number attempt of a queued email as
+	// made without a recorded outcome, failing the email if final; it
+	// reports false, changing nothing, unless the email is still queued
+	// with attempt-1 attempts.
+	RecordEmailLost(ctx context.Context, id int64, attempt int, reason string, final bool, at time.Time) (bool, error)
 }
 
 // Reminders queues the reminders that are due; booking.Scheduler implements
@@ -48,20 +70,57 @@ type Config struct {
 	RetryMax  time.Duration
 	// PollInterval is how often idle workers look for new jobs.
 	PollInterval time.Duration
+	// FetchCooldown is the least time between two fetches of jobs while
+	// there is work, at most PollInterval (0: River's 100ms, or
+	// PollInterval if shorter).
+	FetchCooldown time.Duration
 	// JobTimeout is the longest one delivery may take (0: River's default,
 	// one minute).
 	JobTimeout time.Duration
+	// RescueAfter is how long a job may be running before it is taken for
+	// abandoned (its server was killed) and tried again; at least
+	// JobTimeout plus the time a delivery takes to record its outcome after
+	// it (0: River's default, JobTimeout plus an hour).
+	RescueAfter time.Duration
 	// ReminderInterval is how often due reminders are looked for; 0 turns
 	// the look-out off.
 	ReminderInterval time.Duration
-	Logger           *slog.Logger
+	// ReconcileInterval is how often queued emails without a job are
+	// looked for (0: every minute).
+	ReconcileInterval time.Duration
+	Logger            *slog.Logger
 }
 
 // Queue is the River client.
 type Queue struct {
-	client *river.Client[*sql.Tx]
-	log    *slog.Logger
+	client  *river.Client[*sql.Tx]
+	log     *slog.Logger
+	emails  Emails
+	deliver Deliverer
+	dialect string
+	// As River applies them: maxAttempts for a revived email's budget,
+	// pollInterval and retryMax to bound a wait for an earlier email.
+	maxAttempts            int
+	pollInterval, retryMax time.Duration
 }
+
+// liveStates are the states of a job that is still to run, or running.
+var liveStates = []rivertype.JobState{
+	rivertype.JobStateAvailable,
+	rivertype.JobStatePending,
+	rivertype.JobStateRetryable,
+	rivertype.JobStateRunning,
+	rivertype.JobStateScheduled,
+}
+
+// reconcileEvery is how often queued emails without a job are looked for
+// when Config.ReconcileInterval is 0. The wait of a later email brings an
+// earlier one without a job back at once; only a booking's last email
+// waits for this.
+const reconcileEvery = time.Minute
+
+// reconcileBatch is how many queued emails the look-out checks at a time.
+const reconcileBatch = 500
 
 func driver(db *sql.DB, dialect string) (riverdriver.Driver[*sql.Tx], error) {
 	switch dialect {
@@ -89,18 +148,32 @@ func Migrate(ctx context.Context, db *sql.DB, dialect string) error {
 	return nil
 }
 
-// New returns a queue on db that delivers emails with deliver and looks
-// for reminders with reminders.
-func New(db *sql.DB, cfg Config, deliver Deliverer, reminders Reminders) (*Queue, error) {
+// New returns a queue on db that delivers the emails recorded in emails
+// with deliver and looks for reminders with reminders.
+func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, reminders Reminders) (*Queue, error) {
 	d, err := driver(db, cfg.Dialect)
 	if err != nil {
 		return nil, err
 	}
+	q := &Queue{
+		log:          cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
+		emails:       emails,
+		deliver:      deliver,
+		dialect:      cfg.Dialect,
+		maxAttempts:  cmp.Or(cfg.MaxAttempts, river.MaxAttemptsDefault),
+		pollInterval: cmp.Or(cfg.PollInterval, river.FetchPollIntervalDefault),
+		retryMax:     cfg.RetryMax,
+	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &emailWorker{deliver: deliver, wait: cfg.PollInterval})
+	river.AddWorker(workers, &emailWorker{q: q})
 	river.AddWorker(workers, &reminderWorker{reminders: reminders})
+	river.AddWorker(workers, &reconcileWorker{q: q})
 
-	var periodic []*river.PeriodicJob
+	periodic := []*river.PeriodicJob{river.NewPeriodicJob(
+		river.PeriodicInterval(cmp.Or(cfg.ReconcileInterval, reconcileEvery)),
+		func() (river.JobArgs, *river.InsertOpts) { return reconcileArgs{}, nil },
+		&river.PeriodicJobOpts{RunOnStart: true},
+	)}
 	if cfg.ReminderInterval > 0 {
 		periodic = append(periodic, river.NewPeriodicJob(
 			river.PeriodicInterval(cfg.ReminderInterval),
@@ -108,21 +181,22 @@ func New(db *sql.DB, cfg Config, deliver Deliverer, reminders Reminders) (*Queue
 			&river.PeriodicJobOpts{RunOnStart: true},
 		))
 	}
-	client, err := river.NewClient(d, &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
-		Workers:           workers,
-		PeriodicJobs:      periodic,
-		MaxAttempts:       cfg.MaxAttempts,
-		RetryPolicy:       backoff{base: cfg.RetryBase, max: cfg.RetryMax},
-		FetchPollInterval: cfg.PollInterval,
-		JobTimeout:        cfg.JobTimeout,
-		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
-		Logger:            cfg.Logger,
+	q.client, err = river.NewClient(d, &river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:              workers,
+		PeriodicJobs:         periodic,
+		MaxAttempts:          cfg.MaxAttempts,
+		RetryPolicy:          backoff{base: cfg.RetryBase, max: cfg.RetryMax},
+		FetchPollInterval:    cfg.PollInterval,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		FetchCooldown:        cmp.Or(cfg.FetchCooldown, min(cfg.PollInterval, river.FetchCooldownDefault)),
+		Logger:               cfg.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
-	return &Queue{client: client, log: cfg.Logger}, nil
+	return q, nil
 }
 
 // EnqueueEmail queues the delivery of a recorded email inside tx, the
@@ -137,8 +211,21 @@ func (q *Queue) EnqueueEmail(ctx context.Context, tx *sql.Tx, emailID int64) err
 // Start starts working jobs until Stop.
 func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
 
-// Stop waits for the jobs in hand to finish, or for ctx to end.
-func (q *Queue) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
+// Stop lets the jobs in hand finish for up to grace, then cancels them and
+// waits for them to return, or for ctx to end. River puts a cancelled job
+// back in the queue without counting the attempt, and the deliverer records
+// how far it got, so that a shutdown during a slow send leaves no job
+// running for the rescuer to find an hour later.
+func (q *Queue) Stop(ctx context.Context, grace time.Duration) error {
+	softCtx, cancel := context.WithTimeout(ctx, grace)
+	defer cancel()
+	err := q.client.Stop(softCtx)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	q.log.WarnContext(ctx, "jobs still running at the end of the shutdown timeout: cancelling them")
+	return q.client.StopAndCancel(ctx)
+}
 
 type emailArgs struct {
 	EmailID int64 `json:"email_id"`
@@ -146,23 +233,170 @@ type emailArgs struct {
 
 func (emailArgs) Kind() string { return "email" }
 
+// InsertOpts keeps one live job per email, so that bringing back an email
+// that lost its job can never give it two.
+func (emailArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: liveStates}}
+}
+
 type emailWorker struct {
 	river.WorkerDefaults[emailArgs]
-	deliver Deliverer
-	wait    time.Duration
+	q *Queue
 }
 
 func (w *emailWorker) Work(ctx context.Context, job *river.Job[emailArgs]) error {
-	err := w.deliver.Deliver(ctx, job.Args.EmailID, job.Attempt >= job.MaxAttempts)
+	err := w.q.deliver.Deliver(ctx, job.Args.EmailID, job.Attempt >= job.MaxAttempts)
 	var p interface{ Permanent() bool }
-	var wait interface{ Wait() bool }
+	var wait interface{ WaitingFor() int64 }
 	switch {
-	case errors.As(err, &wait) && wait.Wait():
-		return river.JobSnooze(w.wait) // does not count as an attempt
+	case errors.As(err, &wait):
+		d, err := w.q.untilTurn(ctx, wait.WaitingFor())
+		if err != nil {
+			return fmt.Errorf("email %d waits for email %d: %w", job.Args.EmailID, wait.WaitingFor(), err)
+		}
+		return river.JobSnooze(d) // does not count as an attempt
 	case errors.As(err, &p) && p.Permanent():
 		return river.JobCancel(err)
 	}
 	return err
+}
+
+// untilTurn is how long an email waiting for the earlier email id should
+// snooze: until a poll interval after that one's next attempt, or one poll
+// interval while it is being tried; at most RetryMax, the longest any
+// attempt is put off. An earlier email without a live job gets one first (or
+// fails, if that was its last attempt), so that it cannot hold the later
+// one back for ever.
+func (q *Queue) untilTurn(ctx context.Context, id int64) (time.Duration, error) {
+	live, err := q.liveJobs(ctx, []int64{id})
+	if err != nil {
+		return 0, err
+	}
+	job, ok := live[id]
+	if !ok {
+		e, err := q.emails.Email(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		return q.pollInterval, q.revive(ctx, e)
+	}
+	return snooze(job, time.Now(), q.pollInterval, q.retryMax), nil
+}
+
+// snooze is how long to wait for an earlier email whose job is job: see
+// untilTurn.
+func snooze(job *rivertype.JobRow, now time.Time, poll, longest time.Duration) time.Duration {
+	if job.State == rivertype.JobStateRunning {
+		return poll
+	}
+	return min(max(job.ScheduledAt.Sub(now)+poll, poll), max(longest, poll))
+}
+
+// liveJobs returns the live delivery jobs of the emails ids, by email ID.
+func (q *Queue) liveJobs(ctx context.Context, ids []int64) (map[int64]*rivertype.JobRow, error) {
+	var where string
+	var arg any = ids
+	switch q.dialect {
+	case "postgres":
+		where = "CAST(args->>'email_id' AS bigint) = any(@email_ids)"
+	default:
+		where = "CAST(args->>'email_id' AS integer) IN (SELECT value FROM json_each(@email_ids))"
+		list, err := json.Marshal(ids)
+		if err != nil {
+			return nil, err
+		}
+		arg = string(list)
+	}
+	params := river.NewJobListParams().Kinds(emailArgs{}.Kind()).States(liveStates...).
+		Where(where, river.NamedArgs{"email_ids": arg}).First(10_000)
+	res, err := q.client.JobList(ctx, params)
+	if err != nil {
+		return nil, fmt.Errorf("jobs of emails: %w", err)
+	}
+	live := make(map[int64]*rivertype.JobRow, len(res.Jobs))
+	for _, job := range res.Jobs {
+		var args emailArgs
+		if err := json.Unmarshal(job.EncodedArgs, &args); err != nil {
+			return nil, fmt.Errorf("job %d: %w", job.ID, err)
+		}
+		live[args.EmailID] = job
+	}
+	return live, nil
+}
+
+// lostReason is what staff read of an attempt whose job ended without
+// recording its outcome.
+const lostReason = "an attempt ended without a recorded outcome (its server stopped, or the outcome could not be written)"
+
+// revive gives email e, queued without a live job, a new one. The attempt
+// its last job was making counts, so that an email whose jobs keep ending
+// that way runs out of attempts and fails rather than holding back its
+// booking's later emails; an email out of attempts fails now.
+func (q *Queue) revive(ctx context.Context, e booking.Email) error {
+	attempt := e.Attempts + 1
+	final := attempt >= q.maxAttempts
+	recorded, err := q.emails.RecordEmailLost(ctx, e.ID, attempt, lostReason, final, time.Now())
+	if err != nil || !recorded {
+		return err // !recorded: someone else got there first, or it is no longer queued
+	}
+	if final {
+		q.log.WarnContext(ctx, "email without a delivery job failed: no attempts left", "email", e.ID, "attempt", attempt)
+		return nil
+	}
+	opts := &river.InsertOpts{MaxAttempts: q.maxAttempts - attempt}
+	if _, err := q.client.Insert(ctx, emailArgs{EmailID: e.ID}, opts); err != nil {
+		return fmt.Errorf("queue email %d again: %w", e.ID, err)
+	}
+	q.log.WarnContext(ctx, "email without a delivery job queued again", "email", e.ID, "attempt", attempt)
+	return nil
+}
+
+// reconcile revives every queued email that has no live job.
+func (q *Queue) reconcile(ctx context.Context) error {
+	for after := int64(0); ; {
+		emails, err := q.emails.QueuedEmails(ctx, after, reconcileBatch)
+		if err != nil || len(emails) == 0 {
+			return err
+		}
+		ids := make([]int64, len(emails))
+		for i, e := range emails {
+			ids[i] = e.ID
+		}
+		live, err := q.liveJobs(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, e := range emails {
+			if live[e.ID] != nil {
+				continue
+			}
+			if err := q.revive(ctx, e); err != nil {
+				return err
+			}
+		}
+		if len(emails) < reconcileBatch {
+			return nil
+		}
+		after = ids[len(ids)-1]
+	}
+}
+
+type reconcileArgs struct{}
+
+func (reconcileArgs) Kind() string { return "emails_reconcile" }
+
+// InsertOpts keeps one look-out waiting or running at a time.
+func (reconcileArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByState: liveStates}}
+}
+
+type reconcileWorker struct {
+	river.WorkerDefaults[reconcileArgs]
+	q *Queue
+}
+
+func (w *reconcileWorker) Work(ctx context.Context, _ *river.Job[reconcileArgs]) error {
+	return w.q.reconcile(ctx)
 }
 
 type reminderArgs struct{}
@@ -184,14 +418,21 @@ func (w *reminderWorker) Work(ctx context.Context, _ *river.Job[reminderArgs]) e
 	return err
 }
 
-// backoff waits base * n^4 before the n-th retry, at most max.
+// backoff waits base * n^4 before the n-th retry, at most max, less up to a
+// quarter of that at random: emails that failed together in an outage must
+// not all come back in the same instant when it ends.
 type backoff struct{ base, max time.Duration }
 
 func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
-	n := time.Duration(max(job.Attempt, 1))
+	return time.Now().Add(b.wait(job.Attempt))
+}
+
+// wait is the time before retry number attempt.
+func (b backoff) wait(attempt int) time.Duration {
+	n := time.Duration(max(attempt, 1))
 	wait := b.base * n * n * n * n
 	if wait <= 0 || wait > b.max {
 		wait = b.max
 	}
-	return time.Now().Add(wait)
+	return wait - rand.N(wait/4+1)
 }

@@ -3,7 +3,7 @@ package jobs_test
 import (
 	"bytes"
 	"context"
-	"io"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -23,7 +23,10 @@ import (
 	"github.com/ics-booking/icsbooking/notify/smtptest"
 )
 
-const permit = "residence-permit-renewal"
+const (
+	permit      = "residence-permit-renewal"
+	maxAttempts = 25
+)
 
 // clock is a settable clock for the scheduler and the deliverer; River's own
 // timing runs on real time.
@@ -48,11 +51,31 @@ type rig struct {
 	smtp      *smtptest.Server
 	clock     *clock
 	loc       *time.Location
+	logs      *logBuffer
+}
+
+// logBuffer collects what the rig logs.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 var key = bytes.Repeat([]byte{42}, booking.TokenKeySize)
 
-func newRig(t *testing.T, dbURL string, smtp *smtptest.Server) *rig {
+// newRig starts the pipeline; options change the queue's settings.
+func newRig(t *testing.T, dbURL string, smtp *smtptest.Server, options ...func(*jobs.Config)) *rig {
 	t.Helper()
 	ctx := context.Background()
 	cat, loc, err := catalogue.Parse(configs.CatalogueName, configs.Catalogue)
@@ -79,7 +102,8 @@ func newRig(t *testing.T, dbURL string, smtp *smtptest.Server) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	deliverer, err := notify.NewDeliverer(st, cat, sealer, sender, notify.DelivererConfig{
 		BaseURL: "https://booking.example.dk", From: "booking@example.dk", Location: loc, Now: clk.Now, Logger: logger,
 	})
@@ -90,11 +114,16 @@ func newRig(t *testing.T, dbURL string, smtp *smtptest.Server) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	queue, err := jobs.New(db, jobs.Config{
-		Dialect: st.Dialect(), Workers: 2, MaxAttempts: 25,
+	cfg := jobs.Config{
+		Dialect: st.Dialect(), Workers: 2, MaxAttempts: maxAttempts,
 		RetryBase: 5 * time.Millisecond, RetryMax: 100 * time.Millisecond,
-		PollInterval: 20 * time.Millisecond, Logger: logger,
-	}, deliverer, scheduler)
+		PollInterval: 20 * time.Millisecond, FetchCooldown: 5 * time.Millisecond,
+		ReconcileInterval: 200 * time.Millisecond, Logger: logger,
+	}
+	for _, option := range options {
+		option(&cfg)
+	}
+	queue, err := jobs.New(db, cfg, st, deliverer, scheduler)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,9 +134,9 @@ func newRig(t *testing.T, dbURL string, smtp *smtptest.Server) *rig {
 	t.Cleanup(func() {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		queue.Stop(stopCtx)
+		queue.Stop(stopCtx, 5*time.Second)
 	})
-	return &rig{t: t, store: st, scheduler: scheduler, smtp: smtp, clock: clk, loc: loc}
+	return &rig{t: t, store: st, scheduler: scheduler, smtp: smtp, clock: clk, loc: loc, logs: logs}
 }
 
 func forEachDatabase(t *testing.T, test func(t *testing.T, dialect string)) {
@@ -391,6 +420,9 @@ func TestChangesArriveInOrder(t *testing.T) {
 		}
 		r.waitSent(b, 3)
 		r.expectNoMoreMail()
+		if strings.Contains(r.logs.String(), "without a delivery job") {
+			t.Errorf("an email waiting for an earlier one did not see its job:\n%s", r.logs)
+		}
 	})
 }
 
@@ -424,4 +456,116 @@ func TestReminderOfMovedBookingIsSkipped(t *testing.T) {
 	}
 	r.waitEmails(b, func(emails []booking.Email) bool { return len(emails) == 3 && emails[2].State == booking.EmailSent })
 	r.expectNoMoreMail()
+}
+
+// dropJob deletes the delivery job of an email that is waiting for its next
+// attempt, as when River discards a job that failed to record its outcome
+// or gives up on one whose server died: the email stays queued without a
+// job.
+func (r *rig) dropJob(emailID int64) {
+	r.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res := r.store.DB().Exec(`DELETE FROM river_job WHERE kind = 'email' AND state <> 'running'
+			AND CAST(args->>'email_id' AS bigint) = ?`, emailID)
+		if res.Error != nil {
+			r.t.Fatal(res.Error)
+		}
+		if res.RowsAffected == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("email %d kept its job running", emailID)
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition: the job between attempts
+	}
+}
+
+// failing waits until the booking's first email has failed at least once
+// and is queued for its next attempt, and returns it.
+func (r *rig) failing(b booking.Booking) booking.Email {
+	r.t.Helper()
+	return r.waitEmails(b, func(emails []booking.Email) bool {
+		return len(emails) == 1 && emails[0].Attempts >= 1 && emails[0].State == booking.EmailQueued
+	})[0]
+}
+
+// An email left queued without a job, and no later email of its booking to
+// notice, is found by the look-out and delivered; the attempt whose outcome
+// was lost counts.
+func TestEmailWithoutJobIsDelivered(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		r := newRig(t, storetest.URL(t, dialect), smtptest.Start(t))
+		r.smtp.Stop()
+		b, _ := r.book("2026-12-01T09:00:00+01:00", "Ana Silva")
+		e := r.failing(b)
+		r.dropJob(e.ID)
+		r.smtp.Restart()
+
+		if m := r.receive(); m.CalendarMethod != "REQUEST" {
+			t.Errorf("method %q", m.CalendarMethod)
+		}
+		sent := r.waitSent(b, 1)[0]
+		if sent.Attempts < e.Attempts+2 {
+			t.Errorf("%d attempts recorded; %d before the job was lost, which took one more", sent.Attempts, e.Attempts)
+		}
+		r.expectNoMoreMail()
+	})
+}
+
+// An email left queued without a job does not hold back its booking's
+// later emails for ever (the later one's wait brings it back at once, long
+// before the look-out would), and they still arrive in order.
+func TestEmailWithoutJobDoesNotHoldBackLaterOnes(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		r := newRig(t, storetest.URL(t, dialect), smtptest.Start(t), func(c *jobs.Config) { c.ReconcileInterval = time.Hour })
+		r.smtp.Stop()
+		b, token := r.book("2026-12-03T09:00:00+01:00", "Ana Silva")
+		r.dropJob(r.failing(b).ID)
+		if _, err := r.scheduler.Cancel(context.Background(), b.Reference, token); err != nil {
+			t.Fatal(err)
+		}
+		r.smtp.Restart()
+
+		for _, want := range []string{"REQUEST", "CANCEL"} {
+			if m := r.receive(); m.CalendarMethod != want {
+				t.Errorf("got %s, want %s", m.CalendarMethod, want)
+			}
+		}
+		r.waitSent(b, 2)
+		r.expectNoMoreMail()
+	})
+}
+
+// An email left without a job on its last attempt fails (staff see why),
+// and the booking's later emails go out.
+func TestEmailWithoutJobOutOfAttemptsFails(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		r := newRig(t, storetest.URL(t, dialect), smtptest.Start(t))
+		ctx := context.Background()
+		r.smtp.Stop()
+		b, token := r.book("2026-12-03T09:00:00+01:00", "Ana Silva")
+		e := r.failing(b)
+		r.dropJob(e.ID)
+		// As if every attempt but the lost one had been made.
+		if err := r.store.RecordEmailAttempt(ctx, e.ID, maxAttempts-1, errors.New("421 try later"), false, r.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		at, _ := time.Parse(time.RFC3339, "2026-12-03T13:00:00+01:00")
+		if _, err := r.scheduler.Reschedule(ctx, b.Reference, token, at); err != nil {
+			t.Fatal(err)
+		}
+		r.smtp.Restart()
+
+		if m := r.receive(); m.CalendarMethod != "REQUEST" || !strings.Contains(m.Text, "13:00") {
+			t.Errorf("got %s:\n%s", m.CalendarMethod, m.Text)
+		}
+		emails := r.waitEmails(b, func(emails []booking.Email) bool {
+			return len(emails) == 2 && emails[1].State == booking.EmailSent
+		})
+		if got := emails[0]; got.State != booking.EmailFailed || got.Attempts != maxAttempts || !strings.Contains(got.LastError, "outcome") {
+			t.Errorf("email without a job: %s after %d attempts, %q", got.State, got.Attempts, got.LastError)
+		}
+		r.expectNoMoreMail()
+	})
 }

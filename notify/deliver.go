@@ -62,22 +62,33 @@ func (e permanentError) Error() string   { return e.err.Error() }
 func (e permanentError) Unwrap() error   { return e.err }
 func (e permanentError) Permanent() bool { return true }
 
-// ErrWait says an email must wait for an earlier one of the same booking, so
-// that calendars see the changes in order: an invitation retried after an
-// outage must not arrive after the cancellation that followed it. Its method
-// Wait() bool tells the queue to try again soon without counting an attempt.
-var ErrWait error = waitError{}
+// WaitError says an email must wait for an earlier one of the same booking,
+// EmailID, which is still queued, so that calendars see the changes in
+// order: an invitation retried after an outage must not arrive after the
+// cancellation that followed it. Its method WaitingFor tells the queue which
+// email to wait for; waiting does not count as an attempt.
+type WaitError struct{ EmailID int64 }
 
-type waitError struct{}
+func (e *WaitError) Error() string {
+	return fmt.Sprintf("email %d of the same booking is not sent yet", e.EmailID)
+}
 
-func (waitError) Error() string { return "an earlier email of the booking is not sent yet" }
-func (waitError) Wait() bool    { return true }
+// WaitingFor is the ID of the email to wait for.
+func (e *WaitError) WaitingFor() int64 { return e.EmailID }
+
+// RecordTimeout bounds the time Deliver takes to record an attempt's
+// outcome after its context has ended (at the job's timeout, or when a
+// shutdown cancels it), retrying while the database fails: an outcome must
+// outlive the job that had it, or the email would stay queued with nothing
+// to deliver it, or go out twice.
+const RecordTimeout = 5 * time.Second
 
 // Deliver sends email emailID; final says no retry follows. An email
-// already sent is not sent again, and every attempt is recorded for staff.
-// The error returned carries no personal data (the queue logs it): the full
-// error goes to the email's record. Database trouble is retried; an email
-// that cannot be built is not.
+// already sent is not sent again, and every attempt is recorded for staff,
+// even when ctx ends during the send. The error returned carries no personal
+// data (the queue logs it): the full error goes to the email's record.
+// Database trouble is retried; an email that cannot be built is not; an
+// attempt cut short by the end of ctx returns an error wrapping ctx's.
 func (d *Deliverer) Deliver(ctx context.Context, emailID int64, final bool) error {
 	e, err := d.store.Email(ctx, emailID)
 	if errors.Is(err, booking.ErrNotFound) {
@@ -97,7 +108,9 @@ func (d *Deliverer) Deliver(ctx context.Context, emailID int64, final bool) erro
 		return fmt.Errorf("email %d: booking: %w", e.ID, err)
 	}
 	if reason := stale(e, b); reason != "" {
-		return d.store.RecordEmailSkipped(ctx, e.ID, reason, d.cfg.Now())
+		return d.record(ctx, func(ctx context.Context) error {
+			return d.store.RecordEmailSkipped(ctx, e.ID, reason, d.cfg.Now())
+		})
 	}
 	if err := d.waitForEarlier(ctx, e); err != nil {
 		return err
@@ -106,20 +119,20 @@ func (d *Deliverer) Deliver(ctx context.Context, emailID int64, final bool) erro
 	attempt := e.Attempts + 1
 	msg, err := d.message(e, b)
 	if err != nil {
-		if rerr := d.store.RecordEmailAttempt(ctx, e.ID, attempt, err, true, d.cfg.Now()); rerr != nil {
-			return fmt.Errorf("email %d: record: %w", e.ID, rerr)
+		if rerr := d.recordAttempt(ctx, e.ID, attempt, err, true); rerr != nil {
+			return rerr
 		}
 		return permanentError{fmt.Errorf("email %d: cannot be built (see the email's record)", e.ID)}
 	}
 	sendErr := d.sender.Send(ctx, msg)
 	permanent := sendErr != nil && IsPermanent(sendErr)
-	if rerr := d.store.RecordEmailAttempt(ctx, e.ID, attempt, sendErr, final || permanent, d.cfg.Now()); rerr != nil {
+	if rerr := d.recordAttempt(ctx, e.ID, attempt, sendErr, final || permanent); rerr != nil {
 		if sendErr == nil {
-			// Sent but not recorded: retrying would send it again.
+			// The retry sends it again, with the same Message-ID: better
+			// twice than left queued with nothing to deliver it.
 			d.cfg.Logger.ErrorContext(ctx, "email sent but not recorded", "email", e.ID, "error", rerr)
-			return nil
 		}
-		return fmt.Errorf("email %d: record: %w", e.ID, rerr)
+		return rerr
 	}
 	switch {
 	case sendErr == nil:
@@ -128,9 +141,46 @@ func (d *Deliverer) Deliver(ctx context.Context, emailID int64, final bool) erro
 	case permanent:
 		d.cfg.Logger.WarnContext(ctx, "email refused for good", "email", e.ID, "attempt", attempt)
 		return permanentError{fmt.Errorf("email %d: refused by the mail server (see the email's record)", e.ID)}
+	case ctx.Err() != nil:
+		// Wrapped, so that the queue can tell a shutdown, which puts the
+		// job back without counting the attempt.
+		d.cfg.Logger.WarnContext(ctx, "email delivery interrupted", "email", e.ID, "attempt", attempt)
+		return fmt.Errorf("email %d: attempt %d interrupted: %w", e.ID, attempt, ctx.Err())
 	}
 	d.cfg.Logger.WarnContext(ctx, "email not sent yet", "email", e.ID, "attempt", attempt, "final", final)
 	return fmt.Errorf("email %d: not delivered on attempt %d (see the email's record)", e.ID, attempt)
+}
+
+// recordAttempt records the outcome of an attempt; see record.
+func (d *Deliverer) recordAttempt(ctx context.Context, id int64, attempt int, sendErr error, final bool) error {
+	err := d.record(ctx, func(ctx context.Context) error {
+		return d.store.RecordEmailAttempt(ctx, id, attempt, sendErr, final, d.cfg.Now())
+	})
+	if err != nil {
+		return fmt.Errorf("email %d: record attempt %d: %w", id, attempt, err)
+	}
+	return nil
+}
+
+// record writes an outcome with write on a context of its own, which
+// outlives ctx by up to RecordTimeout, and tries again while the database
+// fails.
+func (d *Deliverer) record(ctx context.Context, write func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RecordTimeout)
+	defer cancel()
+	for pause := 10 * time.Millisecond; ; pause = min(2*pause, time.Second) {
+		err := write(ctx)
+		if err == nil || errors.Is(err, booking.ErrNotFound) {
+			return err
+		}
+		retry := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			retry.Stop()
+			return err
+		case <-retry.C:
+		}
+	}
 }
 
 // stale says why an email should no longer go out, or "". Every change is
@@ -148,17 +198,21 @@ func stale(e booking.Email, b booking.Booking) string {
 	return ""
 }
 
-// waitForEarlier returns ErrWait while an earlier email of the booking is
-// still queued.
+// waitForEarlier returns a *WaitError while an earlier email of the booking
+// is still queued, naming the latest such: its turn comes after the others'.
 func (d *Deliverer) waitForEarlier(ctx context.Context, e booking.Email) error {
 	emails, err := d.store.Emails(ctx, e.BookingID)
 	if err != nil {
 		return fmt.Errorf("email %d: %w", e.ID, err)
 	}
+	var wait *WaitError
 	for _, other := range emails {
 		if other.ID < e.ID && other.State == booking.EmailQueued {
-			return ErrWait
+			wait = &WaitError{EmailID: other.ID}
 		}
+	}
+	if wait != nil {
+		return wait
 	}
 	return nil
 }

@@ -6,11 +6,15 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/textproto"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wneessen/go-mail"
@@ -35,12 +39,40 @@ type SMTPConfig struct {
 	// port 465 by default); ICS_SMTP_URL. Without user and password no
 	// SMTP AUTH is done. Special characters in them are percent-encoded.
 	URL string
-	// TLS is TLSOpportunistic (the default), TLSRequired or TLSNone, for
-	// smtp:// URLs; ICS_SMTP_TLS.
+	// TLS is TLSOpportunistic, TLSRequired or TLSNone, for smtp:// URLs;
+	// ICS_SMTP_TLS. Empty means DefaultTLS of the host.
 	TLS string
 	// Timeout bounds the connection and each exchange with the server;
 	// go-mail's 15 seconds when zero.
 	Timeout time.Duration
+	// Logger hears of failures after a message was delivered (nil:
+	// discarded).
+	Logger *slog.Logger
+}
+
+// DefaultTLS is the STARTTLS policy for a mail server on host when none is
+// set: TLSRequired, for a stripped STARTTLS must not let the manage links in
+// the emails (bearer tokens) travel in clear; TLSOpportunistic for a relay
+// on the machine itself (localhost, 127.0.0.0/8, ::1), where nobody sits on
+// the path and such relays seldom have a certificate.
+func DefaultTLS(host string) string {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return TLSOpportunistic
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return TLSOpportunistic
+	}
+	return TLSRequired
+}
+
+// DefaultTLSOf is DefaultTLS of the host in an ICS_SMTP_URL, TLSRequired if
+// the URL does not parse (NewSMTPSender reports that).
+func DefaultTLSOf(smtpURL string) string {
+	u, err := url.Parse(strings.TrimSpace(smtpURL))
+	if err != nil {
+		return TLSRequired
+	}
+	return DefaultTLS(u.Hostname())
 }
 
 // SMTPSender delivers messages to a mail server (the submission service of
@@ -52,6 +84,7 @@ type SMTPSender struct {
 	policy      mail.TLSPolicy
 	user, pass  string
 	timeout     time.Duration
+	log         *slog.Logger
 	// rootCAs verifies the server's certificate; nil means the system's.
 	rootCAs *x509.CertPool
 }
@@ -65,7 +98,10 @@ func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 		// url.Parse's error quotes the URL, password included.
 		return nil, errors.New("ICS_SMTP_URL is not a URL of the form smtp://user:password@host:port or smtps://user:password@host:port")
 	}
-	s := &SMTPSender{host: u.Hostname(), timeout: cfg.Timeout}
+	s := &SMTPSender{host: u.Hostname(), timeout: cfg.Timeout, log: cfg.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
 	switch u.Scheme {
 	case "smtp":
 		s.port = mail.DefaultPortTLS
@@ -93,8 +129,12 @@ func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 		}
 	}
 
-	switch strings.ToLower(strings.TrimSpace(cfg.TLS)) {
-	case "", TLSOpportunistic:
+	mode := strings.ToLower(strings.TrimSpace(cfg.TLS))
+	if mode == "" {
+		mode = DefaultTLS(s.host)
+	}
+	switch mode {
+	case TLSOpportunistic:
 		s.policy = mail.TLSOpportunistic
 	case TLSRequired:
 		s.policy = mail.TLSMandatory
@@ -116,22 +156,27 @@ func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 	if s.timeout == 0 {
 		s.timeout = mail.DefaultTimeout
 	}
-	if _, err := s.client(); err != nil {
+	if _, err := s.client(&conns{}); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// client returns a go-mail client for one delivery.
-func (s *SMTPSender) client() (*mail.Client, error) {
+// client returns a go-mail client for one delivery, which dials through
+// dialed.
+func (s *SMTPSender) client(dialed *conns) (*mail.Client, error) {
+	policy := s.policy
+	if s.implicitTLS {
+		// dial hands go-mail a connection already in TLS, which it
+		// recognises as encrypted; there is no STARTTLS to negotiate.
+		policy = mail.TLSOpportunistic
+	}
 	opts := []mail.Option{
 		mail.WithPort(s.port),
 		mail.WithTimeout(s.timeout),
-		mail.WithTLSPolicy(s.policy),
-		mail.WithTLSConfig(&tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12, RootCAs: s.rootCAs}),
-	}
-	if s.implicitTLS {
-		opts = append(opts, mail.WithSSL())
+		mail.WithTLSPolicy(policy),
+		mail.WithTLSConfig(s.tlsConfig()),
+		mail.WithDialContextFunc(dialed.track(s.dial)),
 	}
 	if s.user != "" {
 		// Auto-discovery picks the strongest mechanism the server offers
@@ -146,22 +191,105 @@ func (s *SMTPSender) client() (*mail.Client, error) {
 	return c, nil
 }
 
-// Send connects, delivers msg and disconnects. The context bounds the
-// connection; the timeout bounds each exchange after it. Use IsPermanent
-// to tell an error worth retrying from one that is not.
+func (s *SMTPSender) tlsConfig() *tls.Config {
+	return &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12, RootCAs: s.rootCAs}
+}
+
+// dial connects to the server, in TLS from the first byte for smtps://.
+func (s *SMTPSender) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	if s.implicitTLS {
+		return (&tls.Dialer{Config: s.tlsConfig()}).DialContext(ctx, network, addr)
+	}
+	return (&net.Dialer{}).DialContext(ctx, network, addr)
+}
+
+// Send connects, delivers msg and disconnects. The context bounds the whole
+// delivery: when it ends (the job's timeout, or a shutdown) the connection
+// is closed whatever the server is doing, while the timeout bounds each
+// exchange. A message the server has accepted is delivered, even if the
+// RSET or QUIT after it fails: that failure is logged, not returned, for
+// sending the message again would duplicate it. Use IsPermanent to tell an
+// error worth retrying from one that is not.
 func (s *SMTPSender) Send(ctx context.Context, msg *mail.Msg) error {
-	c, err := s.client()
+	dialed := &conns{}
+	c, err := s.client(dialed)
 	if err != nil {
 		return err
 	}
-	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
-		if errors.Is(err, mail.ErrNoSupportedAuthDiscovered) {
-			err = fmt.Errorf("%w (the server offers no SMTP AUTH mechanism that is safe without TLS: "+
-				"let it offer STARTTLS and set ICS_SMTP_TLS=required, or use smtps://)", err)
-		}
-		return fmt.Errorf("SMTP %s:%d: %w", s.host, s.port, err)
+	// go-mail heeds ctx only while dialing: close the connection when ctx
+	// ends, so that a stalled server cannot hold a shutdown.
+	defer context.AfterFunc(ctx, dialed.close)()
+	err = c.DialAndSendWithContext(ctx, msg)
+	switch {
+	case err == nil:
+		return nil
+	case msg.IsDelivered():
+		command, reply := afterDelivery(err)
+		s.log.WarnContext(ctx, "email delivered, but the mail server failed after accepting it",
+			"server", net.JoinHostPort(s.host, strconv.Itoa(s.port)), "command", command, "reply", reply)
+		return nil
+	case errors.Is(err, mail.ErrNoSupportedAuthDiscovered):
+		err = fmt.Errorf("%w (the server offers no SMTP AUTH mechanism that is safe without TLS: "+
+			"let it offer STARTTLS and set ICS_SMTP_TLS=required, or use smtps://)", err)
+	case ctx.Err() != nil:
+		// The closed connection's error hides why: say it, so that
+		// callers can tell an interruption (errors.Is context.Canceled).
+		err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
 	}
-	return nil
+	return fmt.Errorf("SMTP %s:%d: %w", s.host, s.port, err)
+}
+
+// afterDelivery names the command that failed after a message was accepted
+// (RSET, or else QUIT) and the server's reply code (0 if none came). The
+// error itself is not for the log: go-mail puts the Message-ID in it, and
+// with it the booking's reference.
+func afterDelivery(err error) (string, int) {
+	var se *mail.SendError
+	if errors.As(err, &se) && se.Reason == mail.ErrSMTPReset {
+		return "RSET", se.ErrorCode()
+	}
+	var reply *textproto.Error
+	if errors.As(err, &reply) {
+		return "QUIT", reply.Code
+	}
+	return "QUIT", 0
+}
+
+// conns keeps the connections of one delivery so that they can be closed
+// from another goroutine: go-mail holds its own lock while it waits for the
+// server, so closing its client would wait too.
+type conns struct {
+	mu     sync.Mutex
+	open   []net.Conn
+	closed bool
+}
+
+// track wraps dial so that the connections it makes are kept, or closed at
+// once if close came first.
+func (c *conns) track(dial mail.DialContextFunc) mail.DialContextFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.closed {
+			conn.Close()
+			return nil, net.ErrClosed
+		}
+		c.open = append(c.open, conn)
+		return conn, nil
+	}
+}
+
+func (c *conns) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	for _, conn := range c.open {
+		conn.Close()
+	}
 }
 
 // IsPermanent reports whether sending the same message again cannot

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io"
 	"log"
+	"log/slog"
 	"math/big"
 	"net"
 	netmail "net/mail"
@@ -26,6 +27,8 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 	"github.com/wneessen/go-mail"
+
+	"github.com/ics-booking/icsbooking/notify/smtptest"
 )
 
 // received is one message as the test server got it.
@@ -394,12 +397,17 @@ func TestNewSMTPSender(t *testing.T) {
 		policy      mail.TLSPolicy
 		user, pass  string
 	}{
-		{"smtp://mail.example.dk", "", 587, false, mail.TLSOpportunistic, "", ""},
+		{"smtp://mail.example.dk", "", 587, false, mail.TLSMandatory, "", ""},
+		{"smtp://mail.example.dk", "opportunistic", 587, false, mail.TLSOpportunistic, "", ""},
 		{"smtp://mail.example.dk:25", "none", 25, false, mail.NoTLS, "", ""},
 		{"smtp://u:p@mail.example.dk:2525/", "Required", 2525, false, mail.TLSMandatory, "u", "p"},
-		{"smtps://u%40x:p%3Aq@mail.example.dk", "", 465, true, mail.TLSOpportunistic, "u@x", "p:q"},
+		{"smtps://u%40x:p%3Aq@mail.example.dk", "", 465, true, mail.TLSMandatory, "u@x", "p:q"},
 		{" smtps://mail.example.dk:4650 ", "required", 4650, true, mail.TLSMandatory, "", ""},
 		{"smtp://[::1]:1025", "none", 1025, false, mail.NoTLS, "", ""},
+		{"smtp://[::1]:1025", "", 1025, false, mail.TLSOpportunistic, "", ""},
+		{"smtp://127.0.0.1:25", "", 25, false, mail.TLSOpportunistic, "", ""},
+		{"smtp://localhost:25", "", 25, false, mail.TLSOpportunistic, "", ""},
+		{"smtp://localhost:25", "required", 25, false, mail.TLSMandatory, "", ""},
 	}
 	for _, g := range good {
 		s, err := NewSMTPSender(SMTPConfig{URL: g.url, TLS: g.mode})
@@ -528,5 +536,94 @@ func TestEMLFileName(t *testing.T) {
 		if filepath.Base(got) != got {
 			t.Errorf("emlFileName(%q) = %q is a path", id, got)
 		}
+	}
+}
+
+// Without a setting, STARTTLS is required of any mail server but one on the
+// machine itself: a stripped STARTTLS must not send manage links in clear.
+func TestDefaultTLS(t *testing.T) {
+	for host, want := range map[string]string{
+		"mail.example.dk": TLSRequired,
+		"10.0.0.25":       TLSRequired,
+		"::ffff:10.0.0.1": TLSRequired,
+		"localhost.dk":    TLSRequired,
+		"":                TLSRequired,
+		"localhost":       TLSOpportunistic,
+		"LocalHost.":      TLSOpportunistic,
+		"127.0.0.1":       TLSOpportunistic,
+		"127.1.2.3":       TLSOpportunistic,
+		"::1":             TLSOpportunistic,
+	} {
+		if got := DefaultTLS(host); got != want {
+			t.Errorf("DefaultTLS(%q) = %s, want %s", host, got, want)
+		}
+	}
+	if got := DefaultTLSOf("smtp://u:p@[::1]:25"); got != TLSOpportunistic {
+		t.Errorf("DefaultTLSOf [::1] = %s", got)
+	}
+	if got := DefaultTLSOf("smtp://u:p@mail.example.dk:%zz"); got != TLSRequired {
+		t.Errorf("DefaultTLSOf a broken URL = %s", got)
+	}
+}
+
+// A message the server accepted is delivered even if RSET or QUIT after it
+// fails: a 421 must not make it be sent again, nor a 502 mark it failed.
+func TestSMTPSenderDeliveredDespiteFailureAfter(t *testing.T) {
+	for _, tt := range []struct {
+		command string
+		code    int
+	}{{"RSET", 421}, {"RSET", 502}, {"QUIT", 421}, {"QUIT", 502}} {
+		t.Run(tt.command+" "+strconv.Itoa(tt.code), func(t *testing.T) {
+			command, code := tt.command, tt.code
+			srv := smtptest.Start(t)
+			srv.Fail(command, code)
+			var logs bytes.Buffer
+			s, err := NewSMTPSender(SMTPConfig{URL: srv.URL(), TLS: TLSNone, Timeout: 10 * time.Second,
+				Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Send(context.Background(), testMsg(t)); err != nil {
+				t.Errorf("Send: %v", err)
+			}
+			select {
+			case <-srv.Messages:
+			default:
+				t.Fatal("the server received nothing")
+			}
+			if log := logs.String(); !strings.Contains(log, "command="+command+" reply="+strconv.Itoa(code)) || strings.Contains(log, "AAR-7K3M9Q") {
+				t.Errorf("log %q does not tell of the failed %s, or names the booking", log, command)
+			}
+		})
+	}
+}
+
+// A send to a server that has stopped answering ends when its context
+// does, not at the SMTP timeout, and says it was interrupted.
+func TestSMTPSenderStalledServerInterrupted(t *testing.T) {
+	srv := smtptest.Start(t)
+	srv.Stall()
+	s, err := NewSMTPSender(SMTPConfig{URL: srv.URL(), TLS: TLSNone, Timeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Send(ctx, testMsg(t)) }()
+	<-srv.Stalled
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) || IsPermanent(err) {
+			t.Errorf("err = %v, want a temporary context.Canceled", err)
+		}
+	case <-time.After(30 * time.Second): // the SMTP timeout is an hour
+		t.Fatal("Send did not return when its context was cancelled")
+	}
+	srv.Unstall()
+	select {
+	case m := <-srv.Messages:
+		t.Errorf("a stalled message was delivered: %s", m.Data)
+	default:
 	}
 }

@@ -11,10 +11,13 @@ import (
 // with the SMTPUTF8 parameter whenever the server offers it, so that offer
 // is all such an address needs.
 func (s *SMTPSender) OffersSMTPUTF8(ctx context.Context) (bool, error) {
-	c, err := s.client()
+	dialed := &conns{}
+	c, err := s.client(dialed)
 	if err != nil {
 		return false, err
 	}
+	// As in Send: go-mail heeds ctx only while dialing.
+	defer context.AfterFunc(ctx, dialed.close)()
 	conn, err := c.DialToSMTPClientWithContext(ctx)
 	if err != nil {
 		return false, fmt.Errorf("SMTP %s:%d: %w", s.host, s.port, err)

@@ -125,11 +125,26 @@ func (s *Store) Emails(ctx context.Context, bookingID int64) ([]booking.Email, e
 	if err != nil {
 		return nil, fmt.Errorf("emails of booking %d: %w", bookingID, err)
 	}
+	return toEmails(rows), nil
+}
+
+// QueuedEmails returns up to limit queued emails with an ID above afterID,
+// in ID order, for paging through all of them.
+func (s *Store) QueuedEmails(ctx context.Context, afterID int64, limit int) ([]booking.Email, error) {
+	var rows []emailRow
+	err := s.db.WithContext(ctx).Raw(queuedEmailsSQL, afterID, limit).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("queued emails after %d: %w", afterID, err)
+	}
+	return toEmails(rows), nil
+}
+
+func toEmails(rows []emailRow) []booking.Email {
 	emails := make([]booking.Email, len(rows))
 	for i, r := range rows {
 		emails[i] = r.toEmail()
 	}
-	return emails, nil
+	return emails
 }
 
 // RecordEmailAttempt records the outcome of delivery attempt number attempt,
@@ -168,6 +183,28 @@ func (s *Store) RecordEmailAttempt(ctx context.Context, id int64, attempt int, s
 		return notFound("no email with ID %d", id)
 	}
 	return nil
+}
+
+// RecordEmailLost records that attempt number attempt of a queued email
+// ended without a recorded outcome (its server stopped, or the outcome
+// could not be written) and that no job is left to try again: the attempt
+// counts, with reason as the error, and the email stays queued or, if final,
+// fails. It changes nothing and reports false unless the email is still
+// queued with attempt-1 attempts, so that of two callers that read it alike
+// only one records the loss.
+func (s *Store) RecordEmailLost(ctx context.Context, id int64, attempt int, reason string, final bool, at time.Time) (bool, error) {
+	state := booking.EmailQueued
+	if final {
+		state = booking.EmailFailed
+	}
+	at = dbTime(at)
+	res := s.db.WithContext(ctx).Exec(`UPDATE emails SET state = ?, attempts = ?, last_error = ?, updated_at = ?
+		WHERE id = ? AND state = ? AND attempts = ?`,
+		string(state), attempt, reason, at, id, string(booking.EmailQueued), attempt-1)
+	if res.Error != nil {
+		return false, fmt.Errorf("record lost attempt %d of email %d: %w", attempt, id, res.Error)
+	}
+	return res.RowsAffected == 1, nil
 }
 
 // RecordEmailSkipped marks a queued email as skipped, saying why.

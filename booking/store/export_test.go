@@ -8,4 +8,5 @@ var HotQueries = map[string]string{
 	"appointments":        appointmentsSQL,
 	"reminders":           remindersSQL,
 	"emails of a booking": emailsOfBookingSQL,
+	"queued emails":       queuedEmailsSQL,
 }

@@ -38,4 +38,8 @@ const (
 	// emailsOfBookingSQL reads a booking's emails, oldest first: the unique
 	// key (booking_id, kind, sequence).
 	emailsOfBookingSQL = `SELECT * FROM emails WHERE booking_id = ? ORDER BY id`
+
+	// queuedEmailsSQL pages through the emails still to deliver, by ID:
+	// emails_queued_idx.
+	queuedEmailsSQL = `SELECT * FROM emails WHERE state = 'queued' AND id > ? ORDER BY id LIMIT ?`
 )

@@ -41,6 +41,9 @@ func hotQueries() []hotQuery {
 		{"emails of a booking", []any{int64(1 << 40)},
 			[]string{"emails_booking_id_kind_sequence_key"},
 			"USING INDEX sqlite_autoindex_emails_1 (booking_id=?)"},
+		{"queued emails", []any{0, 100},
+			[]string{"emails_queued_idx"},
+			"USING INDEX emails_queued_idx (id>?)"},
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/notify"
 )
 
 // config is every setting of the server. Each comes from an ICS_* variable
@@ -44,6 +45,7 @@ type config struct {
 	MailRetryBase         time.Duration
 	MailRetryMax          time.Duration
 	JobsPollInterval      time.Duration
+	JobsFetchCooldown     time.Duration
 	Reminders             bool
 	ReminderAt            time.Duration
 	ReminderInterval      time.Duration
@@ -79,20 +81,26 @@ func readConfig(l *loader) config {
 		DBMaxConns:            l.int("ICS_DB_MAX_CONNS", "20", 2, 1000),
 		SecretKeyFile:         l.string("ICS_SECRET_KEY_FILE", "data/secret.key"),
 		SMTPURL:               l.string("ICS_SMTP_URL", ""),
-		SMTPTLS:               l.oneOf("ICS_SMTP_TLS", "opportunistic", "opportunistic", "required", "none"),
 		SMTPTimeout:           l.duration("ICS_SMTP_TIMEOUT", "30s", time.Second),
 		MailFrom:              l.mailbox("ICS_MAIL_FROM", "booking@localhost"),
 		MailDir:               l.string("ICS_MAIL_DIR", "data/mail"),
-		MailWorkers:           l.int("ICS_MAIL_WORKERS", "2", 1, 100),
+		MailWorkers:           l.int("ICS_MAIL_WORKERS", "16", 1, 100),
 		MailMaxAttempts:       l.int("ICS_MAIL_MAX_ATTEMPTS", "25", 1, 1000),
 		MailRetryBase:         l.duration("ICS_MAIL_RETRY_BASE", "1s", time.Millisecond),
 		MailRetryMax:          l.duration("ICS_MAIL_RETRY_MAX", "1h", time.Millisecond),
 		JobsPollInterval:      l.duration("ICS_JOBS_POLL_INTERVAL", "1s", 10*time.Millisecond),
+		JobsFetchCooldown:     l.duration("ICS_JOBS_FETCH_COOLDOWN", "10ms", time.Millisecond),
 		ReminderInterval:      l.duration("ICS_REMINDER_INTERVAL", "15m", time.Minute),
 		FeedTokens:            l.feedTokens("ICS_CALENDAR_FEED_TOKENS", ""),
 	}
+	// Required unless the mail server is on this machine.
+	c.SMTPTLS = l.oneOf("ICS_SMTP_TLS", notify.DefaultTLSOf(c.SMTPURL), notify.TLSOpportunistic, notify.TLSRequired, notify.TLSNone)
 	c.Reminders, c.ReminderAt = l.timeOfDay("ICS_REMINDER_AT", "10:00")
 	c.BaseURL = l.baseURL("ICS_BASE_URL", "http://"+c.Addr)
+	if c.JobsFetchCooldown > c.JobsPollInterval {
+		l.errs = append(l.errs, fmt.Errorf("ICS_JOBS_FETCH_COOLDOWN=%s: must not be longer than ICS_JOBS_POLL_INTERVAL=%s",
+			c.JobsFetchCooldown, c.JobsPollInterval))
+	}
 	return c
 }
 

@@ -22,6 +22,34 @@ func TestConfigDefaults(t *testing.T) {
 	if c.Notice != 2*time.Hour || c.HorizonDays != 60 || c.InterpreterNoticeDays != 2 || len(c.ClosedDays) != 2 || c.MaxBodyBytes != 65536 {
 		t.Errorf("defaults: %+v", c)
 	}
+	// Two workers and River's 100ms between fetches capped delivery at 20
+	// emails a second.
+	if c.MailWorkers < 16 || c.JobsFetchCooldown != 10*time.Millisecond || c.JobsPollInterval != time.Second {
+		t.Errorf("job defaults: %d workers, fetch cooldown %s, poll interval %s", c.MailWorkers, c.JobsFetchCooldown, c.JobsPollInterval)
+	}
+}
+
+// STARTTLS is required of a mail server elsewhere unless set otherwise, and
+// opportunistic for one on this machine.
+func TestConfigSMTPTLSDefault(t *testing.T) {
+	for _, tt := range []struct{ url, tls, want string }{
+		{"", "", "required"},
+		{"smtp://mail.example.dk:587", "", "required"},
+		{"smtp://user:pass@10.0.0.25", "", "required"},
+		{"smtp://127.0.0.1:25", "", "opportunistic"},
+		{"smtp://localhost:1025", "", "opportunistic"},
+		{"smtp://[::1]:25", "", "opportunistic"},
+		{"smtp://mail.example.dk:587", "opportunistic", "opportunistic"},
+		{"smtp://127.0.0.1:25", "required", "required"},
+	} {
+		c, err := loadConfig(env(map[string]string{"ICS_SMTP_URL": tt.url, "ICS_SMTP_TLS": tt.tls}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.SMTPTLS != tt.want {
+			t.Errorf("ICS_SMTP_URL=%s ICS_SMTP_TLS=%s: %s, want %s", tt.url, tt.tls, c.SMTPTLS, tt.want)
+		}
+	}
 }
 
 func TestConfigOverrides(t *testing.T) {
@@ -52,6 +80,8 @@ func TestConfigInvalidNamesVariable(t *testing.T) {
 		{"ICS_MAIL_RETRY_MAX", "0s"},
 		{"ICS_REMINDER_INTERVAL", "0s"},
 		{"ICS_JOBS_POLL_INTERVAL", "1ns"},
+		{"ICS_JOBS_FETCH_COOLDOWN", "0s"},
+		{"ICS_JOBS_FETCH_COOLDOWN", "2s"}, // longer than the poll interval
 		{"ICS_REMINDER_AT", "25:00"},
 		{"ICS_MAIL_FROM", "ICS <booking@ics.dk>"},
 		{"ICS_SMTP_TLS", "sometimes"},

@@ -116,19 +116,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
+	// Room for the SMTP dial and the send, each bounded by the timeout, and
+	// for reading the email.
+	jobTimeout := 2*cfg.SMTPTimeout + 5*time.Second
 	queue, err := jobs.New(sqlDB, jobs.Config{
-		Dialect:      st.Dialect(),
-		Workers:      cfg.MailWorkers,
-		MaxAttempts:  cfg.MailMaxAttempts,
-		RetryBase:    cfg.MailRetryBase,
-		RetryMax:     cfg.MailRetryMax,
-		PollInterval: cfg.JobsPollInterval,
-		// Room for the SMTP dial and the send, each bounded by the timeout.
-		JobTimeout:       2*cfg.SMTPTimeout + 10*time.Second,
+		Dialect:       st.Dialect(),
+		Workers:       cfg.MailWorkers,
+		MaxAttempts:   cfg.MailMaxAttempts,
+		RetryBase:     cfg.MailRetryBase,
+		RetryMax:      cfg.MailRetryMax,
+		PollInterval:  cfg.JobsPollInterval,
+		FetchCooldown: cfg.JobsFetchCooldown,
+		JobTimeout:    jobTimeout,
+		// A delivery ends by then, its outcome recorded: a job still
+		// running had its server killed, and the booking's later emails
+		// wait for it.
+		RescueAfter:      jobTimeout + notify.RecordTimeout + time.Second,
 		ReminderInterval: reminderInterval(cfg),
 		// River reports routine work at info level every few seconds.
 		Logger: newLogger(cfg, stderr, max(cfg.LogLevel, slog.LevelWarn)),
-	}, deliverer, scheduler)
+	}, st, deliverer, scheduler)
 	if err != nil {
 		return err
 	}
@@ -139,9 +146,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return fmt.Errorf("start jobs: %w", err)
 	}
 	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		// Deliveries still running after the shutdown timeout are
+		// cancelled, and then have RecordTimeout to record how far they got.
+		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout+notify.RecordTimeout+time.Second)
 		defer cancel()
-		if err := queue.Stop(stopCtx); err != nil {
+		if err := queue.Stop(stopCtx, cfg.ShutdownTimeout); err != nil {
 			logger.Warn("jobs did not stop cleanly", "error", err)
 		}
 	}()
@@ -163,7 +172,7 @@ func newSender(cfg config, logger *slog.Logger) (notify.Sender, error) {
 		logger.Info("ICS_SMTP_URL is not set: emails are written as .eml files", "dir", cfg.MailDir)
 		return &notify.FileSender{Dir: cfg.MailDir}, nil
 	}
-	s, err := notify.NewSMTPSender(notify.SMTPConfig{URL: cfg.SMTPURL, TLS: cfg.SMTPTLS, Timeout: cfg.SMTPTimeout})
+	s, err := notify.NewSMTPSender(notify.SMTPConfig{URL: cfg.SMTPURL, TLS: cfg.SMTPTLS, Timeout: cfg.SMTPTimeout, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("configuration:\n%w", err)
 	}

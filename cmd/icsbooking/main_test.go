@@ -248,9 +248,9 @@ func TestMigrateOnly(t *testing.T) {
 	}
 }
 
-// bookFirstSlot books the first free slot in Aarhus in the next two weeks
-// for email, and returns the status and the booking's reference.
-func bookFirstSlot(t *testing.T, base, email string) (int, string) {
+// freeSlots returns the start times of the free slots in Aarhus in the
+// next two weeks, at least two of them.
+func freeSlots(t *testing.T, base string) []string {
 	t.Helper()
 	res, err := http.Get(base + "/api/v1/centers/aarhus/slots?service=residence-permit-renewal&to=" + time.Now().AddDate(0, 0, 14).Format(time.DateOnly))
 	if err != nil {
@@ -263,11 +263,23 @@ func bookFirstSlot(t *testing.T, base, email string) (int, string) {
 			Available int    `json:"available"`
 		} `json:"slots"`
 	}
-	if err := json.NewDecoder(res.Body).Decode(&slots); err != nil || len(slots.Slots) == 0 {
+	if err := json.NewDecoder(res.Body).Decode(&slots); err != nil || len(slots.Slots) < 2 {
 		t.Fatalf("slots: %v %+v", err, slots)
 	}
-	body := fmt.Sprintf(`{"center":"aarhus","service":"residence-permit-renewal","start":%q,"name":"Ana Silva","email":%q}`, slots.Slots[0].Start, email)
-	res, err = http.Post(base+"/api/v1/bookings", "application/json", strings.NewReader(body))
+	starts := make([]string, len(slots.Slots))
+	for i, s := range slots.Slots {
+		starts[i] = s.Start
+	}
+	return starts
+}
+
+// bookFirstSlot books the first free slot in Aarhus in the next two weeks
+// for email, and returns the status and the booking's reference.
+func bookFirstSlot(t *testing.T, base, email string) (int, string) {
+	t.Helper()
+	body := fmt.Sprintf(`{"center":"aarhus","service":"residence-permit-renewal","start":%q,"name":"Ana Silva","email":%q}`,
+		freeSlots(t, base)[0], email)
+	res, err := http.Post(base+"/api/v1/bookings", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,6 +289,46 @@ func bookFirstSlot(t *testing.T, base, email string) (int, string) {
 		t.Fatalf("book: %d %v", res.StatusCode, err)
 	}
 	return res.StatusCode, created.Reference
+}
+
+// book books the slot at start in Aarhus and returns the reference and the
+// manage token.
+func book(t *testing.T, base, start string) (string, string) {
+	t.Helper()
+	body := fmt.Sprintf(`{"center":"aarhus","service":"residence-permit-renewal","start":%q,"name":"Ana Silva","email":"ana@example.com"}`, start)
+	var created struct{ Reference, Token string }
+	call(t, http.MethodPost, base+"/api/v1/bookings", "", body, http.StatusCreated, &created)
+	return created.Reference, created.Token
+}
+
+// call makes an API request with an optional bearer token and JSON body,
+// expects the status want and decodes the answer into out, if not nil.
+func call(t *testing.T, method, url, token, body string, want int, out any) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		t.Fatalf("%s %s: %d %s", method, url, res.StatusCode, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: %v", method, url, err)
+		}
+	}
 }
 
 // waitForFile returns the first file to appear in dir.

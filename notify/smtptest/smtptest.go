@@ -1,12 +1,16 @@
 // Package smtptest runs a real SMTP server on loopback for tests
 // (github.com/emersion/go-smtp): every message it accepts arrives on a
 // channel, and it can be stopped and started again on the same port to play
-// a mail server outage.
+// a mail server outage, stall to play one that stops answering, or fail
+// RSET or QUIT after accepting a message.
 package smtptest
 
 import (
+	"fmt"
 	"io"
+	"log"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 
@@ -25,15 +29,20 @@ type Server struct {
 	t        testing.TB
 	addr     string
 	Messages chan Message
+	// Stalled receives a value whenever a message starts to stall (see
+	// Stall); when nobody reads it, values are dropped.
+	Stalled chan struct{}
 
-	mu  sync.Mutex
-	srv *smtp.Server
+	mu    sync.Mutex
+	srv   *smtp.Server
+	stall chan struct{}  // not nil while stalling; closed to release
+	fail  map[string]int // reply codes by command, instead of the usual
 }
 
 // Start runs a server on 127.0.0.1 with a free port until the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{t: t, addr: "127.0.0.1:0", Messages: make(chan Message, 100)}
+	s := &Server{t: t, addr: "127.0.0.1:0", Messages: make(chan Message, 100), Stalled: make(chan struct{}, 1)}
 	s.listen()
 	t.Cleanup(s.Stop)
 	return s
@@ -52,16 +61,18 @@ func (s *Server) listen() {
 		s.t.Fatalf("smtptest: listen on %s: %v", s.addr, err)
 	}
 	s.addr = ln.Addr().String()
-	srv := smtp.NewServer(backend{s.Messages})
+	srv := smtp.NewServer(backend{s})
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
+	srv.ErrorLog = log.New(io.Discard, "", 0) // writes to connections a client gave up on
 	s.mu.Lock()
 	s.srv = srv
 	s.mu.Unlock()
-	go srv.Serve(ln)
+	go srv.Serve(failListener{ln, s})
 }
 
-// Stop closes the server: connections are refused until Restart.
+// Stop closes the server, and ends a stall: connections are refused until
+// Restart.
 func (s *Server) Stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -69,6 +80,7 @@ func (s *Server) Stop() {
 		s.srv.Close()
 		s.srv = nil
 	}
+	s.unstall()
 }
 
 // Restart listens again on the same port.
@@ -78,12 +90,52 @@ func (s *Server) Restart() {
 	s.listen()
 }
 
-type backend struct{ out chan<- Message }
+// Stall makes the server stop answering, as a mail server under trouble
+// does: from now on it reads each message and then says nothing until
+// Unstall or Stop. A stalled message is not delivered: when released it is
+// refused with a temporary error, to a client that has usually given up.
+func (s *Server) Stall() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stall == nil {
+		s.stall = make(chan struct{})
+	}
+}
 
-func (b backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{out: b.out}, nil }
+// Unstall ends a stall: the stalled messages are refused, later ones
+// accepted.
+func (s *Server) Unstall() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unstall()
+}
+
+func (s *Server) unstall() {
+	if s.stall != nil {
+		close(s.stall)
+		s.stall = nil
+	}
+}
+
+// Fail makes the server answer command, RSET or QUIT, with code (such as
+// 421 or 502) instead of its usual reply; 0 restores that. Clients send
+// them after a message was accepted, so the message is delivered all the
+// same.
+func (s *Server) Fail(command string, code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail == nil {
+		s.fail = map[string]int{}
+	}
+	s.fail[strings.ToUpper(command)] = code
+}
+
+type backend struct{ s *Server }
+
+func (b backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: b.s}, nil }
 
 type session struct {
-	out chan<- Message
+	s   *Server
 	msg Message
 }
 
@@ -100,7 +152,67 @@ func (s *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	s.s.mu.Lock()
+	stall := s.s.stall
+	s.s.mu.Unlock()
+	if stall != nil {
+		select {
+		case s.s.Stalled <- struct{}{}:
+		default:
+		}
+		<-stall
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Stalled, try again"}
+	}
 	s.msg.Data = data
-	s.out <- s.msg
+	s.s.Messages <- s.msg
 	return nil
+}
+
+// failListener hands out connections that answer as Fail says: go-smtp has
+// no hook for RSET or QUIT, so the connection rewrites the reply to the
+// command it has just read.
+type failListener struct {
+	net.Listener
+	s *Server
+}
+
+func (l failListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &failConn{Conn: c, s: l.s}, nil
+}
+
+type failConn struct {
+	net.Conn
+	s       *Server
+	mu      sync.Mutex
+	pending int // the code to answer the command just read with
+}
+
+func (c *failConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	command := strings.ToUpper(strings.TrimSpace(string(p[:n])))
+	c.s.mu.Lock()
+	code := c.s.fail[command]
+	c.s.mu.Unlock()
+	c.mu.Lock()
+	c.pending = code
+	c.mu.Unlock()
+	return n, err
+}
+
+func (c *failConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	code := c.pending
+	c.pending = 0
+	c.mu.Unlock()
+	if code == 0 {
+		return c.Conn.Write(p)
+	}
+	if _, err := fmt.Fprintf(c.Conn, "%d %d.0.0 Refused\r\n", code, code/100); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
