@@ -87,6 +87,26 @@ type Service struct {
 	// NeedsLanguage is set for services such as document translation,
 	// which cannot be booked without a language.
 	NeedsLanguage bool
+	// Translations holds the name, description and what to bring in
+	// languages other than English, by language tag.
+	Translations map[string]ServiceText
+}
+
+// ServiceText is how a service is named and described in one language.
+// Bring lists the same documents as the service's Bring, in order.
+type ServiceText struct {
+	Name        string
+	Description string
+	Bring       []string
+}
+
+// In returns the service's text in a language, English where it has no
+// translation.
+func (s Service) In(lang string) ServiceText {
+	if t, ok := s.Translations[lang]; ok {
+		return t
+	}
+	return ServiceText{Name: s.Name, Description: s.Description, Bring: s.Bring}
 }
 
 // Catalogue is the set of centers and services, loaded from configuration.

@@ -56,6 +56,15 @@ type service struct {
 	Duration      string   `yaml:"duration"`
 	Bring         []string `yaml:"bring"`
 	NeedsLanguage bool     `yaml:"needs_language"`
+	// Translations holds the name, description and bring list in other
+	// languages than English, by language tag.
+	Translations map[string]serviceText `yaml:"translations"`
+}
+
+type serviceText struct {
+	Name        string   `yaml:"name"`
+	Description string   `yaml:"description"`
+	Bring       []string `yaml:"bring"`
 }
 
 var (
@@ -350,6 +359,23 @@ func (c *checker) service(i int, in service) booking.Service {
 	if in.NeedsLanguage && mode == booking.WalkIn {
 		c.addf(e, "needs_language", "only a service that can be booked can need a language")
 	}
+	var translations map[string]booking.ServiceText
+	for _, lang := range sortedKeys(in.Translations) {
+		t := in.Translations[lang]
+		field := "translations." + lang
+		if lang == "en" || !languagePattern.MatchString(lang) {
+			c.addf(e, field, "%q is not a language code other than en, such as da", lang)
+		}
+		c.required(e, field+".name", t.Name)
+		c.required(e, field+".description", t.Description)
+		if len(t.Bring) != len(in.Bring) {
+			c.addf(e, field+".bring", "lists %d things to bring, the service %d: translate each, in order", len(t.Bring), len(in.Bring))
+		}
+		if translations == nil {
+			translations = map[string]booking.ServiceText{}
+		}
+		translations[lang] = booking.ServiceText{Name: t.Name, Description: strings.TrimSpace(t.Description), Bring: t.Bring}
+	}
 	return booking.Service{
 		ID:            in.ID,
 		Name:          in.Name,
@@ -359,6 +385,7 @@ func (c *checker) service(i int, in service) booking.Service {
 		Duration:      d,
 		Bring:         in.Bring,
 		NeedsLanguage: in.NeedsLanguage,
+		Translations:  translations,
 	}
 }
 

@@ -225,6 +225,27 @@ func TestParse(t *testing.T) {
 	}
 }
 
+func TestParseTranslations(t *testing.T) {
+	data := edit(t, "    bring: [Passport]\n", `    bring: [Passport]
+    translations:
+      da:
+        name: Oversættelse af dokumenter
+        description: Vi oversætter dine dokumenter.
+        bring: [Pas]
+`)
+	cat, _, err := catalogue.Parse("test.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cat.Services[0]
+	if got := s.In("da"); got.Name != "Oversættelse af dokumenter" || got.Description != "Vi oversætter dine dokumenter." || !slices.Equal(got.Bring, []string{"Pas"}) {
+		t.Errorf("Danish text %+v", got)
+	}
+	if got := s.In("fr"); got.Name != "Document translation" || !slices.Equal(got.Bring, []string{"Passport"}) {
+		t.Errorf("text in a language without a translation %+v, want English", got)
+	}
+}
+
 func TestParseDefaults(t *testing.T) {
 	data := edit(t, `    hours:
       mon: "09:00-15:00"
@@ -296,6 +317,12 @@ func TestParseErrors(t *testing.T) {
 		{"zero duration", "duration: 60m", "duration: 0s", []string{`service "translation"`, "duration", "positive"}},
 		{"negative duration", "duration: 60m", "duration: -15m", []string{`service "translation"`, "duration", "positive"}},
 		{"walk-in duration off the unit", "    mode: walk_in\n", "    mode: walk_in\n    duration: 10m\n", []string{`service "info"`, "duration"}},
+		{"translation without name", "    bring: [Passport]\n", "    bring: [Passport]\n    translations:\n      da: {description: Oversættelse, bring: [Pas]}\n",
+			[]string{`service "translation"`, "translations.da.name: required"}},
+		{"translation of another bring list", "    bring: [Passport]\n", "    bring: [Passport]\n    translations:\n      da: {name: Oversættelse, description: Oversættelse, bring: [Pas, Visum]}\n",
+			[]string{`service "translation"`, "translations.da.bring", "lists 2 things to bring, the service 1"}},
+		{"translation into English", "    bring: [Passport]\n", "    bring: [Passport]\n    translations:\n      en: {name: T, description: T, bring: [P]}\n",
+			[]string{`service "translation"`, "translations.en"}},
 		{"slot step off the unit", "slot_step: 30m", "slot_step: 20m", []string{center, "slot_step", "multiple of 15m"}},
 		{"slot step not a duration", "slot_step: 30m", "slot_step: half an hour", []string{center, "slot_step"}},
 		{"hours not a span", `mon: "09:00-15:00"`, `mon: "9-15"`, []string{`center "aarhus": hours.mon: "9-15" is not of the form HH:MM-HH:MM`}},
