@@ -124,13 +124,9 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 		return []Slot{}, nil
 	}
 
-	closures, err := s.store.Closures(ctx, center.ID, q.From, q.To)
+	closed, err := s.closedDays(ctx, center, q.From, q.To)
 	if err != nil {
-		return nil, fmt.Errorf("slots of %s: %w", center.ID, err)
-	}
-	closed := make(map[Date]bool, len(closures))
-	for _, c := range closures {
-		closed[c.Day] = true
+		return nil, err
 	}
 	seats := s.seats(center, interp)
 	resources := make([]string, 0, len(seats))
@@ -148,7 +144,10 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 
 	slots := []Slot{}
 	for d := q.From; !d.After(q.To); d = d.AddDays(1) {
-		if _, shut := s.dayClosed(center, d); shut || closed[d] {
+		if _, shut := closed[d]; shut {
+			continue
+		}
+		if _, shut := s.dayClosed(center, d); shut {
 			continue
 		}
 		open, closing := s.openingInstants(center, d)
@@ -594,4 +593,96 @@ func (s *Scheduler) Appointments(ctx context.Context, centerID string) ([]Bookin
 		return nil, fmt.Errorf("appointments of %s: %w", center.ID, err)
 	}
 	return bookings, nil
+}
+
+// Opening says whether a center is open and when that changes.
+type Opening struct {
+	Open bool
+	// Closes is when the center closes today, if it is open.
+	Closes time.Time
+	// Opens is when it opens next, if it is closed; zero if not within
+	// the booking horizon.
+	Opens time.Time
+}
+
+// Opening tells whether a center is open now and when it closes or opens
+// next, counting holidays, the extra closed days and its closures.
+func (s *Scheduler) Opening(ctx context.Context, centerID string) (Opening, error) {
+	center, err := s.catalogue.Center(centerID)
+	if err != nil {
+		return Opening{}, err
+	}
+	now := s.now().In(s.policy.Location)
+	today := DateOf(now)
+	last := today.AddDays(s.policy.HorizonDays)
+	closures, err := s.closedDays(ctx, center, today, last)
+	if err != nil {
+		return Opening{}, err
+	}
+	for d := today; !d.After(last); d = d.AddDays(1) {
+		if _, shut := closures[d]; shut {
+			continue
+		}
+		if _, shut := s.dayClosed(center, d); shut {
+			continue
+		}
+		open, closing := s.openingInstants(center, d)
+		switch {
+		case !now.Before(closing):
+			continue
+		case !now.Before(open):
+			return Opening{Open: true, Closes: closing}, nil
+		}
+		return Opening{Opens: open}, nil
+	}
+	return Opening{}, nil
+}
+
+// ClosedDay is a day a center would open on its weekday but does not.
+type ClosedDay struct {
+	Day Date
+	// Holiday names the public holiday or the yearly closed day (in
+	// Danish, as the calendar names it); empty for a closure staff
+	// entered.
+	Holiday string
+	// Reason is what staff gave for a closure.
+	Reason string
+}
+
+// ClosedDays lists the days from from to to, both included, on which the
+// center is closed though its hours say it opens that weekday.
+func (s *Scheduler) ClosedDays(ctx context.Context, centerID string, from, to Date) ([]ClosedDay, error) {
+	center, err := s.catalogue.Center(centerID)
+	if err != nil {
+		return nil, err
+	}
+	closures, err := s.closedDays(ctx, center, from, to)
+	if err != nil {
+		return nil, err
+	}
+	var days []ClosedDay
+	for d := from; !d.After(to); d = d.AddDays(1) {
+		if _, open := center.Hours[d.Weekday()]; !open {
+			continue
+		}
+		if name, closed := s.calendar.Closed(d); closed {
+			days = append(days, ClosedDay{Day: d, Holiday: name})
+		} else if c, closed := closures[d]; closed {
+			days = append(days, ClosedDay{Day: d, Reason: c.Reason})
+		}
+	}
+	return days, nil
+}
+
+// closedDays returns the closures staff entered for a center, by day.
+func (s *Scheduler) closedDays(ctx context.Context, center Center, from, to Date) (map[Date]Closure, error) {
+	closures, err := s.store.Closures(ctx, center.ID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("closures of %s: %w", center.ID, err)
+	}
+	byDay := make(map[Date]Closure, len(closures))
+	for _, c := range closures {
+		byDay[c.Day] = c
+	}
+	return byDay, nil
 }
