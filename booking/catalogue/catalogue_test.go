@@ -141,6 +141,32 @@ func TestDefaultServices(t *testing.T) {
 	}
 }
 
+// TestDefaultServicesInDanish checks that every built-in service is
+// translated into Danish: its own name, a description and each thing to bring.
+func TestDefaultServicesInDanish(t *testing.T) {
+	cat, _ := parseDefault(t)
+	for _, s := range cat.Services {
+		t.Run(s.ID, func(t *testing.T) {
+			da, ok := s.Translations["da"]
+			if !ok {
+				t.Fatalf("no Danish translation")
+			}
+			if da.Name == "" || da.Name == s.Name {
+				t.Errorf("Danish name %q, English %q: want a translated name", da.Name, s.Name)
+			}
+			if strings.TrimSpace(da.Description) == "" {
+				t.Errorf("no Danish description")
+			}
+			if len(da.Bring) != len(s.Bring) {
+				t.Errorf("Danish bring %q, English %q: want as many things", da.Bring, s.Bring)
+			}
+			if got := s.In("da"); got.Name != da.Name {
+				t.Errorf("In(da).Name = %q, want %q", got.Name, da.Name)
+			}
+		})
+	}
+}
+
 // base is a small valid catalogue; the tests below break it one line at a
 // time.
 const base = `time_zone: Europe/Copenhagen
