@@ -164,7 +164,7 @@ func (l Letter) data() (letterData, string, error) {
 		Lang:        tag,
 		Kind:        l.Kind,
 		Name:        b.Name,
-		Service:     l.Service.Name,
+		Service:     l.Service.In(tag).Name,
 		Reference:   b.Reference,
 		LongDate:    loc.LongDate(start),
 		Date:        loc.Date(start),
@@ -175,7 +175,7 @@ func (l Letter) data() (letterData, string, error) {
 		Address:     l.Center.Address,
 		Phone:       l.Center.Phone,
 		Hours:       loc.OpeningHours(l.Center.Hours),
-		Bring:       l.Service.Bring,
+		Bring:       l.Service.In(tag).Bring,
 		Interpreter: loc.LanguageName(b.Language),
 		ManageURL:   l.ManageURL,
 	}

@@ -260,7 +260,7 @@ func (d *Deliverer) message(e booking.Email, b booking.Booking) (*mail.Msg, erro
 		HTML:        html,
 	}
 	if method, ok := invitationMethod(e.Kind); ok {
-		inv := d.invitation(b, center, service, manage)
+		inv := BookingInvitation(d.cfg.BaseURL, d.cfg.From, b, center, service, manage)
 		inv.Method = method
 		inv.Stamp = d.cfg.Now()
 		if email.Calendar, err = inv.Encode(); err != nil {
@@ -283,20 +283,23 @@ func invitationMethod(kind booking.EmailKind) (Method, bool) {
 	return "", false
 }
 
-// invitation is the booking as a calendar event. Its UID is the reference
-// at the site's host: fixed for the booking's whole life.
-func (d *Deliverer) invitation(b booking.Booking, center booking.Center, service booking.Service, manageURL string) Invitation {
+// BookingInvitation is the booking as a calendar event, in the booking's
+// language, organized by the center at the mailbox from: what every email
+// about it carries and what the confirmation page offers for download. Its
+// UID is the reference at the site's host, fixed for the booking's whole
+// life. The caller sets Method and Stamp.
+func BookingInvitation(baseURL, from string, b booking.Booking, center booking.Center, service booking.Service, manageURL string) Invitation {
 	return Invitation{
-		UID:            UID(d.cfg.BaseURL, b.Reference),
+		UID:            UID(baseURL, b.Reference),
 		Sequence:       b.Sequence,
 		Start:          b.Start,
 		End:            b.End,
-		Summary:        service.Name + " – " + center.Name,
+		Summary:        service.In(b.Locale).Name + " – " + center.Name,
 		Location:       center.Name + ", " + center.Address,
 		Description:    description(b, center, service, manageURL),
 		URL:            manageURL,
 		OrganizerName:  center.Name,
-		OrganizerEmail: d.cfg.From,
+		OrganizerEmail: from,
 		AttendeeName:   b.Name,
 		AttendeeEmail:  b.Email,
 	}
@@ -315,9 +318,9 @@ func description(b booking.Booking, center booking.Center, service booking.Servi
 	}
 	var s strings.Builder
 	fmt.Fprintf(&s, "%s: %s\n%s, %s\n", w[0], b.Reference, center.Name, center.Phone)
-	if len(service.Bring) > 0 {
+	if bring := service.In(b.Locale).Bring; len(bring) > 0 {
 		fmt.Fprintf(&s, "%s:\n", w[1])
-		for _, item := range service.Bring {
+		for _, item := range bring {
 			fmt.Fprintf(&s, "- %s\n", item)
 		}
 	}

@@ -41,11 +41,11 @@ func mustParsePages() map[string]*template.Template {
 	sets := map[string]*template.Template{}
 	for _, name := range names {
 		base := path.Base(name)
-		if base == "layout.html" {
+		if base == "layout.html" || base == "partials.html" {
 			continue
 		}
-		t := template.New("layout.html").Funcs(template.FuncMap{"static": staticURL})
-		sets[base] = template.Must(t.ParseFS(templateFS, "templates/layout.html", name))
+		t := template.New("layout.html").Funcs(template.FuncMap{"static": staticURL, "field": field})
+		sets[base] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/partials.html", name))
 	}
 	return sets
 }
@@ -73,10 +73,14 @@ type languageLink struct {
 // languageNames are the languages' names in themselves.
 var languageNames = map[string]string{"en": "English", "da": "Dansk"}
 
-// newPage starts the data of a page titled with the message title.
+// newPage starts the data of a page titled with the message title, or
+// untitled if title is "" (the caller then sets Title).
 func (s *Server) newPage(c *gin.Context, title string, args ...any) page {
 	l := localeOf(c)
-	p := page{L: l, Title: l.T(title, args...)}
+	p := page{L: l}
+	if title != "" {
+		p.Title = l.T(title, args...)
+	}
 	for _, tag := range locale.Tags() {
 		p.Languages = append(p.Languages, languageLink{
 			Tag: tag, Name: languageNames[tag], URL: withQuery(c.Request.URL, "lang", tag), Current: tag == l.Tag(),

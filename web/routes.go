@@ -8,13 +8,31 @@ import (
 
 // routes lists every route the server answers.
 func (s *Server) routes(r *gin.Engine) {
-	r.GET("/", s.home)
 	r.GET("/healthz", s.health)
 	r.GET("/api/openapi.json", s.openAPI)
+	r.GET("/static/*file", s.static)
+	r.GET("/manifest.webmanifest", s.manifest)
 	r.GET("/centers/:center/calendar.ics", s.calendarFeed)
-	r.GET("/bookings/:reference", s.manage)
-	r.POST("/bookings/:reference/cancel", s.manageCancel)
-	r.POST("/bookings/:reference/reschedule", s.manageMove)
+
+	// The newcomers' pages, in the language each request picks.
+	pages := r.Group("", s.chooseLanguage)
+	pages.GET("/", s.home)
+	pages.GET("/centers/:center", s.centerPage)
+	pages.GET("/services/:service", s.servicePage)
+	pages.GET("/faq", s.info("faq"))
+	pages.GET("/privacy", s.info("privacy"))
+	pages.GET("/accessibility", s.info("accessibility"))
+	pages.GET("/book", s.bookCenter)
+	pages.GET("/book/:center", s.bookService)
+	pages.GET("/book/:center/:service", s.bookTime)
+	pages.GET("/book/:center/:service/details", s.bookDetails)
+	pages.POST("/book/:center/:service", s.book)
+	pages.GET("/bookings/:reference", s.manage)
+	pages.GET("/bookings/:reference/confirmation", s.confirmation)
+	pages.GET("/bookings/:reference/invitation.ics", s.invitation)
+	pages.GET("/bookings/:reference/cancel", s.confirmCancel)
+	pages.POST("/bookings/:reference/cancel", s.manageCancel)
+	pages.POST("/bookings/:reference/reschedule", s.manageMove)
 
 	api := r.Group("/api/v1")
 	api.GET("/centers", s.listCenters)
@@ -26,9 +44,8 @@ func (s *Server) routes(r *gin.Engine) {
 	api.POST("/bookings/:reference/cancel", s.cancelBooking)
 	api.POST("/bookings/:reference/reschedule", s.rescheduleBooking)
 
-	r.NoRoute(func(c *gin.Context) {
-		fail(c, &httpError{status: http.StatusNotFound, code: "not_found", detail: "no such page or endpoint"})
-	})
+	notFound := &httpError{status: http.StatusNotFound, code: "not_found", detail: "no such page or endpoint"}
+	r.NoRoute(func(c *gin.Context) { s.refuse(c, notFound) })
 	r.NoMethod(func(c *gin.Context) {
 		fail(c, &httpError{status: http.StatusMethodNotAllowed, code: "method_not_allowed", detail: c.Request.Method + " is not allowed here"})
 	})

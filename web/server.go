@@ -25,6 +25,8 @@ type Scheduler interface {
 	Cancel(ctx context.Context, reference, token string) (booking.Booking, error)
 	Reschedule(ctx context.Context, reference, token string, start time.Time) (booking.Booking, error)
 	Appointments(ctx context.Context, center string) ([]booking.Booking, error)
+	Opening(ctx context.Context, center string) (booking.Opening, error)
+	ClosedDays(ctx context.Context, center string, from, to booking.Date) ([]booking.ClosedDay, error)
 }
 
 // Config holds what the server needs besides the scheduler.
@@ -32,6 +34,15 @@ type Config struct {
 	// BaseURL is where newcomers reach the server, for links in responses
 	// and emails, e.g. https://booking.ics.dk.
 	BaseURL string
+	// MailFrom is the mailbox that organizes the invitations, as in the
+	// emails.
+	MailFrom string
+	// InterpreterNoticeDays is how many working days ahead an interpreter
+	// must be booked, for the pages to say so.
+	InterpreterNoticeDays int
+	// HorizonDays is how many days ahead one can book, for the pages'
+	// links to later weeks.
+	HorizonDays int
 	// MaxBodyBytes limits request bodies; larger ones get 413.
 	MaxBodyBytes int64
 	// FeedTokens holds each center's token for its staff calendar feed;
@@ -177,5 +188,6 @@ func securityHeaders(c *gin.Context) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
 	c.Next()
 }

@@ -93,11 +93,14 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 	}, func() time.Time { return now })
 	logger := slog.New(slog.NewTextHandler(setup.log, nil))
 	srv := httptest.NewUnstartedServer(web.New(setup.wrap(scheduler), web.Config{
-		BaseURL:      "https://booking.example.dk",
-		MaxBodyBytes: 64 << 10,
-		FeedTokens:   map[string]string{"aarhus": feedToken},
-		Logger:       logger,
-		Now:          func() time.Time { return now },
+		BaseURL:               "https://booking.example.dk",
+		MailFrom:              "booking@example.dk",
+		InterpreterNoticeDays: 2,
+		HorizonDays:           60,
+		MaxBodyBytes:          64 << 10,
+		FeedTokens:            map[string]string{"aarhus": feedToken},
+		Logger:                logger,
+		Now:                   func() time.Time { return now },
 	}))
 	srv.Config.ReadTimeout = setup.readTimeout
 	srv.Start()

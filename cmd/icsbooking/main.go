@@ -156,11 +156,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}()
 
 	handler := web.New(scheduler, web.Config{
-		BaseURL:      cfg.BaseURL,
-		MaxBodyBytes: cfg.MaxBodyBytes,
-		FeedTokens:   cfg.FeedTokens,
-		Logger:       logger,
-		Now:          time.Now,
+		BaseURL:               cfg.BaseURL,
+		MailFrom:              cfg.MailFrom,
+		InterpreterNoticeDays: cfg.InterpreterNoticeDays,
+		HorizonDays:           cfg.HorizonDays,
+		MaxBodyBytes:          cfg.MaxBodyBytes,
+		FeedTokens:            cfg.FeedTokens,
+		Logger:                logger,
+		Now:                   time.Now,
 	})
 	return serve(ctx, cfg, handler, logger, ready)
 }

@@ -1,0 +1,59 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ics-booking/icsbooking/booking"
+)
+
+type centerPage struct {
+	page
+	Center     centerCard
+	MapURL     string
+	ClosedDays []closedDay
+	Services   []serviceGroup
+}
+
+type closedDay struct {
+	Date string
+	Why  string
+}
+
+// closedDaysAhead is how far ahead a center's page lists closed days.
+const closedDaysAhead = 28
+
+func (s *Server) centerPage(c *gin.Context) {
+	center, err := s.scheduler.Catalogue().Center(c.Param("center"))
+	if err != nil {
+		s.errorPage(c, err)
+		return
+	}
+	p := centerPage{page: s.newPage(c, "")}
+	p.Title = center.Name
+	if p.Center, err = s.centerCard(c.Request.Context(), p.L, center); err != nil {
+		s.errorPage(c, err)
+		return
+	}
+	p.MapURL = "https://www.openstreetmap.org/search?query=" + url.QueryEscape(center.Address)
+	today := booking.DateOf(s.cfg.Now().In(s.scheduler.Location()))
+	days, err := s.scheduler.ClosedDays(c.Request.Context(), center.ID, today, today.AddDays(closedDaysAhead-1))
+	if err != nil {
+		s.errorPage(c, err)
+		return
+	}
+	for _, d := range days {
+		why := d.Reason
+		if d.Holiday != "" {
+			why = p.L.T("holiday."+d.Holiday)
+		}
+		if why == "" {
+			why = p.L.T("closure.other")
+		}
+		p.ClosedDays = append(p.ClosedDays, closedDay{Date: p.L.DayDate(d.Day), Why: why})
+	}
+	p.Services = groupServices(p.L, s.scheduler.Catalogue().Services)
+	s.render(c, http.StatusOK, "center.html", p)
+}
