@@ -47,7 +47,7 @@ func (s *Server) centerPage(c *gin.Context) {
 	for _, d := range days {
 		why := d.Reason
 		if d.Holiday != "" {
-			why = p.L.T("holiday."+d.Holiday)
+			why = p.L.T("holiday." + d.Holiday)
 		}
 		if why == "" {
 			why = p.L.T("closure.other")
