@@ -2,21 +2,53 @@ package web_test
 
 import (
 	"context"
-	"net/url"
+	_ "embed"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
-// browser starts headless Chromium (Debian's chromium package) for the
-// test. Without it the test is skipped, unless ICS_TEST_REQUIRE_BROWSER is
-// set, as CI sets it.
-func browser(t *testing.T) context.Context {
+// axeSource is axe-core (MPL-2.0, from npm's axe-core), the accessibility
+// checker the browser tests run on every page.
+//
+//go:embed testdata/axe.min.js
+var axeSource string
+
+// tabOptions shape the browser window of a test.
+type tabOptions struct {
+	width, height int64
+	noScript      bool // JavaScript turned off
+}
+
+var (
+	desktop = tabOptions{width: 1280, height: 900}
+	phone   = tabOptions{width: 360, height: 740}
+)
+
+// tab is a page in headless Chromium (Debian's chromium package) that
+// collects console errors. Without Chromium the test is skipped, unless
+// ICS_TEST_REQUIRE_BROWSER is set, as CI sets it.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+	opt tabOptions
+
+	mu       sync.Mutex
+	problems []string // console errors and uncaught exceptions
+}
+
+func openTab(t *testing.T, opt tabOptions) *tab {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -40,78 +72,146 @@ func browser(t *testing.T) context.Context {
 	if err := chromedp.Do(ctx); err != nil { // starts the browser, with no timeout
 		t.Fatalf("start chromium: %v", err)
 	}
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	b := &tab{t: t, opt: opt}
+	if err := chromedp.Listen(ctx, b.event); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(cancelTimeout)
-	return ctx
+	b.ctx = ctx
+	b.do(
+		chromedp.EmulateViewport(opt.width, opt.height),
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			if _, err := cdp.Call(ctx, t, cdplog.Enable, cdp.Empty{}); err != nil {
+				return err
+			}
+			_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: opt.noScript})
+			return err
+		}),
+	)
+	t.Cleanup(func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, p := range b.problems {
+			t.Errorf("browser console: %s", p)
+		}
+	})
+	return b
 }
 
-// screenshot saves the page as NAME.png in ICS_TEST_SCREENSHOTS, if set,
-// for a person to look at.
-func screenshot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	dir := os.Getenv("ICS_TEST_SCREENSHOTS")
-	if dir == "" {
-		return
+// event records what the page reports as an error.
+func (b *tab) event(ev any) {
+	var problem string
+	switch ev := ev.(type) {
+	case *runtime.EventExceptionThrown:
+		problem = ev.ExceptionDetails.Text
+		if ex := ev.ExceptionDetails.Exception; ex != nil {
+			problem += " " + ex.Description
+		}
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type == runtime.ConsoleAPICalledTypeError {
+			problem = fmt.Sprintf("console.error %v", ev.Args)
+		}
+	case *cdplog.EventEntryAdded:
+		// An answer with an error status (a form sent back with 422)
+		// is logged by the network; that is the site working.
+		if ev.Entry.Level == cdplog.EntryLevelError && ev.Entry.Source != cdplog.EntrySourceNetwork {
+			problem = ev.Entry.Text + " " + ev.Entry.URL
+		}
 	}
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
-	if err == nil {
-		err = os.WriteFile(filepath.Join(dir, name+".png"), shot, 0o644)
+	if problem != "" {
+		b.mu.Lock()
+		b.problems = append(b.problems, problem)
+		b.mu.Unlock()
 	}
-	if err != nil {
-		t.Errorf("screenshot %s: %v", name, err)
+}
+
+func (b *tab) do(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatal(err)
 	}
 }
 
 // text reads the text of the first element matching a CSS selector.
-func text(t *testing.T, ctx context.Context, sel string) string {
-	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+func (b *tab) text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
-		t.Fatalf("text of %s: %v", sel, err)
+		b.t.Fatalf("text of %s: %v", sel, err)
 	}
 	return s
 }
 
-// TestManageInBrowser follows the email's link in a real browser, moves
-// the appointment and cancels it.
-func TestManageInBrowser(t *testing.T) {
-	ctx := browser(t)
-	a := newApp(t, "sqlite", thursday)
-	ref, token := a.book(bookingBody("aarhus", permit, "2026-11-30T09:00:00+01:00"))
-	link := a.srv.URL + "/bookings/" + ref + "?token=" + url.QueryEscape(token)
-
-	if err := chromedp.Do(ctx, chromedp.Navigate(link)); err != nil {
-		t.Fatal(err)
-	}
-	screenshot(t, ctx, "manage")
-	if when := text(t, ctx, "#when"); !strings.Contains(when, "Monday 30 November 2026, 09:00–09:45") {
-		t.Errorf("when %q", when)
-	}
-
-	err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`input[name="start"][value="2026-11-30T10:00:00+01:00"]`)),
-		chromedp.Click(chromedp.CSS("#move")),
-		chromedp.WaitVisible(chromedp.CSS(".notice")),
-	)
+// location is the address of the page.
+func (b *tab) location() string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Location())
 	if err != nil {
-		t.Fatal(err)
+		b.t.Fatal(err)
 	}
-	if notice, when := text(t, ctx, ".notice"), text(t, ctx, "#when"); !strings.Contains(notice, "moved") || !strings.Contains(when, "10:00–10:45") {
-		t.Errorf("after moving: notice %q, when %q", notice, when)
-	}
+	return s
+}
 
-	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS("#cancel")),
-		chromedp.WaitVisible(chromedp.CSS("#cancelled")), // only on the page after cancelling
-	)
+// axeViolation is a serious or critical finding of axe-core.
+type axeViolation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// check looks at the page as a person would: axe-core finds no serious or
+// critical WCAG 2.1 A/AA violation, and nothing scrolls sideways. It saves
+// a screenshot as NAME.png in ICS_TEST_SCREENSHOTS, if set. With
+// JavaScript off there is no axe: the test's other runs cover the pages.
+func (b *tab) check(name string) {
+	b.t.Helper()
+	b.screenshot(name)
+	if b.opt.noScript {
+		return
+	}
+	wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
 	if err != nil {
-		t.Fatal(err)
+		b.t.Fatal(err)
 	}
-	if status := text(t, ctx, "#status"); status != "Cancelled" {
-		t.Errorf("status %q", status)
+	if wide {
+		b.t.Errorf("%s scrolls sideways at %d px", name, b.opt.width)
 	}
-	screenshot(t, ctx, "manage-cancelled")
-	if n := a.activeBookings(); n != 0 {
-		t.Errorf("%d active bookings after cancelling in the browser", n)
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](axeSource+"\n;true")); err != nil {
+		b.t.Fatalf("load axe: %v", err)
+	}
+	violations, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]axeViolation](`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+		.then(r => r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+		.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(" "))})))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("run axe: %v", err)
+	}
+	for _, v := range violations {
+		b.t.Errorf("%s at %d px: %s (%s): %s %v", name, b.opt.width, v.ID, v.Impact, v.Help, v.Nodes)
+	}
+}
+
+// screenshot saves the page as NAME.png in ICS_TEST_SCREENSHOTS, if set.
+func (b *tab) screenshot(name string) {
+	b.t.Helper()
+	dir := os.Getenv("ICS_TEST_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	shot, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100)) // 100: PNG
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, b.opt.width)), shot, 0o644)
+	}
+	if err != nil {
+		b.t.Errorf("screenshot %s: %v", name, err)
+	}
+}
+
+// contains fails unless the text of sel holds want.
+func (b *tab) contains(sel, want string) {
+	b.t.Helper()
+	if got := b.text(sel); !strings.Contains(got, want) {
+		b.t.Errorf("%s says %q, want %q in it", sel, got, want)
 	}
 }

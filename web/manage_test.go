@@ -52,7 +52,7 @@ func TestManagePage(t *testing.T) {
 		}
 		body, h = form(url.Values{"token": {token}, "start": {"2026-11-30T11:00:00+01:00"}})
 		r = a.do("POST", "/bookings/"+ref+"/reschedule", body, h...)
-		if r.status != http.StatusConflict || !strings.Contains(string(r.body), `id="move-error"`) || !strings.Contains(string(r.body), "is full") ||
+		if r.status != http.StatusConflict || !strings.Contains(string(r.body), `id="move-error"`) || !strings.Contains(string(r.body), "was taken") ||
 			!strings.Contains(string(r.body), "10:00–10:45") {
 			t.Errorf("full %d:\n%s", r.status, r.body)
 		}
@@ -71,6 +71,21 @@ func TestManagePage(t *testing.T) {
 		body, h = form(url.Values{"token": {"wrong"}})
 		if r = a.do("POST", "/bookings/"+ref+"/cancel", body, h...); r.status != 404 {
 			t.Errorf("cancel with a wrong token: %d", r.status)
+		}
+
+		// Cancelling asks first; asking changes nothing.
+		r = a.do("GET", "/bookings/"+ref+"/cancel?token="+url.QueryEscape(token), nil)
+		if r.status != 200 || !strings.Contains(string(r.body), "Cancel your appointment?") || !strings.Contains(string(r.body), `id="confirm-cancel"`) {
+			t.Errorf("confirm %d:\n%s", r.status, r.body)
+		}
+		if n := a.activeBookings(); n != 4 {
+			t.Errorf("%d active bookings after asking to cancel, want 4", n)
+		}
+		// In Danish, as the browser asks.
+		r = a.do("GET", page, nil, "Accept-Language", "da-DK,da;q=0.9")
+		if body := html.UnescapeString(string(r.body)); !strings.Contains(body, `<html lang="da">`) ||
+			!strings.Contains(body, "mandag den 30. november 2026, kl. 10.00–10.45 dansk tid (CET)") {
+			t.Errorf("Danish page:\n%s", body)
 		}
 
 		body, h = form(url.Values{"token": {token}})

@@ -1,0 +1,191 @@
+package web_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// TestBookInBrowser books, moves and cancels through the pages as a
+// newcomer would, clicking, in English and in Danish, checking every page
+// it passes with axe-core.
+func TestBookInBrowser(t *testing.T) {
+	for _, tt := range []struct {
+		lang                            string
+		book, service, time, booked     string
+		moved, cancelYes, cancelledText string
+	}{
+		{"en", "Book an appointment", "Residence permit renewal guidance", "Monday 30 November 2026", "Your appointment is booked",
+			"has been moved", "Yes, cancel my appointment", "Cancelled"},
+		{"da", "Bestil en tid", "Vejledning om forlængelse af opholdstilladelse", "Mandag den 30. november 2026", "Din tid er bestilt",
+			"Din tid er flyttet", "Ja, aflys min tid", "Aflyst"},
+	} {
+		t.Run(tt.lang, func(t *testing.T) {
+			a := newApp(t, "sqlite", thursday)
+			b := openTab(t, desktop)
+			b.do(chromedp.Navigate(a.srv.URL + "/?lang=" + tt.lang))
+			b.check("home-" + tt.lang)
+			b.contains("main .button", tt.book)
+
+			b.do(chromedp.Click(chromedp.CSS("main .button")), chromedp.WaitVisible(chromedp.CSS(`a[href="/book/aarhus"]`)))
+			b.check("book-center-" + tt.lang)
+			b.do(chromedp.Click(chromedp.CSS(`a[href="/book/aarhus"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/book/aarhus/`+permit+`"]`)))
+			b.check("book-service-" + tt.lang)
+			b.contains(`a[href="/book/aarhus/`+permit+`"]`, tt.service)
+			b.do(chromedp.Click(chromedp.CSS(`a[href="/book/aarhus/`+permit+`"]`)), chromedp.WaitVisible(chromedp.CSS("#choose-time")))
+			b.check("book-time-" + tt.lang)
+			b.do(chromedp.Click(chromedp.CSS("#next-week")), chromedp.WaitVisible(chromedp.CSS("#day-2026-11-30")))
+			b.contains("#day-2026-11-30 legend", tt.time)
+
+			b.do(
+				chromedp.Click(chromedp.CSS(`input[value="2026-11-30T10:00:00+01:00"]`)),
+				chromedp.Click(chromedp.CSS("#choose-time")),
+				chromedp.WaitVisible(chromedp.CSS("#name")),
+			)
+			// Sent empty first: the errors come back next to their fields.
+			b.do(chromedp.Click(chromedp.CSS("#book")), chromedp.WaitVisible(chromedp.CSS("#errors")))
+			b.check("book-details-errors-" + tt.lang)
+			b.do(
+				chromedp.SendKeys(chromedp.CSS("#name"), "Ana Silva"),
+				chromedp.SendKeys(chromedp.CSS("#email"), "ana@example.com"),
+				chromedp.Click(chromedp.CSS("#consent")),
+				chromedp.Click(chromedp.CSS("#book")),
+				chromedp.WaitVisible(chromedp.CSS("#manage-link")),
+			)
+			b.check("confirmation-" + tt.lang)
+			b.contains("h1", tt.booked)
+			if n := a.activeBookings(); n != 1 {
+				t.Fatalf("%d bookings after booking in the browser", n)
+			}
+
+			// From the link, as the email gives it (on the site's public
+			// address, which the test server is not): move, then cancel.
+			link, err := chromedp.Run(b.ctx, chromedp.AttributeValue(chromedp.CSS("#manage-link"), "href"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			manage, err := url.Parse(link.Value)
+			if err != nil || !strings.HasPrefix(link.Value, "https://booking.example.dk/bookings/") {
+				t.Fatalf("manage link %q", link.Value)
+			}
+			b.do(chromedp.Navigate(a.srv.URL+manage.RequestURI()), chromedp.WaitVisible(chromedp.CSS("#move")))
+			b.check("manage-" + tt.lang)
+			b.do(
+				chromedp.Click(chromedp.CSS(`input[value="2026-11-30T11:00:00+01:00"]`)),
+				chromedp.Click(chromedp.CSS("#move")),
+				chromedp.WaitVisible(chromedp.CSS(".notice")),
+			)
+			b.contains(".notice", tt.moved)
+			b.do(chromedp.Click(chromedp.CSS("#cancel")), chromedp.WaitVisible(chromedp.CSS("#confirm-cancel")))
+			b.check("cancel-" + tt.lang)
+			b.contains("#confirm-cancel", tt.cancelYes)
+			b.do(chromedp.Click(chromedp.CSS("#confirm-cancel")), chromedp.WaitVisible(chromedp.CSS("#cancelled")))
+			b.contains("#status", tt.cancelledText)
+			if n := a.activeBookings(); n != 0 {
+				t.Errorf("%d active bookings after cancelling in the browser", n)
+			}
+		})
+	}
+}
+
+// TestBookByKeyboard books with the keyboard alone: every link, choice
+// and button is reached with Tab and used with Enter or Space.
+func TestBookByKeyboard(t *testing.T) {
+	a := newApp(t, "sqlite", thursday)
+	b := openTab(t, desktop)
+	b.do(chromedp.Navigate(a.srv.URL + "/"))
+	b.press(`a[href="/book"].button`, kb.Enter)
+	b.press(`a[href="/book/odense"]`, kb.Enter)
+	b.press(`a[href="/book/odense/`+permit+`"]`, kb.Enter)
+	b.press("#next-week", kb.Enter)
+	// Tab reaches the first time; arrows move within a radio group.
+	b.press(`input[value="2026-11-30T09:00:00+01:00"]`, " ")
+	b.press("#choose-time", kb.Enter)
+	b.press("#name", "Kim Ngọc Lan")
+	b.press("#email", "kim@example.com")
+	b.press("#consent", " ")
+	b.press("#book", kb.Enter)
+	b.do(chromedp.WaitVisible(chromedp.CSS("#manage-link")))
+	b.contains("#when", "Monday 30 November 2026, 09:00–09:45")
+	if n := a.activeBookings(); n != 1 {
+		t.Errorf("%d bookings after booking by keyboard", n)
+	}
+}
+
+// press tabs forward to the element matching sel, failing if Tab never
+// reaches it, and types keys there.
+func (b *tab) press(sel, keys string) {
+	b.t.Helper()
+	b.do(chromedp.WaitReady(chromedp.CSS(sel)))
+	for range 200 {
+		focused, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.activeElement && document.activeElement.matches(`+jsString(sel)+`)`))
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		if focused {
+			b.do(chromedp.KeyEvent(keys))
+			return
+		}
+		b.do(chromedp.KeyEvent(kb.Tab))
+	}
+	b.t.Fatalf("Tab never reaches %s", sel)
+}
+
+func jsString(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
+
+// TestBookOnPhoneWithoutJavaScript books on a 360 px screen with
+// JavaScript turned off, in Danish, and double-clicks the button that
+// books: one booking.
+func TestBookOnPhoneWithoutJavaScript(t *testing.T) {
+	a := newApp(t, "sqlite", thursday)
+	b := openTab(t, tabOptions{width: phone.width, height: phone.height, noScript: true})
+	b.do(chromedp.Navigate(a.srv.URL + "/book/aalborg/" + permit + "?week=2026-11-30&lang=da"))
+	b.screenshot("phone-time-da")
+	b.do(
+		chromedp.Click(chromedp.CSS(`input[value="2026-11-30T13:00:00+01:00"]`)),
+		chromedp.Click(chromedp.CSS("#choose-time")),
+		chromedp.WaitVisible(chromedp.CSS("#name")),
+		chromedp.SendKeys(chromedp.CSS("#name"), "Оксана Коваленко"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "oksana@example.com"),
+		chromedp.Click(chromedp.CSS("#consent")),
+	)
+	b.screenshot("phone-details-da")
+	b.do(chromedp.DoubleClick(chromedp.CSS("#book")), chromedp.WaitVisible(chromedp.CSS("#manage-link")))
+	b.screenshot("phone-confirmation-da")
+	if loc := b.location(); !strings.Contains(loc, "/confirmation?token=") {
+		t.Errorf("after booking at %s", loc)
+	}
+	if n := a.activeBookings(); n != 1 {
+		t.Errorf("%d bookings after a double click, want 1", n)
+	}
+}
+
+// TestEveryPageIsAccessible runs axe-core on every page at 1280 and 360
+// px, which must not scroll sideways either.
+func TestEveryPageIsAccessible(t *testing.T) {
+	a := newApp(t, "sqlite", thursday)
+	translation := bookingBody("aarhus", "document-translation", "2026-12-02T10:00:00+01:00")
+	translation["language"] = "ar"
+	ref, token := a.book(translation)
+	q := "?token=" + url.QueryEscape(token)
+	pages := map[string]string{
+		"home": "/", "center": "/centers/copenhagen", "service": "/services/cpr-number", "walk-in-service": "/services/general-information",
+		"faq": "/faq", "privacy": "/privacy", "accessibility": "/accessibility",
+		"book-translation": "/book/aarhus/document-translation", "book-walk-in": "/book/aarhus/general-information",
+		"details": "/book/aarhus/" + permit + "/details?start=2026-11-30T09:00:00%2B01:00",
+		"booking": "/bookings/" + ref + q, "not-found": "/bookings/AAR-000000?token=x", "unknown-page": "/nowhere",
+	}
+	for _, opt := range []tabOptions{desktop, phone} {
+		b := openTab(t, opt)
+		for _, lang := range []string{"en", "da"} {
+			b.do(chromedp.Navigate(a.srv.URL + "/?lang=" + lang))
+			for name, path := range pages {
+				b.do(chromedp.Navigate(a.srv.URL + path))
+				b.check(name + "-" + lang)
+			}
+		}
+	}
+}
