@@ -338,6 +338,10 @@ func hoursMinutes(d time.Duration) string {
 	return fmt.Sprintf("%d hours %d minutes", h, m)
 }
 
+// Validate checks a request's fields as Book does, without booking, so
+// that a form can show every problem at once; an *Error lists them.
+func (s *Scheduler) Validate(r Request) error { return r.normalize(s.policy.UTF8LocalParts) }
+
 // Book creates a booking and returns it with its manage token. The token is
 // stored only hashed (to check it) and sealed (for the links in later
 // emails), never readable.

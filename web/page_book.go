@@ -288,28 +288,31 @@ func (s *Server) book(c *gin.Context) {
 	}
 	p.Key = c.PostForm("key")
 	p.Consent = c.PostForm("consent") == "yes"
-	if !p.Consent {
-		p.Errors = map[string]string{"consent": p.L.T("field.consent.required")}
+	req := booking.Request{
+		Center:         c.Param("center"),
+		Service:        c.Param("service"),
+		Start:          start,
+		Name:           d.Name,
+		Email:          d.Email,
+		Phone:          d.Phone,
+		Notes:          d.Notes,
+		Language:       p.Language,
+		Locale:         p.L.Tag(),
+		IdempotencyKey: p.Key,
 	}
+	// Without consent nothing is booked, but the other fields are checked
+	// too, so that every problem shows at once.
 	var b booking.Booking
 	var token string
 	if p.Consent {
-		b, token, err = s.scheduler.Book(c.Request.Context(), booking.Request{
-			Center:         c.Param("center"),
-			Service:        c.Param("service"),
-			Start:          start,
-			Name:           d.Name,
-			Email:          d.Email,
-			Phone:          d.Phone,
-			Notes:          d.Notes,
-			Language:       p.Language,
-			Locale:         p.L.Tag(),
-			IdempotencyKey: p.Key,
-		})
+		b, token, err = s.scheduler.Book(c.Request.Context(), req)
+	} else {
+		p.Errors = map[string]string{"consent": p.L.T("field.consent.required")}
+		err = s.scheduler.Validate(req)
 	}
 	var invalid *booking.Error
 	switch {
-	case p.Errors != nil:
+	case err == nil && p.Errors != nil:
 	case err == nil:
 		c.Redirect(http.StatusSeeOther, "/bookings/"+url.PathEscape(b.Reference)+"/confirmation?token="+url.QueryEscape(token))
 		return
@@ -317,7 +320,9 @@ func (s *Server) book(c *gin.Context) {
 		s.renderTimes(c, problemFor(c, err).Status, "", timeProblem(err))
 		return
 	case errors.As(err, &invalid) && errors.Is(err, booking.ErrInvalid):
-		p.Errors = map[string]string{}
+		if p.Errors == nil {
+			p.Errors = map[string]string{}
+		}
 		for _, f := range invalid.Fields {
 			p.Errors[f.Field] = s.fieldMessage(p.L, f.Field, d)
 		}

@@ -21,6 +21,7 @@ type Scheduler interface {
 	Location() *time.Location
 	Slots(ctx context.Context, q booking.SlotQuery) ([]booking.Slot, error)
 	Book(ctx context.Context, r booking.Request) (booking.Booking, string, error)
+	Validate(r booking.Request) error
 	Get(ctx context.Context, reference, token string) (booking.Booking, error)
 	Cancel(ctx context.Context, reference, token string) (booking.Booking, error)
 	Reschedule(ctx context.Context, reference, token string, start time.Time) (booking.Booking, error)

@@ -134,6 +134,20 @@ func (r response) json(t testing.TB) map[string]any {
 // (sent as JSON). headers are name, value pairs.
 func (a *app) do(method, path string, body any, headers ...string) response {
 	a.t.Helper()
+	return a.read(a.srv.Client().Do(a.request(method, path, body, headers...)))
+}
+
+// doNoRedirect is do without following a redirect, to see it.
+func (a *app) doNoRedirect(method, path string, body any, headers ...string) response {
+	a.t.Helper()
+	client := *a.srv.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return a.read(client.Do(a.request(method, path, body, headers...)))
+}
+
+// request builds the request of do.
+func (a *app) request(method, path string, body any, headers ...string) *http.Request {
+	a.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -156,7 +170,7 @@ func (a *app) do(method, path string, body any, headers ...string) response {
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	return a.read(a.srv.Client().Do(req))
+	return req
 }
 
 // read reads an answer, failing the test if there is none.
