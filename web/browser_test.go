@@ -27,13 +27,16 @@ var axeSource string
 
 // tabOptions shape the browser window of a test.
 type tabOptions struct {
-	width, height int64
-	noScript      bool // JavaScript turned off
+	width, height int64   // in CSS pixels
+	scale         float64 // device pixels per CSS pixel; 0 is 1
+	noScript      bool    // JavaScript turned off
 }
 
 var (
 	desktop = tabOptions{width: 1280, height: 900}
 	phone   = tabOptions{width: 360, height: 740}
+	// zoomed is a 1280 x 900 window at 200% zoom.
+	zoomed = tabOptions{width: 640, height: 450, scale: 2}
 )
 
 // tab is a page in headless Chromium (Debian's chromium package) that
@@ -80,7 +83,7 @@ func openTab(t *testing.T, opt tabOptions) *tab {
 	t.Cleanup(cancelTimeout)
 	b.ctx = ctx
 	b.do(
-		chromedp.EmulateViewport(opt.width, opt.height),
+		chromedp.EmulateViewport(opt.width, opt.height, chromedp.EmulateScale(max(opt.scale, 1))),
 		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 			if _, err := cdp.Call(ctx, t, cdplog.Enable, cdp.Empty{}); err != nil {
 				return err

@@ -164,7 +164,7 @@ func TestBookOnPhoneWithoutJavaScript(t *testing.T) {
 }
 
 // TestEveryPageIsAccessible runs axe-core on every page at 1280 and 360
-// px, which must not scroll sideways either.
+// px and at 200% zoom, where no page may scroll sideways either.
 func TestEveryPageIsAccessible(t *testing.T) {
 	a := newApp(t, "sqlite", thursday)
 	translation := bookingBody("aarhus", "document-translation", "2026-12-02T10:00:00+01:00")
@@ -178,7 +178,7 @@ func TestEveryPageIsAccessible(t *testing.T) {
 		"details": "/book/aarhus/" + permit + "/details?start=2026-11-30T09:00:00%2B01:00",
 		"booking": "/bookings/" + ref + q, "not-found": "/bookings/AAR-000000?token=x", "unknown-page": "/nowhere",
 	}
-	for _, opt := range []tabOptions{desktop, phone} {
+	for _, opt := range []tabOptions{desktop, phone, zoomed} {
 		b := openTab(t, opt)
 		for _, lang := range []string{"en", "da"} {
 			b.do(chromedp.Navigate(a.srv.URL + "/?lang=" + lang))
