@@ -23,10 +23,11 @@ import (
 
 // app is the whole server over a real database, with the clock fixed.
 type app struct {
-	t     testing.TB
-	srv   *httptest.Server
-	store *store.Store
-	loc   *time.Location
+	t         testing.TB
+	srv       *httptest.Server
+	store     *store.Store
+	loc       *time.Location
+	scheduler *booking.Scheduler
 }
 
 // feedToken is Aarhus' staff calendar token in tests.
@@ -105,7 +106,7 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 	srv.Config.ReadTimeout = setup.readTimeout
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, srv: srv, store: st, loc: loc}
+	return &app{t: t, srv: srv, store: st, loc: loc, scheduler: scheduler}
 }
 
 // forEachDatabase runs the test on SQLite and on PostgreSQL.

@@ -115,11 +115,11 @@ func (s *Store) UpdateBooking(ctx context.Context, b booking.Booking, release, c
 		}
 		res := tx.Exec(`UPDATE bookings SET reference = ?, token_hash = ?, token_sealed = ?, center_id = ?,
 			service_id = ?, starts_at = ?, ends_at = ?, language = ?, name = ?, email = ?, phone = ?,
-			notes = ?, locale = ?, status = ?, sequence = ?, updated_at = ?
+			notes = ?, locale = ?, status = ?, sequence = ?, cancel_reason = ?, updated_at = ?
 			WHERE id = ? AND sequence = ?`,
 			row.Reference, row.TokenHash, row.TokenSealed, row.CenterID, row.ServiceID,
 			row.StartsAt, row.EndsAt, row.Language, row.Name, row.Email, row.Phone, row.Notes,
-			row.Locale, row.Status, row.Sequence, row.UpdatedAt,
+			row.Locale, row.Status, row.Sequence, row.CancelReason, row.UpdatedAt,
 			row.ID, row.Sequence-1)
 		if res.Error != nil {
 			if uniqueViolation(res.Error) {

@@ -13,7 +13,7 @@ const (
 
 	// closuresSQL reads a center's closures of a range of days (YYYY-MM-DD
 	// text, so text order is date order): the primary key (center_id, day).
-	closuresSQL = `SELECT center_id, day, reason FROM closures
+	closuresSQL = `SELECT center_id, day, reason, from_minute, to_minute FROM closures
 		WHERE center_id = ? AND day >= ? AND day <= ? ORDER BY day`
 
 	// appointmentsSQL reads a center's confirmed bookings of a range:
