@@ -625,6 +625,20 @@ func (s *Scheduler) CancelByStaff(ctx context.Context, id int64, reason string) 
 	return s.cancel(ctx, func() (Booking, error) { return s.store.BookingByID(ctx, id) }, reason)
 }
 
+// Agenda returns a center's bookings of a day, cancelled ones too, by
+// start, with the emails each got: what staff see of the day.
+func (s *Scheduler) Agenda(ctx context.Context, centerID string, day Date) ([]BookingWithEmails, error) {
+	center, err := s.catalogue.Center(centerID)
+	if err != nil {
+		return nil, err
+	}
+	bookings, err := s.store.DayBookings(ctx, center.ID, day.At(0, s.policy.Location), day.AddDays(1).At(0, s.policy.Location))
+	if err != nil {
+		return nil, fmt.Errorf("agenda of %s: %w", center.ID, err)
+	}
+	return bookings, nil
+}
+
 // Appointments returns a center's confirmed appointments from the start of
 // today to the end of the booking horizon, by start.
 func (s *Scheduler) Appointments(ctx context.Context, centerID string) ([]Booking, error) {

@@ -148,6 +148,29 @@ func (s *Store) UpdateBooking(ctx context.Context, b booking.Booking, release, c
 	return nil
 }
 
+// DayBookings returns every booking of a center starting in [from, to),
+// cancelled ones too, by start, each with its emails, oldest first.
+func (s *Store) DayBookings(ctx context.Context, center string, from, to time.Time) ([]booking.BookingWithEmails, error) {
+	db := s.db.WithContext(ctx)
+	var rows []bookingRow
+	if err := db.Raw(dayBookingsSQL, center, dbTime(from), dbTime(to)).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("bookings of %s: %w", center, err)
+	}
+	var emails []emailRow
+	if err := db.Raw(emailsOfDaySQL, center, dbTime(from), dbTime(to)).Scan(&emails).Error; err != nil {
+		return nil, fmt.Errorf("emails of bookings of %s: %w", center, err)
+	}
+	byBooking := map[int64][]booking.Email{}
+	for _, e := range emails {
+		byBooking[e.BookingID] = append(byBooking[e.BookingID], e.toEmail())
+	}
+	day := make([]booking.BookingWithEmails, len(rows))
+	for i, r := range rows {
+		day[i] = booking.BookingWithEmails{Booking: r.toBooking(), Emails: byBooking[r.ID]}
+	}
+	return day, nil
+}
+
 // Appointments returns the confirmed bookings of a center starting in
 // [from, to), by start, then by ID.
 func (s *Store) Appointments(ctx context.Context, center string, from, to time.Time) ([]booking.Booking, error) {

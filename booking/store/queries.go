@@ -22,6 +22,18 @@ const (
 		WHERE center_id = ? AND starts_at >= ? AND starts_at < ? AND status = 'confirmed'
 		ORDER BY starts_at, id`
 
+	// dayBookingsSQL reads a center's bookings of a day, cancelled ones
+	// too: bookings_center_id_starts_at_idx.
+	dayBookingsSQL = `SELECT * FROM bookings
+		WHERE center_id = ? AND starts_at >= ? AND starts_at < ?
+		ORDER BY starts_at, id`
+
+	// emailsOfDaySQL reads the emails of those bookings in one go: the
+	// unique key (booking_id, kind, sequence) for each booking.
+	emailsOfDaySQL = `SELECT e.* FROM emails e JOIN bookings b ON b.id = e.booking_id
+		WHERE b.center_id = ? AND b.starts_at >= ? AND b.starts_at < ?
+		ORDER BY e.id`
+
 	// remindersSQL records a reminder for every confirmed booking starting
 	// in a window that was made before the reminder time:
 	// bookings_confirmed_starts_at_idx. The unique key on (booking_id,
