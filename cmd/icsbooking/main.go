@@ -155,6 +155,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		}
 	}()
 
+	// Live pages (the waiting-room display) end with ctx, before shutdown
+	// waits for requests in flight. PostgreSQL announces every queue change
+	// of every server process; SQLite's one process polls.
+	livePoll := time.Second
+	if st.Dialect() == "postgres" {
+		livePoll = 30 * time.Second
+	}
 	handler := web.New(scheduler, web.Config{
 		BaseURL:               cfg.BaseURL,
 		MailFrom:              cfg.MailFrom,
@@ -162,9 +169,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		HorizonDays:           cfg.HorizonDays,
 		MaxBodyBytes:          cfg.MaxBodyBytes,
 		FeedTokens:            cfg.FeedTokens,
+		LivePoll:              livePoll,
+		Streams:               ctx,
 		Logger:                logger,
 		Now:                   time.Now,
 	})
+	go func() {
+		if err := st.ListenQueue(ctx, handler.QueueChanged); err != nil {
+			logger.Error("listening for queue changes", "error", err)
+		}
+	}()
 	return serve(ctx, cfg, handler, logger, ready)
 }
 
