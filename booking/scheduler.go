@@ -617,29 +617,45 @@ func (s *Scheduler) Opening(ctx context.Context, centerID string) (Opening, erro
 		return Opening{}, err
 	}
 	now := s.now().In(s.policy.Location)
-	today := DateOf(now)
-	last := today.AddDays(s.policy.HorizonDays)
-	closures, err := s.closedDays(ctx, center, today, last)
-	if err != nil {
-		return Opening{}, err
-	}
-	for d := today; !d.After(last); d = d.AddDays(1) {
-		if _, shut := closures[d]; shut {
-			continue
-		}
-		if _, shut := s.dayClosed(center, d); shut {
-			continue
+	from := DateOf(now)
+	for {
+		d, found, err := s.firstOpenDay(ctx, center, from)
+		if err != nil || !found {
+			return Opening{}, err
 		}
 		open, closing := s.openingInstants(center, d)
 		switch {
 		case !now.Before(closing):
+			from = d.AddDays(1)
 			continue
 		case !now.Before(open):
 			return Opening{Open: true, Closes: closing}, nil
 		}
 		return Opening{Opens: open}, nil
 	}
-	return Opening{}, nil
+}
+
+// firstOpenDay returns the first day from from on which the center opens,
+// counting holidays, the extra closed days and its closures; found is false
+// if there is none within the booking horizon.
+func (s *Scheduler) firstOpenDay(ctx context.Context, center Center, from Date) (day Date, found bool, err error) {
+	last := DateOf(s.now().In(s.policy.Location)).AddDays(s.policy.HorizonDays)
+	if from.After(last) {
+		return Date{}, false, nil
+	}
+	closures, err := s.closedDays(ctx, center, from, last)
+	if err != nil {
+		return Date{}, false, err
+	}
+	for d := from; !d.After(last); d = d.AddDays(1) {
+		if _, shut := closures[d]; shut {
+			continue
+		}
+		if _, shut := s.dayClosed(center, d); !shut {
+			return d, true, nil
+		}
+	}
+	return Date{}, false, nil
 }
 
 // ClosedDay is a day a center would open on its weekday but does not.

@@ -9,4 +9,6 @@ var HotQueries = map[string]string{
 	"reminders":           remindersSQL,
 	"emails of a booking": emailsOfBookingSQL,
 	"queued emails":       queuedEmailsSQL,
+	"next ticket":         nextTicketSQL,
+	"tickets of a day":    ticketsOfDaySQL,
 }
