@@ -115,7 +115,7 @@ func (q *Queue) IssueTicket(ctx context.Context, centerID, serviceID string) (Ti
 // place.
 func (q *Queue) issue(ctx context.Context, t Ticket) (TicketStatus, error) {
 	for attempt := 1; ; attempt++ {
-		t.Token = newToken()
+		t.Token = newTicketToken()
 		issued, err := q.store.IssueTicket(ctx, t)
 		if err == nil {
 			return q.status(ctx, issued)
@@ -252,7 +252,8 @@ func (q *Queue) checkBooking(center Center, b Booking) error {
 
 // TicketByToken returns the ticket of a public ticket page with its place.
 func (q *Queue) TicketByToken(ctx context.Context, token string) (TicketStatus, error) {
-	if token == "" || len(token) > 100 {
+	token = strings.ToUpper(strings.TrimSpace(token))
+	if len(token) != 10 {
 		return TicketStatus{}, newError(ErrNotFound, "no such ticket")
 	}
 	t, err := q.store.TicketByToken(ctx, token)

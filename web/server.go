@@ -57,14 +57,15 @@ type Config struct {
 // Server holds the handlers' dependencies.
 type Server struct {
 	scheduler Scheduler
+	queue     Queue
 	cfg       Config
 	log       *slog.Logger
 }
 
 // New returns the HTTP handler for the whole site.
-func New(scheduler Scheduler, cfg Config) http.Handler {
+func New(scheduler Scheduler, queue Queue, cfg Config) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{scheduler: scheduler, cfg: cfg, log: cfg.Logger}
+	s := &Server{scheduler: scheduler, queue: queue, cfg: cfg, log: cfg.Logger}
 	engine := gin.New()
 	engine.HandleMethodNotAllowed = true
 	engine.Use(s.recover, s.logRequests, securityHeaders, s.identityOnly, s.limitBody, s.sameOrigin(http.NewCrossOriginProtection()))
