@@ -149,6 +149,9 @@ func (q *Queue) takingTickets(ctx context.Context, center Center) error {
 			return nil
 		}
 		reason = fmt.Sprintf("gives the last walk-in tickets %s before closing", minutes(q.policy.WalkInCutoff))
+		if !now.Before(closing) {
+			reason = "is closed now"
+		}
 		if day, found, err = q.s.firstOpenDay(ctx, center, today.AddDays(1)); err != nil {
 			return err
 		}
@@ -161,11 +164,9 @@ func (q *Queue) takingTickets(ctx context.Context, center Center) error {
 		Detail: fmt.Sprintf("%s %s: come on %s from %s", center.Name, reason, day.Long(), open.In(loc).Format("15:04"))}
 }
 
-// checkInPattern matches what a person may type as a reference.
-var checkInPattern = regexp.MustCompile(`^[A-Z]{2,5}-[0-9A-Z]{6}$`)
-
 // CheckIn turns a booking of the center and of today into an appointment
-// ticket. Arriving from CheckInEarly before the appointment to CheckInLate
+// ticket. The reference may be typed in any case, with O for 0 and I or L
+// for 1. Arriving from CheckInEarly before the appointment to CheckInLate
 // after it keeps the appointment's place (the holder is called from its
 // start on, ahead of walk-ins); arriving later joins the walk-in line. A
 // booking checked in before gets its ticket back, with created false.
@@ -174,11 +175,11 @@ func (q *Queue) CheckIn(ctx context.Context, centerID, reference string) (status
 	if err != nil {
 		return TicketStatus{}, false, err
 	}
-	reference = strings.ToUpper(strings.TrimSpace(reference))
+	reference = normalizeReference(reference)
 	if reference == "" {
 		return TicketStatus{}, false, invalid([]FieldError{{"reference", "is required"}})
 	}
-	if !checkInPattern.MatchString(reference) {
+	if !referencePattern.MatchString(reference) {
 		return TicketStatus{}, false, newError(ErrNotFound, "no booking %s", reference)
 	}
 	b, err := q.s.store.Booking(ctx, reference)
@@ -301,7 +302,7 @@ func roundUp(d time.Duration) time.Duration {
 // Estimate is the wait of someone taking a walk-in ticket now.
 type Estimate struct {
 	// Open is false while the center gives no tickets (closed, or past
-	// the cutoff); the other fields are then zero.
+	// the cutoff); Wait is then zero.
 	Open bool
 	// Waiting is how many tickets wait.
 	Waiting int
@@ -315,27 +316,36 @@ func (q *Queue) EstimatedWait(ctx context.Context, centerID string) (Estimate, e
 	if err != nil {
 		return Estimate{}, err
 	}
-	if err := q.takingTickets(ctx, center); err != nil {
-		if errors.Is(err, ErrQueueClosed) {
-			return Estimate{}, nil
-		}
+	open, err := q.open(ctx, center)
+	if err != nil || !open {
 		return Estimate{}, err
 	}
 	tickets, err := q.store.Tickets(ctx, center.ID, q.today())
 	if err != nil {
 		return Estimate{}, fmt.Errorf("queue of %s: %w", center.ID, err)
 	}
-	return q.estimate(center, tickets), nil
+	return q.estimate(center, tickets, true), nil
 }
 
-func (q *Queue) estimate(center Center, tickets []Ticket) Estimate {
+// open reports whether the center gives walk-in tickets now.
+func (q *Queue) open(ctx context.Context, center Center) (bool, error) {
+	err := q.takingTickets(ctx, center)
+	if errors.Is(err, ErrQueueClosed) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// estimate counts the waiting tickets and, if the center gives tickets,
+// estimates the wait of a new one.
+func (q *Queue) estimate(center Center, tickets []Ticket, open bool) Estimate {
 	now := q.s.now()
 	order := QueueOrder(tickets, now)
-	return Estimate{
-		Open:    true,
-		Waiting: len(order),
-		Wait:    estimateWait(order, serviceTimes(tickets, q.s.catalogue), desksCalling(tickets, now, center.Desks)),
+	e := Estimate{Open: open, Waiting: len(order)}
+	if open {
+		e.Wait = estimateWait(order, serviceTimes(tickets, q.s.catalogue), desksCalling(tickets, now, center.Desks))
 	}
+	return e
 }
 
 // QueueState is what a center's display shows: who is served where, the
@@ -363,12 +373,11 @@ func (q *Queue) QueueState(ctx context.Context, centerID string) (QueueState, er
 	if err != nil {
 		return QueueState{}, fmt.Errorf("queue of %s: %w", center.ID, err)
 	}
-	state := QueueState{Center: center.ID, AtDesks: []Ticket{}, LastCalls: []Ticket{}}
-	if err := q.takingTickets(ctx, center); err == nil {
-		state.Estimate = q.estimate(center, tickets)
-	} else if !errors.Is(err, ErrQueueClosed) {
+	open, err := q.open(ctx, center)
+	if err != nil {
 		return QueueState{}, err
 	}
+	state := QueueState{Center: center.ID, AtDesks: []Ticket{}, LastCalls: []Ticket{}, Estimate: q.estimate(center, tickets, open)}
 	var called []Ticket
 	for _, t := range tickets {
 		if !t.CalledAt.IsZero() {

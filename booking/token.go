@@ -23,6 +23,21 @@ const referenceAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 // referencePattern matches a reference; anything else is not looked up.
 var referencePattern = regexp.MustCompile(`^[A-Z]{2,5}-[` + referenceAlphabet + `]{6}$`)
 
+// lookalikes maps the letters the reference alphabet leaves out to the
+// digits people mean by them, as Crockford's base32 decodes them.
+var lookalikes = strings.NewReplacer("O", "0", "I", "1", "L", "1")
+
+// normalizeReference turns a reference as a person types it into the form
+// it is stored in: upper case, without surrounding spaces, and with O, I and
+// L after the dash read as 0, 1 and 1.
+func normalizeReference(reference string) string {
+	code, random, ok := strings.Cut(strings.ToUpper(strings.TrimSpace(reference)), "-")
+	if !ok {
+		return code
+	}
+	return code + "-" + lookalikes.Replace(random)
+}
+
 // newReference returns a random reference such as CPH-7K3M9Q: 30 random
 // bits, neither sequential nor guessable in bulk.
 func newReference(code string) string { return code + "-" + randomCode(6) }

@@ -179,7 +179,7 @@ func TestCheckIn(t *testing.T) {
 		f := newQueue(t, s)
 		ctx := t.Context()
 		onTime := f.book("AAR-CHECK1", "aarhus", thursdayAt(10, 30))
-		late := f.book("AAR-CHECK2", "aarhus", thursdayAt(9, 30))
+		late := f.book("AAR-CHECK0", "aarhus", thursdayAt(9, 30))
 		f.book("AAR-CHECK3", "aarhus", cph(2026, time.November, 27, 10, 0))
 		f.book("ODE-CHECK4", "odense", thursdayAt(10, 30))
 		cancelled := f.book("AAR-CHECK5", "aarhus", thursdayAt(11, 0))
@@ -222,7 +222,7 @@ func TestCheckIn(t *testing.T) {
 		}
 
 		// 50 minutes late: the walk-in line, from now.
-		st, _, err = f.queue.CheckIn(ctx, "aarhus", "AAR-CHECK2")
+		st, _, err = f.queue.CheckIn(ctx, "aarhus", "aar-checko") // O for 0
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -336,6 +336,17 @@ func TestDeskOperations(t *testing.T) {
 		}
 		if !state.Estimate.Open || state.Estimate.Waiting != 0 || state.Estimate.Wait != 0 {
 			t.Errorf("estimate %+v", state.Estimate)
+		}
+
+		// Past the cutoff nobody new gets a wait, but those waiting still
+		// count.
+		f.walkIn("general-information")
+		f.now = thursdayAt(14, 45)
+		if state, err = f.queue.QueueState(ctx, "aarhus"); err != nil {
+			t.Fatal(err)
+		}
+		if state.Estimate.Open || state.Estimate.Waiting != 1 || state.Estimate.Wait != 0 {
+			t.Errorf("estimate past the cutoff %+v", state.Estimate)
 		}
 	})
 }
