@@ -94,6 +94,20 @@ func TestOpenAPIQueueContract(t *testing.T) {
 	c.exchange(closed, "GET", queue, nil, 200, valid)
 	c.exchange(a, "GET", "/api/v1/centers/roskilde/queue", nil, 404, valid)
 
+	// A body that stops halfway is answered 408 once the server's read
+	// timeout ends.
+	slow := newApp(t, "sqlite", thursday, withReadTimeout(500*time.Millisecond))
+	for _, path := range []string{tickets, checkIns} {
+		const partial = `{"service":"tax-`
+		res := slow.rawRequest(slowRequest(path, "application/json", partial))
+		if res.status != http.StatusRequestTimeout {
+			t.Errorf("POST %s with a slow body: %d %s", path, res.status, res.body)
+		}
+		if err := c.validate("POST", path, []byte(partial), true, nil, res, invalid); err != nil {
+			t.Errorf("POST %s: the %d response does not match the document: %v", path, res.status, err)
+		}
+	}
+
 	if err := a.store.Close(); err != nil {
 		t.Fatal(err)
 	}
