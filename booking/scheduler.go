@@ -694,6 +694,27 @@ func (s *Scheduler) Opening(ctx context.Context, centerID string) (Opening, erro
 	return Opening{}, nil
 }
 
+// firstOpenDay returns the first day from from on which the center opens,
+// counting holidays, the extra closed days and its closures, with the
+// periods it is open then; found is false if there is none within the
+// booking horizon.
+func (s *Scheduler) firstOpenDay(ctx context.Context, center Center, from Date) (day Date, periods []period, found bool, err error) {
+	last := DateOf(s.now().In(s.policy.Location)).AddDays(s.policy.HorizonDays)
+	if from.After(last) {
+		return Date{}, nil, false, nil
+	}
+	closures, err := s.closedDays(ctx, center, from, last)
+	if err != nil {
+		return Date{}, nil, false, err
+	}
+	for d := from; !d.After(last); d = d.AddDays(1) {
+		if periods := s.openPeriods(center, d, closures); len(periods) > 0 {
+			return d, periods, true, nil
+		}
+	}
+	return Date{}, nil, false, nil
+}
+
 // ClosedDay is a day a center would open on its weekday but does not.
 type ClosedDay struct {
 	Day Date

@@ -63,6 +63,7 @@ type Config struct {
 // Server holds the handlers' dependencies.
 type Server struct {
 	scheduler Scheduler
+	queue     Queue
 	cfg       Config
 	log       *slog.Logger
 	live      *hub
@@ -70,12 +71,12 @@ type Server struct {
 }
 
 // New returns the server of the whole site, an http.Handler.
-func New(scheduler Scheduler, cfg Config) *Server {
+func New(scheduler Scheduler, queue Queue, cfg Config) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	if cfg.LivePoll <= 0 {
 		cfg.LivePoll = time.Second
 	}
-	s := &Server{scheduler: scheduler, cfg: cfg, log: cfg.Logger, live: &hub{}}
+	s := &Server{scheduler: scheduler, queue: queue, cfg: cfg, log: cfg.Logger, live: &hub{}}
 	engine := gin.New()
 	engine.HandleMethodNotAllowed = true
 	engine.Use(s.recover, s.logRequests, securityHeaders, s.identityOnly, s.limitBody, s.sameOrigin(http.NewCrossOriginProtection()))

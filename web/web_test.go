@@ -92,8 +92,11 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		LinkGrace:             24 * time.Hour,
 		UTF8LocalParts:        setup.utf8LocalParts,
 	}, func() time.Time { return now })
+	queue := booking.NewQueue(scheduler, st, booking.QueuePolicy{
+		WalkInCutoff: 30 * time.Minute, CheckInEarly: 15 * time.Minute, CheckInLate: 15 * time.Minute, NoShowCalls: 3,
+	})
 	logger := slog.New(slog.NewTextHandler(setup.log, nil))
-	srv := httptest.NewUnstartedServer(web.New(setup.wrap(scheduler), web.Config{
+	srv := httptest.NewUnstartedServer(web.New(setup.wrap(scheduler), queue, web.Config{
 		BaseURL:               "https://booking.example.dk",
 		MailFrom:              "booking@example.dk",
 		InterpreterNoticeDays: 2,

@@ -73,16 +73,26 @@ func (s *Store) BookingByID(ctx context.Context, id int64) (booking.Booking, err
 // findBooking returns the booking whose column (a unique one) holds value,
 // or a not-found error saying missing.
 func (s *Store) findBooking(ctx context.Context, column string, value any, missing string) (booking.Booking, error) {
-	var row bookingRow
-	err := s.db.WithContext(ctx).Where(column+" = ?", value).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return booking.Booking{}, notFound("%s", missing)
-	}
+	row, err := findRow[bookingRow](ctx, s, column, value, missing)
 	if err != nil {
-		// The value stays out: a reference may end up in a log.
-		return booking.Booking{}, fmt.Errorf("find booking by %s: %w", column, err)
+		return booking.Booking{}, err
 	}
 	return row.toBooking(), nil
+}
+
+// findRow reads the row of R's table whose column (a unique one) holds
+// value, or returns a not-found error saying missing. The value stays out
+// of other errors: a reference or token may end up in a log.
+func findRow[R any](ctx context.Context, s *Store, column string, value any, missing string) (R, error) {
+	var row R
+	err := s.db.WithContext(ctx).Where(column+" = ?", value).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return row, notFound("%s", missing)
+	}
+	if err != nil {
+		return row, fmt.Errorf("find %T by %s: %w", row, column, err)
+	}
+	return row, nil
 }
 
 // Idempotency returns the record for a key hash.

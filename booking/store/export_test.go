@@ -10,4 +10,6 @@ var HotQueries = map[string]string{
 	"emails of a booking": emailsOfBookingSQL,
 	"queued emails":       queuedEmailsSQL,
 	"a day's bookings":    dayBookingsSQL,
+	"next ticket":         nextTicketSQL,
+	"tickets of a day":    ticketsOfDaySQL,
 }

@@ -55,3 +55,18 @@ const (
 	// emails_queued_idx.
 	queuedEmailsSQL = `SELECT * FROM emails WHERE state = 'queued' AND id > ? ORDER BY id LIMIT ?`
 )
+
+// The queue's statements.
+const (
+	// nextTicketSQL finds the ticket a desk calls next: the waiting tickets
+	// of a center's day that are ready, in the order of booking.QueueOrder:
+	// tickets_waiting_idx. On PostgreSQL the store adds FOR UPDATE SKIP
+	// LOCKED, so that two desks calling at once take two tickets.
+	nextTicketSQL = `SELECT id FROM tickets
+		WHERE center_id = ? AND day = ? AND state = 'waiting' AND priority <= ?
+		ORDER BY lane, priority, id LIMIT 1`
+
+	// ticketsOfDaySQL reads a center's tickets of a day: the unique key
+	// (center_id, day, number).
+	ticketsOfDaySQL = `SELECT * FROM tickets WHERE center_id = ? AND day = ? ORDER BY id`
+)

@@ -50,6 +50,10 @@ type config struct {
 	ReminderAt            time.Duration
 	ReminderInterval      time.Duration
 	FeedTokens            map[string]string
+	WalkInCutoff          time.Duration
+	CheckInEarly          time.Duration
+	CheckInLate           time.Duration
+	NoShowCalls           int
 }
 
 // loadConfig reads the settings; an invalid value is an error naming the
@@ -92,6 +96,10 @@ func readConfig(l *loader) config {
 		JobsFetchCooldown:     l.duration("ICS_JOBS_FETCH_COOLDOWN", "10ms", time.Millisecond),
 		ReminderInterval:      l.duration("ICS_REMINDER_INTERVAL", "15m", time.Minute),
 		FeedTokens:            l.feedTokens("ICS_CALENDAR_FEED_TOKENS", ""),
+		WalkInCutoff:          l.duration("ICS_WALKIN_CUTOFF", "30m", 0),
+		CheckInEarly:          l.duration("ICS_CHECKIN_EARLY", "15m", 0),
+		CheckInLate:           l.duration("ICS_CHECKIN_LATE", "15m", 0),
+		NoShowCalls:           l.int("ICS_NO_SHOW_CALLS", "3", 1, 20),
 	}
 	// Required unless the mail server is on this machine.
 	c.SMTPTLS = l.oneOf("ICS_SMTP_TLS", notify.DefaultTLSOf(c.SMTPURL), notify.TLSOpportunistic, notify.TLSRequired, notify.TLSNone)

@@ -109,6 +109,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		ReminderAt:            cfg.ReminderAt,
 		UTF8LocalParts:        utf8LocalParts(ctx, cfg, sender, logger),
 	}, time.Now)
+	walkIns := booking.NewQueue(scheduler, st, booking.QueuePolicy{
+		WalkInCutoff: cfg.WalkInCutoff,
+		CheckInEarly: cfg.CheckInEarly,
+		CheckInLate:  cfg.CheckInLate,
+		NoShowCalls:  cfg.NoShowCalls,
+	})
 
 	deliverer, err := notify.NewDeliverer(st, cat, sealer, sender, notify.DelivererConfig{
 		BaseURL: cfg.BaseURL, From: cfg.MailFrom, Location: loc, Now: time.Now, Logger: logger,
@@ -162,7 +168,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if st.Dialect() == "postgres" {
 		livePoll = 30 * time.Second
 	}
-	handler := web.New(scheduler, web.Config{
+	handler := web.New(scheduler, walkIns, web.Config{
 		BaseURL:               cfg.BaseURL,
 		MailFrom:              cfg.MailFrom,
 		InterpreterNoticeDays: cfg.InterpreterNoticeDays,
