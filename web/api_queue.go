@@ -103,10 +103,20 @@ type deskResponse struct {
 }
 
 func (s *Server) getQueue(c *gin.Context) {
-	state, err := s.queue.QueueState(c.Request.Context(), c.Param("center"))
+	q, err := s.queueResponse(c.Request.Context(), c.Param("center"))
 	if err != nil {
 		fail(c, err)
 		return
+	}
+	c.JSON(http.StatusOK, q)
+}
+
+// queueResponse is a center's queue as the display shows it: numbers and
+// desks, no names.
+func (s *Server) queueResponse(ctx context.Context, center string) (queueResponse, error) {
+	state, err := s.queue.QueueState(ctx, center)
+	if err != nil {
+		return queueResponse{}, err
 	}
 	desk := func(tickets []booking.Ticket) []deskResponse {
 		out := make([]deskResponse, len(tickets))
@@ -115,13 +125,13 @@ func (s *Server) getQueue(c *gin.Context) {
 		}
 		return out
 	}
-	c.JSON(http.StatusOK, queueResponse{
+	return queueResponse{
 		Center:               state.Center,
 		AtDesks:              desk(state.AtDesks),
 		LastCalls:            desk(state.LastCalls),
 		Waiting:              state.Estimate.Waiting,
 		EstimatedWaitMinutes: waitMinutes(state.Estimate),
-	})
+	}, nil
 }
 
 // waitMinutes is an estimate in whole minutes, or nil while the center

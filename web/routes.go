@@ -35,6 +35,8 @@ func (s *Server) routes(r *gin.Engine) {
 	pages.POST("/bookings/:reference/reschedule", s.manageMove)
 	pages.GET("/tickets/:token", s.ticketPage)
 	pages.GET("/centers/:center/kiosk", s.kiosk)
+	pages.GET("/centers/:center/display", s.display)
+	pages.GET("/centers/:center/display/events", s.displayEvents)
 	pages.POST("/centers/:center/kiosk/tickets", s.kioskTicket)
 	pages.POST("/centers/:center/kiosk/check-ins", s.kioskCheckIn)
 

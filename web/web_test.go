@@ -28,6 +28,8 @@ type app struct {
 	store     *store.Store
 	loc       *time.Location
 	scheduler *booking.Scheduler
+	queue     *booking.Queue
+	web       *web.Server
 }
 
 // feedToken is Aarhus' staff calendar token in tests.
@@ -44,7 +46,12 @@ type appSetup struct {
 	wrap           func(web.Scheduler) web.Scheduler
 	utf8LocalParts bool
 	catalogue      []byte
+	livePoll       time.Duration
 }
+
+// withLivePoll sets how often live pages look for changes they were not
+// told of.
+func withLivePoll(d time.Duration) appOption { return func(s *appSetup) { s.livePoll = d } }
 
 // appOption changes the app newApp builds.
 type appOption func(*appSetup)
@@ -96,20 +103,25 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		WalkInCutoff: 30 * time.Minute, CheckInEarly: 15 * time.Minute, CheckInLate: 15 * time.Minute, NoShowCalls: 3,
 	})
 	logger := slog.New(slog.NewTextHandler(setup.log, nil))
-	srv := httptest.NewUnstartedServer(web.New(setup.wrap(scheduler), queue, web.Config{
+	streams, endStreams := context.WithCancel(context.Background())
+	server := web.New(setup.wrap(scheduler), queue, web.Config{
 		BaseURL:               "https://booking.example.dk",
 		MailFrom:              "booking@example.dk",
 		InterpreterNoticeDays: 2,
 		HorizonDays:           60,
 		MaxBodyBytes:          64 << 10,
 		FeedTokens:            map[string]string{"aarhus": feedToken},
+		LivePoll:              setup.livePoll,
+		Streams:               streams,
 		Logger:                logger,
 		Now:                   func() time.Time { return now },
-	}))
+	})
+	srv := httptest.NewUnstartedServer(server)
 	srv.Config.ReadTimeout = setup.readTimeout
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, srv: srv, store: st, loc: loc, scheduler: scheduler}
+	t.Cleanup(endStreams) // before Close, which waits for them
+	return &app{t: t, srv: srv, store: st, loc: loc, scheduler: scheduler, queue: queue, web: server}
 }
 
 // forEachDatabase runs the test on SQLite and on PostgreSQL.
