@@ -30,6 +30,9 @@ type TicketStore interface {
 	TicketOfBooking(ctx context.Context, bookingID int64) (Ticket, error)
 	// Tickets returns every ticket of a center on a day, by ID.
 	Tickets(ctx context.Context, center string, day Date) ([]Ticket, error)
+	// TicketsBetween returns every ticket of a center on the days from
+	// from to to, both included, by ID.
+	TicketsBetween(ctx context.Context, center string, from, to Date) ([]Ticket, error)
 	// CallNext gives the first ticket of the center's queue on day that is
 	// ready at now (the order of QueueOrder) to desk: it becomes called,
 	// with one call. ErrNotFound if no ticket is ready.

@@ -11,5 +11,5 @@ var HotQueries = map[string]string{
 	"queued emails":       queuedEmailsSQL,
 	"a day's bookings":    dayBookingsSQL,
 	"next ticket":         nextTicketSQL,
-	"tickets of a day":    ticketsOfDaySQL,
+	"tickets of days":     ticketsOfDaysSQL,
 }

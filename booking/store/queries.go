@@ -66,7 +66,8 @@ const (
 		WHERE center_id = ? AND day = ? AND state = 'waiting' AND priority <= ?
 		ORDER BY lane, priority, id LIMIT 1`
 
-	// ticketsOfDaySQL reads a center's tickets of a day: the unique key
-	// (center_id, day, number).
-	ticketsOfDaySQL = `SELECT * FROM tickets WHERE center_id = ? AND day = ? ORDER BY id`
+	// ticketsOfDaysSQL reads a center's tickets of a range of days (a day
+	// for the queue, a period for statistics): the unique key (center_id,
+	// day, number).
+	ticketsOfDaysSQL = `SELECT * FROM tickets WHERE center_id = ? AND day >= ? AND day <= ? ORDER BY id`
 )

@@ -173,9 +173,15 @@ func (s *Store) findTicket(ctx context.Context, column string, value any, missin
 
 // Tickets returns a center's tickets of a day, by ID.
 func (s *Store) Tickets(ctx context.Context, center string, day booking.Date) ([]booking.Ticket, error) {
+	return s.TicketsBetween(ctx, center, day, day)
+}
+
+// TicketsBetween returns every ticket of a center on the days from from to
+// to, both included, by ID.
+func (s *Store) TicketsBetween(ctx context.Context, center string, from, to booking.Date) ([]booking.Ticket, error) {
 	var rows []ticketRow
-	if err := s.db.WithContext(ctx).Raw(ticketsOfDaySQL, center, day.String()).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("tickets of %s on %s: %w", center, day, err)
+	if err := s.db.WithContext(ctx).Raw(ticketsOfDaysSQL, center, from.String(), to.String()).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("tickets of %s from %s to %s: %w", center, from, to, err)
 	}
 	tickets := make([]booking.Ticket, len(rows))
 	for i, r := range rows {
