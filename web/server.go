@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
 
 	"github.com/ics-booking/icsbooking/booking"
@@ -49,7 +50,11 @@ type Config struct {
 	// FeedTokens holds each center's token for its staff calendar feed;
 	// a center without one has no feed.
 	FeedTokens map[string]string
-	Logger     *slog.Logger
+	// Staff keeps the back office's accounts, logins and audit trail.
+	Staff StaffDirectory
+	// Sessions stores the back office's sessions (nil: in memory).
+	Sessions scs.Store
+	Logger   *slog.Logger
 	// Now is the clock (time.Now in production).
 	Now func() time.Time
 }
@@ -57,6 +62,8 @@ type Config struct {
 // Server holds the handlers' dependencies.
 type Server struct {
 	scheduler Scheduler
+	staff     StaffDirectory
+	sessions  *scs.SessionManager
 	cfg       Config
 	log       *slog.Logger
 }
@@ -64,7 +71,7 @@ type Server struct {
 // New returns the HTTP handler for the whole site.
 func New(scheduler Scheduler, cfg Config) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{scheduler: scheduler, cfg: cfg, log: cfg.Logger}
+	s := &Server{scheduler: scheduler, staff: cfg.Staff, sessions: newSessions(cfg.Sessions, cfg), cfg: cfg, log: cfg.Logger}
 	engine := gin.New()
 	engine.HandleMethodNotAllowed = true
 	engine.Use(s.recover, s.logRequests, securityHeaders, s.identityOnly, s.limitBody, s.sameOrigin(http.NewCrossOriginProtection()))

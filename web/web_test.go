@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	_ "time/tzdata"
@@ -18,6 +19,7 @@ import (
 	"github.com/ics-booking/icsbooking/booking/store"
 	"github.com/ics-booking/icsbooking/booking/store/storetest"
 	"github.com/ics-booking/icsbooking/configs"
+	"github.com/ics-booking/icsbooking/staff"
 	"github.com/ics-booking/icsbooking/web"
 )
 
@@ -27,6 +29,27 @@ type app struct {
 	srv   *httptest.Server
 	store *store.Store
 	loc   *time.Location
+	clock *clock
+	staff *staff.Directory
+}
+
+// clock is the app's clock: fixed, unless a test moves it.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// advance moves the app's clock on by d.
+func (a *app) advance(d time.Duration) {
+	a.clock.mu.Lock()
+	defer a.clock.mu.Unlock()
+	a.clock.now = a.clock.now.Add(d)
 }
 
 // feedToken is Aarhus' staff calendar token in tests.
@@ -43,6 +66,7 @@ type appSetup struct {
 	wrap           func(web.Scheduler) web.Scheduler
 	utf8LocalParts bool
 	catalogue      []byte
+	baseURL        string
 }
 
 // appOption changes the app newApp builds.
@@ -62,13 +86,17 @@ func withScheduler(wrap func(web.Scheduler) web.Scheduler) appOption {
 // withCatalogue serves the catalogue YAML given instead of the built-in one.
 func withCatalogue(yaml []byte) appOption { return func(s *appSetup) { s.catalogue = yaml } }
 
+// withBaseURL serves the site as if at base instead of an https address.
+func withBaseURL(base string) appOption { return func(s *appSetup) { s.baseURL = base } }
+
 // withUTF8LocalParts accepts email addresses with a local part outside
 // ASCII, as with a mail server that offers SMTPUTF8.
 func withUTF8LocalParts() appOption { return func(s *appSetup) { s.utf8LocalParts = true } }
 
 func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *app {
 	t.Helper()
-	setup := appSetup{log: io.Discard, wrap: func(s web.Scheduler) web.Scheduler { return s }, catalogue: configs.Catalogue}
+	setup := appSetup{log: io.Discard, wrap: func(s web.Scheduler) web.Scheduler { return s }, catalogue: configs.Catalogue,
+		baseURL: "https://booking.example.dk"}
 	for _, o := range options {
 		o(&setup)
 	}
@@ -77,6 +105,7 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		t.Fatal(err)
 	}
 	st := storetest.Open(t, dialect)
+	clk := &clock{now: now}
 	sealer, err := booking.NewSealer(bytes.Repeat([]byte{7}, booking.TokenKeySize))
 	if err != nil {
 		t.Fatal(err)
@@ -90,22 +119,25 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		MaxSlotDays:           31,
 		LinkGrace:             24 * time.Hour,
 		UTF8LocalParts:        setup.utf8LocalParts,
-	}, func() time.Time { return now })
+	}, clk.Now)
+	directory := staff.NewDirectory(st, clk.Now)
 	logger := slog.New(slog.NewTextHandler(setup.log, nil))
 	srv := httptest.NewUnstartedServer(web.New(setup.wrap(scheduler), web.Config{
-		BaseURL:               "https://booking.example.dk",
+		BaseURL:               setup.baseURL,
 		MailFrom:              "booking@example.dk",
 		InterpreterNoticeDays: 2,
 		HorizonDays:           60,
 		MaxBodyBytes:          64 << 10,
 		FeedTokens:            map[string]string{"aarhus": feedToken},
+		Staff:                 directory,
+		Sessions:              st.Sessions(),
 		Logger:                logger,
-		Now:                   func() time.Time { return now },
+		Now:                   clk.Now,
 	}))
 	srv.Config.ReadTimeout = setup.readTimeout
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, srv: srv, store: st, loc: loc}
+	return &app{t: t, srv: srv, store: st, loc: loc, clock: clk, staff: directory}
 }
 
 // forEachDatabase runs the test on SQLite and on PostgreSQL.

@@ -201,9 +201,20 @@ func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 
 // sessionStore is the scs store of the back office's sessions, made once.
 type sessionStore struct {
-	once  sync.Once
-	store scs.Store
-	stop  func()
+	once    sync.Once
+	store   scs.Store
+	stop    func()
+	stopped sync.Once
+}
+
+// close stops the removal of expired sessions, once: a second stop would
+// wait for good.
+func (s *sessionStore) close() {
+	s.stopped.Do(func() {
+		if s.stop != nil {
+			s.stop()
+		}
+	})
 }
 
 // Sessions returns the store of the back office's sessions (table

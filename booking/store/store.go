@@ -156,9 +156,7 @@ func sqliteDSN(path string) (string, error) {
 
 // Close closes the database connections.
 func (s *Store) Close() error {
-	if s.sessions.stop != nil {
-		s.sessions.stop()
-	}
+	s.sessions.close()
 	s.stmts.close()
 	if err := s.sqlDB.Close(); err != nil {
 		return fmt.Errorf("close %s: %w", s.dialect, err)
