@@ -50,6 +50,10 @@ type Config struct {
 	// FeedTokens holds each center's token for its staff calendar feed;
 	// a center without one has no feed.
 	FeedTokens map[string]string
+	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse
+	// proxies whose X-Forwarded-For names the client; none by default,
+	// so the client is the peer of the connection.
+	TrustedProxies []string
 	// Staff keeps the back office's accounts, logins and audit trail.
 	Staff StaffDirectory
 	// Sessions stores the back office's sessions (nil: in memory).
@@ -74,6 +78,11 @@ func New(scheduler Scheduler, cfg Config) http.Handler {
 	s := &Server{scheduler: scheduler, staff: cfg.Staff, sessions: newSessions(cfg.Sessions, cfg), cfg: cfg, log: cfg.Logger}
 	engine := gin.New()
 	engine.HandleMethodNotAllowed = true
+	if err := engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		// The configuration checked them: trust none rather than all.
+		cfg.Logger.Error("trusted proxies", "error", err)
+		engine.SetTrustedProxies(nil)
+	}
 	engine.Use(s.recover, s.logRequests, securityHeaders, s.identityOnly, s.limitBody, s.sameOrigin(http.NewCrossOriginProtection()))
 	s.routes(engine)
 	return headAsGet(engine)

@@ -64,7 +64,7 @@ func (s *Server) staffLoginPost(c *gin.Context) {
 		return
 	}
 	email := c.PostForm("email")
-	a, err := s.staff.Login(c.Request.Context(), email, c.PostForm("password"), c.RemoteIP())
+	a, err := s.staff.Login(c.Request.Context(), email, c.PostForm("password"), c.ClientIP())
 	switch {
 	case errors.Is(err, staff.ErrBadCredentials):
 		s.renderLogin(c, http.StatusUnprocessableEntity, email, "staff.login.failed")

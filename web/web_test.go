@@ -67,6 +67,7 @@ type appSetup struct {
 	utf8LocalParts bool
 	catalogue      []byte
 	baseURL        string
+	trustedProxies []string
 }
 
 // appOption changes the app newApp builds.
@@ -88,6 +89,11 @@ func withCatalogue(yaml []byte) appOption { return func(s *appSetup) { s.catalog
 
 // withBaseURL serves the site as if at base instead of an https address.
 func withBaseURL(base string) appOption { return func(s *appSetup) { s.baseURL = base } }
+
+// withTrustedProxies trusts X-Forwarded-For from these addresses.
+func withTrustedProxies(proxies ...string) appOption {
+	return func(s *appSetup) { s.trustedProxies = proxies }
+}
 
 // withUTF8LocalParts accepts email addresses with a local part outside
 // ASCII, as with a mail server that offers SMTPUTF8.
@@ -129,6 +135,7 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		HorizonDays:           60,
 		MaxBodyBytes:          64 << 10,
 		FeedTokens:            map[string]string{"aarhus": feedToken},
+		TrustedProxies:        setup.trustedProxies,
 		Staff:                 directory,
 		Sessions:              st.Sessions(),
 		Logger:                logger,

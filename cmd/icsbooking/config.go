@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -50,6 +51,7 @@ type config struct {
 	ReminderAt            time.Duration
 	ReminderInterval      time.Duration
 	FeedTokens            map[string]string
+	TrustedProxies        []string
 }
 
 // loadConfig reads the settings; an invalid value is an error naming the
@@ -92,6 +94,7 @@ func readConfig(l *loader) config {
 		JobsFetchCooldown:     l.duration("ICS_JOBS_FETCH_COOLDOWN", "10ms", time.Millisecond),
 		ReminderInterval:      l.duration("ICS_REMINDER_INTERVAL", "15m", time.Minute),
 		FeedTokens:            l.feedTokens("ICS_CALENDAR_FEED_TOKENS", ""),
+		TrustedProxies:        l.proxies("ICS_TRUSTED_PROXIES", ""),
 	}
 	// Required unless the mail server is on this machine.
 	c.SMTPTLS = l.oneOf("ICS_SMTP_TLS", notify.DefaultTLSOf(c.SMTPURL), notify.TLSOpportunistic, notify.TLSRequired, notify.TLSNone)
@@ -232,4 +235,24 @@ func (l *loader) feedTokens(name, def string) map[string]string {
 		tokens[center] = token
 	}
 	return tokens
+}
+
+// proxies reads IP addresses or CIDR ranges separated by commas.
+func (l *loader) proxies(name, def string) []string {
+	v := l.value(name, def)
+	var proxies []string
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(part); err != nil {
+			if _, err := netip.ParseAddr(part); err != nil {
+				l.fail(name, v, "must be IP addresses or CIDR ranges separated by commas, such as 10.0.0.0/8,::1")
+				return nil
+			}
+		}
+		proxies = append(proxies, part)
+	}
+	return proxies
 }

@@ -169,6 +169,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		HorizonDays:           cfg.HorizonDays,
 		MaxBodyBytes:          cfg.MaxBodyBytes,
 		FeedTokens:            cfg.FeedTokens,
+		TrustedProxies:        cfg.TrustedProxies,
 		Staff:                 staffDirectory,
 		Sessions:              st.Sessions(),
 		Logger:                logger,
