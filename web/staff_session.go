@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/gin-gonic/gin"
 
 	"github.com/ics-booking/icsbooking/staff"
@@ -43,12 +42,10 @@ const (
 // store (nil: in memory). Cookies are HttpOnly and SameSite=Lax, and Secure
 // when the site is served over https.
 func newSessions(store scs.Store, cfg Config) *scs.SessionManager {
+	// scs.New also starts a memory store's cleanup, which stays idle when
+	// store replaces it (stopping it races in scs v2.9.0).
 	m := scs.New()
 	if store != nil {
-		// scs.New made a memory store that cleans up in the background.
-		if mem, ok := m.Store.(*memstore.MemStore); ok {
-			mem.StopCleanup()
-		}
 		m.Store = store
 	}
 	m.Lifetime = staffSessionLifetime

@@ -297,12 +297,11 @@ func TestStaffPagesInBothLanguages(t *testing.T) {
 // whatever X-Forwarded-For says, unless the peer is a trusted proxy.
 func TestStaffFailedLoginsPerAddress(t *testing.T) {
 	for _, proxied := range []bool{false, true} {
-		var options []appOption
+		options := []appOption{withThrottle(staff.Throttle{Limit: 5, AddressLimit: 2, Lockout: time.Minute, MaxLockout: time.Hour, Forget: time.Hour})}
 		if proxied {
 			options = append(options, withTrustedProxies("127.0.0.1", "::1"))
 		}
 		a := newApp(t, "sqlite", thursday, options...)
-		a.staff.SetThrottle(staff.Throttle{Limit: 5, AddressLimit: 2, Lockout: time.Minute, MaxLockout: time.Hour, Forget: time.Hour})
 		for i, email := range []string{"a@ics.dk", "b@ics.dk"} {
 			if r := a.postLogin(email, "wrong password", "X-Forwarded-For", "192.0.2."+string(rune('1'+i))); r.status != http.StatusUnprocessableEntity {
 				t.Fatalf("failure %d: %d", i, r.status)

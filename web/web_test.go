@@ -68,6 +68,7 @@ type appSetup struct {
 	catalogue      []byte
 	baseURL        string
 	trustedProxies []string
+	throttle       *staff.Throttle
 }
 
 // appOption changes the app newApp builds.
@@ -94,6 +95,10 @@ func withBaseURL(base string) appOption { return func(s *appSetup) { s.baseURL =
 func withTrustedProxies(proxies ...string) appOption {
 	return func(s *appSetup) { s.trustedProxies = proxies }
 }
+
+// withThrottle slows down failed staff logins with t instead of the
+// default.
+func withThrottle(t staff.Throttle) appOption { return func(s *appSetup) { s.throttle = &t } }
 
 // withUTF8LocalParts accepts email addresses with a local part outside
 // ASCII, as with a mail server that offers SMTPUTF8.
@@ -127,6 +132,9 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		UTF8LocalParts:        setup.utf8LocalParts,
 	}, clk.Now)
 	directory := staff.NewDirectory(st, clk.Now)
+	if setup.throttle != nil {
+		directory.SetThrottle(*setup.throttle)
+	}
 	logger := slog.New(slog.NewTextHandler(setup.log, nil))
 	srv := httptest.NewUnstartedServer(web.New(setup.wrap(scheduler), web.Config{
 		BaseURL:               setup.baseURL,
