@@ -5,7 +5,7 @@ SHELL := bash
 GO ?= go
 PKGS := ./...
 
-.PHONY: run build test lint bench clean
+.PHONY: run build test lint bench fuzz clean
 
 run:
 	$(GO) run ./cmd/icsbooking serve
@@ -24,6 +24,17 @@ lint:
 	$(GO) vet $(PKGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Each fuzz target for FUZZTIME (go test runs one target at a time); the
+# seeds in the tests run with every `make test` too.
+FUZZTIME ?= 10s
+FUZZ := ./notify:FuzzInvitation ./notify:FuzzEmail ./booking/catalogue:FuzzParse \
+	./cmd/icsbooking:FuzzLoadConfig ./web:FuzzBookingRequest
+fuzz:
+	@set -e; for t in $(FUZZ); do \
+		echo "fuzz $${t#*:} ($${t%%:*}, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) $${t%%:*}; \
+	done
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

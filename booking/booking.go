@@ -33,9 +33,12 @@ type Booking struct {
 	Status      Status
 	// Sequence goes up by one on every change (reschedule, cancel); it is
 	// the iCalendar SEQUENCE and guards concurrent changes.
-	Sequence  int
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Sequence int
+	// CancelReason is why staff cancelled the booking (a closure, say),
+	// for the cancellation email; empty when the newcomer cancelled.
+	CancelReason string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Resource names of seat counters: every center has one for its desks and
@@ -61,12 +64,18 @@ type Usage struct {
 	Booked   int
 }
 
-// Closure is a day a center is closed, entered by staff.
+// Closure is a day, or part of one, a center is closed, entered by staff.
 type Closure struct {
 	Center string
 	Day    Date
 	Reason string
+	// Part is the closed part of the day, as offsets from local midnight;
+	// zero for the whole day.
+	Part Span
 }
+
+// WholeDay reports whether the closure lasts the whole day.
+func (c Closure) WholeDay() bool { return c.Part == (Span{}) }
 
 // Idempotency records which booking a client's Idempotency-Key created, so a
 // retried request gets the same booking (and token). The key and the request

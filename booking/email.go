@@ -24,6 +24,12 @@ const (
 	EmailSkipped EmailState = "skipped" // no longer true when its turn came (a reminder of a moved or cancelled booking)
 )
 
+// BookingWithEmails is a booking and the emails it got, for staff.
+type BookingWithEmails struct {
+	Booking
+	Emails []Email
+}
+
 // Email is one message to a newcomer about one change of a booking. It is
 // written in the same transaction as the change, with the times as they were
 // after it, so that each change is told once even if later ones follow

@@ -3,6 +3,7 @@ package booking
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Sentinel errors. Every error the domain returns wraps one of them, so that
@@ -24,6 +25,12 @@ var (
 	ErrDuplicate = errors.New("duplicate")
 	// ErrKeyReused: an Idempotency-Key came back with a different request.
 	ErrKeyReused = errors.New("idempotency key reused")
+	// ErrQueueClosed: the center takes no walk-in tickets now (closed, or
+	// past the cutoff before closing); Error.At says when to come.
+	ErrQueueClosed = errors.New("queue closed")
+	// ErrCheckIn: the booking cannot be checked in here or now (another
+	// center, another day, too early, cancelled).
+	ErrCheckIn = errors.New("check-in refused")
 )
 
 // FieldError names one invalid field and says what is wrong with it.
@@ -38,6 +45,9 @@ type Error struct {
 	Kind   error
 	Detail string
 	Fields []FieldError
+	// At is when the request could succeed (when to come back), if the
+	// error knows; pages say it in their own language.
+	At time.Time
 }
 
 func (e *Error) Error() string { return e.Detail }

@@ -144,18 +144,16 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 
 	slots := []Slot{}
 	for d := q.From; !d.After(q.To); d = d.AddDays(1) {
-		if _, shut := closed[d]; shut {
-			continue
-		}
-		if _, shut := s.dayClosed(center, d); shut {
+		periods := s.openPeriods(center, d, closed)
+		if len(periods) == 0 {
 			continue
 		}
 		open, closing := s.openingInstants(center, d)
 		for start := open; !start.Add(service.Duration).After(closing); start = start.Add(center.SlotStep) {
-			if start.Before(earliest) {
+			end := start.Add(service.Duration)
+			if start.Before(earliest) || !within(periods, start, end) {
 				continue
 			}
-			end := start.Add(service.Duration)
 			slots = append(slots, Slot{Start: start, End: end, Available: available(seats, taken, start, end)})
 		}
 	}
@@ -288,14 +286,17 @@ func (s *Scheduler) checkStart(ctx context.Context, center Center, service Servi
 	if reason, shut := s.dayClosed(center, day); shut {
 		return notBookable("%s", reason)
 	}
-	closures, err := s.store.Closures(ctx, center.ID, day, day)
+	closures, err := s.closedDays(ctx, center, day, day)
 	if err != nil {
-		return fmt.Errorf("closures of %s: %w", center.ID, err)
+		return err
 	}
-	if len(closures) > 0 {
+	if c, closed := closures[day]; closed && !within(s.openPeriods(center, day, closures), start, start.Add(service.Duration)) {
 		msg := fmt.Sprintf("%s is closed on %s", center.Name, day.Long())
-		if closures[0].Reason != "" {
-			msg += " (" + closures[0].Reason + ")"
+		if !c.WholeDay() {
+			msg = fmt.Sprintf("%s is closed from %s to %s on %s", center.Name, clock(c.Part.Open), clock(c.Part.Close), day.Long())
+		}
+		if c.Reason != "" {
+			msg += " (" + c.Reason + ")"
 		}
 		return notBookable("%s", msg)
 	}
@@ -470,8 +471,14 @@ const cancelAttempts = 3
 // the race finds the booking cancelled and answers like the winner. A
 // cancel that crosses a reschedule cancels the moved booking.
 func (s *Scheduler) Cancel(ctx context.Context, reference, token string) (Booking, error) {
+	return s.cancel(ctx, func() (Booking, error) { return s.Get(ctx, reference, token) }, "")
+}
+
+// cancel cancels the booking load reads, with the reason staff gave (or
+// none), reading it again while it changes meanwhile.
+func (s *Scheduler) cancel(ctx context.Context, load func() (Booking, error), reason string) (Booking, error) {
 	for attempt := 1; ; attempt++ {
-		b, err := s.Get(ctx, reference, token)
+		b, err := load()
 		if err != nil {
 			return Booking{}, err
 		}
@@ -486,7 +493,7 @@ func (s *Scheduler) Cancel(ctx context.Context, reference, token string) (Bookin
 			return Booking{}, fmt.Errorf("cancel booking %d: %w", b.ID, err)
 		}
 		release := s.claims(center, b.Start, b.End, b.Language)
-		b.Status = Cancelled
+		b.Status, b.CancelReason = Cancelled, reason
 		b.Sequence++
 		b.UpdatedAt = s.now().UTC()
 		err = s.store.UpdateBooking(ctx, b, release, nil, EmailCancellation)
@@ -582,6 +589,56 @@ func (s *Scheduler) QueueReminders(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// Closing describes a closure an admin is about to enter or has entered:
+// the confirmed bookings it hits.
+func (s *Scheduler) Closing(ctx context.Context, c Closure) ([]Booking, error) {
+	center, err := s.catalogue.Center(c.Center)
+	if err != nil {
+		return nil, err
+	}
+	from, to := c.Day.At(0, s.policy.Location), c.Day.AddDays(1).At(0, s.policy.Location)
+	if !c.WholeDay() {
+		from, to = c.Day.At(c.Part.Open, s.policy.Location), c.Day.At(c.Part.Close, s.policy.Location)
+	}
+	// A booking that starts before the closure may run into it.
+	bookings, err := s.store.Appointments(ctx, center.ID, c.Day.At(0, s.policy.Location), to)
+	if err != nil {
+		return nil, fmt.Errorf("bookings hit by a closure of %s: %w", center.ID, err)
+	}
+	var hit []Booking
+	for _, b := range bookings {
+		if b.End.After(from) && b.Start.Before(to) {
+			hit = append(hit, b)
+		}
+	}
+	return hit, nil
+}
+
+// CancelByStaff cancels a booking for the newcomer, saying why in the
+// cancellation email, which also links to booking again. A booking already
+// cancelled is left as it is.
+func (s *Scheduler) CancelByStaff(ctx context.Context, id int64, reason string) (Booking, error) {
+	reason = strings.TrimSpace(reason)
+	if msg := checkLine(reason, MaxNotes, true); msg != "" {
+		return Booking{}, invalid([]FieldError{{"reason", msg}})
+	}
+	return s.cancel(ctx, func() (Booking, error) { return s.store.BookingByID(ctx, id) }, reason)
+}
+
+// Agenda returns a center's bookings of a day, cancelled ones too, by
+// start, with the emails each got: what staff see of the day.
+func (s *Scheduler) Agenda(ctx context.Context, centerID string, day Date) ([]BookingWithEmails, error) {
+	center, err := s.catalogue.Center(centerID)
+	if err != nil {
+		return nil, err
+	}
+	bookings, err := s.store.DayBookings(ctx, center.ID, day.At(0, s.policy.Location), day.AddDays(1).At(0, s.policy.Location))
+	if err != nil {
+		return nil, fmt.Errorf("agenda of %s: %w", center.ID, err)
+	}
+	return bookings, nil
+}
+
 // Appointments returns a center's confirmed appointments from the start of
 // today to the end of the booking horizon, by start.
 func (s *Scheduler) Appointments(ctx context.Context, centerID string) ([]Booking, error) {
@@ -624,22 +681,38 @@ func (s *Scheduler) Opening(ctx context.Context, centerID string) (Opening, erro
 		return Opening{}, err
 	}
 	for d := today; !d.After(last); d = d.AddDays(1) {
-		if _, shut := closures[d]; shut {
-			continue
+		for _, p := range s.openPeriods(center, d, closures) {
+			switch {
+			case !now.Before(p.to):
+				continue
+			case !now.Before(p.from):
+				return Opening{Open: true, Closes: p.to}, nil
+			}
+			return Opening{Opens: p.from}, nil
 		}
-		if _, shut := s.dayClosed(center, d); shut {
-			continue
-		}
-		open, closing := s.openingInstants(center, d)
-		switch {
-		case !now.Before(closing):
-			continue
-		case !now.Before(open):
-			return Opening{Open: true, Closes: closing}, nil
-		}
-		return Opening{Opens: open}, nil
 	}
 	return Opening{}, nil
+}
+
+// firstOpenDay returns the first day from from on which the center opens,
+// counting holidays, the extra closed days and its closures, with the
+// periods it is open then; found is false if there is none within the
+// booking horizon.
+func (s *Scheduler) firstOpenDay(ctx context.Context, center Center, from Date) (day Date, periods []period, found bool, err error) {
+	last := DateOf(s.now().In(s.policy.Location)).AddDays(s.policy.HorizonDays)
+	if from.After(last) {
+		return Date{}, nil, false, nil
+	}
+	closures, err := s.closedDays(ctx, center, from, last)
+	if err != nil {
+		return Date{}, nil, false, err
+	}
+	for d := from; !d.After(last); d = d.AddDays(1) {
+		if periods := s.openPeriods(center, d, closures); len(periods) > 0 {
+			return d, periods, true, nil
+		}
+	}
+	return Date{}, nil, false, nil
 }
 
 // ClosedDay is a day a center would open on its weekday but does not.
@@ -651,6 +724,9 @@ type ClosedDay struct {
 	Holiday string
 	// Reason is what staff gave for a closure.
 	Reason string
+	// Part is the closed part of a day closed in part; zero for the whole
+	// day.
+	Part Span
 }
 
 // ClosedDays lists the days from from to to, both included, on which the
@@ -672,10 +748,63 @@ func (s *Scheduler) ClosedDays(ctx context.Context, centerID string, from, to Da
 		if name, closed := s.calendar.Closed(d); closed {
 			days = append(days, ClosedDay{Day: d, Holiday: name})
 		} else if c, closed := closures[d]; closed {
-			days = append(days, ClosedDay{Day: d, Reason: c.Reason})
+			days = append(days, ClosedDay{Day: d, Reason: c.Reason, Part: c.Part})
 		}
 	}
 	return days, nil
+}
+
+// period is a time a center is open, from its start to its end.
+type period struct{ from, to time.Time }
+
+// openPeriods returns when a center is open on d: never on a weekday
+// without hours, a holiday, an extra closed day or a day closed whole;
+// its hours less the closed part on a day closed in part.
+func (s *Scheduler) openPeriods(center Center, d Date, closures map[Date]Closure) []period {
+	if _, shut := s.dayClosed(center, d); shut {
+		return nil
+	}
+	open, closing := s.openingInstants(center, d)
+	c, closed := closures[d]
+	switch {
+	case !closed:
+		return []period{{open, closing}}
+	case c.WholeDay():
+		return nil
+	}
+	from, to := d.At(c.Part.Open, s.policy.Location), d.At(c.Part.Close, s.policy.Location)
+	var periods []period
+	if open.Before(from) {
+		periods = append(periods, period{open, earlier(from, closing)})
+	}
+	if to.Before(closing) {
+		periods = append(periods, period{later(to, open), closing})
+	}
+	return periods
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// within reports whether [start, end) lies in one of the periods.
+func within(periods []period, start, end time.Time) bool {
+	for _, p := range periods {
+		if !start.Before(p.from) && !end.After(p.to) {
+			return true
+		}
+	}
+	return false
 }
 
 // closedDays returns the closures staff entered for a center, by day.

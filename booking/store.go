@@ -68,4 +68,8 @@ type Store interface {
 	// Appointments returns the confirmed bookings of a center starting in
 	// [from, to), by start.
 	Appointments(ctx context.Context, center string, from, to time.Time) ([]Booking, error)
+	// DayBookings returns every booking of a center starting in [from,
+	// to), cancelled ones too, by start, with the emails of each, oldest
+	// first: a day's agenda.
+	DayBookings(ctx context.Context, center string, from, to time.Time) ([]BookingWithEmails, error)
 }

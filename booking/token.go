@@ -23,15 +23,38 @@ const referenceAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 // referencePattern matches a reference; anything else is not looked up.
 var referencePattern = regexp.MustCompile(`^[A-Z]{2,5}-[` + referenceAlphabet + `]{6}$`)
 
+// lookalikes maps the letters the reference alphabet leaves out to the
+// digits people mean by them, as Crockford's base32 decodes them.
+var lookalikes = strings.NewReplacer("O", "0", "I", "1", "L", "1")
+
+// normalizeReference turns a reference as a person types it into the form
+// it is stored in: upper case, without surrounding spaces, and with O, I and
+// L after the dash read as 0, 1 and 1.
+func normalizeReference(reference string) string {
+	code, random, ok := strings.Cut(strings.ToUpper(strings.TrimSpace(reference)), "-")
+	if !ok {
+		return code
+	}
+	return code + "-" + lookalikes.Replace(random)
+}
+
 // newReference returns a random reference such as CPH-7K3M9Q: 30 random
 // bits, neither sequential nor guessable in bulk.
-func newReference(code string) string {
-	b := randomBytes(6)
+func newReference(code string) string { return code + "-" + randomCode(6) }
+
+// newTicketToken returns the name of a ticket's public page: 10 characters
+// of the reference alphabet, 50 random bits, short enough to type from the
+// kiosk's screen into a phone and too many to find a ticket by guessing.
+func newTicketToken() string { return randomCode(10) }
+
+// randomCode returns n random characters of referenceAlphabet.
+func randomCode(n int) string {
+	b := randomBytes(n)
 	for i := range b {
 		// 32 divides 256, so the modulo has no bias.
 		b[i] = referenceAlphabet[int(b[i])%len(referenceAlphabet)]
 	}
-	return code + "-" + string(b)
+	return string(b)
 }
 
 // newToken returns a manage token of 256 random bits, base64url encoded.
@@ -121,6 +144,11 @@ func (s *Sealer) Open(reference string, sealed []byte) (string, error) {
 		return "", fmt.Errorf("open sealed token: %w", err)
 	}
 	return string(plain), nil
+}
+
+// TicketURL is the public page of a ticket, showing its place in the queue.
+func TicketURL(baseURL, token string) string {
+	return strings.TrimRight(baseURL, "/") + "/tickets/" + url.PathEscape(token)
 }
 
 // ManageURL is the link with which a newcomer shows, moves and cancels a

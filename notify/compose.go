@@ -29,6 +29,9 @@ type Letter struct {
 	// ManageURL lets the newcomer see, move or cancel the booking. It is
 	// required for every kind but a cancellation, which does not show it.
 	ManageURL string
+	// RebookURL, in a cancellation, leads to booking the same service at
+	// the same center again.
+	RebookURL string
 }
 
 // ErrInvalidLetter is returned by Compose for a letter it cannot write.
@@ -105,6 +108,10 @@ type letterData struct {
 	// locale, or "" when there is none.
 	Interpreter string
 	ManageURL   string
+	// Reason is why staff cancelled, in a cancellation; RebookURL where to
+	// book again.
+	Reason    string
+	RebookURL string
 }
 
 // Compose writes the subject and the plain text and HTML bodies of an email
@@ -182,6 +189,7 @@ func (l Letter) data() (letterData, string, error) {
 	if l.Kind == booking.EmailCancellation {
 		// A cancelled appointment needs neither documents nor a link to it.
 		d.Bring, d.ManageURL = nil, ""
+		d.Reason, d.RebookURL = b.CancelReason, l.RebookURL
 	}
 	return d, tag, nil
 }

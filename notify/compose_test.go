@@ -336,3 +336,30 @@ func TestLocalesDefineTheSameTemplates(t *testing.T) {
 		t.Errorf("%d template sets for %d locales", len(letterSets), len(locale.Tags()))
 	}
 }
+
+// A booking staff cancelled says why and links to booking again, in the
+// booking's language.
+func TestComposeCancellationByStaff(t *testing.T) {
+	for locale, want := range map[string]string{"en": "Reason: Closed for staff training", "da": "Årsag: Closed for staff training"} {
+		l := testLetter(t, booking.EmailCancellation, locale, time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC))
+		l.Booking.CancelReason = "Closed for staff training"
+		l.RebookURL = "https://booking.example.dk/book/aarhus/residence-permit-renewal?lang=" + locale
+		_, text, html, err := Compose(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, body := range []string{text, html} {
+			if !strings.Contains(body, want) && !strings.Contains(body, strings.Replace(want, ": ", ":</strong> ", 1)) {
+				t.Errorf("%s: no %q in\n%s", locale, want, body)
+			}
+			if !strings.Contains(body, l.RebookURL) {
+				t.Errorf("%s: no link to book again in\n%s", locale, body)
+			}
+		}
+	}
+	// The newcomer's own cancellation gives no reason.
+	_, text, _, err := Compose(testLetter(t, booking.EmailCancellation, "en", time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)))
+	if err != nil || strings.Contains(text, "Reason") {
+		t.Errorf("own cancellation: %v\n%s", err, text)
+	}
+}

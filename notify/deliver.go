@@ -245,6 +245,7 @@ func (d *Deliverer) message(e booking.Email, b booking.Booking) (*mail.Msg, erro
 		Service:   service,
 		Location:  d.cfg.Location,
 		ManageURL: manage,
+		RebookURL: d.cfg.BaseURL + "/book/" + url.PathEscape(center.ID) + "/" + url.PathEscape(service.ID) + "?lang=" + url.QueryEscape(b.Locale),
 	})
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -22,6 +23,9 @@ type centerResponse struct {
 	InterpreterLanguages []string       `json:"interpreter_languages"`
 	Desks                int            `json:"desks"`
 	SlotMinutes          int            `json:"slot_minutes"`
+	// EstimatedWaitMinutes is the wait for a walk-in ticket taken now;
+	// null while the center gives none.
+	EstimatedWaitMinutes *int `json:"estimated_wait_minutes"`
 }
 
 type hoursPayload struct {
@@ -33,7 +37,11 @@ type hoursPayload struct {
 // weekdays in the order people read a week in Denmark.
 var weekdays = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
 
-func (s *Server) centerResponse(c booking.Center) centerResponse {
+func (s *Server) centerResponse(ctx context.Context, c booking.Center) (centerResponse, error) {
+	estimate, err := s.queue.EstimatedWait(ctx, c.ID)
+	if err != nil {
+		return centerResponse{}, err
+	}
 	hours := []hoursPayload{}
 	for _, wd := range weekdays {
 		if span, ok := c.Hours[wd]; ok {
@@ -53,13 +61,19 @@ func (s *Server) centerResponse(c booking.Center) centerResponse {
 		InterpreterLanguages: c.InterpreterLanguages(),
 		Desks:                c.Desks,
 		SlotMinutes:          int(c.SlotStep.Minutes()),
-	}
+		EstimatedWaitMinutes: waitMinutes(estimate),
+	}, nil
 }
 
 func (s *Server) listCenters(c *gin.Context) {
 	centers := []centerResponse{}
 	for _, ce := range s.scheduler.Catalogue().Centers {
-		centers = append(centers, s.centerResponse(ce))
+		r, err := s.centerResponse(c.Request.Context(), ce)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		centers = append(centers, r)
 	}
 	c.JSON(http.StatusOK, gin.H{"centers": centers})
 }
@@ -70,7 +84,12 @@ func (s *Server) getCenter(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, s.centerResponse(center))
+	r, err := s.centerResponse(c.Request.Context(), center)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, r)
 }
 
 func nonNil[T any](s []T) []T {

@@ -52,7 +52,11 @@ func (s *Server) centerPage(c *gin.Context) {
 		if why == "" {
 			why = p.L.T("closure.other")
 		}
-		p.ClosedDays = append(p.ClosedDays, closedDay{Date: p.L.DayDate(d.Day), Why: why})
+		date := p.L.DayDate(d.Day)
+		if d.Part != (booking.Span{}) {
+			date += ", " + p.L.Span(d.Part)
+		}
+		p.ClosedDays = append(p.ClosedDays, closedDay{Date: date, Why: why})
 	}
 	p.Services = groupServices(p.L, s.scheduler.Catalogue().Services)
 	s.render(c, http.StatusOK, "center.html", p)

@@ -28,6 +28,9 @@ type centerCard struct {
 	Open      bool
 	Status    string // "Open now, until 15:00"
 	Languages string
+	// Wait is the estimated wait for a walk-in ticket taken now; "" while
+	// the center gives none.
+	Wait string
 }
 
 type serviceGroup struct {
@@ -55,8 +58,8 @@ func (s *Server) home(c *gin.Context) {
 	s.render(c, http.StatusOK, "home.html", p)
 }
 
-// centerCard describes a center: its hours, whether it is open now and
-// the languages it offers.
+// centerCard describes a center: its hours, whether it is open now, the
+// wait for walk-ins and the languages it offers.
 func (s *Server) centerCard(ctx context.Context, l *locale.Locale, ce booking.Center) (centerCard, error) {
 	opening, err := s.scheduler.Opening(ctx, ce.ID)
 	if err != nil {
@@ -78,6 +81,13 @@ func (s *Server) centerCard(ctx context.Context, l *locale.Locale, ce booking.Ce
 	}
 	card.Languages = l.T("center.languages_text",
 		"Spoken", languageList(l, ce.Languages), "Interpreters", languageList(l, ce.InterpreterLanguages()))
+	estimate, err := s.queue.EstimatedWait(ctx, ce.ID)
+	if err != nil {
+		return centerCard{}, err
+	}
+	if estimate.Open {
+		card.Wait = l.T("center.wait", "Wait", waitText(l, estimate.Wait))
+	}
 	return card, nil
 }
 

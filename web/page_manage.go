@@ -237,6 +237,10 @@ func (s *Server) errorPage(c *gin.Context, err error) {
 		page.Message = page.L.T("error.booking_not_found_text")
 		page.Centers = s.centersOfReference(c.Param("reference"))
 	}
+	if errors.Is(err, booking.ErrNotFound) && strings.HasPrefix(c.FullPath(), "/tickets/") {
+		page.Title = page.L.T("error.ticket_not_found")
+		page.Message = page.L.T("error.ticket_not_found_text")
+	}
 	s.render(c, p.Status, "error.html", page)
 }
 

@@ -38,6 +38,8 @@ var statuses = []struct {
 	{booking.ErrInvalid, http.StatusBadRequest, "invalid"},
 	{booking.ErrNotBookable, http.StatusUnprocessableEntity, "not_bookable"},
 	{booking.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused"},
+	{booking.ErrQueueClosed, http.StatusUnprocessableEntity, "queue_closed"},
+	{booking.ErrCheckIn, http.StatusUnprocessableEntity, "check_in_refused"},
 	{booking.ErrSlotFull, http.StatusConflict, "slot_full"},
 	{booking.ErrConflict, http.StatusConflict, "conflict"},
 }

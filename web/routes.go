@@ -33,6 +33,12 @@ func (s *Server) routes(r *gin.Engine) {
 	pages.GET("/bookings/:reference/cancel", s.confirmCancel)
 	pages.POST("/bookings/:reference/cancel", s.manageCancel)
 	pages.POST("/bookings/:reference/reschedule", s.manageMove)
+	pages.GET("/tickets/:token", s.ticketPage)
+	pages.GET("/centers/:center/kiosk", s.kiosk)
+	pages.GET("/centers/:center/display", s.display)
+	pages.GET("/centers/:center/display/events", s.displayEvents)
+	pages.POST("/centers/:center/kiosk/tickets", s.kioskTicket)
+	pages.POST("/centers/:center/kiosk/check-ins", s.kioskCheckIn)
 
 	// The back office: every page but the login needs a logged-in account.
 	staffPages := r.Group("/staff", s.chooseLanguage)
@@ -48,6 +54,9 @@ func (s *Server) routes(r *gin.Engine) {
 	api.GET("/centers", s.listCenters)
 	api.GET("/centers/:center", s.getCenter)
 	api.GET("/centers/:center/slots", s.listSlots)
+	api.POST("/centers/:center/tickets", s.createTicket)
+	api.POST("/centers/:center/check-ins", s.checkIn)
+	api.GET("/centers/:center/queue", s.getQueue)
 	api.GET("/services", s.listServices)
 	api.POST("/bookings", s.createBooking)
 	api.GET("/bookings/:reference", s.getBooking)

@@ -45,6 +45,12 @@ type Config struct {
 	// HorizonDays is how many days ahead one can book, for the pages'
 	// links to later weeks.
 	HorizonDays int
+	// LivePoll is how often a live page looks for changes besides the
+	// ones it is told of (QueueChanged): often on SQLite, rarely on
+	// PostgreSQL, which announces every change.
+	LivePoll time.Duration
+	// Streams ends the live pages' streams when it is done, at shutdown.
+	Streams context.Context
 	// MaxBodyBytes limits request bodies; larger ones get 413.
 	MaxBodyBytes int64
 	// FeedTokens holds each center's token for its staff calendar feed;
@@ -66,16 +72,23 @@ type Config struct {
 // Server holds the handlers' dependencies.
 type Server struct {
 	scheduler Scheduler
+	queue     Queue
 	staff     StaffDirectory
 	sessions  *scs.SessionManager
 	cfg       Config
 	log       *slog.Logger
+	live      *hub
+	handler   http.Handler
 }
 
-// New returns the HTTP handler for the whole site.
-func New(scheduler Scheduler, cfg Config) http.Handler {
+// New returns the server of the whole site, an http.Handler.
+func New(scheduler Scheduler, queue Queue, cfg Config) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{scheduler: scheduler, staff: cfg.Staff, sessions: newSessions(cfg.Sessions, cfg), cfg: cfg, log: cfg.Logger}
+	if cfg.LivePoll <= 0 {
+		cfg.LivePoll = time.Second
+	}
+	s := &Server{scheduler: scheduler, queue: queue, staff: cfg.Staff, sessions: newSessions(cfg.Sessions, cfg),
+		cfg: cfg, log: cfg.Logger, live: &hub{}}
 	engine := gin.New()
 	engine.HandleMethodNotAllowed = true
 	if err := engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
@@ -85,8 +98,12 @@ func New(scheduler Scheduler, cfg Config) http.Handler {
 	}
 	engine.Use(s.recover, s.logRequests, securityHeaders, s.identityOnly, s.limitBody, s.sameOrigin(http.NewCrossOriginProtection()))
 	s.routes(engine)
-	return headAsGet(engine)
+	s.handler = headAsGet(engine)
+	return s
 }
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // headAsGet answers HEAD as GET, which Gin does not: net/http sends the
 // headers of the answer and drops its body.

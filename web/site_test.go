@@ -21,6 +21,7 @@ var sitePages = []string{
 	"/", "/centers/aarhus", "/services/cpr-number", "/services/general-information", "/faq", "/privacy", "/accessibility",
 	"/book", "/book/aarhus", "/book/aarhus/" + permit, "/book/aarhus/general-information", "/book/aarhus/document-translation",
 	"/book/aarhus/" + permit + "/details?start=2026-11-30T09:00:00%2B01:00",
+	"/centers/aarhus/kiosk", "/centers/aarhus/display",
 }
 
 // TestPagesInBothLanguages serves every page in the language the browser

@@ -25,12 +25,15 @@ import (
 
 // app is the whole server over a real database, with the clock fixed.
 type app struct {
-	t     testing.TB
-	srv   *httptest.Server
-	store *store.Store
-	loc   *time.Location
-	clock *clock
-	staff *staff.Directory
+	t         testing.TB
+	srv       *httptest.Server
+	store     *store.Store
+	loc       *time.Location
+	scheduler *booking.Scheduler
+	queue     *booking.Queue
+	web       *web.Server
+	clock     *clock
+	staff     *staff.Directory
 }
 
 // clock is the app's clock: fixed, unless a test moves it.
@@ -66,10 +69,15 @@ type appSetup struct {
 	wrap           func(web.Scheduler) web.Scheduler
 	utf8LocalParts bool
 	catalogue      []byte
+	livePoll       time.Duration
 	baseURL        string
 	trustedProxies []string
 	throttle       *staff.Throttle
 }
+
+// withLivePoll sets how often live pages look for changes they were not
+// told of.
+func withLivePoll(d time.Duration) appOption { return func(s *appSetup) { s.livePoll = d } }
 
 // appOption changes the app newApp builds.
 type appOption func(*appSetup)
@@ -131,28 +139,36 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		LinkGrace:             24 * time.Hour,
 		UTF8LocalParts:        setup.utf8LocalParts,
 	}, clk.Now)
+	queue := booking.NewQueue(scheduler, st, booking.QueuePolicy{
+		WalkInCutoff: 30 * time.Minute, CheckInEarly: 15 * time.Minute, CheckInLate: 15 * time.Minute, NoShowCalls: 3,
+	})
 	directory := staff.NewDirectory(st, clk.Now)
 	if setup.throttle != nil {
 		directory.SetThrottle(*setup.throttle)
 	}
 	logger := slog.New(slog.NewTextHandler(setup.log, nil))
-	srv := httptest.NewUnstartedServer(web.New(setup.wrap(scheduler), web.Config{
+	streams, endStreams := context.WithCancel(context.Background())
+	server := web.New(setup.wrap(scheduler), queue, web.Config{
 		BaseURL:               setup.baseURL,
 		MailFrom:              "booking@example.dk",
 		InterpreterNoticeDays: 2,
 		HorizonDays:           60,
 		MaxBodyBytes:          64 << 10,
 		FeedTokens:            map[string]string{"aarhus": feedToken},
+		LivePoll:              setup.livePoll,
+		Streams:               streams,
 		TrustedProxies:        setup.trustedProxies,
 		Staff:                 directory,
 		Sessions:              st.Sessions(),
 		Logger:                logger,
 		Now:                   clk.Now,
-	}))
+	})
+	srv := httptest.NewUnstartedServer(server)
 	srv.Config.ReadTimeout = setup.readTimeout
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, srv: srv, store: st, loc: loc, clock: clk, staff: directory}
+	t.Cleanup(endStreams) // before Close, which waits for them
+	return &app{t: t, srv: srv, store: st, loc: loc, scheduler: scheduler, queue: queue, web: server, clock: clk, staff: directory}
 }
 
 // forEachDatabase runs the test on SQLite and on PostgreSQL.

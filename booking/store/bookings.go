@@ -73,16 +73,26 @@ func (s *Store) BookingByID(ctx context.Context, id int64) (booking.Booking, err
 // findBooking returns the booking whose column (a unique one) holds value,
 // or a not-found error saying missing.
 func (s *Store) findBooking(ctx context.Context, column string, value any, missing string) (booking.Booking, error) {
-	var row bookingRow
-	err := s.db.WithContext(ctx).Where(column+" = ?", value).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return booking.Booking{}, notFound("%s", missing)
-	}
+	row, err := findRow[bookingRow](ctx, s, column, value, missing)
 	if err != nil {
-		// The value stays out: a reference may end up in a log.
-		return booking.Booking{}, fmt.Errorf("find booking by %s: %w", column, err)
+		return booking.Booking{}, err
 	}
 	return row.toBooking(), nil
+}
+
+// findRow reads the row of R's table whose column (a unique one) holds
+// value, or returns a not-found error saying missing. The value stays out
+// of other errors: a reference or token may end up in a log.
+func findRow[R any](ctx context.Context, s *Store, column string, value any, missing string) (R, error) {
+	var row R
+	err := s.db.WithContext(ctx).Where(column+" = ?", value).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return row, notFound("%s", missing)
+	}
+	if err != nil {
+		return row, fmt.Errorf("find %T by %s: %w", row, column, err)
+	}
+	return row, nil
 }
 
 // Idempotency returns the record for a key hash.
@@ -115,11 +125,11 @@ func (s *Store) UpdateBooking(ctx context.Context, b booking.Booking, release, c
 		}
 		res := tx.Exec(`UPDATE bookings SET reference = ?, token_hash = ?, token_sealed = ?, center_id = ?,
 			service_id = ?, starts_at = ?, ends_at = ?, language = ?, name = ?, email = ?, phone = ?,
-			notes = ?, locale = ?, status = ?, sequence = ?, updated_at = ?
+			notes = ?, locale = ?, status = ?, sequence = ?, cancel_reason = ?, updated_at = ?
 			WHERE id = ? AND sequence = ?`,
 			row.Reference, row.TokenHash, row.TokenSealed, row.CenterID, row.ServiceID,
 			row.StartsAt, row.EndsAt, row.Language, row.Name, row.Email, row.Phone, row.Notes,
-			row.Locale, row.Status, row.Sequence, row.UpdatedAt,
+			row.Locale, row.Status, row.Sequence, row.CancelReason, row.UpdatedAt,
 			row.ID, row.Sequence-1)
 		if res.Error != nil {
 			if uniqueViolation(res.Error) {
@@ -146,6 +156,29 @@ func (s *Store) UpdateBooking(ctx context.Context, b booking.Booking, release, c
 		return fmt.Errorf("update booking %d: %w", b.ID, err)
 	}
 	return nil
+}
+
+// DayBookings returns every booking of a center starting in [from, to),
+// cancelled ones too, by start, each with its emails, oldest first.
+func (s *Store) DayBookings(ctx context.Context, center string, from, to time.Time) ([]booking.BookingWithEmails, error) {
+	db := s.db.WithContext(ctx)
+	var rows []bookingRow
+	if err := db.Raw(dayBookingsSQL, center, dbTime(from), dbTime(to)).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("bookings of %s: %w", center, err)
+	}
+	var emails []emailRow
+	if err := db.Raw(emailsOfDaySQL, center, dbTime(from), dbTime(to)).Scan(&emails).Error; err != nil {
+		return nil, fmt.Errorf("emails of bookings of %s: %w", center, err)
+	}
+	byBooking := map[int64][]booking.Email{}
+	for _, e := range emails {
+		byBooking[e.BookingID] = append(byBooking[e.BookingID], e.toEmail())
+	}
+	day := make([]booking.BookingWithEmails, len(rows))
+	for i, r := range rows {
+		day[i] = booking.BookingWithEmails{Booking: r.toBooking(), Emails: byBooking[r.ID]}
+	}
+	return day, nil
 }
 
 // Appointments returns the confirmed bookings of a center starting in

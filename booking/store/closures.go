@@ -20,7 +20,7 @@ func (s *Store) Closures(ctx context.Context, center string, from, to booking.Da
 	var closures []booking.Closure
 	for rows.Next() {
 		var r closureRow
-		if err := rows.Scan(&r.CenterID, &r.Day, &r.Reason); err != nil {
+		if err := rows.Scan(&r.CenterID, &r.Day, &r.Reason, &r.FromMinute, &r.ToMinute); err != nil {
 			return nil, fmt.Errorf("closures of %s: %w", center, err)
 		}
 		c, err := r.toClosure()
@@ -35,13 +35,13 @@ func (s *Store) Closures(ctx context.Context, center string, from, to booking.Da
 	return closures, nil
 }
 
-// AddClosure records a closure; adding the same day again replaces the
-// reason.
+// AddClosure records a closure; adding the same day again replaces its
+// reason and hours.
 func (s *Store) AddClosure(ctx context.Context, c booking.Closure) error {
 	row := toClosureRow(c, time.Now())
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "center_id"}, {Name: "day"}},
-		DoUpdates: clause.AssignmentColumns([]string{"reason"}),
+		DoUpdates: clause.AssignmentColumns([]string{"reason", "from_minute", "to_minute"}),
 	}).Create(&row).Error
 	if err != nil {
 		return fmt.Errorf("add closure of %s on %s: %w", c.Center, c.Day, err)

@@ -9,4 +9,7 @@ var HotQueries = map[string]string{
 	"reminders":           remindersSQL,
 	"emails of a booking": emailsOfBookingSQL,
 	"queued emails":       queuedEmailsSQL,
+	"a day's bookings":    dayBookingsSQL,
+	"next ticket":         nextTicketSQL,
+	"tickets of a day":    ticketsOfDaySQL,
 }

@@ -13,7 +13,7 @@ const (
 
 	// closuresSQL reads a center's closures of a range of days (YYYY-MM-DD
 	// text, so text order is date order): the primary key (center_id, day).
-	closuresSQL = `SELECT center_id, day, reason FROM closures
+	closuresSQL = `SELECT center_id, day, reason, from_minute, to_minute FROM closures
 		WHERE center_id = ? AND day >= ? AND day <= ? ORDER BY day`
 
 	// appointmentsSQL reads a center's confirmed bookings of a range:
@@ -21,6 +21,18 @@ const (
 	appointmentsSQL = `SELECT * FROM bookings
 		WHERE center_id = ? AND starts_at >= ? AND starts_at < ? AND status = 'confirmed'
 		ORDER BY starts_at, id`
+
+	// dayBookingsSQL reads a center's bookings of a day, cancelled ones
+	// too: bookings_center_id_starts_at_idx.
+	dayBookingsSQL = `SELECT * FROM bookings
+		WHERE center_id = ? AND starts_at >= ? AND starts_at < ?
+		ORDER BY starts_at, id`
+
+	// emailsOfDaySQL reads the emails of those bookings in one go: the
+	// unique key (booking_id, kind, sequence) for each booking.
+	emailsOfDaySQL = `SELECT e.* FROM emails e JOIN bookings b ON b.id = e.booking_id
+		WHERE b.center_id = ? AND b.starts_at >= ? AND b.starts_at < ?
+		ORDER BY e.id`
 
 	// remindersSQL records a reminder for every confirmed booking starting
 	// in a window that was made before the reminder time:
@@ -42,4 +54,19 @@ const (
 	// queuedEmailsSQL pages through the emails still to deliver, by ID:
 	// emails_queued_idx.
 	queuedEmailsSQL = `SELECT * FROM emails WHERE state = 'queued' AND id > ? ORDER BY id LIMIT ?`
+)
+
+// The queue's statements.
+const (
+	// nextTicketSQL finds the ticket a desk calls next: the waiting tickets
+	// of a center's day that are ready, in the order of booking.QueueOrder:
+	// tickets_waiting_idx. On PostgreSQL the store adds FOR UPDATE SKIP
+	// LOCKED, so that two desks calling at once take two tickets.
+	nextTicketSQL = `SELECT id FROM tickets
+		WHERE center_id = ? AND day = ? AND state = 'waiting' AND priority <= ?
+		ORDER BY lane, priority, id LIMIT 1`
+
+	// ticketsOfDaySQL reads a center's tickets of a day: the unique key
+	// (center_id, day, number).
+	ticketsOfDaySQL = `SELECT * FROM tickets WHERE center_id = ? AND day = ? ORDER BY id`
 )

@@ -41,9 +41,18 @@ func hotQueries() []hotQuery {
 		{"emails of a booking", []any{int64(1 << 40)},
 			[]string{"emails_booking_id_kind_sequence_key"},
 			"USING INDEX sqlite_autoindex_emails_1 (booking_id=?)"},
+		{"a day's bookings", []any{"aarhus", monday, monday.AddDate(0, 0, 1)},
+			[]string{"bookings_center_id_starts_at_idx"},
+			"USING INDEX bookings_center_id_starts_at_idx (center_id=? AND starts_at>? AND starts_at<?)"},
 		{"queued emails", []any{0, 100},
 			[]string{"emails_queued_idx"},
 			"USING INDEX emails_queued_idx (id>?)"},
+		{"next ticket", []any{"aarhus", "2027-01-04", monday.Add(12 * time.Hour)},
+			[]string{"tickets_waiting_idx"},
+			"USING COVERING INDEX tickets_waiting_idx (center_id=? AND day=?)"},
+		{"tickets of a day", []any{"aarhus", "2027-01-04"},
+			[]string{"tickets_center_id_day_number_key"},
+			"USING INDEX sqlite_autoindex_tickets_3 (center_id=? AND day=?)"},
 	}
 }
 
@@ -60,8 +69,9 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 		db := s.DB().WithContext(t.Context())
 		// 2025-12-01 to 2026-11-30 for 11 centers: 130,000 seat counters of
 		// two resources every quarter hour of opening time, 110,000
-		// bookings and as many emails, and a closure on every day (more
-		// than in years of real life, so that its index matters).
+		// bookings and as many emails, 165,000 tickets, and a closure on
+		// every day (more than in years of real life, so that its index
+		// matters).
 		for _, q := range []string{
 			`CREATE TEMP TABLE centers AS SELECT 'aarhus' AS c UNION ALL SELECT 'center' || i FROM generate_series(1, 10) i`,
 			`CREATE TEMP TABLE days AS SELECT d::date AS d FROM generate_series('2025-12-01'::date, '2026-11-30'::date, '1 day') d WHERE extract(isodow FROM d) < 6`,
@@ -76,6 +86,12 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 				FROM centers, days, generate_series(0, 39) n`,
 			`INSERT INTO emails (booking_id, kind, sequence, starts_at, ends_at, state, attempts, created_at, updated_at)
 				SELECT id, 'confirmation', 0, starts_at, ends_at, 'sent', 1, created_at, created_at FROM bookings`,
+			`INSERT INTO tickets (token, center_id, day, number, kind, service_id, lane, priority, state, desk, calls,
+					issued_at, called_at, done_at)
+				SELECT c || d || '-' || n, c, to_char(d, 'YYYY-MM-DD'), 'W-' || n, 'walk_in', 'general-information', 1,
+					d + time '09:00' + n * interval '1 minute', CASE WHEN n % 20 = 0 THEN 'no_show' ELSE 'done' END, '1', 1,
+					d + time '09:00' + n * interval '1 minute', d + time '10:00', d + time '10:10'
+				FROM centers, days, generate_series(1, 60) n`,
 			`INSERT INTO closures (center_id, day, reason, created_at)
 				SELECT c, to_char(d, 'YYYY-MM-DD'), 'training', now() FROM centers, days`,
 			`ANALYZE`,

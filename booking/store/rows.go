@@ -17,86 +17,98 @@ func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 // bookingRow is a row of the bookings table. GORM maps the fields to columns
 // by name (CenterID to center_id).
 type bookingRow struct {
-	ID          int64
-	Reference   string
-	TokenHash   []byte
-	TokenSealed []byte
-	CenterID    string
-	ServiceID   string
-	StartsAt    time.Time
-	EndsAt      time.Time
-	Language    string
-	Name        string
-	Email       string
-	Phone       string
-	Notes       string
-	Locale      string
-	Status      string
-	Sequence    int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ID           int64
+	Reference    string
+	TokenHash    []byte
+	TokenSealed  []byte
+	CenterID     string
+	ServiceID    string
+	StartsAt     time.Time
+	EndsAt       time.Time
+	Language     string
+	Name         string
+	Email        string
+	Phone        string
+	Notes        string
+	Locale       string
+	Status       string
+	Sequence     int
+	CancelReason string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 func (bookingRow) TableName() string { return "bookings" }
 
 func toBookingRow(b booking.Booking) bookingRow {
 	return bookingRow{
-		ID:          b.ID,
-		Reference:   b.Reference,
-		TokenHash:   b.TokenHash,
-		TokenSealed: b.TokenSealed,
-		CenterID:    b.Center,
-		ServiceID:   b.Service,
-		StartsAt:    dbTime(b.Start),
-		EndsAt:      dbTime(b.End),
-		Language:    b.Language,
-		Name:        b.Name,
-		Email:       b.Email,
-		Phone:       b.Phone,
-		Notes:       b.Notes,
-		Locale:      b.Locale,
-		Status:      string(b.Status),
-		Sequence:    b.Sequence,
-		CreatedAt:   dbTime(b.CreatedAt),
-		UpdatedAt:   dbTime(b.UpdatedAt),
+		ID:           b.ID,
+		Reference:    b.Reference,
+		TokenHash:    b.TokenHash,
+		TokenSealed:  b.TokenSealed,
+		CenterID:     b.Center,
+		ServiceID:    b.Service,
+		StartsAt:     dbTime(b.Start),
+		EndsAt:       dbTime(b.End),
+		Language:     b.Language,
+		Name:         b.Name,
+		Email:        b.Email,
+		Phone:        b.Phone,
+		Notes:        b.Notes,
+		Locale:       b.Locale,
+		Status:       string(b.Status),
+		Sequence:     b.Sequence,
+		CancelReason: b.CancelReason,
+		CreatedAt:    dbTime(b.CreatedAt),
+		UpdatedAt:    dbTime(b.UpdatedAt),
 	}
 }
 
 func (r bookingRow) toBooking() booking.Booking {
 	return booking.Booking{
-		ID:          r.ID,
-		Reference:   r.Reference,
-		TokenHash:   r.TokenHash,
-		TokenSealed: r.TokenSealed,
-		Center:      r.CenterID,
-		Service:     r.ServiceID,
-		Start:       r.StartsAt.UTC(),
-		End:         r.EndsAt.UTC(),
-		Language:    r.Language,
-		Name:        r.Name,
-		Email:       r.Email,
-		Phone:       r.Phone,
-		Notes:       r.Notes,
-		Locale:      r.Locale,
-		Status:      booking.Status(r.Status),
-		Sequence:    r.Sequence,
-		CreatedAt:   r.CreatedAt.UTC(),
-		UpdatedAt:   r.UpdatedAt.UTC(),
+		ID:           r.ID,
+		Reference:    r.Reference,
+		TokenHash:    r.TokenHash,
+		TokenSealed:  r.TokenSealed,
+		Center:       r.CenterID,
+		Service:      r.ServiceID,
+		Start:        r.StartsAt.UTC(),
+		End:          r.EndsAt.UTC(),
+		Language:     r.Language,
+		Name:         r.Name,
+		Email:        r.Email,
+		Phone:        r.Phone,
+		Notes:        r.Notes,
+		Locale:       r.Locale,
+		Status:       booking.Status(r.Status),
+		Sequence:     r.Sequence,
+		CancelReason: r.CancelReason,
+		CreatedAt:    r.CreatedAt.UTC(),
+		UpdatedAt:    r.UpdatedAt.UTC(),
 	}
 }
 
 // closureRow is a row of closures. Day is YYYY-MM-DD.
+// FromMinute and ToMinute are minutes from local midnight, nil for a
+// closure of the whole day.
 type closureRow struct {
-	CenterID  string
-	Day       string
-	Reason    string
-	CreatedAt time.Time
+	CenterID   string
+	Day        string
+	Reason     string
+	FromMinute *int
+	ToMinute   *int
+	CreatedAt  time.Time
 }
 
 func (closureRow) TableName() string { return "closures" }
 
 func toClosureRow(c booking.Closure, now time.Time) closureRow {
-	return closureRow{CenterID: c.Center, Day: c.Day.String(), Reason: c.Reason, CreatedAt: dbTime(now)}
+	r := closureRow{CenterID: c.Center, Day: c.Day.String(), Reason: c.Reason, CreatedAt: dbTime(now)}
+	if !c.WholeDay() {
+		from, to := int(c.Part.Open/time.Minute), int(c.Part.Close/time.Minute)
+		r.FromMinute, r.ToMinute = &from, &to
+	}
+	return r
 }
 
 func (r closureRow) toClosure() (booking.Closure, error) {
@@ -104,7 +116,11 @@ func (r closureRow) toClosure() (booking.Closure, error) {
 	if err != nil {
 		return booking.Closure{}, fmt.Errorf("closure of %s: %w", r.CenterID, err)
 	}
-	return booking.Closure{Center: r.CenterID, Day: day, Reason: r.Reason}, nil
+	c := booking.Closure{Center: r.CenterID, Day: day, Reason: r.Reason}
+	if r.FromMinute != nil && r.ToMinute != nil {
+		c.Part = booking.Span{Open: time.Duration(*r.FromMinute) * time.Minute, Close: time.Duration(*r.ToMinute) * time.Minute}
+	}
+	return c, nil
 }
 
 // idempotencyRow is a row of idempotency_keys.

@@ -52,6 +52,10 @@ type config struct {
 	ReminderInterval      time.Duration
 	FeedTokens            map[string]string
 	TrustedProxies        []string
+	WalkInCutoff          time.Duration
+	CheckInEarly          time.Duration
+	CheckInLate           time.Duration
+	NoShowCalls           int
 }
 
 // loadConfig reads the settings; an invalid value is an error naming the
@@ -95,6 +99,10 @@ func readConfig(l *loader) config {
 		ReminderInterval:      l.duration("ICS_REMINDER_INTERVAL", "15m", time.Minute),
 		FeedTokens:            l.feedTokens("ICS_CALENDAR_FEED_TOKENS", ""),
 		TrustedProxies:        l.proxies("ICS_TRUSTED_PROXIES", ""),
+		WalkInCutoff:          l.duration("ICS_WALKIN_CUTOFF", "30m", 0),
+		CheckInEarly:          l.duration("ICS_CHECKIN_EARLY", "15m", 0),
+		CheckInLate:           l.duration("ICS_CHECKIN_LATE", "15m", 0),
+		NoShowCalls:           l.int("ICS_NO_SHOW_CALLS", "3", 1, 20),
 	}
 	// Required unless the mail server is on this machine.
 	c.SMTPTLS = l.oneOf("ICS_SMTP_TLS", notify.DefaultTLSOf(c.SMTPURL), notify.TLSOpportunistic, notify.TLSRequired, notify.TLSNone)

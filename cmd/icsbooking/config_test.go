@@ -24,6 +24,10 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	// Two workers and River's 100ms between fetches capped delivery at 20
 	// emails a second.
+	if c.WalkInCutoff != 30*time.Minute || c.CheckInEarly != 15*time.Minute || c.CheckInLate != 15*time.Minute || c.NoShowCalls != 3 {
+		t.Errorf("queue defaults: cutoff %s, check-in %s before to %s after, no-show after %d calls",
+			c.WalkInCutoff, c.CheckInEarly, c.CheckInLate, c.NoShowCalls)
+	}
 	if c.MailWorkers < 16 || c.JobsFetchCooldown != 10*time.Millisecond || c.JobsPollInterval != time.Second {
 		t.Errorf("job defaults: %d workers, fetch cooldown %s, poll interval %s", c.MailWorkers, c.JobsFetchCooldown, c.JobsPollInterval)
 	}
@@ -78,6 +82,10 @@ func TestConfigInvalidNamesVariable(t *testing.T) {
 		{"ICS_BASE_URL", "https://booking.ics.dk/#x"},
 		{"ICS_MAX_BODY_BYTES", "-1"},
 		{"ICS_INTERPRETER_NOTICE_DAYS", "x"},
+		{"ICS_WALKIN_CUTOFF", "half an hour"},
+		{"ICS_CHECKIN_EARLY", "-5m"},
+		{"ICS_CHECKIN_LATE", "15"},
+		{"ICS_NO_SHOW_CALLS", "0"},
 		{"ICS_MAIL_RETRY_MAX", "0s"},
 		{"ICS_REMINDER_INTERVAL", "0s"},
 		{"ICS_JOBS_POLL_INTERVAL", "1ns"},

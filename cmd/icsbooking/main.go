@@ -116,6 +116,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		ReminderAt:            cfg.ReminderAt,
 		UTF8LocalParts:        utf8LocalParts(ctx, cfg, sender, logger),
 	}, time.Now)
+	walkIns := booking.NewQueue(scheduler, st, booking.QueuePolicy{
+		WalkInCutoff: cfg.WalkInCutoff,
+		CheckInEarly: cfg.CheckInEarly,
+		CheckInLate:  cfg.CheckInLate,
+		NoShowCalls:  cfg.NoShowCalls,
+	})
 
 	deliverer, err := notify.NewDeliverer(st, cat, sealer, sender, notify.DelivererConfig{
 		BaseURL: cfg.BaseURL, From: cfg.MailFrom, Location: loc, Now: time.Now, Logger: logger,
@@ -162,7 +168,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 	}()
 
-	handler := web.New(scheduler, web.Config{
+	// Live pages (the waiting-room display) end with ctx, before shutdown
+	// waits for requests in flight. PostgreSQL announces every queue change
+	// of every server process; SQLite's one process polls.
+	livePoll := time.Second
+	if st.Dialect() == "postgres" {
+		livePoll = 30 * time.Second
+	}
+	handler := web.New(scheduler, walkIns, web.Config{
 		BaseURL:               cfg.BaseURL,
 		MailFrom:              cfg.MailFrom,
 		InterpreterNoticeDays: cfg.InterpreterNoticeDays,
@@ -172,9 +185,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		TrustedProxies:        cfg.TrustedProxies,
 		Staff:                 staffDirectory,
 		Sessions:              st.Sessions(),
+		LivePoll:              livePoll,
+		Streams:               ctx,
 		Logger:                logger,
 		Now:                   time.Now,
 	})
+	go func() {
+		if err := st.ListenQueue(ctx, handler.QueueChanged); err != nil {
+			logger.Error("listening for queue changes", "error", err)
+		}
+	}()
 	return serve(ctx, cfg, handler, logger, ready)
 }
 

@@ -1,0 +1,526 @@
+package booking
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// TicketStore persists the walk-in queue. Implementations must let the
+// database keep its promises: a ticket's number is drawn from a counter in
+// the transaction that inserts the ticket and is unique per center and day,
+// a booking gets at most one ticket, and two concurrent CallNext calls never
+// return the same ticket, also from two server processes.
+type TicketStore interface {
+	// IssueTicket draws the next number of the ticket's center, day and
+	// prefix, inserts the ticket and returns it with its ID and number.
+	// ErrDuplicate if the booking already has a ticket, or the token
+	// exists.
+	IssueTicket(ctx context.Context, t Ticket) (Ticket, error)
+	// Ticket returns a ticket by ID.
+	Ticket(ctx context.Context, id int64) (Ticket, error)
+	// TicketByToken returns the ticket whose public page token is token.
+	TicketByToken(ctx context.Context, token string) (Ticket, error)
+	// TicketOfBooking returns the ticket a booking was checked in with.
+	TicketOfBooking(ctx context.Context, bookingID int64) (Ticket, error)
+	// Tickets returns every ticket of a center on a day, by ID.
+	Tickets(ctx context.Context, center string, day Date) ([]Ticket, error)
+	// CallNext gives the first ticket of the center's queue on day that is
+	// ready at now (the order of QueueOrder) to desk: it becomes called,
+	// with one call. ErrNotFound if no ticket is ready.
+	CallNext(ctx context.Context, center string, day Date, desk string, now time.Time) (Ticket, error)
+	// UpdateTicket stores t in place of the ticket with t.ID if that is
+	// still in state from with calls calls (a compare-and-swap).
+	// ErrConflict if it changed meanwhile, ErrNotFound if there is none.
+	UpdateTicket(ctx context.Context, t Ticket, from TicketState, calls int) error
+}
+
+// QueuePolicy holds the queue's rules that come from configuration.
+type QueuePolicy struct {
+	// WalkInCutoff is how long before closing the last tickets are given.
+	WalkInCutoff time.Duration
+	// CheckInEarly and CheckInLate bound the window around an
+	// appointment's start in which checking in keeps its priority.
+	CheckInEarly time.Duration
+	CheckInLate  time.Duration
+	// NoShowCalls is how often a ticket must have been called before it
+	// can be marked a no-show.
+	NoShowCalls int
+}
+
+// Queue runs the walk-in queue of every center: tickets for walk-ins,
+// check-in of appointment holders, and the desks calling them. It shares the
+// Scheduler's catalogue, calendar and clock.
+type Queue struct {
+	s      *Scheduler
+	store  TicketStore
+	policy QueuePolicy
+}
+
+// NewQueue returns the queue beside a scheduler.
+func NewQueue(s *Scheduler, store TicketStore, policy QueuePolicy) *Queue {
+	return &Queue{s: s, store: store, policy: policy}
+}
+
+// Policy returns the queue's rules.
+func (q *Queue) Policy() QueuePolicy { return q.policy }
+
+// TicketStatus is a ticket with its place in the queue.
+type TicketStatus struct {
+	Ticket Ticket
+	// Position is 1 for the next to be called; 0 once the ticket no
+	// longer waits.
+	Position int
+	// Wait is the estimated time until the ticket is called; 0 once it
+	// no longer waits.
+	Wait time.Duration
+}
+
+// ticketAttempts bounds how often a random token is drawn again.
+const ticketAttempts = 3
+
+// IssueTicket gives a walk-in a ticket for a service at a center, while it
+// takes tickets: on a day it is open, from opening until WalkInCutoff before
+// closing. Otherwise the error (ErrQueueClosed) says when to come.
+func (q *Queue) IssueTicket(ctx context.Context, centerID, serviceID string) (TicketStatus, error) {
+	center, service, err := q.s.lookup(centerID, serviceID)
+	if err != nil {
+		return TicketStatus{}, err
+	}
+	if service.Mode == Appointment {
+		return TicketStatus{}, notBookable("%s needs an appointment; book one, then check in when you arrive", service.Name)
+	}
+	if err := q.takingTickets(ctx, center); err != nil {
+		return TicketStatus{}, err
+	}
+	now := q.s.now().UTC()
+	return q.issue(ctx, Ticket{
+		Center:   center.ID,
+		Day:      q.today(),
+		Kind:     WalkInTicket,
+		Service:  service.ID,
+		Lane:     WalkInLane,
+		Priority: now,
+		State:    Waiting,
+		IssuedAt: now,
+	})
+}
+
+// issue stores a new ticket under a fresh token and returns it with its
+// place.
+func (q *Queue) issue(ctx context.Context, t Ticket) (TicketStatus, error) {
+	for attempt := 1; ; attempt++ {
+		t.Token = newTicketToken()
+		issued, err := q.store.IssueTicket(ctx, t)
+		if err == nil {
+			return q.status(ctx, issued)
+		}
+		if !errors.Is(err, ErrDuplicate) || t.BookingID != 0 || attempt == ticketAttempts {
+			return TicketStatus{}, fmt.Errorf("issue ticket at %s: %w", t.Center, err)
+		}
+	}
+}
+
+func (q *Queue) today() Date { return DateOf(q.s.now().In(q.s.policy.Location)) }
+
+// takingTickets returns nil if the center gives walk-in tickets now, and
+// otherwise an ErrQueueClosed error saying when to come.
+func (q *Queue) takingTickets(ctx context.Context, center Center) error {
+	loc := q.s.policy.Location
+	now := q.s.now().In(loc)
+	today := DateOf(now)
+	day, periods, found, err := q.s.firstOpenDay(ctx, center, today)
+	if err != nil {
+		return err
+	}
+	reason := "is closed today"
+	if found && day == today {
+		for _, p := range periods {
+			switch {
+			case now.Before(p.from):
+				return &Error{Kind: ErrQueueClosed, At: p.from,
+					Detail: fmt.Sprintf("%s is not open yet: come today from %s", center.Name, p.from.In(loc).Format("15:04"))}
+			case now.Before(p.to.Add(-q.policy.WalkInCutoff)):
+				return nil
+			}
+		}
+		reason = fmt.Sprintf("gives the last walk-in tickets %s before closing", minutes(q.policy.WalkInCutoff))
+		if !now.Before(periods[len(periods)-1].to) {
+			reason = "is closed now"
+		}
+		if day, periods, found, err = q.s.firstOpenDay(ctx, center, today.AddDays(1)); err != nil {
+			return err
+		}
+	}
+	if !found {
+		return newError(ErrQueueClosed, "%s takes no walk-ins in the coming weeks; call %s", center.Name, center.Phone)
+	}
+	open := periods[0].from
+	return &Error{Kind: ErrQueueClosed, At: open,
+		Detail: fmt.Sprintf("%s %s: come on %s from %s", center.Name, reason, day.Long(), open.In(loc).Format("15:04"))}
+}
+
+// CheckIn turns a booking of the center and of today into an appointment
+// ticket. The reference may be typed in any case, with O for 0 and I or L
+// for 1. Arriving from CheckInEarly before the appointment to CheckInLate
+// after it keeps the appointment's place (the holder is called from its
+// start on, ahead of walk-ins); arriving later joins the walk-in line. A
+// booking checked in before gets its ticket back, with created false.
+func (q *Queue) CheckIn(ctx context.Context, centerID, reference string) (status TicketStatus, created bool, err error) {
+	center, err := q.s.catalogue.Center(centerID)
+	if err != nil {
+		return TicketStatus{}, false, err
+	}
+	reference = normalizeReference(reference)
+	if reference == "" {
+		return TicketStatus{}, false, invalid([]FieldError{{"reference", "is required"}})
+	}
+	if !referencePattern.MatchString(reference) {
+		return TicketStatus{}, false, newError(ErrNotFound, "no booking %s", reference)
+	}
+	b, err := q.s.store.Booking(ctx, reference)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return TicketStatus{}, false, newError(ErrNotFound, "no booking %s", reference)
+		}
+		return TicketStatus{}, false, fmt.Errorf("check in: %w", err)
+	}
+	if err := q.checkBooking(center, b); err != nil {
+		return TicketStatus{}, false, err
+	}
+	if t, err := q.store.TicketOfBooking(ctx, b.ID); err == nil {
+		status, err := q.status(ctx, t)
+		return status, false, err
+	} else if !errors.Is(err, ErrNotFound) {
+		return TicketStatus{}, false, fmt.Errorf("check in booking %d: %w", b.ID, err)
+	}
+
+	now := q.s.now().UTC()
+	t := Ticket{
+		Center:    center.ID,
+		Day:       q.today(),
+		Kind:      AppointmentTicket,
+		Service:   b.Service,
+		BookingID: b.ID,
+		Lane:      AppointmentLane,
+		Priority:  b.Start,
+		State:     Waiting,
+		IssuedAt:  now,
+	}
+	if now.After(b.Start.Add(q.policy.CheckInLate)) {
+		t.Lane, t.Priority = WalkInLane, now
+	}
+	status, err = q.issue(ctx, t)
+	if errors.Is(err, ErrDuplicate) {
+		// Checked in twice at once: the other one won.
+		t, err := q.store.TicketOfBooking(ctx, b.ID)
+		if err != nil {
+			return TicketStatus{}, false, fmt.Errorf("check in booking %d: %w", b.ID, err)
+		}
+		status, err := q.status(ctx, t)
+		return status, false, err
+	}
+	return status, err == nil, err
+}
+
+// checkBooking checks that b may be checked in at center now.
+func (q *Queue) checkBooking(center Center, b Booking) error {
+	loc := q.s.policy.Location
+	start := b.Start.In(loc)
+	switch {
+	case b.Status != Confirmed:
+		return newError(ErrCheckIn, "booking %s is cancelled; take a walk-in ticket or book a new appointment", b.Reference)
+	case b.Center != center.ID:
+		other := b.Center
+		if c, err := q.s.catalogue.Center(b.Center); err == nil {
+			other = c.Name + ", " + c.Address
+		}
+		return newError(ErrCheckIn, "booking %s is not at %s but at %s", b.Reference, center.Name, other)
+	case DateOf(start) != q.today():
+		return &Error{Kind: ErrCheckIn, At: b.Start,
+			Detail: fmt.Sprintf("booking %s is on %s at %s, not today", b.Reference, DateOf(start).Long(), start.Format("15:04"))}
+	}
+	if from := b.Start.Add(-q.policy.CheckInEarly); q.s.now().Before(from) {
+		return &Error{Kind: ErrCheckIn, At: from,
+			Detail: fmt.Sprintf("booking %s is at %s: check in from %s", b.Reference, start.Format("15:04"), from.In(loc).Format("15:04"))}
+	}
+	return nil
+}
+
+// TicketByToken returns the ticket of a public ticket page with its place.
+func (q *Queue) TicketByToken(ctx context.Context, token string) (TicketStatus, error) {
+	token = strings.ToUpper(strings.TrimSpace(token))
+	if len(token) != 10 {
+		return TicketStatus{}, newError(ErrNotFound, "no such ticket")
+	}
+	t, err := q.store.TicketByToken(ctx, token)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return TicketStatus{}, newError(ErrNotFound, "no such ticket")
+		}
+		return TicketStatus{}, fmt.Errorf("ticket by token: %w", err)
+	}
+	return q.status(ctx, t)
+}
+
+// status finds t's place in its queue.
+func (q *Queue) status(ctx context.Context, t Ticket) (TicketStatus, error) {
+	if t.State != Waiting {
+		return TicketStatus{Ticket: t}, nil
+	}
+	center, err := q.s.catalogue.Center(t.Center)
+	if err != nil {
+		return TicketStatus{}, err
+	}
+	tickets, err := q.store.Tickets(ctx, t.Center, t.Day)
+	if err != nil {
+		return TicketStatus{}, fmt.Errorf("queue of %s: %w", t.Center, err)
+	}
+	now := q.s.now()
+	order := QueueOrder(tickets, now)
+	i := slices.IndexFunc(order, func(o Ticket) bool { return o.ID == t.ID })
+	if i < 0 { // changed since it was read
+		i = len(order)
+	}
+	wait := estimateWait(order[:i], serviceTimes(tickets, q.s.catalogue), desksCalling(tickets, now, center.Desks))
+	if !t.Priority.Before(now) && t.Lane == AppointmentLane {
+		// Early: not called before its time.
+		wait = max(wait, roundUp(t.Priority.Sub(now)))
+	}
+	return TicketStatus{Ticket: t, Position: i + 1, Wait: wait}, nil
+}
+
+// roundUp rounds d up to waitStep.
+func roundUp(d time.Duration) time.Duration {
+	return (d + waitStep - 1) / waitStep * waitStep
+}
+
+// Estimate is the wait of someone taking a walk-in ticket now.
+type Estimate struct {
+	// Open is false while the center gives no tickets (closed, or past
+	// the cutoff); Wait is then zero.
+	Open bool
+	// Waiting is how many tickets wait.
+	Waiting int
+	Wait    time.Duration
+}
+
+// EstimatedWait estimates how long someone taking a walk-in ticket at a
+// center now would wait: everyone waiting is ahead.
+func (q *Queue) EstimatedWait(ctx context.Context, centerID string) (Estimate, error) {
+	center, err := q.s.catalogue.Center(centerID)
+	if err != nil {
+		return Estimate{}, err
+	}
+	open, err := q.open(ctx, center)
+	if err != nil || !open {
+		return Estimate{}, err
+	}
+	tickets, err := q.store.Tickets(ctx, center.ID, q.today())
+	if err != nil {
+		return Estimate{}, fmt.Errorf("queue of %s: %w", center.ID, err)
+	}
+	return q.estimate(center, tickets, true), nil
+}
+
+// open reports whether the center gives walk-in tickets now.
+func (q *Queue) open(ctx context.Context, center Center) (bool, error) {
+	err := q.takingTickets(ctx, center)
+	if errors.Is(err, ErrQueueClosed) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// estimate counts the waiting tickets and, if the center gives tickets,
+// estimates the wait of a new one.
+func (q *Queue) estimate(center Center, tickets []Ticket, open bool) Estimate {
+	now := q.s.now()
+	order := QueueOrder(tickets, now)
+	e := Estimate{Open: open, Waiting: len(order)}
+	if open {
+		e.Wait = estimateWait(order, serviceTimes(tickets, q.s.catalogue), desksCalling(tickets, now, center.Desks))
+	}
+	return e
+}
+
+// QueueState is what a center's display shows: who is served where, the
+// latest calls and the wait for someone taking a ticket now.
+type QueueState struct {
+	Center string
+	// AtDesks holds the ticket each desk called last, while it is
+	// called or being served, by desk.
+	AtDesks []Ticket
+	// LastCalls are the latest calls, the latest first.
+	LastCalls []Ticket
+	Estimate  Estimate
+}
+
+// lastCalls is how many calls QueueState lists.
+const lastCalls = 10
+
+// QueueState returns a center's queue as its display shows it.
+func (q *Queue) QueueState(ctx context.Context, centerID string) (QueueState, error) {
+	center, err := q.s.catalogue.Center(centerID)
+	if err != nil {
+		return QueueState{}, err
+	}
+	tickets, err := q.store.Tickets(ctx, center.ID, q.today())
+	if err != nil {
+		return QueueState{}, fmt.Errorf("queue of %s: %w", center.ID, err)
+	}
+	open, err := q.open(ctx, center)
+	if err != nil {
+		return QueueState{}, err
+	}
+	state := QueueState{Center: center.ID, AtDesks: []Ticket{}, LastCalls: []Ticket{}, Estimate: q.estimate(center, tickets, open)}
+	var called []Ticket
+	for _, t := range tickets {
+		if !t.CalledAt.IsZero() {
+			called = append(called, t)
+		}
+	}
+	slices.SortFunc(called, func(a, b Ticket) int { return cmp.Or(b.CalledAt.Compare(a.CalledAt), cmp.Compare(b.ID, a.ID)) })
+	desks := map[string]bool{}
+	for _, t := range called {
+		if desks[t.Desk] {
+			continue
+		}
+		desks[t.Desk] = true
+		if t.State == Called || t.State == Serving {
+			state.AtDesks = append(state.AtDesks, t)
+		}
+	}
+	slices.SortFunc(state.AtDesks, func(a, b Ticket) int { return strings.Compare(a.Desk, b.Desk) })
+	state.LastCalls = append(state.LastCalls, called[:min(len(called), lastCalls)]...)
+	return state, nil
+}
+
+// deskPattern is what a desk may be called: a short name for the display.
+var deskPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._-]{0,19}$`)
+
+// CallNext calls the next ticket of a center's queue to a desk: a
+// checked-in appointment holder whose time has come, otherwise whoever has
+// waited longest in the walk-in line. ok is false when nobody is ready.
+func (q *Queue) CallNext(ctx context.Context, centerID, desk string) (t Ticket, ok bool, err error) {
+	center, err := q.s.catalogue.Center(centerID)
+	if err != nil {
+		return Ticket{}, false, err
+	}
+	if !deskPattern.MatchString(desk) {
+		return Ticket{}, false, invalid([]FieldError{{"desk", "must be 1 to 20 letters, digits, spaces, dots, dashes or underscores"}})
+	}
+	t, err = q.store.CallNext(ctx, center.ID, q.today(), desk, q.s.now().UTC())
+	if errors.Is(err, ErrNotFound) {
+		return Ticket{}, false, nil
+	}
+	if err != nil {
+		return Ticket{}, false, fmt.Errorf("call next at %s: %w", center.ID, err)
+	}
+	return t, true, nil
+}
+
+// Recall calls a called ticket again, from desk.
+func (q *Queue) Recall(ctx context.Context, centerID string, id int64, desk string) (Ticket, error) {
+	if !deskPattern.MatchString(desk) {
+		return Ticket{}, invalid([]FieldError{{"desk", "must be 1 to 20 letters, digits, spaces, dots, dashes or underscores"}})
+	}
+	return q.change(ctx, centerID, id, "recall", func(t *Ticket, now time.Time) error {
+		if err := mustBe(*t, Called); err != nil {
+			return err
+		}
+		t.Calls++
+		t.Desk, t.CalledAt = desk, now
+		return nil
+	})
+}
+
+// Attend records that the called person came to the desk.
+func (q *Queue) Attend(ctx context.Context, centerID string, id int64) (Ticket, error) {
+	return q.change(ctx, centerID, id, "attend", func(t *Ticket, _ time.Time) error {
+		if err := mustBe(*t, Called); err != nil {
+			return err
+		}
+		t.State = Serving
+		return nil
+	})
+}
+
+// Serve marks a called or attended ticket as served.
+func (q *Queue) Serve(ctx context.Context, centerID string, id int64) (Ticket, error) {
+	return q.change(ctx, centerID, id, "serve", func(t *Ticket, now time.Time) error {
+		if err := mustBe(*t, Called, Serving); err != nil {
+			return err
+		}
+		t.State, t.DoneAt = Done, now
+		return nil
+	})
+}
+
+// NoShow marks a ticket nobody came for, once it has been called
+// NoShowCalls times.
+func (q *Queue) NoShow(ctx context.Context, centerID string, id int64) (Ticket, error) {
+	return q.change(ctx, centerID, id, "no-show", func(t *Ticket, now time.Time) error {
+		if err := mustBe(*t, Called); err != nil {
+			return err
+		}
+		if t.Calls < q.policy.NoShowCalls {
+			return newError(ErrConflict, "ticket %s has been called %d of %d times; call it again before marking it a no-show",
+				t.Number, t.Calls, q.policy.NoShowCalls)
+		}
+		t.State, t.DoneAt = NoShow, now
+		return nil
+	})
+}
+
+// MoveTicket moves a ticket to another service without losing its place:
+// it keeps its lane and priority, and a called ticket waits again.
+func (q *Queue) MoveTicket(ctx context.Context, centerID string, id int64, serviceID string) (Ticket, error) {
+	service, err := q.s.catalogue.Service(serviceID)
+	if err != nil {
+		return Ticket{}, err
+	}
+	return q.change(ctx, centerID, id, "move", func(t *Ticket, now time.Time) error {
+		if err := mustBe(*t, Waiting, Called); err != nil {
+			return err
+		}
+		t.Service, t.State, t.Desk, t.Calls, t.CalledAt = service.ID, Waiting, "", 0, time.Time{}
+		return nil
+	})
+}
+
+// mustBe returns an ErrConflict error unless t is in one of the states.
+func mustBe(t Ticket, states ...TicketState) error {
+	if slices.Contains(states, t.State) {
+		return nil
+	}
+	return newError(ErrConflict, "ticket %s is %s, not %s", t.Number, t.State, states[0])
+}
+
+// change applies edit to a ticket of the center and stores it, if the
+// ticket did not change meanwhile.
+func (q *Queue) change(ctx context.Context, centerID string, id int64, op string, edit func(t *Ticket, now time.Time) error) (Ticket, error) {
+	t, err := q.store.Ticket(ctx, id)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Ticket{}, fmt.Errorf("%s ticket %d: %w", op, id, err)
+	}
+	if err != nil || t.Center != centerID {
+		return Ticket{}, newError(ErrNotFound, "no ticket %d at %s", id, centerID)
+	}
+	from, calls := t.State, t.Calls
+	if err := edit(&t, q.s.now().UTC()); err != nil {
+		return Ticket{}, err
+	}
+	if err := q.store.UpdateTicket(ctx, t, from, calls); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return Ticket{}, newError(ErrConflict, "ticket %s was changed at the same time; look again", t.Number)
+		}
+		return Ticket{}, fmt.Errorf("%s ticket %d: %w", op, id, err)
+	}
+	return t, nil
+}

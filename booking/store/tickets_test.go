@@ -1,0 +1,360 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/booking/store"
+	"github.com/ics-booking/icsbooking/booking/store/storetest"
+)
+
+var queueDay = booking.Date{Year: 2026, Month: time.November, Day: 26}
+
+// walkInTicket is a waiting walk-in ticket of a center's day, issued at at.
+func walkInTicket(center string, day booking.Date, at time.Time) booking.Ticket {
+	return booking.Ticket{
+		Token:  "token-" + center + "-" + day.String() + "-" + nextSuffix(),
+		Center: center, Day: day, Kind: booking.WalkInTicket, Service: "general-information",
+		Lane: booking.WalkInLane, Priority: at, State: booking.Waiting, IssuedAt: at,
+	}
+}
+
+var (
+	suffixMu sync.Mutex
+	suffixN  int
+)
+
+// nextSuffix makes tokens unique within a test binary.
+func nextSuffix() string {
+	suffixMu.Lock()
+	defer suffixMu.Unlock()
+	suffixN++
+	return fmt.Sprint(suffixN)
+}
+
+func issue(t *testing.T, s *store.Store, tk booking.Ticket) booking.Ticket {
+	t.Helper()
+	issued, err := s.IssueTicket(t.Context(), tk)
+	if err != nil {
+		t.Fatalf("IssueTicket: %v", err)
+	}
+	return issued
+}
+
+// Numbers restart per center, day and prefix.
+func TestTicketNumbers(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		at := time.Date(2026, 11, 26, 9, 5, 0, 0, time.UTC)
+		next := queueDay.AddDays(1)
+		b := create(t, s, newBooking("CPH-TICKT1", nine))
+		appointment := walkInTicket("aarhus", queueDay, at)
+		appointment.Kind, appointment.BookingID, appointment.Lane = booking.AppointmentTicket, b.ID, booking.AppointmentLane
+		for _, c := range []struct {
+			ticket booking.Ticket
+			want   string
+		}{
+			{walkInTicket("aarhus", queueDay, at), "W-001"},
+			{walkInTicket("aarhus", queueDay, at), "W-002"},
+			{appointment, "A-001"},
+			{walkInTicket("aarhus", queueDay, at), "W-003"},
+			{walkInTicket("odense", queueDay, at), "W-001"},
+			{walkInTicket("aarhus", next, at.Add(24*time.Hour)), "W-001"},
+			{walkInTicket("odense", queueDay, at), "W-002"},
+		} {
+			if got := issue(t, s, c.ticket); got.Number != c.want {
+				t.Errorf("%s on %s: number %s, want %s", c.ticket.Center, c.ticket.Day, got.Number, c.want)
+			}
+		}
+
+		// Read back as written.
+		got, err := s.TicketOfBooking(t.Context(), b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Number != "A-001" || got.Center != "aarhus" || got.Day != queueDay || got.Kind != booking.AppointmentTicket ||
+			got.Lane != booking.AppointmentLane || !got.Priority.Equal(at) || got.State != booking.Waiting || got.CalledAt != (time.Time{}) {
+			t.Errorf("read back %+v", got)
+		}
+		if byToken, err := s.TicketByToken(t.Context(), appointment.Token); err != nil || byToken.ID != got.ID {
+			t.Errorf("TicketByToken: %+v, %v", byToken, err)
+		}
+		if _, err := s.TicketByToken(t.Context(), "nope"); !errors.Is(err, booking.ErrNotFound) {
+			t.Errorf("unknown token: %v", err)
+		}
+
+		// A booking has one ticket; a failed ticket gives its number back.
+		again := appointment
+		again.Token = "another-token"
+		if _, err := s.IssueTicket(t.Context(), again); !errors.Is(err, booking.ErrDuplicate) {
+			t.Errorf("a second ticket for a booking: %v", err)
+		}
+		b2 := create(t, s, newBooking("CPH-TICKT2", nine))
+		second := walkInTicket("aarhus", queueDay, at)
+		second.Kind, second.BookingID, second.Lane = booking.AppointmentTicket, b2.ID, booking.AppointmentLane
+		if got := issue(t, s, second); got.Number != "A-002" {
+			t.Errorf("after a failed ticket: %s, want A-002", got.Number)
+		}
+		tickets, err := s.Tickets(t.Context(), "aarhus", queueDay)
+		if err != nil || len(tickets) != 5 {
+			t.Fatalf("Tickets: %d, %v", len(tickets), err)
+		}
+	})
+}
+
+// twoStores opens two stores on one database, as two server processes.
+func twoStores(t *testing.T, dialect string) [2]*store.Store {
+	t.Helper()
+	url := storetest.URL(t, dialect)
+	var stores [2]*store.Store
+	for i := range stores {
+		s, err := store.Open(context.Background(), url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores[i] = s
+	}
+	return stores
+}
+
+// together runs fn(0) to fn(n-1) at once and fails the test with their
+// errors.
+func together(t *testing.T, n int, fn func(i int) error) {
+	t.Helper()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = fn(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// 50 tickets issued at once through two servers get 50 distinct,
+// consecutive numbers.
+func TestConcurrentTicketNumbers(t *testing.T) {
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			stores := twoStores(t, dialect)
+			const n = 50
+			at := time.Date(2026, 11, 26, 9, 5, 0, 0, time.UTC)
+			numbers := make([]string, n)
+			together(t, n, func(i int) error {
+				tk, err := stores[i%2].IssueTicket(context.Background(), walkInTicket("aarhus", queueDay, at))
+				numbers[i] = tk.Number
+				return err
+			})
+			slices.Sort(numbers)
+			for i, got := range numbers {
+				if want := fmt.Sprintf("W-%03d", i+1); got != want {
+					t.Fatalf("numbers %v: want W-001 to W-%03d, each once", numbers, n)
+				}
+			}
+		})
+	}
+}
+
+// Two desks on two servers calling at once until nobody waits call every
+// ticket exactly once.
+func TestConcurrentCallNext(t *testing.T) {
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			stores := twoStores(t, dialect)
+			const n = 60
+			at := time.Date(2026, 11, 26, 9, 5, 0, 0, time.UTC)
+			for i := range n {
+				issue(t, stores[0], walkInTicket("aarhus", queueDay, at.Add(time.Duration(i)*time.Second)))
+			}
+			// One ticket of another center and one of another day are
+			// not called.
+			other := issue(t, stores[0], walkInTicket("odense", queueDay, at))
+			tomorrow := issue(t, stores[0], walkInTicket("aarhus", queueDay.AddDays(1), at))
+
+			now := at.Add(time.Hour)
+			called := make([][]booking.Ticket, 4)
+			together(t, len(called), func(d int) error {
+				for {
+					tk, err := stores[d%2].CallNext(context.Background(), "aarhus", queueDay, fmt.Sprintf("desk %d", d), now)
+					if errors.Is(err, booking.ErrNotFound) {
+						return nil
+					}
+					if err != nil {
+						return err
+					}
+					called[d] = append(called[d], tk)
+				}
+			})
+			seen := map[int64]int{}
+			for d, tickets := range called {
+				for _, tk := range tickets {
+					seen[tk.ID]++
+					if tk.State != booking.Called || tk.Calls != 1 || tk.Desk != fmt.Sprintf("desk %d", d) || !tk.CalledAt.Equal(now) {
+						t.Errorf("called ticket %+v", tk)
+					}
+				}
+			}
+			if len(seen) != n {
+				t.Errorf("%d tickets called, want %d", len(seen), n)
+			}
+			for id, times := range seen {
+				if times != 1 {
+					t.Errorf("ticket %d called %d times", id, times)
+				}
+				if id == other.ID || id == tomorrow.ID {
+					t.Errorf("ticket %d of another center or day called", id)
+				}
+			}
+			if n := count(t, stores[0], "tickets", "state = 'waiting'"); n != 2 {
+				t.Errorf("%d tickets still wait, want the other center's and day's", n)
+			}
+		})
+	}
+}
+
+// Call next follows booking.QueueOrder: an appointment holder whose time
+// has come first, then the longest-waiting walk-in; an early one waits.
+func TestCallNextOrder(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+		appointment := func(ref string, start time.Time, lane booking.Lane, priority time.Time) booking.Ticket {
+			b := create(t, s, newBooking(ref, start))
+			tk := walkInTicket("aarhus", queueDay, now.Add(-time.Hour))
+			tk.Kind, tk.BookingID, tk.Lane, tk.Priority = booking.AppointmentTicket, b.ID, lane, priority
+			return issue(t, s, tk)
+		}
+		w1 := issue(t, s, walkInTicket("aarhus", queueDay, now.Add(-50*time.Minute)))
+		early := appointment("AAR-EARLY1", now.Add(10*time.Minute), booking.AppointmentLane, now.Add(10*time.Minute))
+		late := appointment("AAR-LATE01", now.Add(-time.Hour), booking.WalkInLane, now.Add(-40*time.Minute))
+		w2 := issue(t, s, walkInTicket("aarhus", queueDay, now.Add(-30*time.Minute)))
+		onTime := appointment("AAR-ONTIM1", now.Add(-5*time.Minute), booking.AppointmentLane, now.Add(-5*time.Minute))
+
+		all, err := s.Tickets(ctx, "aarhus", queueDay)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []int64
+		for _, tk := range booking.QueueOrder(all, now) {
+			if tk.Ready(now) {
+				want = append(want, tk.ID)
+			}
+		}
+		if !slices.Equal(want, []int64{onTime.ID, w1.ID, late.ID, w2.ID}) {
+			t.Fatalf("QueueOrder %v", want)
+		}
+		var got []int64
+		for {
+			tk, err := s.CallNext(ctx, "aarhus", queueDay, "1", now)
+			if errors.Is(err, booking.ErrNotFound) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, tk.ID)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("called %v, want %v", got, want)
+		}
+		if tk, err := s.CallNext(ctx, "aarhus", queueDay, "1", now.Add(10*time.Minute)); err != nil || tk.ID != early.ID {
+			t.Errorf("at its time the early one is called: %+v, %v", tk, err)
+		}
+	})
+}
+
+// UpdateTicket is a compare-and-swap on state and calls.
+func TestUpdateTicket(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+		issue(t, s, walkInTicket("aarhus", queueDay, at))
+		tk, err := s.CallNext(ctx, "aarhus", queueDay, "2", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recalled := tk
+		recalled.Calls, recalled.CalledAt = 2, at.Add(time.Minute)
+		if err := s.UpdateTicket(ctx, recalled, booking.Called, 1); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UpdateTicket(ctx, recalled, booking.Called, 1); !errors.Is(err, booking.ErrConflict) {
+			t.Errorf("a stale update: %v, want a conflict", err)
+		}
+		done := recalled
+		done.State, done.DoneAt, done.Service = booking.Done, at.Add(9*time.Minute), "tax-card"
+		if err := s.UpdateTicket(ctx, done, booking.Called, 2); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Ticket(ctx, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State != booking.Done || got.Calls != 2 || got.Service != "tax-card" || !got.DoneAt.Equal(done.DoneAt) || !got.CalledAt.Equal(recalled.CalledAt) {
+			t.Errorf("stored %+v", got)
+		}
+		missing := done
+		missing.ID = 1 << 40
+		if err := s.UpdateTicket(ctx, missing, booking.Done, 2); !errors.Is(err, booking.ErrNotFound) {
+			t.Errorf("an unknown ticket: %v", err)
+		}
+	})
+}
+
+// Every queue change is told on PostgreSQL's icsbooking_queue channel when
+// it commits, with the center as payload.
+func TestQueueNotifications(t *testing.T) {
+	url := storetest.URL(t, "postgres")
+	s, err := store.Open(t.Context(), url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	conn, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(t.Context(), "LISTEN icsbooking_queue"); err != nil {
+		t.Fatal(err)
+	}
+	wait := func(what string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			t.Fatalf("%s: no notification: %v", what, err)
+		}
+		if n.Payload != "odense" {
+			t.Errorf("%s: payload %q, want odense", what, n.Payload)
+		}
+	}
+	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	issue(t, s, walkInTicket("odense", queueDay, at))
+	wait("issue")
+	tk, err := s.CallNext(t.Context(), "odense", queueDay, "1", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait("call next")
+	tk.State = booking.Done
+	if err := s.UpdateTicket(t.Context(), tk, booking.Called, 1); err != nil {
+		t.Fatal(err)
+	}
+	wait("update")
+}

@@ -1,0 +1,46 @@
+// The waiting-room display keeps itself current from the server's stream
+// of the center's queue (Server-Sent Events). It only fills in numbers and
+// desks; every word comes from the page, in its language.
+"use strict";
+(function () {
+  const root = document.getElementById("display");
+  if (!root || !window.EventSource) {
+    return;
+  }
+  const deskLabel = document.getElementById("desk-label").innerHTML;
+  const desk = (d) => deskLabel.replace("{}", d);
+  const item = (t, arrow) => {
+    const li = document.createElement("li");
+    const n = document.createElement("span");
+    n.className = "number";
+    n.textContent = t.number;
+    li.append(n, " ");
+    if (arrow) {
+      const a = document.createElement("span");
+      a.className = "arrow";
+      a.setAttribute("aria-hidden", "true");
+      a.textContent = "→";
+      li.append(a, " ");
+    }
+    const d = document.createElement("span");
+    d.className = "desk";
+    d.textContent = desk(t.desk);
+    li.append(d);
+    return li;
+  };
+  const wait = (m) => {
+    if (m === null) {
+      return root.dataset.waitNone;
+    }
+    return m === 0 ? root.dataset.waitZero : root.dataset.wait.replace("{}", m);
+  };
+  const events = new EventSource(root.dataset.events);
+  events.addEventListener("queue", (e) => {
+    const q = JSON.parse(e.data);
+    document.getElementById("at-desks").replaceChildren(...q.at_desks.map((t) => item(t, true)));
+    document.getElementById("nobody").hidden = q.at_desks.length > 0;
+    document.getElementById("last-calls").replaceChildren(...q.last_calls.map((t) => item(t, false)));
+    document.getElementById("wait").textContent = wait(q.estimated_wait_minutes);
+    root.dataset.updated = String(Date.now());
+  });
+})();
