@@ -25,6 +25,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/staff"
 )
 
 // apiOperations is every operation of the JSON API: the document must
@@ -42,6 +43,7 @@ var bookingOperations = []string{
 	"GET /api/v1/bookings/{reference}",
 	"POST /api/v1/bookings/{reference}/cancel",
 	"POST /api/v1/bookings/{reference}/reschedule",
+	"GET /api/v1/staff/me",
 }
 
 // queueOperations are the walk-in queue's, which TestOpenAPIQueueContract
@@ -288,10 +290,17 @@ func newContract(t *testing.T, doc *openapi3.T) *contract {
 		opts: &openapi3filter.Options{
 			IncludeResponseStatus: true,
 			MultiError:            true,
-			// Any bearer token is accepted: the server decides whether it is
-			// the booking's, and it is its answer that is checked. Only a
-			// missing token makes the request itself wrong.
+			// Any bearer token or session cookie is accepted: the server
+			// decides whether it is the booking's or a session, and it is its
+			// answer that is checked. Only a missing one makes the request
+			// itself wrong.
 			AuthenticationFunc: func(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+				if in.SecuritySchemeName == "staffSession" {
+					if c, err := in.RequestValidationInput.Request.Cookie("ics_staff"); err != nil || c.Value == "" {
+						return errors.New("no session cookie")
+					}
+					return nil
+				}
 				scheme, token, _ := strings.Cut(in.RequestValidationInput.Request.Header.Get("Authorization"), " ")
 				if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 					return errors.New("no bearer token")
@@ -519,10 +528,19 @@ func TestOpenAPIContract(t *testing.T) {
 		}
 	}
 
+	// The back office.
+	a.addStaff("mette@ics.dk", "aarhus", staff.RoleStaff)
+	session := []string{"Cookie", a.login("mette@ics.dk")}
+	c.exchange(a, "GET", "/api/v1/staff/me", nil, 200, valid, session...)
+	c.exchange(a, "GET", "/api/v1/staff/me", nil, 401, invalid)
+	c.exchange(a, "GET", "/api/v1/staff/me", nil, 401, invalid, auth...)
+	c.exchange(a, "GET", "/api/v1/staff/me", nil, 401, valid, "Cookie", "ics_staff="+tok)
+
 	// When the database is gone, every operation that needs it answers 500.
 	if err := a.store.Close(); err != nil {
 		t.Fatal(err)
 	}
+	c.exchange(a, "GET", "/api/v1/staff/me", nil, 500, valid, session...)
 	c.exchange(a, "GET", "/api/v1/centers", nil, 500, valid)
 	c.exchange(a, "GET", "/api/v1/centers/aarhus", nil, 500, valid)
 	c.exchange(a, "GET", slots+"?service="+permit, nil, 500, valid)

@@ -219,6 +219,7 @@ var errorPages = map[string][2]string{
 	"request_timeout":      {"error.too_slow", "error.too_slow_text"},
 	"unsupported_encoding": {"error.refused", "error.encoding"},
 	"not_found":            {"error.not_found", "error.not_found_text"},
+	"forbidden":            {"error.forbidden", "error.forbidden_text"},
 }
 
 // errorPage shows an error as a page; an unknown booking and a wrong token

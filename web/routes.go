@@ -40,6 +40,16 @@ func (s *Server) routes(r *gin.Engine) {
 	pages.POST("/centers/:center/kiosk/tickets", s.kioskTicket)
 	pages.POST("/centers/:center/kiosk/check-ins", s.kioskCheckIn)
 
+	// The back office: every page but the login needs a logged-in account.
+	staffPages := r.Group("/staff", s.chooseLanguage)
+	staffPages.GET("/login", s.staffLogin)
+	staffPages.POST("/login", s.loadSession, s.staffLoginPost)
+	loggedIn := staffPages.Group("", s.requireStaff)
+	loggedIn.GET("", s.staffHome)
+	loggedIn.POST("/logout", s.staffLogout)
+	loggedIn.GET("/centers/:center", s.staffCenter)
+	loggedIn.GET("/audit", s.staffAudit)
+
 	api := r.Group("/api/v1")
 	api.GET("/centers", s.listCenters)
 	api.GET("/centers/:center", s.getCenter)
@@ -52,6 +62,10 @@ func (s *Server) routes(r *gin.Engine) {
 	api.GET("/bookings/:reference", s.getBooking)
 	api.POST("/bookings/:reference/cancel", s.cancelBooking)
 	api.POST("/bookings/:reference/reschedule", s.rescheduleBooking)
+
+	// The back office's API: every route needs a logged-in account.
+	staffAPI := api.Group("/staff", s.requireStaff)
+	staffAPI.GET("/me", s.staffMe)
 
 	notFound := &httpError{status: http.StatusNotFound, code: "not_found", detail: "no such page or endpoint"}
 	r.NoRoute(func(c *gin.Context) { s.refuse(c, notFound) })

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
 
 	"github.com/ics-booking/icsbooking/booking"
@@ -55,7 +56,15 @@ type Config struct {
 	// FeedTokens holds each center's token for its staff calendar feed;
 	// a center without one has no feed.
 	FeedTokens map[string]string
-	Logger     *slog.Logger
+	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse
+	// proxies whose X-Forwarded-For names the client; none by default,
+	// so the client is the peer of the connection.
+	TrustedProxies []string
+	// Staff keeps the back office's accounts, logins and audit trail.
+	Staff StaffDirectory
+	// Sessions stores the back office's sessions (nil: in memory).
+	Sessions scs.Store
+	Logger   *slog.Logger
 	// Now is the clock (time.Now in production).
 	Now func() time.Time
 }
@@ -64,6 +73,8 @@ type Config struct {
 type Server struct {
 	scheduler Scheduler
 	queue     Queue
+	staff     StaffDirectory
+	sessions  *scs.SessionManager
 	cfg       Config
 	log       *slog.Logger
 	live      *hub
@@ -76,9 +87,15 @@ func New(scheduler Scheduler, queue Queue, cfg Config) *Server {
 	if cfg.LivePoll <= 0 {
 		cfg.LivePoll = time.Second
 	}
-	s := &Server{scheduler: scheduler, queue: queue, cfg: cfg, log: cfg.Logger, live: &hub{}}
+	s := &Server{scheduler: scheduler, queue: queue, staff: cfg.Staff, sessions: newSessions(cfg.Sessions, cfg),
+		cfg: cfg, log: cfg.Logger, live: &hub{}}
 	engine := gin.New()
 	engine.HandleMethodNotAllowed = true
+	if err := engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		// The configuration checked them: trust none rather than all.
+		cfg.Logger.Error("trusted proxies", "error", err)
+		engine.SetTrustedProxies(nil)
+	}
 	engine.Use(s.recover, s.logRequests, securityHeaders, s.identityOnly, s.limitBody, s.sameOrigin(http.NewCrossOriginProtection()))
 	s.routes(engine)
 	s.handler = headAsGet(engine)

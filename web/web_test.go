@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	_ "time/tzdata"
@@ -18,6 +19,7 @@ import (
 	"github.com/ics-booking/icsbooking/booking/store"
 	"github.com/ics-booking/icsbooking/booking/store/storetest"
 	"github.com/ics-booking/icsbooking/configs"
+	"github.com/ics-booking/icsbooking/staff"
 	"github.com/ics-booking/icsbooking/web"
 )
 
@@ -30,6 +32,27 @@ type app struct {
 	scheduler *booking.Scheduler
 	queue     *booking.Queue
 	web       *web.Server
+	clock     *clock
+	staff     *staff.Directory
+}
+
+// clock is the app's clock: fixed, unless a test moves it.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// advance moves the app's clock on by d.
+func (a *app) advance(d time.Duration) {
+	a.clock.mu.Lock()
+	defer a.clock.mu.Unlock()
+	a.clock.now = a.clock.now.Add(d)
 }
 
 // feedToken is Aarhus' staff calendar token in tests.
@@ -47,6 +70,9 @@ type appSetup struct {
 	utf8LocalParts bool
 	catalogue      []byte
 	livePoll       time.Duration
+	baseURL        string
+	trustedProxies []string
+	throttle       *staff.Throttle
 }
 
 // withLivePoll sets how often live pages look for changes they were not
@@ -70,13 +96,26 @@ func withScheduler(wrap func(web.Scheduler) web.Scheduler) appOption {
 // withCatalogue serves the catalogue YAML given instead of the built-in one.
 func withCatalogue(yaml []byte) appOption { return func(s *appSetup) { s.catalogue = yaml } }
 
+// withBaseURL serves the site as if at base instead of an https address.
+func withBaseURL(base string) appOption { return func(s *appSetup) { s.baseURL = base } }
+
+// withTrustedProxies trusts X-Forwarded-For from these addresses.
+func withTrustedProxies(proxies ...string) appOption {
+	return func(s *appSetup) { s.trustedProxies = proxies }
+}
+
+// withThrottle slows down failed staff logins with t instead of the
+// default.
+func withThrottle(t staff.Throttle) appOption { return func(s *appSetup) { s.throttle = &t } }
+
 // withUTF8LocalParts accepts email addresses with a local part outside
 // ASCII, as with a mail server that offers SMTPUTF8.
 func withUTF8LocalParts() appOption { return func(s *appSetup) { s.utf8LocalParts = true } }
 
 func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *app {
 	t.Helper()
-	setup := appSetup{log: io.Discard, wrap: func(s web.Scheduler) web.Scheduler { return s }, catalogue: configs.Catalogue}
+	setup := appSetup{log: io.Discard, wrap: func(s web.Scheduler) web.Scheduler { return s }, catalogue: configs.Catalogue,
+		baseURL: "https://booking.example.dk"}
 	for _, o := range options {
 		o(&setup)
 	}
@@ -85,6 +124,7 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		t.Fatal(err)
 	}
 	st := storetest.Open(t, dialect)
+	clk := &clock{now: now}
 	sealer, err := booking.NewSealer(bytes.Repeat([]byte{7}, booking.TokenKeySize))
 	if err != nil {
 		t.Fatal(err)
@@ -98,14 +138,18 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		MaxSlotDays:           31,
 		LinkGrace:             24 * time.Hour,
 		UTF8LocalParts:        setup.utf8LocalParts,
-	}, func() time.Time { return now })
+	}, clk.Now)
 	queue := booking.NewQueue(scheduler, st, booking.QueuePolicy{
 		WalkInCutoff: 30 * time.Minute, CheckInEarly: 15 * time.Minute, CheckInLate: 15 * time.Minute, NoShowCalls: 3,
 	})
+	directory := staff.NewDirectory(st, clk.Now)
+	if setup.throttle != nil {
+		directory.SetThrottle(*setup.throttle)
+	}
 	logger := slog.New(slog.NewTextHandler(setup.log, nil))
 	streams, endStreams := context.WithCancel(context.Background())
 	server := web.New(setup.wrap(scheduler), queue, web.Config{
-		BaseURL:               "https://booking.example.dk",
+		BaseURL:               setup.baseURL,
 		MailFrom:              "booking@example.dk",
 		InterpreterNoticeDays: 2,
 		HorizonDays:           60,
@@ -113,15 +157,18 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		FeedTokens:            map[string]string{"aarhus": feedToken},
 		LivePoll:              setup.livePoll,
 		Streams:               streams,
+		TrustedProxies:        setup.trustedProxies,
+		Staff:                 directory,
+		Sessions:              st.Sessions(),
 		Logger:                logger,
-		Now:                   func() time.Time { return now },
+		Now:                   clk.Now,
 	})
 	srv := httptest.NewUnstartedServer(server)
 	srv.Config.ReadTimeout = setup.readTimeout
 	srv.Start()
 	t.Cleanup(srv.Close)
 	t.Cleanup(endStreams) // before Close, which waits for them
-	return &app{t: t, srv: srv, store: st, loc: loc, scheduler: scheduler, queue: queue, web: server}
+	return &app{t: t, srv: srv, store: st, loc: loc, scheduler: scheduler, queue: queue, web: server, clock: clk, staff: directory}
 }
 
 // forEachDatabase runs the test on SQLite and on PostgreSQL.

@@ -63,6 +63,7 @@ type Store struct {
 	logger   *slog.Logger
 	enqueuer Enqueuer // nil: emails are recorded, not queued
 	stmts    statements
+	sessions sessionStore
 }
 
 var _ booking.Store = (*Store)(nil)
@@ -155,6 +156,7 @@ func sqliteDSN(path string) (string, error) {
 
 // Close closes the database connections.
 func (s *Store) Close() error {
+	s.sessions.close()
 	s.stmts.close()
 	if err := s.sqlDB.Close(); err != nil {
 		return fmt.Errorf("close %s: %w", s.dialect, err)

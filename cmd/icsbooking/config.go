@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -50,6 +51,7 @@ type config struct {
 	ReminderAt            time.Duration
 	ReminderInterval      time.Duration
 	FeedTokens            map[string]string
+	TrustedProxies        []string
 	WalkInCutoff          time.Duration
 	CheckInEarly          time.Duration
 	CheckInLate           time.Duration
@@ -96,6 +98,7 @@ func readConfig(l *loader) config {
 		JobsFetchCooldown:     l.duration("ICS_JOBS_FETCH_COOLDOWN", "10ms", time.Millisecond),
 		ReminderInterval:      l.duration("ICS_REMINDER_INTERVAL", "15m", time.Minute),
 		FeedTokens:            l.feedTokens("ICS_CALENDAR_FEED_TOKENS", ""),
+		TrustedProxies:        l.proxies("ICS_TRUSTED_PROXIES", ""),
 		WalkInCutoff:          l.duration("ICS_WALKIN_CUTOFF", "30m", 0),
 		CheckInEarly:          l.duration("ICS_CHECKIN_EARLY", "15m", 0),
 		CheckInLate:           l.duration("ICS_CHECKIN_LATE", "15m", 0),
@@ -240,4 +243,24 @@ func (l *loader) feedTokens(name, def string) map[string]string {
 		tokens[center] = token
 	}
 	return tokens
+}
+
+// proxies reads IP addresses or CIDR ranges separated by commas.
+func (l *loader) proxies(name, def string) []string {
+	v := l.value(name, def)
+	var proxies []string
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(part); err != nil {
+			if _, err := netip.ParseAddr(part); err != nil {
+				l.fail(name, v, "must be IP addresses or CIDR ranges separated by commas, such as 10.0.0.0/8,::1")
+				return nil
+			}
+		}
+		proxies = append(proxies, part)
+	}
+	return proxies
 }

@@ -61,11 +61,12 @@ func TestConfigOverrides(t *testing.T) {
 		"ICS_BOOKING_HORIZON_DAYS": "90",
 		"ICS_CLOSED_DAYS":          "none",
 		"ICS_BASE_URL":             "https://booking.ics.dk/",
+		"ICS_TRUSTED_PROXIES":      "10.0.0.0/8, ::1",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.HorizonDays != 90 || c.ClosedDays != nil || c.BaseURL != "https://booking.ics.dk" {
+	if c.HorizonDays != 90 || c.ClosedDays != nil || c.BaseURL != "https://booking.ics.dk" || len(c.TrustedProxies) != 2 {
 		t.Errorf("overrides: %+v", c)
 	}
 }
@@ -94,6 +95,7 @@ func TestConfigInvalidNamesVariable(t *testing.T) {
 		{"ICS_MAIL_FROM", "ICS <booking@ics.dk>"},
 		{"ICS_SMTP_TLS", "sometimes"},
 		{"ICS_CALENDAR_FEED_TOKENS", "aarhus=short"},
+		{"ICS_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local"},
 	} {
 		_, err := loadConfig(env(map[string]string{tt.name: tt.value}))
 		if err == nil || !strings.Contains(err.Error(), tt.name) {

@@ -22,6 +22,7 @@ import (
 	"github.com/ics-booking/icsbooking/configs"
 	"github.com/ics-booking/icsbooking/jobs"
 	"github.com/ics-booking/icsbooking/notify"
+	"github.com/ics-booking/icsbooking/staff"
 	"github.com/ics-booking/icsbooking/web"
 )
 
@@ -30,6 +31,7 @@ const usage = `usage: icsbooking <command>
 commands:
   serve    migrate the database and start the web server
   migrate  apply the database migrations and exit
+  staff    add, list or disable back-office accounts (icsbooking staff for more)
 
 Settings come from ICS_* environment variables; see configs/example.env.
 `
@@ -37,7 +39,7 @@ Settings come from ICS_* environment variables; see configs/example.env.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "icsbooking:", err)
 		os.Exit(1)
 	}
@@ -45,10 +47,11 @@ func main() {
 
 // run is the whole program. ready, if not nil, receives the address the
 // server listens on (tests start it on port 0).
-func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, ready chan<- string) error {
-	if len(args) != 1 || (args[0] != "serve" && args[0] != "migrate") {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer,
+	ready chan<- string) error {
+	if len(args) == 0 || (len(args) != 1 && args[0] != "staff") || (args[0] != "serve" && args[0] != "migrate" && args[0] != "staff") {
 		fmt.Fprint(stderr, usage)
-		return errors.New("expected one command: serve or migrate")
+		return errors.New("expected one command: serve, migrate or staff")
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -80,6 +83,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	cat, loc, err := loadCatalogue(cfg.Catalogue)
 	if err != nil {
 		return err
+	}
+	staffDirectory := staff.NewDirectory(st, time.Now)
+	if args[0] == "staff" {
+		return staffCommand(ctx, args[1:], staffDirectory, cat, stdin, stdout, stderr)
 	}
 	for center := range cfg.FeedTokens {
 		if _, err := cat.Center(center); err != nil {
@@ -175,6 +182,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		HorizonDays:           cfg.HorizonDays,
 		MaxBodyBytes:          cfg.MaxBodyBytes,
 		FeedTokens:            cfg.FeedTokens,
+		TrustedProxies:        cfg.TrustedProxies,
+		Staff:                 staffDirectory,
+		Sessions:              st.Sessions(),
 		LivePoll:              livePoll,
 		Streams:               ctx,
 		Logger:                logger,

@@ -76,7 +76,7 @@ func serveOnce(t *testing.T, vars map[string]string) error {
 	defer cancel()
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, env(vars), io.Discard, ready) }()
+	go func() { done <- run(ctx, []string{"serve"}, env(vars), nil, io.Discard, io.Discard, ready) }()
 	select {
 	case <-ready:
 		cancel()
@@ -102,7 +102,7 @@ func startServer(t *testing.T, dir string, extra map[string]string) (string, fun
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, env(vars), io.Discard, ready) }()
+	go func() { done <- run(ctx, []string{"serve"}, env(vars), nil, io.Discard, io.Discard, ready) }()
 	select {
 	case addr := <-ready:
 		stop := sync.OnceValue(func() error {
@@ -224,7 +224,7 @@ func TestRunRefusesBadSettings(t *testing.T) {
 		vars map[string]string
 		want string
 	}{
-		{[]string{"fly"}, nil, "serve or migrate"},
+		{[]string{"fly"}, nil, "serve, migrate or staff"},
 		{[]string{"serve"}, map[string]string{"ICS_BOOKING_HORIZON_DAYS": "0"}, "ICS_BOOKING_HORIZON_DAYS"},
 		{[]string{"migrate"}, map[string]string{"ICS_DATABASE_URL": "mysql://x"}, "ICS_DATABASE_URL"},
 		{[]string{"serve"}, map[string]string{
@@ -232,7 +232,7 @@ func TestRunRefusesBadSettings(t *testing.T) {
 			"ICS_CATALOGUE":    filepath.Join(t.TempDir(), "missing.yaml"),
 		}, "missing.yaml"},
 	} {
-		err := run(context.Background(), tt.args, env(tt.vars), io.Discard, nil)
+		err := run(context.Background(), tt.args, env(tt.vars), nil, io.Discard, io.Discard, nil)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("run %v %v: error %v, want it to name %s", tt.args, tt.vars, err, tt.want)
 		}
@@ -242,7 +242,7 @@ func TestRunRefusesBadSettings(t *testing.T) {
 func TestMigrateOnly(t *testing.T) {
 	vars := map[string]string{"ICS_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "ics.db")}
 	for range 2 { // twice: migrating a migrated database is a no-op
-		if err := run(context.Background(), []string{"migrate"}, env(vars), io.Discard, nil); err != nil {
+		if err := run(context.Background(), []string{"migrate"}, env(vars), nil, io.Discard, io.Discard, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,0 +1,46 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/ics-booking/icsbooking/staff"
+)
+
+// TestStaffInBrowser logs in to the back office and out again with the
+// keyboard alone, in both languages, at 1280 and 360 px and at 200% zoom,
+// running axe-core on every page on the way.
+func TestStaffInBrowser(t *testing.T) {
+	// Over plain http, as the test server is, the cookie cannot be Secure.
+	a := newApp(t, "sqlite", thursday, withBaseURL("http://127.0.0.1"))
+	a.addStaff("admin@ics.dk", "", staff.RoleAdmin)
+	for _, opt := range []tabOptions{desktop, phone, zoomed} {
+		b := openTab(t, opt)
+		for _, lang := range []string{"en", "da"} {
+			b.do(chromedp.Navigate(a.srv.URL + "/staff/login?lang=" + lang))
+			b.check("staff-login-" + lang)
+			b.press("#email", "admin@ics.dk")
+			b.press("#password", "wrong password")
+			b.press("form.login button", kb.Enter)
+			b.do(chromedp.WaitVisible(chromedp.CSS("#errors")))
+			b.check("staff-login-failed-" + lang)
+			b.press("#password", staffPassword)
+			b.press("form.login button", kb.Enter)
+			b.do(chromedp.WaitVisible(chromedp.CSS(`a[href="/staff/audit"]`)))
+			b.check("staff-home-" + lang)
+			b.press(`a[href="/staff/centers/aarhus"]`, kb.Enter)
+			b.do(chromedp.WaitVisible(chromedp.CSS("#agenda")))
+			b.check("staff-center-" + lang)
+			b.do(chromedp.Navigate(a.srv.URL + "/staff/audit"))
+			b.check("staff-audit-" + lang)
+			b.press(".account button", kb.Enter)
+			b.do(chromedp.WaitVisible(chromedp.CSS("form.login")))
+			if loc := b.location(); !strings.HasSuffix(loc, "/staff/login") {
+				t.Errorf("after logging out at %s", loc)
+			}
+		}
+	}
+}
