@@ -527,3 +527,12 @@ func (q *Queue) change(ctx context.Context, centerID string, id int64, op string
 	}
 	return t, nil
 }
+
+// Tickets returns a center's tickets of a day, by ID, for the back office.
+func (q *Queue) Tickets(ctx context.Context, centerID string, day Date) ([]Ticket, error) {
+	center, err := q.s.catalogue.Center(centerID)
+	if err != nil {
+		return nil, err
+	}
+	return q.store.Tickets(ctx, center.ID, day)
+}

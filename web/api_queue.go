@@ -17,6 +17,16 @@ type Queue interface {
 	TicketByToken(ctx context.Context, token string) (booking.TicketStatus, error)
 	EstimatedWait(ctx context.Context, center string) (booking.Estimate, error)
 	QueueState(ctx context.Context, center string) (booking.QueueState, error)
+
+	// The desks'.
+	CallNext(ctx context.Context, center, desk string) (booking.Ticket, bool, error)
+	Recall(ctx context.Context, center string, id int64, desk string) (booking.Ticket, error)
+	Attend(ctx context.Context, center string, id int64) (booking.Ticket, error)
+	Serve(ctx context.Context, center string, id int64) (booking.Ticket, error)
+	NoShow(ctx context.Context, center string, id int64) (booking.Ticket, error)
+	MoveTicket(ctx context.Context, center string, id int64, service string) (booking.Ticket, error)
+	Tickets(ctx context.Context, center string, day booking.Date) ([]booking.Ticket, error)
+	Statistics(ctx context.Context, center string, from, to booking.Date) ([]booking.Stats, booking.Stats, error)
 }
 
 type ticketRequest struct {

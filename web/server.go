@@ -29,6 +29,14 @@ type Scheduler interface {
 	Appointments(ctx context.Context, center string) ([]booking.Booking, error)
 	Opening(ctx context.Context, center string) (booking.Opening, error)
 	ClosedDays(ctx context.Context, center string, from, to booking.Date) ([]booking.ClosedDay, error)
+
+	// The back office's.
+	Agenda(ctx context.Context, center string, day booking.Date) ([]booking.BookingWithEmails, error)
+	CancelByStaff(ctx context.Context, id int64, reason string) (booking.Booking, error)
+	Closures(ctx context.Context, center string, from, to booking.Date) ([]booking.Closure, error)
+	AddClosure(ctx context.Context, c booking.Closure) ([]booking.Booking, error)
+	RemoveClosure(ctx context.Context, center string, day booking.Date) error
+	Closing(ctx context.Context, c booking.Closure) ([]booking.Booking, error)
 }
 
 // Config holds what the server needs besides the scheduler.
