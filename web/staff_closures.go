@@ -168,7 +168,9 @@ func parseClosure(center string, form closureForm) (booking.Closure, bool) {
 	if err1 != nil || err2 != nil {
 		return booking.Closure{}, false
 	}
-	offset := func(t time.Time) time.Duration { return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute }
+	offset := func(t time.Time) time.Duration {
+		return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+	}
 	c.Part = booking.Span{Open: offset(from), Close: offset(to)}
 	return c, true
 }
