@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -93,6 +94,7 @@ type Config struct {
 
 // Queue is the River client.
 type Queue struct {
+	running atomic.Bool
 	client  *river.Client[*sql.Tx]
 	log     *slog.Logger
 	emails  Emails
@@ -209,7 +211,17 @@ func (q *Queue) EnqueueEmail(ctx context.Context, tx *sql.Tx, emailID int64) err
 }
 
 // Start starts working jobs until Stop.
-func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
+func (q *Queue) Start(ctx context.Context) error {
+	if err := q.client.Start(ctx); err != nil {
+		return err
+	}
+	q.running.Store(true)
+	return nil
+}
+
+// Running reports whether the workers are working: started and not
+// stopping.
+func (q *Queue) Running() bool { return q.running.Load() }
 
 // Stop lets the jobs in hand finish for up to grace, then cancels them and
 // waits for them to return, or for ctx to end. River puts a cancelled job
@@ -217,6 +229,7 @@ func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
 // how far it got, so that a shutdown during a slow send leaves no job
 // running for the rescuer to find an hour later.
 func (q *Queue) Stop(ctx context.Context, grace time.Duration) error {
+	q.running.Store(false)
 	softCtx, cancel := context.WithTimeout(ctx, grace)
 	defer cancel()
 	err := q.client.Stop(softCtx)

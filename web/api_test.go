@@ -172,9 +172,10 @@ func TestBookingLifecycle(t *testing.T) {
 			t.Errorf("read back %v", b)
 		}
 
-		// A wrong token is answered exactly like an unknown reference.
-		wrong := a.do("GET", "/api/v1/bookings/"+ref, nil, "Authorization", "Bearer "+token[:len(token)-1]+"x")
-		unknown := a.do("GET", "/api/v1/bookings/AAR-000000", nil, "Authorization", "Bearer "+token)
+		// A wrong token is answered exactly like an unknown reference
+		// (each request has an ID of its own: here the same).
+		wrong := a.do("GET", "/api/v1/bookings/"+ref, nil, "Authorization", "Bearer "+token[:len(token)-1]+"x", "X-Request-ID", "request-1")
+		unknown := a.do("GET", "/api/v1/bookings/AAR-000000", nil, "Authorization", "Bearer "+token, "X-Request-ID", "request-1")
 		expectProblem(t, wrong, 404, "not_found")
 		expectProblem(t, unknown, 404, "not_found")
 		if strings.ReplaceAll(string(wrong.body), ref, "X") != strings.ReplaceAll(string(unknown.body), "AAR-000000", "X") {

@@ -21,6 +21,8 @@ type problem struct {
 	Detail string         `json:"detail"`
 	Code   string         `json:"code"`
 	Errors []fieldProblem `json:"errors,omitempty"`
+	// RequestID names the request in the server's log.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 type fieldProblem struct {
@@ -71,13 +73,15 @@ func fail(c *gin.Context, err error) {
 // problemFor maps err to a problem. Errors that are not the user's are
 // logged and become a 500 that reveals nothing.
 func problemFor(c *gin.Context, err error) problem {
-	p := problem{Status: http.StatusInternalServerError, Code: "internal", Detail: "something went wrong on our side; please try again later"}
+	ctx := c.Request.Context()
+	p := problem{Status: http.StatusInternalServerError, Code: "internal", Detail: "something went wrong on our side; please try again later",
+		RequestID: requestIDOf(ctx)}
 	var he *httpError
 	var de *booking.Error
 	switch {
 	case errors.Is(err, errClientGone) || (errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil):
 		p.Status, p.Code, p.Detail = statusClientClosed, "client_closed", "the client went away before the answer"
-		slogFrom(c).Info("client went away before the answer", "route", c.FullPath())
+		slogFrom(c).InfoContext(ctx, "client went away before the answer", "route", c.FullPath())
 	case errors.As(err, &he):
 		p.Status, p.Code, p.Detail, p.Errors = he.status, he.code, he.detail, he.fields
 	default:
@@ -97,7 +101,7 @@ func problemFor(c *gin.Context, err error) problem {
 	if p.Status == http.StatusInternalServerError {
 		// The error text comes from our code and the database driver, not
 		// from the request: it carries no personal data.
-		slogFrom(c).Error("request failed", "route", c.FullPath(), "error", err)
+		slogFrom(c).ErrorContext(ctx, "request failed", "route", c.FullPath(), "error", err)
 	}
 	return p
 }

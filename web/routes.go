@@ -9,6 +9,7 @@ import (
 // routes lists every route the server answers.
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", s.health)
+	r.GET("/readyz", s.ready)
 	r.GET("/api/openapi.json", s.openAPI)
 	r.GET("/static/*file", s.static)
 	r.GET("/manifest.webmanifest", s.manifest)
@@ -80,6 +81,21 @@ func (s *Server) routes(r *gin.Engine) {
 	})
 }
 
+// health says the process is up.
 func (s *Server) health(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// ready says whether the server can serve (a load balancer's check): 503
+// with the reasons if the database does not answer, lacks migrations, or
+// the job workers are not running.
+func (s *Server) ready(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	if s.cfg.Ready != nil {
+		if reasons := s.cfg.Ready(c.Request.Context()); len(reasons) > 0 {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reasons": reasons})
+			return
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
 }

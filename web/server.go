@@ -59,6 +59,9 @@ type Config struct {
 	LivePoll time.Duration
 	// Streams ends the live pages' streams when it is done, at shutdown.
 	Streams context.Context
+	// Ready lists why the server cannot serve (/readyz), none when it
+	// can; nil: always ready.
+	Ready func(ctx context.Context) []string
 	// MaxBodyBytes limits request bodies; larger ones get 413.
 	MaxBodyBytes int64
 	// FeedTokens holds each center's token for its staff calendar feed;
@@ -104,7 +107,7 @@ func New(scheduler Scheduler, queue Queue, cfg Config) *Server {
 		cfg.Logger.Error("trusted proxies", "error", err)
 		engine.SetTrustedProxies(nil)
 	}
-	engine.Use(s.recover, s.logRequests, securityHeaders, s.identityOnly, s.limitBody, s.sameOrigin(http.NewCrossOriginProtection()))
+	engine.Use(requestID, s.recover, s.logRequests, securityHeaders, s.identityOnly, s.limitBody, s.sameOrigin(http.NewCrossOriginProtection()))
 	s.routes(engine)
 	s.handler = headAsGet(engine)
 	return s

@@ -58,7 +58,7 @@ func newSessions(store scs.Store, cfg Config) *scs.SessionManager {
 	m.Cookie.Persist = false
 	m.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		cfg.Logger.ErrorContext(r.Context(), "staff session", "error", err)
-		writeProblem(w, problem{Status: http.StatusInternalServerError, Code: "internal",
+		writeProblem(w, problem{Status: http.StatusInternalServerError, Code: "internal", RequestID: requestIDOf(r.Context()),
 			Detail: "something went wrong on our side; please try again later"})
 	}
 	return m

@@ -73,6 +73,12 @@ type appSetup struct {
 	baseURL        string
 	trustedProxies []string
 	throttle       *staff.Throttle
+	ready          func(context.Context) []string
+}
+
+// withReady sets what /readyz asks.
+func withReady(ready func(context.Context) []string) appOption {
+	return func(s *appSetup) { s.ready = ready }
 }
 
 // withLivePoll sets how often live pages look for changes they were not
@@ -146,7 +152,7 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 	if setup.throttle != nil {
 		directory.SetThrottle(*setup.throttle)
 	}
-	logger := slog.New(slog.NewTextHandler(setup.log, nil))
+	logger := slog.New(web.LogHandler(slog.NewTextHandler(setup.log, nil)))
 	streams, endStreams := context.WithCancel(context.Background())
 	server := web.New(setup.wrap(scheduler), queue, web.Config{
 		BaseURL:               setup.baseURL,
@@ -156,6 +162,7 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		MaxBodyBytes:          64 << 10,
 		FeedTokens:            map[string]string{"aarhus": feedToken},
 		LivePoll:              setup.livePoll,
+		Ready:                 setup.ready,
 		Streams:               streams,
 		TrustedProxies:        setup.trustedProxies,
 		Staff:                 directory,

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,5 +52,25 @@ func TestListenQueue(t *testing.T) {
 	// SQLite has no notifications: ListenQueue returns at once.
 	if err := storetest.Open(t, "sqlite").ListenQueue(t.Context(), func(string) {}); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestReady: a migrated database is ready; one that lacks migrations says
+// so.
+func TestReady(t *testing.T) {
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			if err := storetest.Open(t, dialect).Ready(t.Context()); err != nil {
+				t.Errorf("migrated: %v", err)
+			}
+		})
+	}
+	empty, err := store.Open(t.Context(), "sqlite:"+t.TempDir()+"/empty.db", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer empty.Close()
+	if err := empty.Ready(t.Context()); err == nil || !strings.Contains(err.Error(), "icsbooking migrate") {
+		t.Errorf("not migrated: %v", err)
 	}
 }

@@ -184,21 +184,7 @@ func (s *Store) DB() *gorm.DB { return s.db }
 // PostgreSQL it holds an advisory lock meanwhile, so that several servers
 // starting together migrate one at a time.
 func (s *Store) Migrate(ctx context.Context) error {
-	gooseDialect := goose.DialectSQLite3
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
-	if s.dialect == dialectPostgres {
-		gooseDialect = goose.DialectPostgres
-		locker, err := lock.NewPostgresSessionLocker()
-		if err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	dir, err := fs.Sub(migrations.FS, s.dialect)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	provider, err := goose.NewProvider(gooseDialect, s.sqlDB, dir, opts...)
+	provider, err := s.migrations(true)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -209,6 +195,49 @@ func (s *Store) Migrate(ctx context.Context) error {
 	for _, r := range results {
 		s.logger.InfoContext(ctx, "applied migration", "dialect", s.dialect,
 			"version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration", r.Duration)
+	}
+	return nil
+}
+
+// migrations returns the goose provider of the embedded migrations; locked
+// makes it hold an advisory lock while it migrates (PostgreSQL).
+func (s *Store) migrations(locked bool) (*goose.Provider, error) {
+	gooseDialect := goose.DialectSQLite3
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if s.dialect == dialectPostgres {
+		gooseDialect = goose.DialectPostgres
+		if locked {
+			locker, err := lock.NewPostgresSessionLocker()
+			if err != nil {
+				return nil, err
+			}
+			opts = append(opts, goose.WithSessionLocker(locker))
+		}
+	}
+	dir, err := fs.Sub(migrations.FS, s.dialect)
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(gooseDialect, s.sqlDB, dir, opts...)
+}
+
+// Ready reports why the database cannot serve, or nil if it can: it
+// answers, and every migration of this build is applied (a server of an
+// older build may share it; one of a newer build must migrate first).
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("the database does not answer: %w", err)
+	}
+	provider, err := s.migrations(false)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	pending, err := provider.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if pending {
+		return errors.New("the database lacks migrations of this build: run icsbooking migrate")
 	}
 	return nil
 }

@@ -187,8 +187,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Sessions:              st.Sessions(),
 		LivePoll:              livePoll,
 		Streams:               ctx,
-		Logger:                logger,
-		Now:                   time.Now,
+		Ready: func(ctx context.Context) []string {
+			var reasons []string
+			if err := st.Ready(ctx); err != nil {
+				reasons = append(reasons, err.Error())
+			}
+			if !queue.Running() {
+				reasons = append(reasons, "the job workers are not running")
+			}
+			return reasons
+		},
+		Logger: logger,
+		Now:    time.Now,
 	})
 	go func() {
 		if err := st.ListenQueue(ctx, handler.QueueChanged); err != nil {
@@ -271,12 +281,14 @@ func checkCatalogueInUse(ctx context.Context, st *store.Store, cat booking.Catal
 	return nil
 }
 
+// newLogger writes records of level and above in ICS_LOG_FORMAT, each
+// logged for a request naming its ID.
 func newLogger(cfg config, w io.Writer, level slog.Level) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(web.LogHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(web.LogHandler(slog.NewTextHandler(w, opts)))
 }
 
 // serve runs the HTTP server until ctx ends, then shuts down gracefully.

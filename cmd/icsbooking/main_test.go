@@ -27,6 +27,12 @@ import (
 func TestServeAndShutDown(t *testing.T) {
 	dir := t.TempDir()
 	addr, stop := startServer(t, dir, nil)
+	// Ready: the database answers, is migrated, and the workers run.
+	if res, err := http.Get("http://" + addr + "/readyz"); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("readyz: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
 	res, err := http.Get("http://" + addr + "/api/v1/centers/aalborg")
 	if err != nil {
 		t.Fatal(err)
