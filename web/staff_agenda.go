@@ -114,7 +114,7 @@ func (s *Server) showAgenda(c *gin.Context, printable bool) {
 // dayParam reads a day: today if v is empty.
 func (s *Server) dayParam(v string) (booking.Date, error) {
 	if v == "" {
-		return s.today(), nil
+		return s.localToday(), nil
 	}
 	d, err := booking.ParseDate(v)
 	if err != nil {
@@ -123,7 +123,8 @@ func (s *Server) dayParam(v string) (booking.Date, error) {
 	return d, nil
 }
 
-func (s *Server) today() booking.Date {
+// localToday is the date in the centers' time zone.
+func (s *Server) localToday() booking.Date {
 	return booking.DateOf(s.cfg.Now().In(s.scheduler.Location()))
 }
 
@@ -155,7 +156,7 @@ func (s *Server) agendaPage(c *gin.Context, centerID string, day booking.Date) (
 		}
 	}
 	p := agendaPage{staffPage: s.newStaffPage(c, ""), Center: center, Day: day.String(), DayURL: agendaURL(center.ID, day),
-		TodayURL: agendaURL(center.ID, s.today()), PrevURL: agendaURL(center.ID, day.AddDays(-1)), NextURL: agendaURL(center.ID, day.AddDays(1))}
+		TodayURL: agendaURL(center.ID, s.localToday()), PrevURL: agendaURL(center.ID, day.AddDays(-1)), NextURL: agendaURL(center.ID, day.AddDays(1))}
 	p.Heading = center.Name + " – " + p.L.DayDate(day)
 	p.Title = p.Heading
 	loc, now := s.scheduler.Location(), s.cfg.Now()
@@ -326,7 +327,7 @@ func (s *Server) staffBookPage(c *gin.Context, chosen string) (staffBookPage, er
 		return staffBookPage{}, err
 	}
 	p := staffBookPage{staffPage: s.newStaffPage(c, "staff.book.title", "Center", center.Name), Center: center,
-		Language: strings.ToLower(c.Request.FormValue("language")), Today: s.today().String(),
+		Language: strings.ToLower(c.Request.FormValue("language")), Today: s.localToday().String(),
 		Action: "/staff/centers/" + url.PathEscape(center.ID) + "/book"}
 	p.Form = bookDetailsPage{page: p.page, Details: detailsFrom(c.Request.FormValue), Errors: map[string]string{}}
 	serviceID := c.Request.FormValue("service")
