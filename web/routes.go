@@ -54,7 +54,11 @@ func (s *Server) routes(r *gin.Engine) {
 	loggedIn.POST("/centers/:center/closures/:day/remove", s.staffRemoveClosure)
 	loggedIn.POST("/centers/:center/closures/:day/cancel", s.staffCancelClosed)
 	loggedIn.POST("/logout", s.staffLogout)
-	loggedIn.GET("/centers/:center", s.staffCenter)
+	loggedIn.GET("/centers/:center", s.staffAgenda)
+	loggedIn.GET("/centers/:center/print", s.staffPrint)
+	loggedIn.POST("/centers/:center/bookings/:id/cancel", s.staffCancel)
+	loggedIn.GET("/centers/:center/book", s.staffBook)
+	loggedIn.POST("/centers/:center/book", s.staffBookPost)
 	loggedIn.GET("/audit", s.staffAudit)
 
 	api := r.Group("/api/v1")

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -17,6 +18,12 @@ func TestStaffInBrowser(t *testing.T) {
 	// Over plain http, as the test server is, the cookie cannot be Secure.
 	a := newApp(t, "sqlite", thursday, withBaseURL("http://127.0.0.1"))
 	a.addStaff("admin@ics.dk", "", staff.RoleAdmin)
+	// A cancellable booking for each run on Monday's agenda.
+	for i := range 6 {
+		body := bookingBody("aarhus", permit, fmt.Sprintf("2026-11-30T%02d:00:00+01:00", 9+i))
+		body["notes"] = "Brings a long list of documents to look at together"
+		a.book(body)
+	}
 	for _, opt := range []tabOptions{desktop, phone, zoomed} {
 		b := openTab(t, opt)
 		for _, lang := range []string{"en", "da"} {
@@ -34,6 +41,30 @@ func TestStaffInBrowser(t *testing.T) {
 			b.press(`a[href="/staff/centers/aarhus"]`, kb.Enter)
 			b.do(chromedp.WaitVisible(chromedp.CSS("#agenda")))
 			b.check("staff-center-" + lang)
+			// Monday's agenda: cancel a booking, book one for a
+			// newcomer, print the day.
+			b.do(chromedp.Navigate(a.srv.URL + "/staff/centers/aarhus?day=2026-11-30"))
+			b.check("staff-agenda-" + lang)
+			b.press(".cancel-form input[name=reason]", "Staff meeting")
+			b.press(".cancel-form input[name=reason]", kb.Enter)
+			b.do(chromedp.WaitVisible(chromedp.CSS("#notice")))
+			b.check("staff-agenda-cancelled-" + lang)
+			b.press("#book-for", kb.Enter)
+			b.do(chromedp.WaitVisible(chromedp.CSS("#show-times")))
+			b.check("staff-book-" + lang)
+			b.press("#show-times", kb.Enter)
+			b.do(chromedp.WaitVisible(chromedp.CSS("#who")))
+			b.press("#book", kb.Enter)
+			b.do(chromedp.WaitVisible(chromedp.CSS("#errors")))
+			b.check("staff-book-errors-" + lang)
+			b.press("input[name=start]", " ")
+			b.press("#name", "Ana Silva")
+			b.press("#email", "ana@example.com")
+			b.press("#book", kb.Enter)
+			b.do(chromedp.WaitVisible(chromedp.CSS("#notice")))
+			b.press("#print", kb.Enter)
+			b.do(chromedp.WaitVisible(chromedp.CSS("#back")))
+			b.check("staff-print-" + lang)
 			b.do(chromedp.Navigate(a.srv.URL + "/staff/audit"))
 			b.check("staff-audit-" + lang)
 			b.press(".account button", kb.Enter)

@@ -119,25 +119,6 @@ func (s *Server) staffHome(c *gin.Context) {
 	s.render(c, http.StatusOK, "staff-home.html", p)
 }
 
-type staffCenterPage struct {
-	staffPage
-	Center booking.Center
-	Day    string
-}
-
-// staffCenter is a center's day in the back office.
-func (s *Server) staffCenter(c *gin.Context) {
-	id := c.Param("center")
-	if !s.allowCenter(c, id) {
-		return
-	}
-	center, _ := s.scheduler.Catalogue().Center(id)
-	p := staffCenterPage{staffPage: s.newStaffPage(c, ""), Center: center}
-	p.Day = p.L.DayDate(booking.DateOf(s.cfg.Now().In(s.scheduler.Location())))
-	p.Title = center.Name + " – " + p.Day
-	s.render(c, http.StatusOK, "staff-center.html", p)
-}
-
 // auditLimit is how many of the newest entries the audit page lists.
 const auditLimit = 200
 

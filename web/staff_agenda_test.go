@@ -1,0 +1,318 @@
+package web_test
+
+import (
+	"errors"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/staff"
+)
+
+// agendaMonday is the day most agenda tests look at.
+var agendaMonday = booking.Date{Year: 2026, Month: time.November, Day: 30}
+
+// agenda returns a center's bookings of a day, with their emails, as the
+// scheduler has them.
+func (a *app) agenda(center string, day booking.Date) []booking.BookingWithEmails {
+	a.t.Helper()
+	bookings, err := a.scheduler.Agenda(a.t.Context(), center, day)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return bookings
+}
+
+// bookingID returns the ID of the booking with the reference.
+func (a *app) bookingID(center string, day booking.Date, reference string) int64 {
+	a.t.Helper()
+	for _, b := range a.agenda(center, day) {
+		if b.Reference == reference {
+			return b.ID
+		}
+	}
+	a.t.Fatalf("no booking %s at %s on %s", reference, center, day)
+	return 0
+}
+
+// staffPost posts a form with the session cookie, without following the
+// redirect.
+func (a *app) staffPost(cookie, path string, values url.Values) response {
+	a.t.Helper()
+	body, h := form(values)
+	return a.doNoRedirect("POST", path, body, append(h, "Cookie", cookie)...)
+}
+
+// page gets a page with the session cookie, its HTML entities decoded.
+func (a *app) page(cookie, path string, headers ...string) (int, string) {
+	a.t.Helper()
+	r := a.do("GET", path, nil, append([]string{"Cookie", cookie}, headers...)...)
+	return r.status, html.UnescapeString(string(r.body))
+}
+
+// inOrder reports whether every string of want is in s, in that order.
+func inOrder(s string, want ...string) bool {
+	for _, w := range want {
+		i := strings.Index(s, w)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(w):]
+	}
+	return true
+}
+
+func TestStaffAgenda(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		a := newApp(t, dialect, thursday)
+		a.addStaff("mette@ics.dk", "aarhus", staff.RoleStaff)
+		cookie := a.login("mette@ics.dk")
+
+		// Booked out of time order; the agenda lists them by time.
+		people := []struct{ name, start, notes string }{
+			{"Carla Jensen", "2026-11-30T11:00:00+01:00", ""},
+			{"Ana Silva", "2026-11-30T09:00:00+01:00", "Brings her daughter"},
+			{"Bo Nielsen", "2026-11-30T10:00:00+01:00", ""},
+		}
+		refs := map[string]string{}
+		for _, p := range people {
+			body := bookingBody("aarhus", permit, p.start)
+			body["name"], body["notes"] = p.name, p.notes
+			refs[p.name], _ = a.book(body)
+		}
+		// Ana's confirmation went out, Bo's failed for good, Carla's waits.
+		for _, b := range a.agenda("aarhus", agendaMonday) {
+			var err error
+			switch b.Name {
+			case "Ana Silva":
+				err = a.store.RecordEmailAttempt(t.Context(), b.Emails[0].ID, 1, nil, false, thursday)
+			case "Bo Nielsen":
+				err = a.store.RecordEmailAttempt(t.Context(), b.Emails[0].ID, 3, errors.New("550 mailbox unavailable"), true, thursday)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		service, err := a.scheduler.Catalogue().Service(permit)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		status, body := a.page(cookie, "/staff/centers/aarhus?day=2026-11-30")
+		if status != 200 || !strings.Contains(body, "<h1>Aarhus ICS Center – Monday 30 November 2026</h1>") {
+			t.Fatalf("agenda: %d\n%s", status, body)
+		}
+		if !inOrder(body,
+			"09:00–09:45", refs["Ana Silva"], "Ana Silva", service.In("en").Name, "Brings her daughter", "Booked", "Confirmation: sent",
+			"10:00–10:45", refs["Bo Nielsen"], "Bo Nielsen", "Booked", "Confirmation: failed", "Last error: 550 mailbox unavailable",
+			"11:00–11:45", refs["Carla Jensen"], "Carla Jensen", "Booked", "Confirmation: queued") {
+			t.Errorf("agenda not in time order with names, services, states and emails:\n%s", body)
+		}
+		for _, want := range []string{`id="center-tools"`, `href="/staff/centers/aarhus?day=2026-11-29"`, `href="/staff/centers/aarhus?day=2026-12-01"`,
+			`type="date" id="day" name="day" value="2026-11-30"`, `role="region"`, `tabindex="0"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("agenda lacks %s", want)
+			}
+		}
+		if strings.Count(body, `name="reason"`) != 3 {
+			t.Errorf("want a cancel form per future booking:\n%s", body)
+		}
+		_, da := a.page(cookie, "/staff/centers/aarhus?day=2026-11-30", "Accept-Language", "da")
+		if !strings.Contains(da, "mandag den 30. november 2026") || !strings.Contains(da, "Bekræftelse: sendt") ||
+			!strings.Contains(da, service.In("da").Name) || !strings.Contains(da, "Booket") {
+			t.Errorf("Danish agenda:\n%s", da)
+		}
+
+		// Today, by default: a checked-in appointment shows as checked
+		// in, and one that has started offers no cancelling.
+		a.storeBooking("AAR-CHECK1", "aarhus", thursday.Add(10*time.Minute))
+		if r := a.do("POST", "/api/v1/centers/aarhus/check-ins", map[string]any{"reference": "AAR-CHECK1"}); r.status != http.StatusCreated {
+			t.Fatalf("check in: %d %s", r.status, r.body)
+		}
+		a.storeBooking("AAR-EARLY1", "aarhus", thursday.Add(-30*time.Minute))
+		_, body = a.page(cookie, "/staff/centers/aarhus")
+		if !inOrder(body, "09:30–10:15", "AAR-EARLY1", "Booked", "10:10–10:55", "AAR-CHECK1", "Checked in") {
+			t.Errorf("today's agenda:\n%s", body)
+		}
+		if strings.Count(body, `name="reason"`) != 1 {
+			t.Errorf("want a cancel form for the appointment not yet started only:\n%s", body)
+		}
+		if _, body := a.page(cookie, "/staff/centers/aarhus?day=2026-12-01"); !strings.Contains(body, "No appointments on this day.") {
+			t.Errorf("an empty day:\n%s", body)
+		}
+		if status, _ := a.page(cookie, "/staff/centers/aarhus?day=30.11.2026"); status != http.StatusBadRequest {
+			t.Errorf("a malformed day: %d", status)
+		}
+
+		// The print view: the same day, no forms.
+		status, body = a.page(cookie, "/staff/centers/aarhus/print?day=2026-11-30")
+		if status != 200 || strings.Contains(body, "<form") || !inOrder(body, "Ana Silva", "Bo Nielsen", "Carla Jensen") ||
+			!strings.Contains(body, "Last error: 550 mailbox unavailable") {
+			t.Errorf("print view: %d\n%s", status, body)
+		}
+	})
+}
+
+func TestStaffCancel(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		a := newApp(t, dialect, thursday)
+		a.addStaff("mette@ics.dk", "aarhus", staff.RoleStaff)
+		cookie := a.login("mette@ics.dk")
+		ref, _ := a.book(bookingBody("aarhus", permit, "2026-11-30T09:00:00+01:00"))
+		cph, _ := a.book(bookingBody("copenhagen", permit, "2026-11-30T09:00:00+01:00"))
+		id, cphID := a.bookingID("aarhus", agendaMonday, ref), a.bookingID("copenhagen", agendaMonday, cph)
+		cancel := func(center string, id int64, reason string) response {
+			return a.staffPost(cookie, "/staff/centers/"+center+"/bookings/"+strconv.FormatInt(id, 10)+"/cancel",
+				url.Values{"day": {"2026-11-30"}, "reason": {reason}})
+		}
+
+		// Another center's bookings: neither seen nor cancelled.
+		if status, _ := a.page(cookie, "/staff/centers/copenhagen?day=2026-11-30"); status != http.StatusForbidden {
+			t.Errorf("Aarhus staff on Copenhagen's agenda: %d", status)
+		}
+		if r := cancel("copenhagen", cphID, "Closed"); r.status != http.StatusForbidden {
+			t.Errorf("Aarhus staff cancelling at Copenhagen: %d", r.status)
+		}
+		if r := cancel("aarhus", cphID, "Closed"); r.status != http.StatusNotFound {
+			t.Errorf("a Copenhagen booking through Aarhus: %d", r.status)
+		}
+		if r := cancel("aarhus", id+cphID+100, "Closed"); r.status != http.StatusNotFound {
+			t.Errorf("an unknown booking: %d", r.status)
+		}
+
+		// No reason: refused next to the field.
+		r := cancel("aarhus", id, "  ")
+		body := html.UnescapeString(string(r.body))
+		errID := "reason-" + strconv.FormatInt(id, 10) + "-error"
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="`+errID+`"`) ||
+			!strings.Contains(body, "Write why the booking is cancelled") || !strings.Contains(body, `aria-describedby="reason-`+strconv.FormatInt(id, 10)+`-hint `+errID+`"`) {
+			t.Errorf("cancel without a reason: %d\n%s", r.status, body)
+		}
+		if n := a.activeBookings(); n != 2 || a.emails(ref, "cancellation") != 0 {
+			t.Fatalf("a cancel without a reason changed something: %d bookings", n)
+		}
+
+		const reason = "A burst pipe closes the center that morning"
+		r = cancel("aarhus", id, reason)
+		if r.status != http.StatusSeeOther || r.header.Get("Location") != "/staff/centers/aarhus?day=2026-11-30" {
+			t.Fatalf("cancel: %d %v %s", r.status, r.header, r.body)
+		}
+		if n := a.emails(ref, "cancellation"); n != 1 {
+			t.Errorf("%d cancellation emails", n)
+		}
+		b := a.agenda("aarhus", agendaMonday)[0]
+		if b.Status != booking.Cancelled || b.CancelReason != reason {
+			t.Errorf("cancelled booking: %+v", b.Booking)
+		}
+		_, body = a.page(cookie, "/staff/centers/aarhus?day=2026-11-30")
+		if !strings.Contains(body, ref+" is cancelled. The newcomer is emailed the reason.") ||
+			!inOrder(body, ref, "Cancelled", "Reason: "+reason, "Cancellation: queued") || strings.Contains(body, `name="reason"`) {
+			t.Errorf("agenda after cancelling:\n%s", body)
+		}
+		// The notice is shown once.
+		if _, body := a.page(cookie, "/staff/centers/aarhus?day=2026-11-30"); strings.Contains(body, "is cancelled") {
+			t.Error("the notice came back")
+		}
+		// The same form again changes nothing.
+		if r := cancel("aarhus", id, reason); r.status != http.StatusSeeOther || a.emails(ref, "cancellation") != 1 {
+			t.Errorf("cancelling twice: %d, %d emails", r.status, a.emails(ref, "cancellation"))
+		}
+
+		entries, err := a.staff.Entries(t.Context(), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, e := range entries {
+			found = found || (e.Action == "booking.cancel" && e.Subject == ref && e.Center == "aarhus" && e.Detail == reason && e.Email == "mette@ics.dk")
+		}
+		if !found {
+			t.Errorf("no audit entry for the cancellation: %+v", entries)
+		}
+	})
+}
+
+var formKey = regexp.MustCompile(`name="key" value="([^"]+)"`)
+
+func TestStaffBookOnBehalf(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		a := newApp(t, dialect, thursday)
+		a.addStaff("mette@ics.dk", "aarhus", staff.RoleStaff)
+		cookie := a.login("mette@ics.dk")
+
+		status, body := a.page(cookie, "/staff/centers/aarhus/book")
+		if status != 200 || !strings.Contains(body, `<select id="service" name="service" required>`) || strings.Contains(body, `name="start"`) {
+			t.Fatalf("book page: %d\n%s", status, body)
+		}
+		if strings.Contains(body, `value="general-information"`) {
+			t.Error("a walk-in service is offered for booking")
+		}
+		status, body = a.page(cookie, "/staff/centers/aarhus/book?service="+permit+"&day=2026-11-30")
+		m := formKey.FindStringSubmatch(body)
+		if status != 200 || m == nil || !strings.Contains(body, `value="2026-11-30T09:00:00+01:00"`) {
+			t.Fatalf("the day's times: %d\n%s", status, body)
+		}
+		values := url.Values{"service": {permit}, "day": {"2026-11-30"}, "key": {m[1]}, "start": {"2026-11-30T09:00:00+01:00"},
+			"email": {"ana@example.com"}, "phone": {"+45 12 34 56 78"}, "notes": {"Needs step-free access"}, "locale": {"da"}}
+
+		// Without a name: refused next to the field, the rest kept.
+		r := a.staffPost(cookie, "/staff/centers/aarhus/book", values)
+		body = html.UnescapeString(string(r.body))
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="name-error"`) || !strings.Contains(body, `href="#name"`) ||
+			!strings.Contains(body, `value="ana@example.com"`) || !strings.Contains(body, `id="locale-da" name="locale" value="da" checked`) {
+			t.Errorf("without a name: %d\n%s", r.status, body)
+		}
+		if n := a.activeBookings(); n != 0 {
+			t.Fatalf("%d bookings without a name", n)
+		}
+
+		values.Set("name", "Ana Silva")
+		first, second := a.staffPost(cookie, "/staff/centers/aarhus/book", values), a.staffPost(cookie, "/staff/centers/aarhus/book", values)
+		for _, r := range []response{first, second} {
+			if r.status != http.StatusSeeOther || r.header.Get("Location") != "/staff/centers/aarhus?day=2026-11-30" {
+				t.Fatalf("book: %d %v %s", r.status, r.header, r.body)
+			}
+		}
+		day := a.agenda("aarhus", agendaMonday)
+		if len(day) != 1 || a.activeBookings() != 1 {
+			t.Fatalf("the same form twice made %d bookings", a.activeBookings())
+		}
+		b := day[0]
+		if b.Name != "Ana Silva" || b.Locale != "da" || b.Phone != "+45 12 34 56 78" || b.Notes != "Needs step-free access" ||
+			len(b.Emails) != 1 || b.Emails[0].Kind != booking.EmailConfirmation {
+			t.Errorf("booking made for the newcomer: %+v", b)
+		}
+		_, body = a.page(cookie, "/staff/centers/aarhus?day=2026-11-30")
+		if !strings.Contains(body, "Booked "+b.Reference+" at 09:00. The confirmation is emailed in Danish.") {
+			t.Errorf("agenda after booking:\n%s", body)
+		}
+
+		// A time taken meanwhile: back to the form with the error there.
+		values.Set("key", "form-another-key-0123456789")
+		values.Set("start", "2026-11-30T09:07:00+01:00")
+		r = a.staffPost(cookie, "/staff/centers/aarhus/book", values)
+		if body := html.UnescapeString(string(r.body)); r.status/100 != 4 || !strings.Contains(body, `id="start-error"`) {
+			t.Errorf("a time not offered: %d\n%s", r.status, body)
+		}
+
+		entries, err := a.staff.Entries(t.Context(), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range entries {
+			if e.Action == "booking.create" && e.Subject == b.Reference && e.Center == "aarhus" {
+				n++
+			}
+		}
+		if n < 1 {
+			t.Errorf("no audit entry for the booking: %+v", entries)
+		}
+	})
+}
