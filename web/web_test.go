@@ -73,6 +73,7 @@ type appSetup struct {
 	baseURL        string
 	trustedProxies []string
 	throttle       *staff.Throttle
+	databaseURL    string
 }
 
 // withLivePoll sets how often live pages look for changes they were not
@@ -108,6 +109,10 @@ func withTrustedProxies(proxies ...string) appOption {
 // default.
 func withThrottle(t staff.Throttle) appOption { return func(s *appSetup) { s.throttle = &t } }
 
+// withDatabase opens the database at url (from storetest.URL) instead of
+// a new one, as a second server process on the same database does.
+func withDatabase(url string) appOption { return func(s *appSetup) { s.databaseURL = url } }
+
 // withUTF8LocalParts accepts email addresses with a local part outside
 // ASCII, as with a mail server that offers SMTPUTF8.
 func withUTF8LocalParts() appOption { return func(s *appSetup) { s.utf8LocalParts = true } }
@@ -123,7 +128,15 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := storetest.Open(t, dialect)
+	var st *store.Store
+	if setup.databaseURL == "" {
+		st = storetest.Open(t, dialect)
+	} else {
+		if st, err = store.Open(context.Background(), setup.databaseURL, nil); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+	}
 	clk := &clock{now: now}
 	sealer, err := booking.NewSealer(bytes.Repeat([]byte{7}, booking.TokenKeySize))
 	if err != nil {
