@@ -105,6 +105,9 @@ var errNoTicket = &httpError{status: http.StatusNotFound, code: "not_found", det
 // callNext calls the next ticket of the center to the desk: 200 with it, or
 // 204 when nobody is ready.
 func (s *Server) callNext(c *gin.Context) {
+	if !s.allowCenter(c, c.Param("center")) {
+		return
+	}
 	t, ok, err := s.deskCall(c)
 	switch {
 	case err != nil:
@@ -116,14 +119,11 @@ func (s *Server) callNext(c *gin.Context) {
 	}
 }
 
-// deskCall calls the next ticket of the path's center to the path's desk,
-// if the account may, and audits the call. ok is false when nobody is
-// ready, or when allowCenter has answered (c is then aborted).
+// deskCall calls the next ticket of the path's center, which allowCenter
+// let through, to the path's desk, audits the call and wakes the display.
+// ok is false when nobody is ready.
 func (s *Server) deskCall(c *gin.Context) (booking.Ticket, bool, error) {
 	center := c.Param("center")
-	if !s.allowCenter(c, center) {
-		return booking.Ticket{}, false, nil
-	}
 	t, ok, err := s.queue.CallNext(c.Request.Context(), center, c.Param("desk"))
 	if err != nil || !ok {
 		return booking.Ticket{}, false, err
@@ -136,6 +136,9 @@ func (s *Server) deskCall(c *gin.Context) (booking.Ticket, bool, error) {
 // ticketAPI is the API's handler of a ticket action.
 func (s *Server) ticketAPI(a ticketAction) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if !s.allowCenter(c, c.Param("center")) {
+			return
+		}
 		var in deskInput
 		if a.request != nil {
 			req := a.request()
@@ -155,20 +158,14 @@ func (s *Server) ticketAPI(a ticketAction) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		if !c.IsAborted() {
-			c.JSON(http.StatusOK, s.deskTicketResponse(t))
-		}
+		c.JSON(http.StatusOK, s.deskTicketResponse(t))
 	}
 }
 
-// runTicketAction runs a on the path's ticket of the path's center, if the
-// account may, audits it and wakes the display. If allowCenter answered,
-// c is aborted and the error nil.
+// runTicketAction runs a on the path's ticket of the path's center, which
+// allowCenter let through, audits it and wakes the display.
 func (s *Server) runTicketAction(c *gin.Context, a ticketAction, in deskInput) (booking.Ticket, error) {
 	center := c.Param("center")
-	if !s.allowCenter(c, center) {
-		return booking.Ticket{}, nil
-	}
 	id, err := strconv.ParseInt(c.Param("ticket"), 10, 64)
 	if err != nil || id <= 0 {
 		return booking.Ticket{}, errNoTicket
@@ -336,9 +333,11 @@ func (s *Server) renderDesk(c *gin.Context, status int, notice, problem string) 
 
 // deskCallPost calls the next ticket from the desk page.
 func (s *Server) deskCallPost(c *gin.Context) {
+	if !s.allowCenter(c, c.Param("center")) {
+		return
+	}
 	_, ok, err := s.deskCall(c)
 	switch {
-	case c.IsAborted():
 	case err != nil:
 		s.deskFailed(c, err)
 	case !ok:
@@ -351,18 +350,18 @@ func (s *Server) deskCallPost(c *gin.Context) {
 // deskTicketPost runs a ticket action from the desk page's form.
 func (s *Server) deskTicketPost(a ticketAction) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if !s.allowCenter(c, c.Param("center")) {
+			return
+		}
 		if err := s.parseForm(c); err != nil {
 			s.staffFail(c, err)
 			return
 		}
-		_, err := s.runTicketAction(c, a, deskInput{Desk: c.Param("desk"), Service: c.PostForm("service")})
-		switch {
-		case c.IsAborted():
-		case err != nil:
+		if _, err := s.runTicketAction(c, a, deskInput{Desk: c.Param("desk"), Service: c.PostForm("service")}); err != nil {
 			s.deskFailed(c, err)
-		default:
-			c.Redirect(http.StatusSeeOther, deskPath(c.Param("center"), c.Param("desk"))+"?done="+a.name)
+			return
 		}
+		c.Redirect(http.StatusSeeOther, deskPath(c.Param("center"), c.Param("desk"))+"?done="+a.name)
 	}
 }
 
