@@ -30,7 +30,7 @@ import (
 
 // apiOperations is every operation of the JSON API: the document must
 // describe exactly these, and the server must answer each of them.
-var apiOperations = append(slices.Clone(bookingOperations), queueOperations...)
+var apiOperations = slices.Concat(bookingOperations, queueOperations, deskOperations)
 
 // bookingOperations are the catalogue's and the bookings' operations,
 // which TestOpenAPIContract exercises.
@@ -53,6 +53,20 @@ var queueOperations = []string{
 	"POST /api/v1/centers/{center}/check-ins",
 	"GET /api/v1/centers/{center}/queue",
 }
+
+// deskOperations are the desks' in the back office, which
+// TestOpenAPIDeskContract exercises.
+var deskOperations = []string{
+	"POST /api/v1/staff/centers/{center}/desks/{desk}/call",
+	"POST /api/v1/staff/centers/{center}/tickets/{ticket}/recall",
+	"POST /api/v1/staff/centers/{center}/tickets/{ticket}/attend",
+	"POST /api/v1/staff/centers/{center}/tickets/{ticket}/serve",
+	"POST /api/v1/staff/centers/{center}/tickets/{ticket}/no-show",
+	"POST /api/v1/staff/centers/{center}/tickets/{ticket}/move",
+}
+
+// examplePath fills a documented path's parameters with examples.
+var examplePath = strings.NewReplacer("{center}", "aarhus", "{reference}", "AAR-000000", "{desk}", "1", "{ticket}", "1")
 
 // loadDocument fetches the document the server serves, checks that it is the
 // file on disk, and loads and validates it.
@@ -166,14 +180,13 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	if r := a.do("GET", "/api/v1/nothing", nil); !isNoRoute(r) {
 		t.Fatalf("GET /api/v1/nothing: %d %s, want the NoRoute answer", r.status, r.body)
 	}
-	params := strings.NewReplacer("{center}", "aarhus", "{reference}", "AAR-000000")
 	for _, op := range documentedOperations(doc) {
 		method, path, _ := strings.Cut(op, " ")
 		var body any
 		if method == "POST" {
 			body = "{}"
 		}
-		if r := a.do(method, params.Replace(path), body); isNoRoute(r) {
+		if r := a.do(method, examplePath.Replace(path), body); isNoRoute(r) {
 			t.Errorf("%s is documented but the server has no such route: %d %s", op, r.status, r.body)
 		}
 	}
@@ -561,7 +574,7 @@ func (c *contract) sawEveryStatus(operations []string, unreachable ...string) {
 	c.t.Helper()
 	for _, op := range operations {
 		method, path, _ := strings.Cut(op, " ")
-		route, _, err := c.router.FindRoute(httptest.NewRequest(method, strings.NewReplacer("{center}", "aarhus", "{reference}", "AAR-000000").Replace(path), nil))
+		route, _, err := c.router.FindRoute(httptest.NewRequest(method, examplePath.Replace(path), nil))
 		if err != nil {
 			c.t.Fatal(err)
 		}

@@ -77,6 +77,21 @@ func (s *Server) routes(r *gin.Engine) {
 	// The back office's API: every route needs a logged-in account.
 	staffAPI := api.Group("/staff", s.requireStaff)
 	staffAPI.GET("/me", s.staffMe)
+	// A desk's work: the API, and the desk page with its forms.
+	staffAPI.POST("/centers/:center/desks/:desk/call", s.callNext)
+	staffAPI.POST("/centers/:center/tickets/:ticket/recall", s.ticketAPI(recallAction))
+	staffAPI.POST("/centers/:center/tickets/:ticket/attend", s.ticketAPI(attendAction))
+	staffAPI.POST("/centers/:center/tickets/:ticket/serve", s.ticketAPI(serveAction))
+	staffAPI.POST("/centers/:center/tickets/:ticket/no-show", s.ticketAPI(noShowAction))
+	staffAPI.POST("/centers/:center/tickets/:ticket/move", s.ticketAPI(moveAction))
+	loggedIn.GET("/centers/:center/desks", s.staffDesks)
+	loggedIn.GET("/centers/:center/desks/:desk", s.staffDesk)
+	loggedIn.POST("/centers/:center/desks/:desk/call", s.deskCallPost)
+	loggedIn.POST("/centers/:center/desks/:desk/tickets/:ticket/recall", s.deskTicketPost(recallAction))
+	loggedIn.POST("/centers/:center/desks/:desk/tickets/:ticket/attend", s.deskTicketPost(attendAction))
+	loggedIn.POST("/centers/:center/desks/:desk/tickets/:ticket/serve", s.deskTicketPost(serveAction))
+	loggedIn.POST("/centers/:center/desks/:desk/tickets/:ticket/no-show", s.deskTicketPost(noShowAction))
+	loggedIn.POST("/centers/:center/desks/:desk/tickets/:ticket/move", s.deskTicketPost(moveAction))
 
 	notFound := &httpError{status: http.StatusNotFound, code: "not_found", detail: "no such page or endpoint"}
 	r.NoRoute(func(c *gin.Context) { s.refuse(c, notFound) })

@@ -74,6 +74,7 @@ type appSetup struct {
 	trustedProxies []string
 	throttle       *staff.Throttle
 	ready          func(context.Context) []string
+	databaseURL    string
 }
 
 // withReady sets what /readyz asks.
@@ -114,6 +115,10 @@ func withTrustedProxies(proxies ...string) appOption {
 // default.
 func withThrottle(t staff.Throttle) appOption { return func(s *appSetup) { s.throttle = &t } }
 
+// withDatabase opens the database at url (from storetest.URL) instead of
+// a new one, as a second server process on the same database does.
+func withDatabase(url string) appOption { return func(s *appSetup) { s.databaseURL = url } }
+
 // withUTF8LocalParts accepts email addresses with a local part outside
 // ASCII, as with a mail server that offers SMTPUTF8.
 func withUTF8LocalParts() appOption { return func(s *appSetup) { s.utf8LocalParts = true } }
@@ -129,7 +134,15 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := storetest.Open(t, dialect)
+	var st *store.Store
+	if setup.databaseURL == "" {
+		st = storetest.Open(t, dialect)
+	} else {
+		if st, err = store.Open(context.Background(), setup.databaseURL, nil); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+	}
 	clk := &clock{now: now}
 	sealer, err := booking.NewSealer(bytes.Repeat([]byte{7}, booking.TokenKeySize))
 	if err != nil {

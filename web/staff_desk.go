@@ -1,0 +1,387 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ics-booking/icsbooking/booking"
+)
+
+// A desk's side of the walk-in queue: the API a desk's client calls
+// (/api/v1/staff/centers/{center}/...), and the desk page of the back office
+// (/staff/centers/{center}/desks/{desk}), which does the same with plain
+// forms. Every action is audited and wakes the center's display.
+
+// staffTicketResponse is a ticket as a desk sees it: no booking, no name.
+type staffTicketResponse struct {
+	ID       int64   `json:"id"`
+	Number   string  `json:"number"`
+	Kind     string  `json:"kind"`
+	Service  string  `json:"service"`
+	State    string  `json:"state"`
+	Desk     string  `json:"desk"`
+	Calls    int     `json:"calls"`
+	IssuedAt string  `json:"issued_at"`
+	CalledAt *string `json:"called_at"` // null until called
+}
+
+type deskTicketResponse struct {
+	Ticket staffTicketResponse `json:"ticket"`
+}
+
+func (s *Server) deskTicketResponse(t booking.Ticket) deskTicketResponse {
+	r := staffTicketResponse{ID: t.ID, Number: t.Number, Kind: string(t.Kind), Service: t.Service, State: string(t.State),
+		Desk: t.Desk, Calls: t.Calls, IssuedAt: s.timestamp(t.IssuedAt)}
+	if !t.CalledAt.IsZero() {
+		at := s.timestamp(t.CalledAt)
+		r.CalledAt = &at
+	}
+	return deskTicketResponse{Ticket: r}
+}
+
+// deskInput is what a ticket action may need besides the ticket: the desk
+// that recalls it, the service it moves to.
+type deskInput struct {
+	Desk    string `json:"desk"`
+	Service string `json:"service"`
+}
+
+type recallRequest struct {
+	Desk string `json:"desk"`
+}
+
+type moveRequest struct {
+	Service string `json:"service"`
+}
+
+// ticketAction is one thing a desk does to a ticket it has called.
+type ticketAction struct {
+	// name is the audit trail's action and the last part of the path.
+	name string
+	// request is the API's body, nil for none.
+	request func() any
+	run     func(q Queue, ctx context.Context, center string, id int64, in deskInput) (booking.Ticket, error)
+}
+
+// The ticket actions, as in the paths.
+var (
+	recallAction = ticketAction{name: "recall",
+		request: func() any { return &recallRequest{} },
+		run: func(q Queue, ctx context.Context, center string, id int64, in deskInput) (booking.Ticket, error) {
+			return q.Recall(ctx, center, id, in.Desk)
+		}}
+	attendAction = ticketAction{name: "attend",
+		run: func(q Queue, ctx context.Context, center string, id int64, _ deskInput) (booking.Ticket, error) {
+			return q.Attend(ctx, center, id)
+		}}
+	serveAction = ticketAction{name: "serve",
+		run: func(q Queue, ctx context.Context, center string, id int64, _ deskInput) (booking.Ticket, error) {
+			return q.Serve(ctx, center, id)
+		}}
+	noShowAction = ticketAction{name: "no-show",
+		run: func(q Queue, ctx context.Context, center string, id int64, _ deskInput) (booking.Ticket, error) {
+			return q.NoShow(ctx, center, id)
+		}}
+	moveAction = ticketAction{name: "move",
+		request: func() any { return &moveRequest{} },
+		run: func(q Queue, ctx context.Context, center string, id int64, in deskInput) (booking.Ticket, error) {
+			if in.Service == "" {
+				return booking.Ticket{}, invalidFields([]fieldProblem{{"service", "is required: the id of a service from /api/v1/services"}})
+			}
+			return q.MoveTicket(ctx, center, id, in.Service)
+		}}
+)
+
+// errNoTicket answers a ticket ID that is not a number, as the domain
+// answers one it does not know.
+var errNoTicket = &httpError{status: http.StatusNotFound, code: "not_found", detail: "no such ticket"}
+
+// callNext calls the next ticket of the center to the desk: 200 with it, or
+// 204 when nobody is ready.
+func (s *Server) callNext(c *gin.Context) {
+	if !s.allowCenter(c, c.Param("center")) {
+		return
+	}
+	t, ok, err := s.deskCall(c)
+	switch {
+	case err != nil:
+		fail(c, err)
+	case !ok:
+		c.Status(http.StatusNoContent)
+	default:
+		c.JSON(http.StatusOK, s.deskTicketResponse(t))
+	}
+}
+
+// deskCall calls the next ticket of the path's center, which allowCenter
+// let through, to the path's desk, audits the call and wakes the display.
+// ok is false when nobody is ready.
+func (s *Server) deskCall(c *gin.Context) (booking.Ticket, bool, error) {
+	center := c.Param("center")
+	t, ok, err := s.queue.CallNext(c.Request.Context(), center, c.Param("desk"))
+	if err != nil || !ok {
+		return booking.Ticket{}, false, err
+	}
+	s.audit(c, center, "call", t.Number, "desk "+t.Desk)
+	s.live.changed(center)
+	return t, true, nil
+}
+
+// ticketAPI is the API's handler of a ticket action.
+func (s *Server) ticketAPI(a ticketAction) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !s.allowCenter(c, c.Param("center")) {
+			return
+		}
+		var in deskInput
+		if a.request != nil {
+			req := a.request()
+			if err := s.decode(c, req); err != nil {
+				fail(c, err)
+				return
+			}
+			switch r := req.(type) {
+			case *recallRequest:
+				in.Desk = r.Desk
+			case *moveRequest:
+				in.Service = r.Service
+			}
+		}
+		t, err := s.runTicketAction(c, a, in)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, s.deskTicketResponse(t))
+	}
+}
+
+// runTicketAction runs a on the path's ticket of the path's center, which
+// allowCenter let through, audits it and wakes the display.
+func (s *Server) runTicketAction(c *gin.Context, a ticketAction, in deskInput) (booking.Ticket, error) {
+	center := c.Param("center")
+	id, err := strconv.ParseInt(c.Param("ticket"), 10, 64)
+	if err != nil || id <= 0 {
+		return booking.Ticket{}, errNoTicket
+	}
+	ctx := c.Request.Context()
+	t, err := a.run(s.queue, ctx, center, id, in)
+	if err != nil {
+		if a.name == noShowAction.name {
+			err = s.tooFewCalls(ctx, center, id, err)
+		}
+		return booking.Ticket{}, err
+	}
+	detail := ""
+	switch a.name {
+	case recallAction.name:
+		detail = "desk " + t.Desk
+	case moveAction.name:
+		detail = "to " + t.Service
+	}
+	s.audit(c, center, a.name, t.Number, detail)
+	s.live.changed(center)
+	return t, nil
+}
+
+// tooFewCalls turns the domain's refusal of a no-show into a 422 when the
+// ticket is called but not yet often enough, which a desk can remedy by
+// calling again; other conflicts stay 409.
+func (s *Server) tooFewCalls(ctx context.Context, center string, id int64, err error) error {
+	if !errors.Is(err, booking.ErrConflict) {
+		return err
+	}
+	t, found, lookErr := s.todaysTicket(ctx, center, id)
+	if lookErr != nil || !found || t.State != booking.Called || t.Calls >= s.noShowCalls() {
+		return err
+	}
+	return &httpError{status: http.StatusUnprocessableEntity, code: "too_few_calls", detail: err.Error()}
+}
+
+// todaysTicket finds a ticket of the center's day.
+func (s *Server) todaysTicket(ctx context.Context, center string, id int64) (booking.Ticket, bool, error) {
+	tickets, err := s.queue.Tickets(ctx, center, s.today())
+	if err != nil {
+		return booking.Ticket{}, false, err
+	}
+	i := slices.IndexFunc(tickets, func(t booking.Ticket) bool { return t.ID == id })
+	if i < 0 {
+		return booking.Ticket{}, false, nil
+	}
+	return tickets[i], true, nil
+}
+
+func (s *Server) today() booking.Date {
+	return booking.DateOf(s.cfg.Now().In(s.scheduler.Location()))
+}
+
+// noShowCalls is how often a ticket must have been called before it can be
+// marked a no-show, as the queue's policy says; 0 if the queue does not say.
+func (s *Server) noShowCalls() int {
+	if q, ok := s.queue.(interface{ Policy() booking.QueuePolicy }); ok {
+		return q.Policy().NoShowCalls
+	}
+	return 0
+}
+
+// The desk page.
+
+type deskPage struct {
+	staffPage
+	Center booking.Center
+	// Desk is the page's desk; "" on the page that picks one of Desks.
+	Desk  string
+	Desks []string
+	// Path is the desk page's, which its forms post below.
+	Path string
+	// Ticket is the one the desk has called or serves; nil if none.
+	Ticket  *deskTicket
+	Waiting int
+	// NoShowCalls is how often a ticket must be called before a no-show.
+	NoShowCalls int
+	Services    []serviceItem
+	Notice      string
+	Problem     string
+}
+
+// deskTicket is the desk's ticket, in the page's language.
+type deskTicket struct {
+	booking.Ticket
+	ServiceName string
+	KindName    string
+	// CanNoShow says it has been called often enough for a no-show.
+	CanNoShow bool
+}
+
+// staffDesks lets staff pick their desk: a link per desk of the center, or
+// any desk's name by the form (?desk=), which leads to that desk's page.
+func (s *Server) staffDesks(c *gin.Context) {
+	id := c.Param("center")
+	if !s.allowCenter(c, id) {
+		return
+	}
+	if desk := c.Query("desk"); desk != "" {
+		c.Redirect(http.StatusSeeOther, deskPath(id, desk))
+		return
+	}
+	center, _ := s.scheduler.Catalogue().Center(id)
+	p := deskPage{staffPage: s.newStaffPage(c, "desk.pick_title", "Center", center.Name), Center: center}
+	for i := 1; i <= center.Desks; i++ {
+		p.Desks = append(p.Desks, strconv.Itoa(i))
+	}
+	s.render(c, http.StatusOK, "staff-desk.html", p)
+}
+
+// deskPath is the address of a desk's page.
+func deskPath(center, desk string) string {
+	return "/staff/centers/" + url.PathEscape(center) + "/desks/" + url.PathEscape(desk)
+}
+
+// deskNotices are the values of the done parameter of a redirect to the
+// desk page that it shows a notice for (desk.done_ and the value): an
+// action's name, or what calling the next ticket did.
+var deskNotices = []string{"called", "nobody", recallAction.name, attendAction.name, serveAction.name, noShowAction.name, moveAction.name}
+
+// staffDesk is a desk's page: its ticket, how many wait, and the forms
+// that call, recall, serve, mark a no-show or move the ticket.
+func (s *Server) staffDesk(c *gin.Context) {
+	if !s.allowCenter(c, c.Param("center")) {
+		return
+	}
+	notice := ""
+	if done := c.Query("done"); slices.Contains(deskNotices, done) {
+		notice = localeOf(c).T("desk.done_" + done)
+	}
+	s.renderDesk(c, http.StatusOK, notice, "")
+}
+
+func (s *Server) renderDesk(c *gin.Context, status int, notice, problem string) {
+	center, err := s.scheduler.Catalogue().Center(c.Param("center"))
+	if err != nil {
+		s.staffFail(c, err)
+		return
+	}
+	desk := c.Param("desk")
+	state, err := s.queue.QueueState(c.Request.Context(), center.ID)
+	if err != nil {
+		s.staffFail(c, err)
+		return
+	}
+	p := deskPage{staffPage: s.newStaffPage(c, "desk.title", "Desk", desk, "Center", center.Name), Center: center, Desk: desk,
+		Path: deskPath(center.ID, desk), Waiting: state.Estimate.Waiting, NoShowCalls: s.noShowCalls(), Notice: notice, Problem: problem}
+	tag := p.L.Tag()
+	for _, sv := range s.scheduler.Catalogue().Services {
+		p.Services = append(p.Services, serviceItem{ID: sv.ID, Name: sv.In(tag).Name, Mode: sv.Mode})
+	}
+	if i := slices.IndexFunc(state.AtDesks, func(t booking.Ticket) bool { return t.Desk == desk }); i >= 0 {
+		t := state.AtDesks[i]
+		dt := &deskTicket{Ticket: t, ServiceName: t.Service, KindName: p.L.T("desk.kind_" + string(t.Kind)),
+			CanNoShow: t.State == booking.Called && t.Calls >= p.NoShowCalls}
+		if sv, err := s.scheduler.Catalogue().Service(t.Service); err == nil {
+			dt.ServiceName = sv.In(tag).Name
+		}
+		p.Ticket = dt
+	}
+	s.render(c, status, "staff-desk.html", p)
+}
+
+// deskCallPost calls the next ticket from the desk page.
+func (s *Server) deskCallPost(c *gin.Context) {
+	if !s.allowCenter(c, c.Param("center")) {
+		return
+	}
+	_, ok, err := s.deskCall(c)
+	switch {
+	case err != nil:
+		s.deskFailed(c, err)
+	case !ok:
+		c.Redirect(http.StatusSeeOther, deskPath(c.Param("center"), c.Param("desk"))+"?done=nobody")
+	default:
+		c.Redirect(http.StatusSeeOther, deskPath(c.Param("center"), c.Param("desk"))+"?done=called")
+	}
+}
+
+// deskTicketPost runs a ticket action from the desk page's form.
+func (s *Server) deskTicketPost(a ticketAction) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !s.allowCenter(c, c.Param("center")) {
+			return
+		}
+		if err := s.parseForm(c); err != nil {
+			s.staffFail(c, err)
+			return
+		}
+		if _, err := s.runTicketAction(c, a, deskInput{Desk: c.Param("desk"), Service: c.PostForm("service")}); err != nil {
+			s.deskFailed(c, err)
+			return
+		}
+		c.Redirect(http.StatusSeeOther, deskPath(c.Param("center"), c.Param("desk"))+"?done="+a.name)
+	}
+}
+
+// deskFailed shows the desk page again with the reason an action failed,
+// or an error page for a failure that is not the desk's.
+func (s *Server) deskFailed(c *gin.Context, err error) {
+	var he *httpError
+	msg := ""
+	switch {
+	case errors.As(err, &he) && he.code == "too_few_calls":
+		msg = "desk.problem_calls"
+	case errors.Is(err, booking.ErrConflict):
+		msg = "desk.problem_changed"
+	case errors.Is(err, booking.ErrInvalid):
+		msg = "desk.problem_desk"
+	case errors.Is(err, booking.ErrNotFound):
+		msg = "desk.problem_gone"
+	default:
+		s.staffFail(c, err)
+		return
+	}
+	s.renderDesk(c, problemFor(c, err).Status, "", localeOf(c).T(msg))
+}
