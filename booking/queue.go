@@ -389,15 +389,15 @@ func (q *Queue) QueueState(ctx context.Context, centerID string) (QueueState, er
 		}
 	}
 	slices.SortFunc(called, func(a, b Ticket) int { return cmp.Or(b.CalledAt.Compare(a.CalledAt), cmp.Compare(b.ID, a.ID)) })
+	// A desk shows the latest of its tickets still called or being
+	// served; one it has finished with, however recent, shows nothing.
 	desks := map[string]bool{}
 	for _, t := range called {
-		if desks[t.Desk] {
+		if desks[t.Desk] || (t.State != Called && t.State != Serving) {
 			continue
 		}
 		desks[t.Desk] = true
-		if t.State == Called || t.State == Serving {
-			state.AtDesks = append(state.AtDesks, t)
-		}
+		state.AtDesks = append(state.AtDesks, t)
 	}
 	slices.SortFunc(state.AtDesks, func(a, b Ticket) int { return strings.Compare(a.Desk, b.Desk) })
 	state.LastCalls = append(state.LastCalls, called[:min(len(called), lastCalls)]...)

@@ -19,6 +19,7 @@ type Queue interface {
 	QueueState(ctx context.Context, center string) (booking.QueueState, error)
 
 	// The desks'.
+	Policy() booking.QueuePolicy
 	CallNext(ctx context.Context, center, desk string) (booking.Ticket, bool, error)
 	Recall(ctx context.Context, center string, id int64, desk string) (booking.Ticket, error)
 	Attend(ctx context.Context, center string, id int64) (booking.Ticket, error)

@@ -222,13 +222,8 @@ func (s *Server) today() booking.Date {
 }
 
 // noShowCalls is how often a ticket must have been called before it can be
-// marked a no-show, as the queue's policy says; 0 if the queue does not say.
-func (s *Server) noShowCalls() int {
-	if q, ok := s.queue.(interface{ Policy() booking.QueuePolicy }); ok {
-		return q.Policy().NoShowCalls
-	}
-	return 0
-}
+// marked a no-show, as the queue's policy says.
+func (s *Server) noShowCalls() int { return s.queue.Policy().NoShowCalls }
 
 // The desk page.
 
