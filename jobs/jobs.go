@@ -95,6 +95,7 @@ type Config struct {
 // Queue is the River client.
 type Queue struct {
 	running atomic.Bool
+	db      *sql.DB
 	client  *river.Client[*sql.Tx]
 	log     *slog.Logger
 	emails  Emails
@@ -158,6 +159,7 @@ func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, reminders Rem
 		return nil, err
 	}
 	q := &Queue{
+		db:           db,
 		log:          cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
 		emails:       emails,
 		deliver:      deliver,
@@ -448,4 +450,25 @@ func (b backoff) wait(attempt int) time.Duration {
 		wait = b.max
 	}
 	return wait - rand.N(wait/4+1)
+}
+
+// Backlog counts the jobs not finished yet by state (available, scheduled,
+// retryable, running), for the metrics.
+func (q *Queue) Backlog(ctx context.Context) (map[string]int, error) {
+	rows, err := q.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM river_job
+		WHERE state IN ('available', 'scheduled', 'retryable', 'running') GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("job backlog: %w", err)
+	}
+	defer rows.Close()
+	backlog := map[string]int{"available": 0, "scheduled": 0, "retryable": 0, "running": 0}
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, fmt.Errorf("job backlog: %w", err)
+		}
+		backlog[state] = n
+	}
+	return backlog, rows.Err()
 }

@@ -34,6 +34,10 @@ type DelivererConfig struct {
 	Location *time.Location
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// Observe, if not nil, is told each attempt's outcome (sent, retry,
+	// failed, skipped) and, for a sent email, how long after its change it
+	// went out: the metrics.
+	Observe func(outcome string, latency time.Duration)
 }
 
 // Deliverer builds and sends the email recorded for a booking change.
@@ -108,6 +112,7 @@ func (d *Deliverer) Deliver(ctx context.Context, emailID int64, final bool) erro
 		return fmt.Errorf("email %d: booking: %w", e.ID, err)
 	}
 	if reason := stale(e, b); reason != "" {
+		d.observe("skipped", e)
 		return d.record(ctx, func(ctx context.Context) error {
 			return d.store.RecordEmailSkipped(ctx, e.ID, reason, d.cfg.Now())
 		})
@@ -136,8 +141,15 @@ func (d *Deliverer) Deliver(ctx context.Context, emailID int64, final bool) erro
 	}
 	switch {
 	case sendErr == nil:
+		d.observe("sent", e)
 		d.cfg.Logger.InfoContext(ctx, "email sent", "email", e.ID, "kind", e.Kind, "attempt", attempt)
 		return nil
+	case permanent || final:
+		d.observe("failed", e)
+	default:
+		d.observe("retry", e)
+	}
+	switch {
 	case permanent:
 		d.cfg.Logger.WarnContext(ctx, "email refused for good", "email", e.ID, "attempt", attempt)
 		return permanentError{fmt.Errorf("email %d: refused by the mail server (see the email's record)", e.ID)}
@@ -149,6 +161,13 @@ func (d *Deliverer) Deliver(ctx context.Context, emailID int64, final bool) erro
 	}
 	d.cfg.Logger.WarnContext(ctx, "email not sent yet", "email", e.ID, "attempt", attempt, "final", final)
 	return fmt.Errorf("email %d: not delivered on attempt %d (see the email's record)", e.ID, attempt)
+}
+
+// observe tells Observe an attempt's outcome.
+func (d *Deliverer) observe(outcome string, e booking.Email) {
+	if d.cfg.Observe != nil {
+		d.cfg.Observe(outcome, d.cfg.Now().Sub(e.CreatedAt))
+	}
 }
 
 // recordAttempt records the outcome of an attempt; see record.

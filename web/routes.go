@@ -10,6 +10,9 @@ import (
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", s.health)
 	r.GET("/readyz", s.ready)
+	if s.cfg.Metrics != nil {
+		r.GET("/metrics", gin.WrapH(s.cfg.Metrics.Handler(s.log)))
+	}
 	r.GET("/api/openapi.json", s.openAPI)
 	r.GET("/static/*file", s.static)
 	r.GET("/manifest.webmanifest", s.manifest)

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/metrics"
 )
 
 // Scheduler is what the handlers need of booking.Scheduler.
@@ -62,6 +63,9 @@ type Config struct {
 	// Ready lists why the server cannot serve (/readyz), none when it
 	// can; nil: always ready.
 	Ready func(ctx context.Context) []string
+	// Metrics records requests and bookings and serves /metrics; nil: no
+	// metrics.
+	Metrics *metrics.Metrics
 	// MaxBodyBytes limits request bodies; larger ones get 413.
 	MaxBodyBytes int64
 	// FeedTokens holds each center's token for its staff calendar feed;
@@ -203,11 +207,51 @@ func (s *Server) logRequests(c *gin.Context) {
 	if c.Request.Context().Value(headKey{}) != nil {
 		method = http.MethodHead
 	}
+	took, status := time.Since(start), c.Writer.Status()
 	s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
 		slog.String("method", method),
 		slog.String("route", route),
-		slog.Int("status", c.Writer.Status()),
-		slog.Duration("duration", time.Since(start)))
+		slog.Int("status", status),
+		slog.Duration("duration", took))
+	s.cfg.Metrics.Request(method, route, status, took)
+	if outcome := bookingOutcome(method, route, status); outcome != "" {
+		s.cfg.Metrics.Booking(outcome)
+	}
+}
+
+// bookingRoutes are the routes that book or cancel, with the status of
+// their success.
+var bookingRoutes = map[string]struct {
+	cancel  bool
+	success int
+}{
+	"POST /api/v1/bookings":                           {false, http.StatusCreated},
+	"POST /book/:center/:service":                     {false, http.StatusSeeOther},
+	"POST /staff/centers/:center/book":                {false, http.StatusSeeOther},
+	"POST /api/v1/bookings/:reference/cancel":         {true, http.StatusOK},
+	"POST /bookings/:reference/cancel":                {true, http.StatusSeeOther},
+	"POST /staff/centers/:center/bookings/:id/cancel": {true, http.StatusSeeOther},
+}
+
+// bookingOutcome names what a request did to a booking, for the metrics:
+// created, full, refused or cancelled; "" for any other request.
+func bookingOutcome(method, route string, status int) string {
+	r, ok := bookingRoutes[method+" "+route]
+	switch {
+	case !ok:
+		return ""
+	case status == r.success && r.cancel:
+		return metrics.BookingCancelled
+	case status == r.success:
+		return metrics.BookingCreated
+	case r.cancel:
+		return ""
+	case status == http.StatusConflict:
+		return metrics.BookingFull
+	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
+		return metrics.BookingRefused
+	}
+	return ""
 }
 
 // recover turns a panic into a 500 problem and a log line.

@@ -233,3 +233,12 @@ func errorText(err error) string {
 	}
 	return msg[:cut] + ellipsis
 }
+
+// QueuedEmailCount counts the emails waiting to be delivered.
+func (s *Store) QueuedEmailCount(ctx context.Context) (int, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM emails WHERE state = 'queued'`).Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("queued emails: %w", err)
+	}
+	return int(n), nil
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/ics-booking/icsbooking/booking/store"
 	"github.com/ics-booking/icsbooking/configs"
 	"github.com/ics-booking/icsbooking/jobs"
+	"github.com/ics-booking/icsbooking/metrics"
 	"github.com/ics-booking/icsbooking/notify"
 	"github.com/ics-booking/icsbooking/staff"
 	"github.com/ics-booking/icsbooking/web"
@@ -123,8 +124,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		NoShowCalls:  cfg.NoShowCalls,
 	})
 
+	m := metrics.New()
 	deliverer, err := notify.NewDeliverer(st, cat, sealer, sender, notify.DelivererConfig{
-		BaseURL: cfg.BaseURL, From: cfg.MailFrom, Location: loc, Now: time.Now, Logger: logger,
+		BaseURL: cfg.BaseURL, From: cfg.MailFrom, Location: loc, Now: time.Now, Logger: logger, Observe: m.Email,
 	})
 	if err != nil {
 		return err
@@ -187,6 +189,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Sessions:              st.Sessions(),
 		LivePoll:              livePoll,
 		Streams:               ctx,
+		Metrics:               m,
 		Ready: func(ctx context.Context) []string {
 			var reasons []string
 			if err := st.Ready(ctx); err != nil {
@@ -200,6 +203,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Logger: logger,
 		Now:    time.Now,
 	})
+	m.Watch(metrics.Sources{
+		Jobs:         queue.Backlog,
+		QueuedEmails: st.QueuedEmailCount,
+		Queues: func(ctx context.Context) ([]metrics.CenterQueue, error) {
+			var queues []metrics.CenterQueue
+			for _, center := range cat.Centers {
+				e, err := walkIns.EstimatedWait(ctx, center.ID)
+				if err != nil {
+					return queues, err
+				}
+				queues = append(queues, metrics.CenterQueue{Center: center.ID, Waiting: e.Waiting, Wait: e.Wait, Open: e.Open})
+			}
+			return queues, nil
+		},
+	}, logger)
 	go func() {
 		if err := st.ListenQueue(ctx, handler.QueueChanged); err != nil {
 			logger.Error("listening for queue changes", "error", err)

@@ -57,6 +57,34 @@ func TestServeAndShutDown(t *testing.T) {
 	if status, _ := bookFirstSlot(t, "http://"+addr, "müller@example.com"); status != http.StatusCreated {
 		t.Errorf("book for müller@example.com: %d", status)
 	}
+
+	// The metrics count the bookings, the requests and the emails; the
+	// second email may still be on its way.
+	deadline := time.Now().Add(30 * time.Second)
+	for want := []string{
+		`icsbooking_bookings_total{outcome="created"} 2`,
+		`icsbooking_http_request_duration_seconds_count{method="POST",route="/api/v1/bookings",status="201"} 2`,
+		`icsbooking_emails_total{outcome="sent"} 2`,
+		`icsbooking_email_delivery_seconds_count 2`,
+		`icsbooking_emails_queued 0`,
+		`icsbooking_jobs{state="available"}`,
+		`icsbooking_queue_waiting{center="aarhus"} 0`,
+	}; ; {
+		res, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		missing := slices.DeleteFunc(slices.Clone(want), func(w string) bool { return strings.Contains(string(body), w) })
+		if len(missing) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics lack %q:\n%s", missing, body)
+		}
+		time.Sleep(100 * time.Millisecond) // polling the condition, with a deadline
+	}
 	if err := stop(); err != nil {
 		t.Errorf("shutdown: %v", err)
 	}
