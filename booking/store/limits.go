@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"time"
 )
 
@@ -18,9 +17,11 @@ const (
 		RETURNING n`
 
 	// activeBookingsSQL counts an email address's confirmed bookings that
-	// have not started: bookings_email_starts.
+	// have not started: bookings_email_starts. Both sides are lowered by
+	// the database, which folds the same letters in both (SQLite only
+	// ASCII ones).
 	activeBookingsSQL = `SELECT count(*) FROM bookings
-		WHERE lower(email) = ? AND starts_at > ? AND status = 'confirmed'`
+		WHERE lower(email) = lower(?) AND starts_at > ? AND status = 'confirmed'`
 )
 
 // pruneEvery is how many counted hits, on average, go between deletions of
@@ -49,7 +50,7 @@ func (s *Store) CountHit(ctx context.Context, bucket []byte, window time.Time) (
 // the email address has, whatever the case of its letters.
 func (s *Store) ActiveBookings(ctx context.Context, email string, now time.Time) (int, error) {
 	var n int
-	err := s.db.WithContext(ctx).Raw(activeBookingsSQL, strings.ToLower(email), dbTime(now)).Scan(&n).Error
+	err := s.db.WithContext(ctx).Raw(activeBookingsSQL, email, dbTime(now)).Scan(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("count active bookings: %w", err)
 	}
