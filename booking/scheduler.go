@@ -35,6 +35,9 @@ type Policy struct {
 	// SMTPUTF8 can deliver to them; without it such an address is refused
 	// when booking, not bounced later.
 	UTF8LocalParts bool
+	// MaxActiveBookings is how many confirmed bookings that have not
+	// started one email address may hold; 0: any number.
+	MaxActiveBookings int
 }
 
 // Scheduler applies the booking rules: it lists the slots a center offers
@@ -343,6 +346,24 @@ func hoursMinutes(d time.Duration) string {
 // that a form can show every problem at once; an *Error lists them.
 func (s *Scheduler) Validate(r Request) error { return r.normalize(s.policy.UTF8LocalParts) }
 
+// checkActive refuses a booking for an email address that holds
+// MaxActiveBookings bookings that have not started. It counts before the
+// booking is inserted, so requests racing each other may together pass the
+// cap by a few: acceptable for a cap against abuse, which needs no lock.
+func (s *Scheduler) checkActive(ctx context.Context, email string) error {
+	if s.policy.MaxActiveBookings <= 0 {
+		return nil
+	}
+	n, err := s.store.ActiveBookings(ctx, email, s.now())
+	if err != nil {
+		return fmt.Errorf("check active bookings: %w", err)
+	}
+	if n >= s.policy.MaxActiveBookings {
+		return notBookable("one email address may hold at most %d upcoming appointments, and this one has as many; cancel one of them to book another", s.policy.MaxActiveBookings)
+	}
+	return nil
+}
+
 // Book creates a booking and returns it with its manage token. The token is
 // stored only hashed (to check it) and sealed (for the links in later
 // emails), never readable.
@@ -364,6 +385,9 @@ func (s *Scheduler) Book(ctx context.Context, r Request) (Booking, string, error
 	}
 	interp := interpreterLanguage(center, r.Language)
 	if err := s.checkStart(ctx, center, service, interp, r.Start); err != nil {
+		return Booking{}, "", err
+	}
+	if err := s.checkActive(ctx, r.Email); err != nil {
 		return Booking{}, "", err
 	}
 

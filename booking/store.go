@@ -34,6 +34,9 @@ type Store interface {
 	// The email of the given kind (none if "") is recorded and queued in
 	// the same transaction, so it is sent if and only if the booking is.
 	CreateBooking(ctx context.Context, b Booking, claims []Claim, idem *Idempotency, email EmailKind) (Booking, error)
+	// ActiveBookings returns how many confirmed bookings starting after now
+	// the email address has, whatever the case of its letters.
+	ActiveBookings(ctx context.Context, email string, now time.Time) (int, error)
 	// Booking returns the booking with the given reference.
 	Booking(ctx context.Context, reference string) (Booking, error)
 	// BookingByID returns the booking with the given ID.

@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
@@ -96,6 +97,7 @@ const TokenKeySize = 32
 type Sealer struct {
 	aead  cipher.AEAD
 	check []byte
+	key   []byte
 }
 
 // keyCheckLabel is what KeyCheck is the HMAC of. Changing it would make
@@ -117,7 +119,15 @@ func NewSealer(key []byte) (*Sealer, error) {
 	}
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte(keyCheckLabel))
-	return &Sealer{aead: aead, check: mac.Sum(nil)}, nil
+	return &Sealer{aead: aead, check: mac.Sum(nil), key: bytes.Clone(key)}, nil
+}
+
+// DeriveKey returns a key for another purpose, named by label, derived
+// from the sealing key: servers sharing the sealing key share it too.
+func (s *Sealer) DeriveKey(label string) []byte {
+	mac := hmac.New(sha256.New, s.key)
+	mac.Write([]byte(label))
+	return mac.Sum(nil)
 }
 
 // KeyCheck returns the HMAC-SHA256 of a fixed label under the key. Stored

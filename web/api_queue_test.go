@@ -108,6 +108,11 @@ func TestOpenAPIQueueContract(t *testing.T) {
 		}
 	}
 
+	limited := newApp(t, "sqlite", thursday, withRateLimit(1))
+	limited.spend(1, "")
+	c.exchange(limited, "POST", tickets, map[string]any{"service": "tax-card"}, 429, valid)
+	c.exchange(limited, "POST", checkIns, map[string]any{"reference": "AAR-CHECK1"}, 429, valid)
+
 	if err := a.store.Close(); err != nil {
 		t.Fatal(err)
 	}

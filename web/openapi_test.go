@@ -541,6 +541,13 @@ func TestOpenAPIContract(t *testing.T) {
 		}
 	}
 
+	// Too many requests from one address in a minute.
+	limited := newApp(t, "sqlite", thursday, withRateLimit(1))
+	limited.spend(1, "")
+	c.exchange(limited, "POST", "/api/v1/bookings", bookingBody("aarhus", permit, ten), 429, valid)
+	c.exchange(limited, "POST", cancel, nil, 429, valid, auth...)
+	c.exchange(limited, "POST", reschedule, map[string]any{"start": ten}, 429, valid, auth...)
+
 	// The back office.
 	a.addStaff("mette@ics.dk", "aarhus", staff.RoleStaff)
 	session := []string{"Cookie", a.login("mette@ics.dk")}

@@ -220,6 +220,7 @@ var errorPages = map[string][2]string{
 	"unsupported_encoding": {"error.refused", "error.encoding"},
 	"not_found":            {"error.not_found", "error.not_found_text"},
 	"forbidden":            {"error.forbidden", "error.forbidden_text"},
+	"rate_limited":         {"error.rate_limited", "error.rate_limited_text"},
 }
 
 // errorPage shows an error as a page; an unknown booking and a wrong token

@@ -75,6 +75,17 @@ type Config struct {
 	// proxies whose X-Forwarded-For names the client; none by default,
 	// so the client is the peer of the connection.
 	TrustedProxies []string
+	// RateLimitPerMinute is how many limited requests (booking, managing
+	// a booking, tickets and check-ins) one client address may make a
+	// minute; 0: any number.
+	RateLimitPerMinute int
+	// RateCounter counts the limited requests, shared by the servers on
+	// one database.
+	RateCounter RateCounter
+	// AddressKey is the key client addresses are hashed with before they
+	// are counted; servers sharing a database must share it. Empty: a
+	// random key.
+	AddressKey []byte
 	// Staff keeps the back office's accounts, logins and audit trail.
 	Staff StaffDirectory
 	// Sessions stores the back office's sessions (nil: in memory).
@@ -94,6 +105,8 @@ type Server struct {
 	log       *slog.Logger
 	live      *hub
 	handler   http.Handler
+	// addressKey is Config.AddressKey, or a random key.
+	addressKey []byte
 }
 
 // New returns the server of the whole site, an http.Handler.
@@ -103,7 +116,7 @@ func New(scheduler Scheduler, queue Queue, cfg Config) *Server {
 		cfg.LivePoll = time.Second
 	}
 	s := &Server{scheduler: scheduler, queue: queue, staff: cfg.Staff, sessions: newSessions(cfg.Sessions, cfg),
-		cfg: cfg, log: cfg.Logger, live: &hub{}}
+		cfg: cfg, log: cfg.Logger, live: &hub{}, addressKey: addressKey(cfg.AddressKey)}
 	engine := gin.New()
 	engine.HandleMethodNotAllowed = true
 	if err := engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {

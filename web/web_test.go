@@ -75,6 +75,8 @@ type appSetup struct {
 	throttle       *staff.Throttle
 	ready          func(context.Context) []string
 	databaseURL    string
+	rateLimit      int
+	maxActive      int
 }
 
 // withReady sets what /readyz asks.
@@ -119,6 +121,14 @@ func withThrottle(t staff.Throttle) appOption { return func(s *appSetup) { s.thr
 // a new one, as a second server process on the same database does.
 func withDatabase(url string) appOption { return func(s *appSetup) { s.databaseURL = url } }
 
+// withRateLimit limits each client address to n limited requests a minute
+// (none by default in tests, which book many times a minute).
+func withRateLimit(n int) appOption { return func(s *appSetup) { s.rateLimit = n } }
+
+// withMaxActiveBookings lets one email address hold n upcoming bookings
+// (any number by default in tests).
+func withMaxActiveBookings(n int) appOption { return func(s *appSetup) { s.maxActive = n } }
+
 // withUTF8LocalParts accepts email addresses with a local part outside
 // ASCII, as with a mail server that offers SMTPUTF8.
 func withUTF8LocalParts() appOption { return func(s *appSetup) { s.utf8LocalParts = true } }
@@ -157,6 +167,7 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		MaxSlotDays:           31,
 		LinkGrace:             24 * time.Hour,
 		UTF8LocalParts:        setup.utf8LocalParts,
+		MaxActiveBookings:     setup.maxActive,
 	}, clk.Now)
 	queue := booking.NewQueue(scheduler, st, booking.QueuePolicy{
 		WalkInCutoff: 30 * time.Minute, CheckInEarly: 15 * time.Minute, CheckInLate: 15 * time.Minute, NoShowCalls: 3,
@@ -178,6 +189,9 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		Ready:                 setup.ready,
 		Streams:               streams,
 		TrustedProxies:        setup.trustedProxies,
+		RateLimitPerMinute:    setup.rateLimit,
+		RateCounter:           st,
+		AddressKey:            sealer.DeriveKey("client address"),
 		Staff:                 directory,
 		Sessions:              st.Sessions(),
 		Logger:                logger,

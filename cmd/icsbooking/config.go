@@ -56,6 +56,8 @@ type config struct {
 	CheckInEarly          time.Duration
 	CheckInLate           time.Duration
 	NoShowCalls           int
+	RateLimitPerMinute    int
+	MaxActiveBookings     int
 }
 
 // loadConfig reads the settings; an invalid value is an error naming the
@@ -103,6 +105,8 @@ func readConfig(l *loader) config {
 		CheckInEarly:          l.duration("ICS_CHECKIN_EARLY", "15m", 0),
 		CheckInLate:           l.duration("ICS_CHECKIN_LATE", "15m", 0),
 		NoShowCalls:           l.int("ICS_NO_SHOW_CALLS", "3", 1, 20),
+		RateLimitPerMinute:    l.int("ICS_RATE_LIMIT_PER_MINUTE", "30", 0, 1000000),
+		MaxActiveBookings:     l.int("ICS_MAX_ACTIVE_BOOKINGS", "3", 0, 1000),
 	}
 	// Required unless the mail server is on this machine.
 	c.SMTPTLS = l.oneOf("ICS_SMTP_TLS", notify.DefaultTLSOf(c.SMTPURL), notify.TLSOpportunistic, notify.TLSRequired, notify.TLSNone)

@@ -96,6 +96,8 @@ func TestConfigInvalidNamesVariable(t *testing.T) {
 		{"ICS_SMTP_TLS", "sometimes"},
 		{"ICS_CALENDAR_FEED_TOKENS", "aarhus=short"},
 		{"ICS_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local"},
+		{"ICS_RATE_LIMIT_PER_MINUTE", "-1"},
+		{"ICS_MAX_ACTIVE_BOOKINGS", "three"},
 	} {
 		_, err := loadConfig(env(map[string]string{tt.name: tt.value}))
 		if err == nil || !strings.Contains(err.Error(), tt.name) {

@@ -116,6 +116,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Reminders:             cfg.Reminders,
 		ReminderAt:            cfg.ReminderAt,
 		UTF8LocalParts:        utf8LocalParts(ctx, cfg, sender, logger),
+		MaxActiveBookings:     cfg.MaxActiveBookings,
 	}, time.Now)
 	walkIns := booking.NewQueue(scheduler, st, booking.QueuePolicy{
 		WalkInCutoff: cfg.WalkInCutoff,
@@ -185,6 +186,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		MaxBodyBytes:          cfg.MaxBodyBytes,
 		FeedTokens:            cfg.FeedTokens,
 		TrustedProxies:        cfg.TrustedProxies,
+		RateLimitPerMinute:    cfg.RateLimitPerMinute,
+		RateCounter:           st,
+		AddressKey:            sealer.DeriveKey("icsbooking client address v1"),
 		Staff:                 staffDirectory,
 		Sessions:              st.Sessions(),
 		LivePoll:              livePoll,
