@@ -34,6 +34,8 @@ func (s *Server) routes(r *gin.Engine) {
 	pages.GET("/bookings/:reference/cancel", s.confirmCancel)
 	pages.POST("/bookings/:reference/cancel", s.manageCancel)
 	pages.POST("/bookings/:reference/reschedule", s.manageMove)
+	pages.GET("/bookings/:reference/delete", s.confirmErase)
+	pages.POST("/bookings/:reference/delete", s.manageErase)
 	pages.GET("/tickets/:token", s.ticketPage)
 	pages.GET("/centers/:center/kiosk", s.kiosk)
 	pages.GET("/centers/:center/display", s.display)
