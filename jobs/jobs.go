@@ -190,8 +190,10 @@ func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, scheduler Sch
 	), river.NewPeriodicJob(
 		river.PeriodicInterval(eraseInterval),
 		func() (river.JobArgs, *river.InsertOpts) {
-			// One run per period, however many servers insert it.
-			return eraseArgs{}, &river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByPeriod: eraseInterval}}
+			// One run per period (River's shortest is a second), however
+			// many servers insert it.
+			unique := river.UniqueOpts{ByPeriod: max(eraseInterval, time.Second)}
+			return eraseArgs{}, &river.InsertOpts{MaxAttempts: 1, UniqueOpts: unique}
 		},
 		&river.PeriodicJobOpts{RunOnStart: true},
 	)}
