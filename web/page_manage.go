@@ -72,31 +72,21 @@ func (s *Server) manage(c *gin.Context) {
 	s.renderManage(c, http.StatusOK, b, token, done, "")
 }
 
-// confirmCancel asks whether to cancel, with a form that does it.
-func (s *Server) confirmCancel(c *gin.Context) {
-	token := c.Query("token")
-	b, err := s.scheduler.Get(c.Request.Context(), c.Param("reference"), token)
-	if err != nil {
-		s.errorPage(c, err)
-		return
+// confirm shows the page tmpl, titled with the message title, which asks
+// whether to make a change (cancel, delete the data) with a form that
+// makes it.
+func (s *Server) confirm(title, tmpl string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		token := c.Query("token")
+		b, err := s.scheduler.Get(c.Request.Context(), c.Param("reference"), token)
+		if err != nil {
+			s.errorPage(c, err)
+			return
+		}
+		p := s.managePage(c, b, token)
+		p.Title = p.L.T(title)
+		s.render(c, http.StatusOK, tmpl, p)
 	}
-	p := s.managePage(c, b, token)
-	p.Title = p.L.T("cancel.title")
-	s.render(c, http.StatusOK, "cancel.html", p)
-}
-
-// confirmErase asks whether to delete the booking's personal data, with a
-// form that does it.
-func (s *Server) confirmErase(c *gin.Context) {
-	token := c.Query("token")
-	b, err := s.scheduler.Get(c.Request.Context(), c.Param("reference"), token)
-	if err != nil {
-		s.errorPage(c, err)
-		return
-	}
-	p := s.managePage(c, b, token)
-	p.Title = p.L.T("delete.title")
-	s.render(c, http.StatusOK, "delete.html", p)
 }
 
 // manageErase deletes the booking's personal data, cancelling it first if
