@@ -39,6 +39,10 @@ type Booking struct {
 	CancelReason string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// ErasedAt is when the personal data was erased (name, phone, notes,
+	// and email and sealed token once no email needs them); zero while
+	// it is kept. An erased booking stays for the statistics.
+	ErasedAt time.Time
 }
 
 // Resource names of seat counters: every center has one for its desks and

@@ -38,6 +38,9 @@ type Policy struct {
 	// MaxActiveBookings is how many confirmed bookings that have not
 	// started one email address may hold; 0: any number.
 	MaxActiveBookings int
+	// RetentionDays is how many days after an appointment ends its
+	// personal data is erased (see EraseExpired).
+	RetentionDays int
 }
 
 // Scheduler applies the booking rules: it lists the slots a center offers
@@ -480,7 +483,7 @@ func (s *Scheduler) Get(ctx context.Context, reference, token string) (Booking, 
 		// No reference in errors that may be logged.
 		return Booking{}, fmt.Errorf("get booking: %w", err)
 	}
-	if !tokenMatches(token, b.TokenHash) || s.now().After(b.End.Add(s.policy.LinkGrace)) {
+	if !tokenMatches(token, b.TokenHash) || !b.ErasedAt.IsZero() || s.now().After(b.End.Add(s.policy.LinkGrace)) {
 		return Booking{}, notFound
 	}
 	return b, nil
@@ -528,6 +531,42 @@ func (s *Scheduler) cancel(ctx context.Context, load func() (Booking, error), re
 			return Booking{}, s.updateFailed("cancel", b, err)
 		}
 	}
+}
+
+// Erase deletes the personal data of a booking at its holder's request,
+// cancelling it first if it is still to come, so that the newcomer's
+// calendar gets the cancellation. Its name, phone and notes go at once. The
+// email address and sealed token stay only while an email of the booking
+// is queued (that cancellation, say): delivering it needs both, and
+// skipping it would leave the appointment in the newcomer's calendar. They
+// go when it is sent or given up, or at the next EraseExpired. Afterwards
+// the manage link finds nothing.
+func (s *Scheduler) Erase(ctx context.Context, reference, token string) error {
+	b, err := s.Get(ctx, reference, token)
+	if err != nil {
+		return err
+	}
+	if b.Status == Confirmed && s.now().Before(b.Start) {
+		if b, err = s.cancel(ctx, func() (Booking, error) { return s.Get(ctx, reference, token) }, ""); err != nil {
+			return err
+		}
+	}
+	if err := s.store.EraseBooking(ctx, b.ID, s.now()); err != nil {
+		return fmt.Errorf("erase: %w", err)
+	}
+	return nil
+}
+
+// EraseExpired erases the personal data of the bookings that ended more
+// than Policy.RetentionDays ago, keeping the rows the statistics count, and
+// returns how many it erased.
+func (s *Scheduler) EraseExpired(ctx context.Context) (int, error) {
+	now := s.now()
+	n, err := s.store.EraseBookingsBefore(ctx, now.AddDate(0, 0, -s.policy.RetentionDays), now)
+	if err != nil {
+		return 0, fmt.Errorf("erase expired bookings: %w", err)
+	}
+	return n, nil
 }
 
 // Reschedule moves a booking to another start, keeping its reference. The

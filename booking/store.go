@@ -75,4 +75,17 @@ type Store interface {
 	// to), cancelled ones too, by start, with the emails of each, oldest
 	// first: a day's agenda.
 	DayBookings(ctx context.Context, center string, from, to time.Time) ([]BookingWithEmails, error)
+
+	// EraseBookingsBefore erases the personal data of every booking that
+	// ended before cutoff and is not erased yet (name, email, phone,
+	// notes, sealed token), skips their queued emails, deletes their
+	// idempotency records, marks them erased at now and returns how many.
+	// It also finishes the erasures that waited for an email. The rows
+	// stay, for the statistics.
+	EraseBookingsBefore(ctx context.Context, cutoff, now time.Time) (int, error)
+	// EraseBooking erases one booking's personal data and idempotency
+	// records, but keeps its email address and sealed token while an
+	// email of it is queued; they go once it is sent or given up.
+	// ErrNotFound if there is no such booking.
+	EraseBooking(ctx context.Context, id int64, now time.Time) error
 }

@@ -1,7 +1,8 @@
 // Package jobs runs ICS Booking's durable background work on River
 // (github.com/riverqueue/river), on PostgreSQL or SQLite: delivering each
 // email, retried with backoff until it goes out, looking for due reminders,
-// and looking out for queued emails that lost their job. Jobs are inserted
+// erasing the personal data of old bookings, and looking out for queued
+// emails that lost their job. Jobs are inserted
 // in the transaction of the booking change that causes them, so a change
 // and its email commit or roll back together.
 package jobs
@@ -52,10 +53,11 @@ type Emails interface {
 	RecordEmailLost(ctx context.Context, id int64, attempt int, reason string, final bool, at time.Time) (bool, error)
 }
 
-// Reminders queues the reminders that are due; booking.Scheduler implements
-// it.
-type Reminders interface {
+// Scheduler queues the reminders that are due and erases the personal data
+// past its retention; booking.Scheduler implements it.
+type Scheduler interface {
 	QueueReminders(ctx context.Context) (int, error)
+	EraseExpired(ctx context.Context) (int, error)
 }
 
 // Config holds the queue's settings.
@@ -89,7 +91,10 @@ type Config struct {
 	// ReconcileInterval is how often queued emails without a job are
 	// looked for (0: every minute).
 	ReconcileInterval time.Duration
-	Logger            *slog.Logger
+	// EraseInterval is how often the personal data past its retention is
+	// erased (0: every hour).
+	EraseInterval time.Duration
+	Logger        *slog.Logger
 }
 
 // Queue is the River client.
@@ -122,6 +127,10 @@ var liveStates = []rivertype.JobState{
 // waits for this.
 const reconcileEvery = time.Minute
 
+// eraseEvery is how often the personal data past its retention is erased
+// when Config.EraseInterval is 0.
+const eraseEvery = time.Hour
+
 // reconcileBatch is how many queued emails the look-out checks at a time.
 const reconcileBatch = 500
 
@@ -152,8 +161,9 @@ func Migrate(ctx context.Context, db *sql.DB, dialect string) error {
 }
 
 // New returns a queue on db that delivers the emails recorded in emails
-// with deliver and looks for reminders with reminders.
-func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, reminders Reminders) (*Queue, error) {
+// with deliver, and looks for reminders and erases old personal data with
+// scheduler.
+func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, scheduler Scheduler) (*Queue, error) {
 	d, err := driver(db, cfg.Dialect)
 	if err != nil {
 		return nil, err
@@ -170,12 +180,23 @@ func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, reminders Rem
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &emailWorker{q: q})
-	river.AddWorker(workers, &reminderWorker{reminders: reminders})
+	river.AddWorker(workers, &reminderWorker{scheduler: scheduler})
+	river.AddWorker(workers, &eraseWorker{scheduler: scheduler})
 	river.AddWorker(workers, &reconcileWorker{q: q})
 
+	eraseInterval := cmp.Or(cfg.EraseInterval, eraseEvery)
 	periodic := []*river.PeriodicJob{river.NewPeriodicJob(
 		river.PeriodicInterval(cmp.Or(cfg.ReconcileInterval, reconcileEvery)),
 		func() (river.JobArgs, *river.InsertOpts) { return reconcileArgs{}, nil },
+		&river.PeriodicJobOpts{RunOnStart: true},
+	), river.NewPeriodicJob(
+		river.PeriodicInterval(eraseInterval),
+		func() (river.JobArgs, *river.InsertOpts) {
+			// One run per period (River's shortest is a second), however
+			// many servers insert it.
+			unique := river.UniqueOpts{ByPeriod: max(eraseInterval, time.Second)}
+			return eraseArgs{}, &river.InsertOpts{MaxAttempts: 1, UniqueOpts: unique}
+		},
 		&river.PeriodicJobOpts{RunOnStart: true},
 	)}
 	if cfg.ReminderInterval > 0 {
@@ -425,11 +446,26 @@ func (reminderArgs) InsertOpts() river.InsertOpts {
 
 type reminderWorker struct {
 	river.WorkerDefaults[reminderArgs]
-	reminders Reminders
+	scheduler Scheduler
 }
 
 func (w *reminderWorker) Work(ctx context.Context, _ *river.Job[reminderArgs]) error {
-	_, err := w.reminders.QueueReminders(ctx)
+	_, err := w.scheduler.QueueReminders(ctx)
+	return err
+}
+
+type eraseArgs struct{}
+
+func (eraseArgs) Kind() string { return "erase_expired" }
+
+type eraseWorker struct {
+	river.WorkerDefaults[eraseArgs]
+	scheduler Scheduler
+}
+
+// Work erases the personal data past its retention.
+func (w *eraseWorker) Work(ctx context.Context, _ *river.Job[eraseArgs]) error {
+	_, err := w.scheduler.EraseExpired(ctx)
 	return err
 }
 

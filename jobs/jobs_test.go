@@ -96,7 +96,7 @@ func newRig(t *testing.T, dbURL string, smtp *smtptest.Server, options ...func(*
 	scheduler := booking.NewScheduler(cat, st, sealer, booking.Policy{
 		Location: loc, Notice: 2 * time.Hour, HorizonDays: 60, InterpreterNoticeDays: 2,
 		ExtraClosedDays: booking.DefaultExtraClosedDays, MaxSlotDays: 31, LinkGrace: 24 * time.Hour,
-		Reminders: true, ReminderAt: 10 * time.Hour,
+		Reminders: true, ReminderAt: 10 * time.Hour, RetentionDays: 30,
 	}, clk.Now)
 	sender, err := notify.NewSMTPSender(notify.SMTPConfig{URL: smtp.URL(), TLS: "none", Timeout: 5 * time.Second})
 	if err != nil {

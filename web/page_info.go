@@ -11,6 +11,9 @@ import (
 type infoPage struct {
 	page
 	Centers []centerCard
+	// RetentionDays is how long personal data is kept, for the privacy
+	// page.
+	RetentionDays int
 }
 
 // info renders the page name, titled with the message name+".title".
@@ -18,6 +21,7 @@ func (s *Server) info(name string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p := infoPage{page: s.newPage(c, name+".title")}
 		p.Section = name
+		p.RetentionDays = s.cfg.RetentionDays
 		for _, ce := range s.scheduler.Catalogue().Centers {
 			p.Centers = append(p.Centers, centerCard{Center: ce})
 		}

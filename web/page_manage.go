@@ -18,7 +18,8 @@ import (
 // booking and lets its holder move or cancel it with plain HTML forms.
 // The token comes in the link's query and goes back in a hidden field; the
 // cross-origin check in New keeps other sites from posting the forms. A GET
-// changes nothing: cancelling asks first, on a page of its own.
+// changes nothing: cancelling and deleting the data ask first, each on a
+// page of its own.
 
 type managePage struct {
 	page
@@ -71,17 +72,37 @@ func (s *Server) manage(c *gin.Context) {
 	s.renderManage(c, http.StatusOK, b, token, done, "")
 }
 
-// confirmCancel asks whether to cancel, with a form that does it.
-func (s *Server) confirmCancel(c *gin.Context) {
-	token := c.Query("token")
-	b, err := s.scheduler.Get(c.Request.Context(), c.Param("reference"), token)
-	if err != nil {
+// confirm shows the page tmpl, titled with the message title, which asks
+// whether to make a change (cancel, delete the data) with a form that
+// makes it.
+func (s *Server) confirm(title, tmpl string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		token := c.Query("token")
+		b, err := s.scheduler.Get(c.Request.Context(), c.Param("reference"), token)
+		if err != nil {
+			s.errorPage(c, err)
+			return
+		}
+		p := s.managePage(c, b, token)
+		p.Title = p.L.T(title)
+		s.render(c, http.StatusOK, tmpl, p)
+	}
+}
+
+// manageErase deletes the booking's personal data, cancelling it first if
+// it is still to come, and says so. The manage link finds nothing after it,
+// so the page is shown at once rather than after a redirect.
+func (s *Server) manageErase(c *gin.Context) {
+	if err := s.parseForm(c); err != nil {
 		s.errorPage(c, err)
 		return
 	}
-	p := s.managePage(c, b, token)
-	p.Title = p.L.T("cancel.title")
-	s.render(c, http.StatusOK, "cancel.html", p)
+	token := c.PostForm("token")
+	if err := s.scheduler.Erase(c.Request.Context(), c.Param("reference"), token); err != nil {
+		s.changeFailed(c, token, err)
+		return
+	}
+	s.render(c, http.StatusOK, "deleted.html", s.newPage(c, "delete.done"))
 }
 
 func (s *Server) manageCancel(c *gin.Context) { s.manageChange(c, "cancelled", s.scheduler.Cancel) }

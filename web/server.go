@@ -26,6 +26,7 @@ type Scheduler interface {
 	Validate(r booking.Request) error
 	Get(ctx context.Context, reference, token string) (booking.Booking, error)
 	Cancel(ctx context.Context, reference, token string) (booking.Booking, error)
+	Erase(ctx context.Context, reference, token string) error
 	Reschedule(ctx context.Context, reference, token string, start time.Time) (booking.Booking, error)
 	Appointments(ctx context.Context, center string) ([]booking.Booking, error)
 	Opening(ctx context.Context, center string) (booking.Opening, error)
@@ -54,6 +55,9 @@ type Config struct {
 	// HorizonDays is how many days ahead one can book, for the pages'
 	// links to later weeks.
 	HorizonDays int
+	// RetentionDays is how many days after an appointment its personal
+	// data is kept, for the privacy page to say so.
+	RetentionDays int
 	// LivePoll is how often a live page looks for changes besides the
 	// ones it is told of (QueueChanged): often on SQLite, rarely on
 	// PostgreSQL, which announces every change.

@@ -183,6 +183,7 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		MailFrom:              "booking@example.dk",
 		InterpreterNoticeDays: 2,
 		HorizonDays:           60,
+		RetentionDays:         30,
 		MaxBodyBytes:          64 << 10,
 		FeedTokens:            map[string]string{"aarhus": feedToken},
 		LivePoll:              setup.livePoll,

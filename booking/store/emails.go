@@ -172,7 +172,10 @@ func (s *Store) RecordEmailAttempt(ctx context.Context, id int64, attempt int, s
 		return fmt.Errorf("record attempt %d of email %d: %w", attempt, id, res.Error)
 	}
 	if res.RowsAffected > 0 {
-		return nil
+		if sendErr != nil && !final {
+			return nil
+		}
+		return finishErasure(db, id)
 	}
 	// Either the email is already sent, which is fine, or there is none.
 	var n int64

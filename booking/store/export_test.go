@@ -12,4 +12,5 @@ var HotQueries = map[string]string{
 	"a day's bookings":    dayBookingsSQL,
 	"next ticket":         nextTicketSQL,
 	"tickets of days":     ticketsOfDaysSQL,
+	"expired bookings":    expiredSQL,
 }

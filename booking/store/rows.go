@@ -36,6 +36,7 @@ type bookingRow struct {
 	CancelReason string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	ErasedAt     sql.NullTime // NULL while the personal data is kept
 }
 
 func (bookingRow) TableName() string { return "bookings" }
@@ -61,6 +62,7 @@ func toBookingRow(b booking.Booking) bookingRow {
 		CancelReason: b.CancelReason,
 		CreatedAt:    dbTime(b.CreatedAt),
 		UpdatedAt:    dbTime(b.UpdatedAt),
+		ErasedAt:     nullTime(b.ErasedAt),
 	}
 }
 
@@ -85,6 +87,7 @@ func (r bookingRow) toBooking() booking.Booking {
 		CancelReason: r.CancelReason,
 		CreatedAt:    r.CreatedAt.UTC(),
 		UpdatedAt:    r.UpdatedAt.UTC(),
+		ErasedAt:     timeOf(r.ErasedAt),
 	}
 }
 

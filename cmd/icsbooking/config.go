@@ -26,6 +26,7 @@ type config struct {
 	LogFormat             string
 	Notice                time.Duration
 	LinkGrace             time.Duration
+	RetentionDays         int // days after an appointment its personal data is kept
 	HorizonDays           int
 	InterpreterNoticeDays int
 	ClosedDays            []booking.MonthDay
@@ -79,6 +80,7 @@ func readConfig(l *loader) config {
 		Notice:                l.duration("ICS_BOOKING_NOTICE", "2h", 0),
 		HorizonDays:           l.int("ICS_BOOKING_HORIZON_DAYS", "60", 1, 3650),
 		LinkGrace:             l.duration("ICS_MANAGE_LINK_GRACE", "24h", 0),
+		RetentionDays:         l.int("ICS_RETENTION_DAYS", "30", 1, 3650),
 		InterpreterNoticeDays: l.int("ICS_INTERPRETER_NOTICE_DAYS", "2", 0, 60),
 		ClosedDays:            l.monthDays("ICS_CLOSED_DAYS", "12-24,12-31"),
 		MaxSlotDays:           l.int("ICS_SLOTS_MAX_DAYS", "31", 1, 366),
