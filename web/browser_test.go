@@ -79,7 +79,9 @@ func openTab(t *testing.T, opt tabOptions) *tab {
 	if err := chromedp.Listen(ctx, b.event); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	// The bound of all of a tab's steps: dozens of pages checked by axe
+	// take a while under the race detector on a busy machine.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
 	t.Cleanup(cancelTimeout)
 	b.ctx = ctx
 	b.do(
