@@ -55,14 +55,12 @@ func (s *Server) bookCenter(c *gin.Context) {
 	if _, err := s.scheduler.Catalogue().Service(p.Service); err != nil {
 		p.Service = ""
 	}
-	for _, ce := range s.scheduler.Catalogue().Centers {
-		card, err := s.centerCard(c.Request.Context(), p.L, ce)
-		if err != nil {
-			s.errorPage(c, err)
-			return
-		}
-		p.Centers = append(p.Centers, card)
+	centers, err := s.centerCards(c.Request.Context(), p.L)
+	if err != nil {
+		s.errorPage(c, err)
+		return
 	}
+	p.Centers = centers
 	s.render(c, http.StatusOK, "book-center.html", p)
 }
 

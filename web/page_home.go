@@ -46,16 +46,27 @@ type serviceItem struct {
 
 func (s *Server) home(c *gin.Context) {
 	p := homePage{page: s.newPage(c, "home.title")}
-	for _, ce := range s.scheduler.Catalogue().Centers {
-		card, err := s.centerCard(c.Request.Context(), p.L, ce)
-		if err != nil {
-			s.errorPage(c, err)
-			return
-		}
-		p.Centers = append(p.Centers, card)
+	centers, err := s.centerCards(c.Request.Context(), p.L)
+	if err != nil {
+		s.errorPage(c, err)
+		return
 	}
+	p.Centers = centers
 	p.Services = groupServices(p.L, s.scheduler.Catalogue().Services)
 	s.render(c, http.StatusOK, "home.html", p)
+}
+
+// centerCards describes every center, in the catalogue's order.
+func (s *Server) centerCards(ctx context.Context, l *locale.Locale) ([]centerCard, error) {
+	var cards []centerCard
+	for _, ce := range s.scheduler.Catalogue().Centers {
+		card, err := s.centerCard(ctx, l, ce)
+		if err != nil {
+			return nil, err
+		}
+		cards = append(cards, card)
+	}
+	return cards, nil
 }
 
 // centerCard describes a center: its hours, whether it is open now, the
