@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -184,5 +183,3 @@ func (b *booker) steady(rate int, d time.Duration) []string {
 	}
 	return refs
 }
-
-func numCPU() int { return runtime.NumCPU() }

@@ -17,8 +17,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -125,7 +127,11 @@ func run(adminURL string, d time.Duration, clients int) error {
 		}
 	}
 	slices.Sort(delays)
-	rep.add("(d) emails handed to the sink", fmt.Sprintf("%.0f /s", emailRate), "")
+	drain := fmt.Sprintf("over %s of draining, backlog left", ms(drainTime))
+	if drained {
+		drain = fmt.Sprintf("%d, first booking to last email", len(sent))
+	}
+	rep.add("(d) emails handed to the sink", fmt.Sprintf("%.0f /s (%s)", emailRate, drain), "")
 	steady := result{latency: delays}
 	rep.add(fmt.Sprintf("    201 to email at %d bookings/s, p99", steadyRate),
 		fmt.Sprintf("%s (%d bookings)", ms(steady.quantile(0.99)), len(steadyRefs)), "")
@@ -282,8 +288,20 @@ func (r *report) ratio(name string, v, atLeast float64) {
 
 func (r *report) print(d time.Duration) {
 	host, _ := os.Hostname()
-	fmt.Printf("icsbench on %s, %d CPUs, %s per measurement\n", host, numCPU(), d)
+	fmt.Printf("icsbench on %s (%s, %d CPUs, %s), %s per measurement\n", host, cpuModel(), runtime.NumCPU(), runtime.Version(), d)
 	for _, row := range r.rows {
-		fmt.Printf("%-44s %-24s %-9s %s\n", row[0], row[1], row[2], row[3])
+		line := fmt.Sprintf("%-44s %-24s %-9s %s", row[0], row[1], row[2], row[3])
+		fmt.Println(strings.TrimRight(line, " "))
 	}
+}
+
+// cpuModel is the first model name in /proc/cpuinfo.
+func cpuModel() string {
+	data, _ := os.ReadFile("/proc/cpuinfo")
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if name, value, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(name) == "model name" {
+			return strings.TrimSpace(value)
+		}
+	}
+	return "unknown CPU"
 }
