@@ -141,7 +141,7 @@ func run(adminURL string, d time.Duration, clients int) error {
 	rep.target("(c) server peak RSS", fmt.Sprintf("%.1f MB", float64(p)/(1<<20)), "< 100 MB", p < 100<<20)
 
 	// (f) Nothing overbooked, lost or sent twice.
-	over, err := overbooked(ctx, dbURL)
+	over, wrong, desks, err := counterCheck(ctx, dbURL)
 	if err != nil {
 		return err
 	}
@@ -155,6 +155,7 @@ func run(adminURL string, d time.Duration, clients int) error {
 		}
 	}
 	rep.target("(f) overbooked slot counters", strconv.Itoa(over), "0", over == 0)
+	rep.target(fmt.Sprintf("    desk counters unlike bookings (of %d)", desks), strconv.Itoa(wrong), "0", wrong == 0)
 	rep.target(fmt.Sprintf("    lost confirmations (of %d)", len(all)), strconv.Itoa(lost), "0", lost == 0)
 	rep.target("    duplicate confirmations", strconv.Itoa(dup), "0", dup == 0)
 	rep.print(d)
@@ -253,16 +254,25 @@ func pgbench(ctx context.Context, dir, dbURL string, d time.Duration) (float64, 
 	return strconv.ParseFloat(string(m[1]), 64)
 }
 
-// overbooked counts the slot counters above their capacity.
-func overbooked(ctx context.Context, dbURL string) (int, error) {
+// counterCheck counts the slot counters above their capacity, and the desk
+// counters whose count differs from the confirmed bookings covering their
+// quarter hour, of desks desk counters.
+func counterCheck(ctx context.Context, dbURL string) (over, wrong, desks int, err error) {
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
-		return 0, err
+		return 0, 0, 0, err
 	}
 	defer conn.Close(ctx)
-	var n int
-	err = conn.QueryRow(ctx, `SELECT count(*) FROM slot_counters WHERE booked > capacity`).Scan(&n)
-	return n, err
+	err = conn.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM slot_counters WHERE booked > capacity),
+		(SELECT count(*) FROM slot_counters WHERE resource = 'desk'),
+		(SELECT count(*) FROM slot_counters c WHERE c.resource = 'desk' AND c.booked <> (
+			SELECT count(*) FROM bookings b WHERE b.center_id = c.center_id AND b.status = 'confirmed'
+			AND b.starts_at <= c.starts_at AND c.starts_at < b.ends_at))`).Scan(&over, &desks, &wrong)
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("check counters: %w", err)
+	}
+	return over, wrong, desks, nil
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
