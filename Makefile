@@ -36,8 +36,14 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) $${t%%:*}; \
 	done
 
+# The Go benchmarks, then cmd/icsbench: the real binary on a fresh PostgreSQL
+# database, driven over HTTP (issue 10). It needs PostgreSQL at BENCH_DB and
+# pgbench on PATH; start PostgreSQL as .ci/run does.
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+BENCHTIME ?= 10s
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	$(GO) run ./cmd/icsbench -db '$(BENCH_DB)' -duration $(BENCHTIME)
 
 clean:
 	rm -rf bin
