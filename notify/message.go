@@ -6,6 +6,7 @@ import (
 	"fmt"
 	netmail "net/mail"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wneessen/go-mail"
 
@@ -70,8 +71,8 @@ func (e Email) Msg() (*mail.Msg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: To address: %w", ErrInvalidEmail, err)
 	}
-	m.FromMailAddress(&netmail.Address{Name: e.FromName, Address: from})
-	m.ToMailAddress(&netmail.Address{Name: e.ToName, Address: to})
+	m.FromMailAddress(&netmail.Address{Name: displayName(e.FromName), Address: from})
+	m.ToMailAddress(&netmail.Address{Name: displayName(e.ToName), Address: to})
 	m.Subject(e.Subject)
 	// RFC 3834: no vacation replies to an automatic message; Exchange reads
 	// its own header for the same.
@@ -186,4 +187,18 @@ func calendarMethod(ics []byte) string {
 		}
 	}
 	return ""
+}
+
+// displayName is a name as an address header shows it. In a name outside
+// ASCII a backslash becomes a space: net/mail writes it raw into the name's
+// encoded word ("=?utf-8?q?Zo=C3=AB\\?="), which strict parsers, its own
+// included, refuse, so the whole To header would be unreadable (found by
+// FuzzEmail). An ASCII name is quoted, backslash and all.
+func displayName(name string) string {
+	for _, r := range name {
+		if r >= utf8.RuneSelf {
+			return strings.ReplaceAll(name, `\`, " ")
+		}
+	}
+	return name
 }
