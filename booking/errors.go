@@ -31,6 +31,9 @@ var (
 	// ErrCheckIn: the booking cannot be checked in here or now (another
 	// center, another day, too early, cancelled).
 	ErrCheckIn = errors.New("check-in refused")
+	// ErrTooFewCalls: a ticket cannot be marked a no-show before it has
+	// been called QueuePolicy.NoShowCalls times; calling again remedies it.
+	ErrTooFewCalls = errors.New("too few calls")
 )
 
 // FieldError names one invalid field and says what is wrong with it.

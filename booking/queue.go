@@ -473,7 +473,7 @@ func (q *Queue) NoShow(ctx context.Context, centerID string, id int64) (Ticket, 
 			return err
 		}
 		if t.Calls < q.policy.NoShowCalls {
-			return newError(ErrConflict, "ticket %s has been called %d of %d times; call it again before marking it a no-show",
+			return newError(ErrTooFewCalls, "ticket %s has been called %d of %d times; call it again before marking it a no-show",
 				t.Number, t.Calls, q.policy.NoShowCalls)
 		}
 		t.State, t.DoneAt = NoShow, now

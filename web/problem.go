@@ -42,6 +42,7 @@ var statuses = []struct {
 	{booking.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused"},
 	{booking.ErrQueueClosed, http.StatusUnprocessableEntity, "queue_closed"},
 	{booking.ErrCheckIn, http.StatusUnprocessableEntity, "check_in_refused"},
+	{booking.ErrTooFewCalls, http.StatusUnprocessableEntity, "too_few_calls"},
 	{booking.ErrSlotFull, http.StatusConflict, "slot_full"},
 	{booking.ErrConflict, http.StatusConflict, "conflict"},
 }

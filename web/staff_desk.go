@@ -173,9 +173,6 @@ func (s *Server) runTicketAction(c *gin.Context, a ticketAction, in deskInput) (
 	ctx := c.Request.Context()
 	t, err := a.run(s.queue, ctx, center, id, in)
 	if err != nil {
-		if a.name == noShowAction.name {
-			err = s.tooFewCalls(ctx, center, id, err)
-		}
 		return booking.Ticket{}, err
 	}
 	detail := ""
@@ -188,37 +185,6 @@ func (s *Server) runTicketAction(c *gin.Context, a ticketAction, in deskInput) (
 	s.audit(c, center, a.name, t.Number, detail)
 	s.live.changed(center)
 	return t, nil
-}
-
-// tooFewCalls turns the domain's refusal of a no-show into a 422 when the
-// ticket is called but not yet often enough, which a desk can remedy by
-// calling again; other conflicts stay 409.
-func (s *Server) tooFewCalls(ctx context.Context, center string, id int64, err error) error {
-	if !errors.Is(err, booking.ErrConflict) {
-		return err
-	}
-	t, found, lookErr := s.todaysTicket(ctx, center, id)
-	if lookErr != nil || !found || t.State != booking.Called || t.Calls >= s.noShowCalls() {
-		return err
-	}
-	return &httpError{status: http.StatusUnprocessableEntity, code: "too_few_calls", detail: err.Error()}
-}
-
-// todaysTicket finds a ticket of the center's day.
-func (s *Server) todaysTicket(ctx context.Context, center string, id int64) (booking.Ticket, bool, error) {
-	tickets, err := s.queue.Tickets(ctx, center, s.today())
-	if err != nil {
-		return booking.Ticket{}, false, err
-	}
-	i := slices.IndexFunc(tickets, func(t booking.Ticket) bool { return t.ID == id })
-	if i < 0 {
-		return booking.Ticket{}, false, nil
-	}
-	return tickets[i], true, nil
-}
-
-func (s *Server) today() booking.Date {
-	return booking.DateOf(s.cfg.Now().In(s.scheduler.Location()))
 }
 
 // noShowCalls is how often a ticket must have been called before it can be
@@ -363,10 +329,9 @@ func (s *Server) deskTicketPost(a ticketAction) gin.HandlerFunc {
 // deskFailed shows the desk page again with the reason an action failed,
 // or an error page for a failure that is not the desk's.
 func (s *Server) deskFailed(c *gin.Context, err error) {
-	var he *httpError
 	msg := ""
 	switch {
-	case errors.As(err, &he) && he.code == "too_few_calls":
+	case errors.Is(err, booking.ErrTooFewCalls):
 		msg = "desk.problem_calls"
 	case errors.Is(err, booking.ErrConflict):
 		msg = "desk.problem_changed"

@@ -495,6 +495,17 @@ func TestDeskInBrowser(t *testing.T) {
 		b.do(chromedp.WaitVisible(chromedp.CSS("#no-ticket")))
 	}
 	b.press("#call-next", kb.Enter)
-	b.do(chromedp.WaitVisible(chromedp.CSS("#desk-notice")))
-	b.contains("#desk-notice", "Nobody is waiting")
+	// The page before showed a notice too ("served"): wait for the new
+	// one, across the navigation (which loses the page's script context).
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](
+			`(document.querySelector('#desk-notice') || {textContent: ''}).textContent.includes('Nobody is waiting')`))
+		if err == nil && ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no notice that nobody waits (%v): %q", err, b.text("#desk-notice"))
+		}
+		time.Sleep(50 * time.Millisecond) // polling the condition, with a deadline
+	}
 }

@@ -271,14 +271,14 @@ func TestDeskOperations(t *testing.T) {
 		}
 
 		// No-show only after 3 calls.
-		if _, err := f.queue.NoShow(ctx, "aarhus", called.ID); !errors.Is(err, booking.ErrConflict) {
+		if _, err := f.queue.NoShow(ctx, "aarhus", called.ID); !errors.Is(err, booking.ErrTooFewCalls) {
 			t.Errorf("no-show after 1 call: %v", err)
 		}
 		f.now = f.now.Add(time.Minute)
 		if tk, err := f.queue.Recall(ctx, "aarhus", called.ID, "1"); err != nil || tk.Calls != 2 || !tk.CalledAt.Equal(f.now) {
 			t.Errorf("recall: %+v, %v", tk, err)
 		}
-		if _, err := f.queue.NoShow(ctx, "aarhus", called.ID); !errors.Is(err, booking.ErrConflict) {
+		if _, err := f.queue.NoShow(ctx, "aarhus", called.ID); !errors.Is(err, booking.ErrTooFewCalls) {
 			t.Errorf("no-show after 2 calls: %v", err)
 		}
 		if _, err := f.queue.Recall(ctx, "aarhus", called.ID, "1"); err != nil {
