@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -44,5 +45,33 @@ func TestReadyz(t *testing.T) {
 	}
 	if r := a.do("HEAD", "/readyz", nil); r.status != 503 {
 		t.Errorf("HEAD: %d", r.status)
+	}
+}
+
+// TestBookingMetrics counts each booking request by its outcome, on the
+// API and on the site.
+func TestBookingMetrics(t *testing.T) {
+	a := newApp(t, "sqlite", thursday)
+	const slot = "2026-11-30T09:00:00+01:00"
+	for i := range 4 { // three desks: the fourth finds the slot full
+		body := bookingBody("aarhus", permit, slot)
+		body["email"] = fmt.Sprintf("p%d@example.com", i)
+		a.do("POST", "/api/v1/bookings", body)
+	}
+	a.do("POST", "/api/v1/bookings", map[string]any{"center": "aarhus"})                         // refused: invalid
+	a.do("POST", "/api/v1/bookings", bookingBody("aarhus", permit, "2026-11-29T09:00:00+01:00")) // refused: a Sunday
+	ref, token := a.book(bookingBody("aarhus", permit, "2026-11-30T10:00:00+01:00"))
+	a.do("POST", "/api/v1/bookings/"+ref+"/cancel", nil, "Authorization", "Bearer "+token)
+	body := string(a.do("GET", "/metrics", nil).body)
+	for _, want := range []string{
+		`icsbooking_bookings_total{outcome="created"} 4`,
+		`icsbooking_bookings_total{outcome="full"} 1`,
+		`icsbooking_bookings_total{outcome="refused"} 2`,
+		`icsbooking_bookings_total{outcome="cancelled"} 1`,
+		`icsbooking_http_request_duration_seconds_count{method="POST",route="/api/v1/bookings",status="409"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/ics-booking/icsbooking/booking/store"
 	"github.com/ics-booking/icsbooking/booking/store/storetest"
 	"github.com/ics-booking/icsbooking/configs"
+	"github.com/ics-booking/icsbooking/metrics"
 	"github.com/ics-booking/icsbooking/staff"
 	"github.com/ics-booking/icsbooking/web"
 )
@@ -188,6 +189,7 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		FeedTokens:            map[string]string{"aarhus": feedToken},
 		LivePoll:              setup.livePoll,
 		Ready:                 setup.ready,
+		Metrics:               metrics.New(),
 		Streams:               streams,
 		TrustedProxies:        setup.trustedProxies,
 		RateLimitPerMinute:    setup.rateLimit,
