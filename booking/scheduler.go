@@ -41,6 +41,10 @@ type Policy struct {
 	// RetentionDays is how many days after an appointment ends its
 	// personal data is erased (see EraseExpired).
 	RetentionDays int
+	// SeatCacheTTL is the longest a listing may use seats and closures read
+	// from the database without reading them again (see availability.go);
+	// 0 reads them for every listing.
+	SeatCacheTTL time.Duration
 }
 
 // Scheduler applies the booking rules: it lists the slots a center offers
@@ -52,6 +56,7 @@ type Scheduler struct {
 	calendar  *Calendar
 	policy    Policy
 	now       func() time.Time
+	seatCache *seatCache
 }
 
 // NewScheduler returns a Scheduler. sealer keeps manage tokens for later
@@ -64,6 +69,7 @@ func NewScheduler(catalogue Catalogue, store Store, sealer *Sealer, policy Polic
 		calendar:  NewCalendar(policy.ExtraClosedDays),
 		policy:    policy,
 		now:       now,
+		seatCache: newSeatCache(policy.SeatCacheTTL),
 	}
 }
 
@@ -130,23 +136,12 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 		return []Slot{}, nil
 	}
 
-	closed, err := s.closedDays(ctx, center, q.From, q.To)
-	if err != nil {
-		return nil, err
-	}
-	seats := s.seats(center, interp)
-	resources := make([]string, 0, len(seats))
-	for r := range seats {
-		resources = append(resources, r)
-	}
-	usage, err := s.store.Usage(ctx, center.ID, resources, q.From.At(0, s.policy.Location), q.To.AddDays(1).At(0, s.policy.Location))
+	days, err := s.days(ctx, center, q.From, q.To)
 	if err != nil {
 		return nil, fmt.Errorf("slots of %s: %w", center.ID, err)
 	}
-	taken := make(map[unit]int, len(usage))
-	for _, u := range usage {
-		taken[unit{u.Resource, u.Start.Unix()}] = u.Booked
-	}
+	closed := days.closures()
+	seats := s.seats(center, interp)
 
 	slots := []Slot{}
 	for d := q.From; !d.After(q.To); d = d.AddDays(1) {
@@ -160,7 +155,7 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 			if start.Before(earliest) || !within(periods, start, end) {
 				continue
 			}
-			slots = append(slots, Slot{Start: start, End: end, Available: available(seats, taken, start, end)})
+			slots = append(slots, Slot{Start: start, End: end, Available: available(seats, days, start, end)})
 		}
 	}
 	return slots, nil
@@ -178,11 +173,11 @@ func (s *Scheduler) openingInstants(center Center, d Date) (time.Time, time.Time
 
 // available is the smallest number of free seats of any resource in any unit
 // of [start, end).
-func available(seats map[string]int, taken map[unit]int, start, end time.Time) int {
+func available(seats map[string]int, ds days, start, end time.Time) int {
 	free := -1
 	for t := start; t.Before(end); t = t.Add(Unit) {
 		for r, capacity := range seats {
-			n := capacity - taken[unit{r, t.Unix()}]
+			n := capacity - ds.taken(unit{r, t.Unix()})
 			if free < 0 || n < free {
 				free = n
 			}
@@ -426,9 +421,12 @@ func (s *Scheduler) Book(ctx context.Context, r Request) (Booking, string, error
 		b.TokenSealed = s.sealer.Seal(b.Reference, token)
 		created, err := s.store.CreateBooking(ctx, b, claims, idem, EmailConfirmation)
 		if err == nil {
+			s.changed(b.Center, b.Start, b.End)
 			return created, token, nil
 		}
 		if errors.Is(err, ErrSlotFull) {
+			// Whatever a listing showed, the slot is full: read it again.
+			s.changed(b.Center, b.Start, b.End)
 			return Booking{}, "", s.full(b.Start)
 		}
 		if !errors.Is(err, ErrDuplicate) || attempt == 5 {
@@ -525,6 +523,7 @@ func (s *Scheduler) cancel(ctx context.Context, load func() (Booking, error), re
 		b.UpdatedAt = s.now().UTC()
 		err = s.store.UpdateBooking(ctx, b, release, nil, EmailCancellation)
 		if err == nil {
+			s.changed(b.Center, b.Start, b.End)
 			return b, nil
 		}
 		if !errors.Is(err, ErrConflict) || attempt == cancelAttempts {
@@ -600,12 +599,18 @@ func (s *Scheduler) Reschedule(ctx context.Context, reference, token string, sta
 		return Booking{}, err
 	}
 	release := s.claims(center, b.Start, b.End, b.Language)
+	oldStart, oldEnd := b.Start, b.End
 	b.Start = start.UTC()
 	b.End = start.Add(service.Duration).UTC()
 	claims := s.claims(center, b.Start, b.End, b.Language)
 	b.Sequence++
 	b.UpdatedAt = s.now().UTC()
-	if err := s.store.UpdateBooking(ctx, b, release, claims, EmailUpdate); err != nil {
+	err = s.store.UpdateBooking(ctx, b, release, claims, EmailUpdate)
+	if err == nil || errors.Is(err, ErrSlotFull) {
+		s.changed(b.Center, oldStart, oldEnd)
+		s.changed(b.Center, b.Start, b.End)
+	}
+	if err != nil {
 		return Booking{}, s.updateFailed("reschedule", b, err)
 	}
 	return b, nil
@@ -687,6 +692,7 @@ func (s *Scheduler) AddClosure(ctx context.Context, c Closure) ([]Booking, error
 	if err := s.store.AddClosure(ctx, c); err != nil {
 		return nil, fmt.Errorf("close %s: %w", center.ID, err)
 	}
+	s.seatCache.drop(center.ID, c.Day, c.Day)
 	return s.Closing(ctx, c)
 }
 
@@ -696,7 +702,11 @@ func (s *Scheduler) RemoveClosure(ctx context.Context, centerID string, day Date
 	if err != nil {
 		return err
 	}
-	return s.store.RemoveClosure(ctx, center.ID, day)
+	if err := s.store.RemoveClosure(ctx, center.ID, day); err != nil {
+		return err
+	}
+	s.seatCache.drop(center.ID, day, day)
+	return nil
 }
 
 // Closing describes a closure an admin is about to enter or has entered:
@@ -919,13 +929,9 @@ func within(periods []period, start, end time.Time) bool {
 
 // closedDays returns the closures staff entered for a center, by day.
 func (s *Scheduler) closedDays(ctx context.Context, center Center, from, to Date) (map[Date]Closure, error) {
-	closures, err := s.store.Closures(ctx, center.ID, from, to)
+	days, err := s.days(ctx, center, from, to)
 	if err != nil {
-		return nil, fmt.Errorf("closures of %s: %w", center.ID, err)
+		return nil, err
 	}
-	byDay := make(map[Date]Closure, len(closures))
-	for _, c := range closures {
-		byDay[c.Day] = c
-	}
-	return byDay, nil
+	return days.closures(), nil
 }

@@ -10,10 +10,10 @@ import (
 // counter's booked seats are below its capacity, checked and incremented in
 // one statement, never by reading first and writing after.
 type Store interface {
-	// Usage returns the taken seats of the given resources of a center for
-	// the units starting in [from, to). Units with no seats taken may be
+	// Usage returns the taken seats of every resource of a center for the
+	// units starting in [from, to). Units with no seats taken may be
 	// missing.
-	Usage(ctx context.Context, center string, resources []string, from, to time.Time) ([]Usage, error)
+	Usage(ctx context.Context, center string, from, to time.Time) ([]Usage, error)
 
 	// Closures returns the closures of a center on days in [from, to].
 	Closures(ctx context.Context, center string, from, to Date) ([]Closure, error)

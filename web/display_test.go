@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ics-booking/icsbooking/booking/store"
 )
 
 // queueEvents reads the display's stream of a center until the test ends.
@@ -73,7 +75,7 @@ func TestDisplayFollowsTheQueue(t *testing.T) {
 		a := newApp(t, dialect, thursday, withLivePoll(poll))
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
-		go a.store.ListenQueue(ctx, a.web.QueueChanged)
+		go a.store.Listen(ctx, store.Listeners{Queue: a.web.QueueChanged, Seats: a.scheduler.Changed})
 
 		page := html.UnescapeString(string(a.do("GET", "/centers/aarhus/display", nil).body))
 		if !strings.Contains(page, "Queue at Aarhus ICS Center") || !strings.Contains(page, `data-events="/centers/aarhus/display/events"`) {

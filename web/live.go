@@ -15,7 +15,7 @@ import (
 // hub wakes the live pages of a center (the waiting-room display, a
 // ticket's page) when its queue changes: on PostgreSQL on the
 // notification every process's change sends at commit (Server.QueueChanged,
-// fed by store.ListenQueue), on SQLite on this process's own changes and a
+// fed by store.Listen), on SQLite on this process's own changes and a
 // short poll.
 type hub struct {
 	mu   sync.Mutex
@@ -61,7 +61,7 @@ func (h *hub) subscribe(center string) (<-chan struct{}, func()) {
 }
 
 // QueueChanged tells the live pages of a center that its queue changed
-// ("" for every center); cmd/icsbooking feeds it from store.ListenQueue.
+// ("" for every center); cmd/icsbooking feeds it from store.Listen.
 func (s *Server) QueueChanged(center string) { s.live.changed(center) }
 
 // keepAlive is how often an idle stream sends a comment, so that proxies

@@ -169,6 +169,8 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		LinkGrace:             24 * time.Hour,
 		UTF8LocalParts:        setup.utf8LocalParts,
 		MaxActiveBookings:     setup.maxActive,
+		// Longer than any test: a listing that misses a change shows.
+		SeatCacheTTL: time.Hour,
 	}, clk.Now)
 	queue := booking.NewQueue(scheduler, st, booking.QueuePolicy{
 		WalkInCutoff: 30 * time.Minute, CheckInEarly: 15 * time.Minute, CheckInLate: 15 * time.Minute, NoShowCalls: 3,

@@ -51,6 +51,9 @@ func (s *Store) CreateBooking(ctx context.Context, b booking.Booking, claims []b
 		if err := s.moveSeats(tx, nil, claims); err != nil {
 			return err
 		}
+		if err := s.notifySeats(tx, b.Center, claims); err != nil {
+			return err
+		}
 		created = row
 		return nil
 	})
@@ -150,7 +153,10 @@ func (s *Store) UpdateBooking(ctx context.Context, b booking.Booking, release, c
 		if err := s.recordEmail(ctx, tx, email, row, row.UpdatedAt); err != nil {
 			return err
 		}
-		return s.moveSeats(tx, release, claims)
+		if err := s.moveSeats(tx, release, claims); err != nil {
+			return err
+		}
+		return s.notifySeats(tx, b.Center, release, claims)
 	})
 	if err != nil {
 		return fmt.Errorf("update booking %d: %w", b.ID, err)

@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/ics-booking/icsbooking/booking"
@@ -39,10 +41,16 @@ func (s *Store) Closures(ctx context.Context, center string, from, to booking.Da
 // reason and hours.
 func (s *Store) AddClosure(ctx context.Context, c booking.Closure) error {
 	row := toClosureRow(c, time.Now())
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "center_id"}, {Name: "day"}},
-		DoUpdates: clause.AssignmentColumns([]string{"reason", "from_minute", "to_minute"}),
-	}).Create(&row).Error
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "center_id"}, {Name: "day"}},
+			DoUpdates: clause.AssignmentColumns([]string{"reason", "from_minute", "to_minute"}),
+		}).Create(&row).Error
+		if err != nil {
+			return err
+		}
+		return s.notifySeats(tx, c.Center)
+	})
 	if err != nil {
 		return fmt.Errorf("add closure of %s on %s: %w", c.Center, c.Day, err)
 	}
@@ -51,14 +59,18 @@ func (s *Store) AddClosure(ctx context.Context, c booking.Closure) error {
 
 // RemoveClosure deletes a closure.
 func (s *Store) RemoveClosure(ctx context.Context, center string, day booking.Date) error {
-	res := s.db.WithContext(ctx).
-		Where("center_id = ? AND day = ?", center, day.String()).
-		Delete(&closureRow{})
-	if res.Error != nil {
-		return fmt.Errorf("remove closure of %s on %s: %w", center, day, res.Error)
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		res := tx.Where("center_id = ? AND day = ?", center, day.String()).Delete(&closureRow{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return notFound("%s is not closed on %s", center, day)
+		}
+		return s.notifySeats(tx, center)
+	})
+	if err != nil && !errors.Is(err, booking.ErrNotFound) {
+		return fmt.Errorf("remove closure of %s on %s: %w", center, day, err)
 	}
-	if res.RowsAffected == 0 {
-		return notFound("%s is not closed on %s", center, day)
-	}
-	return nil
+	return err
 }

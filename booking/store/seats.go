@@ -13,14 +13,9 @@ import (
 	"github.com/ics-booking/icsbooking/booking"
 )
 
-// Usage returns the taken seats of the given resources of a center for the
+// Usage returns the taken seats of every resource of a center for the
 // units starting in [from, to). Units with no seat taken are left out.
-func (s *Store) Usage(ctx context.Context, center string, resources []string, from, to time.Time) ([]booking.Usage, error) {
-	if len(resources) == 0 {
-		return nil, nil
-	}
-	// All of the center's counters in the range, filtered here: one
-	// prepared statement whatever the resources (a center has few).
+func (s *Store) Usage(ctx context.Context, center string, from, to time.Time) ([]booking.Usage, error) {
 	rows, err := s.query(ctx, usageSQL, center, dbTime(from), dbTime(to))
 	if err != nil {
 		return nil, fmt.Errorf("usage of %s: %w", center, err)
@@ -32,10 +27,8 @@ func (s *Store) Usage(ctx context.Context, center string, resources []string, fr
 		if err := rows.Scan(&u.Resource, &u.Start, &u.Booked); err != nil {
 			return nil, fmt.Errorf("usage of %s: %w", center, err)
 		}
-		if slices.Contains(resources, u.Resource) {
-			u.Start = u.Start.UTC()
-			usage = append(usage, u)
-		}
+		u.Start = u.Start.UTC()
+		usage = append(usage, u)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("usage of %s: %w", center, err)

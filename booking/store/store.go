@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,6 +65,8 @@ type Store struct {
 	enqueuer Enqueuer // nil: emails are recorded, not queued
 	stmts    statements
 	sessions sessionStore
+	// instance tells this process's announcements from others' (Listen).
+	instance string
 }
 
 var _ booking.Store = (*Store)(nil)
@@ -80,7 +83,7 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store,
 		logger = slog.New(slog.DiscardHandler)
 	}
 	var (
-		s         = &Store{logger: logger}
+		s         = &Store{logger: logger, instance: strconv.FormatUint(rand.Uint64(), 36)}
 		dialector gorm.Dialector
 		err       error
 	)

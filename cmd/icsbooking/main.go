@@ -118,6 +118,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		ReminderAt:            cfg.ReminderAt,
 		UTF8LocalParts:        utf8LocalParts(ctx, cfg, sender, logger),
 		MaxActiveBookings:     cfg.MaxActiveBookings,
+		SeatCacheTTL:          cfg.SlotCacheTTL,
 	}, time.Now)
 	walkIns := booking.NewQueue(scheduler, st, booking.QueuePolicy{
 		WalkInCutoff: cfg.WalkInCutoff,
@@ -225,8 +226,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		},
 	}, logger)
 	go func() {
-		if err := st.ListenQueue(ctx, handler.QueueChanged); err != nil {
-			logger.Error("listening for queue changes", "error", err)
+		err := st.Listen(ctx, store.Listeners{Queue: handler.QueueChanged, Seats: scheduler.Changed})
+		if err != nil {
+			logger.Error("listening for changes", "error", err)
 		}
 	}()
 	return serve(ctx, cfg, handler, logger, ready)

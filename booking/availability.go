@@ -1,0 +1,240 @@
+package booking
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Seat availability is read by every visitor who looks for a time, far more
+// often than it changes, so the scheduler keeps it in memory: per center and
+// day, the day's closure and the seats taken in its units, as the database
+// last said. The database stays the only judge of a booking (its guard
+// refuses a full slot with ErrSlotFull whatever a listing showed), so the
+// cache may show a seat that is then refused; what it must not do is hide a
+// free one for long. Hence:
+//
+//   - every change this process makes (a booking, move, cancellation or
+//     closure) drops the days it touched once it has committed, and so
+//     does a booking refused as full: the next listing reads them again;
+//   - a change another process commits is announced (PostgreSQL NOTIFY,
+//     delivered after the commit) and reported with Changed, which drops
+//     the days in the same way;
+//   - an entry is never used longer than Policy.SeatCacheTTL after it was
+//     read, which bounds the staleness when an announcement is lost (and is
+//     the only bound on SQLite, which has none).
+//
+// A read that raced with a change is not kept: every drop bumps the
+// center's generation, and a read stores its days only if the generation it
+// started with is still current.
+
+// dayState is what a listing needs of one day of a center, as read at one
+// moment. It is never changed once made, so readers use it without a lock.
+type dayState struct {
+	day      Date
+	from, to int64 // the day's first and last-plus-one Unix second
+	closure  *Closure
+	taken    map[unit]int
+	read     time.Time // when it was read, on the monotonic clock
+}
+
+// days is a run of consecutive days of one center, by date.
+type days []*dayState
+
+// closures returns the closures among the days, by day.
+func (ds days) closures() map[Date]Closure {
+	byDay := make(map[Date]Closure)
+	for _, d := range ds {
+		if d.closure != nil {
+			byDay[d.day] = *d.closure
+		}
+	}
+	return byDay
+}
+
+// taken returns the seats taken in u, 0 outside the days.
+func (ds days) taken(u unit) int {
+	i, found := slices.BinarySearchFunc(ds, u.start, func(d *dayState, t int64) int {
+		switch {
+		case t < d.from:
+			return 1
+		case t >= d.to:
+			return -1
+		}
+		return 0
+	})
+	if !found {
+		return 0
+	}
+	return ds[i].taken[u]
+}
+
+// seatCache holds the dayStates of every center. A zero ttl turns it off.
+type seatCache struct {
+	ttl     time.Duration
+	mu      sync.Mutex
+	centers map[string]*centerDays
+}
+
+// centerDays is the cached days of one center.
+type centerDays struct {
+	gen  uint64 // bumped by every drop
+	days map[Date]*dayState
+	// reading is held by the one read of the center's days under way, so
+	// that a crowd of listings that all miss reads the database once.
+	reading sync.Mutex
+}
+
+func newSeatCache(ttl time.Duration) *seatCache {
+	return &seatCache{ttl: ttl, centers: make(map[string]*centerDays)}
+}
+
+// center returns the center's cache, made on first use; c.mu must be held.
+func (c *seatCache) center(id string) *centerDays {
+	cd := c.centers[id]
+	if cd == nil {
+		cd = &centerDays{days: make(map[Date]*dayState)}
+		c.centers[id] = cd
+	}
+	return cd
+}
+
+// cached returns the center's days from..to if every one of them is fresh,
+// and the generation current now.
+func (c *seatCache) cached(cd *centerDays, from, to Date, now time.Time) (days, uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(days, 0, from.DaysUntil(to)+1)
+	for d := from; !d.After(to); d = d.AddDays(1) {
+		st := cd.days[d]
+		if st == nil || now.Sub(st.read) >= c.ttl {
+			return nil, cd.gen, false
+		}
+		out = append(out, st)
+	}
+	return out, cd.gen, true
+}
+
+// keep stores days read while the center's generation was gen, unless a
+// drop came since, and forgets the days past their time to live, so that
+// the cache holds no more than the days listed within one.
+func (c *seatCache) keep(cd *centerDays, gen uint64, ds days, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cd.gen != gen {
+		return
+	}
+	maps.DeleteFunc(cd.days, func(_ Date, st *dayState) bool { return now.Sub(st.read) >= c.ttl })
+	for _, d := range ds {
+		cd.days[d.day] = d
+	}
+}
+
+// drop forgets the center's days from..to; an empty center forgets every
+// center, a zero from every day of the center.
+func (c *seatCache) drop(center string, from, to Date) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, cd := range c.centers {
+		if center != "" && id != center {
+			continue
+		}
+		cd.gen++
+		if from == (Date{}) {
+			clear(cd.days)
+			continue
+		}
+		for d := from; !d.After(to); d = d.AddDays(1) {
+			delete(cd.days, d)
+		}
+	}
+}
+
+// days returns the closures and seats taken of a center's days from..to,
+// from memory while fresh, from the store otherwise.
+func (s *Scheduler) days(ctx context.Context, center Center, from, to Date) (days, error) {
+	c := s.seatCache
+	if c.ttl <= 0 {
+		return s.readDays(ctx, center, from, to)
+	}
+	c.mu.Lock()
+	cd := c.center(center.ID)
+	c.mu.Unlock()
+	if ds, _, ok := c.cached(cd, from, to, time.Now()); ok {
+		return ds, nil
+	}
+	cd.reading.Lock()
+	defer cd.reading.Unlock()
+	// Another listing may have read them while this one waited.
+	ds, gen, ok := c.cached(cd, from, to, time.Now())
+	if ok {
+		return ds, nil
+	}
+	ds, err := s.readDays(ctx, center, from, to)
+	if err != nil {
+		return nil, err
+	}
+	c.keep(cd, gen, ds, time.Now())
+	return ds, nil
+}
+
+// readDays reads a center's days from..to from the store: two queries,
+// whatever the number of days.
+func (s *Scheduler) readDays(ctx context.Context, center Center, from, to Date) (days, error) {
+	read := time.Now()
+	closures, err := s.store.Closures(ctx, center.ID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("closures of %s: %w", center.ID, err)
+	}
+	loc := s.policy.Location
+	usage, err := s.store.Usage(ctx, center.ID, from.At(0, loc), to.AddDays(1).At(0, loc))
+	if err != nil {
+		return nil, fmt.Errorf("seats of %s: %w", center.ID, err)
+	}
+	ds := make(days, 0, from.DaysUntil(to)+1)
+	for d := from; !d.After(to); d = d.AddDays(1) {
+		ds = append(ds, &dayState{
+			day:   d,
+			from:  d.At(0, loc).Unix(),
+			to:    d.AddDays(1).At(0, loc).Unix(),
+			taken: make(map[unit]int),
+			read:  read,
+		})
+	}
+	for i := range closures {
+		if n := from.DaysUntil(closures[i].Day); n >= 0 && n < len(ds) {
+			ds[n].closure = &closures[i]
+		}
+	}
+	for _, u := range usage {
+		key := unit{u.Resource, u.Start.Unix()}
+		if n := from.DaysUntil(DateOf(u.Start.In(loc))); n >= 0 && n < len(ds) {
+			ds[n].taken[key] = u.Booked
+		}
+	}
+	return ds, nil
+}
+
+// Changed tells the scheduler that another server process changed seats
+// or closures of a center, between the instants from and to; zero instants
+// mean any time, an empty center any center.
+func (s *Scheduler) Changed(center string, from, to time.Time) {
+	if from.IsZero() || to.IsZero() {
+		s.seatCache.drop(center, Date{}, Date{})
+		return
+	}
+	s.changed(center, from, to)
+}
+
+// changed drops the cached days of a center that [from, to) touches.
+func (s *Scheduler) changed(center string, from, to time.Time) {
+	loc := s.policy.Location
+	last := to
+	if to.After(from) {
+		last = to.Add(-time.Nanosecond)
+	}
+	s.seatCache.drop(center, DateOf(from.In(loc)), DateOf(last.In(loc)))
+}
