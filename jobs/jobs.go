@@ -224,11 +224,15 @@ func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, scheduler Sch
 	return q, nil
 }
 
-// EnqueueEmail queues the delivery of a recorded email inside tx, the
-// transaction that recorded it.
-func (q *Queue) EnqueueEmail(ctx context.Context, tx *sql.Tx, emailID int64) error {
-	if _, err := q.client.InsertTx(ctx, tx, emailArgs{EmailID: emailID}, nil); err != nil {
-		return fmt.Errorf("enqueue email %d: %w", emailID, err)
+// EnqueueEmails queues the delivery of recorded emails inside tx, the
+// transaction that recorded them, in one statement.
+func (q *Queue) EnqueueEmails(ctx context.Context, tx *sql.Tx, emailIDs ...int64) error {
+	params := make([]river.InsertManyParams, len(emailIDs))
+	for i, id := range emailIDs {
+		params[i] = river.InsertManyParams{Args: emailArgs{EmailID: id}}
+	}
+	if _, err := q.client.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("enqueue %d emails: %w", len(emailIDs), err)
 	}
 	return nil
 }

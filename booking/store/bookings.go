@@ -11,58 +11,6 @@ import (
 	"github.com/ics-booking/icsbooking/booking"
 )
 
-// CreateBooking inserts b, the idempotency record and the email of the given
-// kind, if any, queues the email and takes every claim, all in one
-// transaction (the counters are created before it, see createCounters),
-// and returns b with its ID. The booking goes in first, so that
-// a duplicate reference or Idempotency-Key is reported as ErrDuplicate even
-// when the slot is full; the seats are taken last, so that the hot counter
-// rows stay locked for as short a time as possible.
-func (s *Store) CreateBooking(ctx context.Context, b booking.Booking, claims []booking.Claim, idem *booking.Idempotency, email booking.EmailKind) (booking.Booking, error) {
-	if err := s.createCounters(ctx, claims); err != nil {
-		return booking.Booking{}, fmt.Errorf("create booking: %w", err)
-	}
-	var created bookingRow
-	err := s.transaction(ctx, func(tx *gorm.DB) error {
-		row := toBookingRow(b)
-		row.ID = 0
-		if err := tx.Create(&row).Error; err != nil {
-			if uniqueViolation(err) {
-				return fmt.Errorf("reference %s: %w", b.Reference, booking.ErrDuplicate)
-			}
-			return fmt.Errorf("insert booking: %w", err)
-		}
-		if idem != nil {
-			irow := toIdempotencyRow(*idem)
-			irow.BookingID = row.ID
-			if irow.CreatedAt.IsZero() {
-				irow.CreatedAt = row.CreatedAt
-			}
-			if err := tx.Create(&irow).Error; err != nil {
-				if uniqueViolation(err) {
-					return fmt.Errorf("idempotency key: %w", booking.ErrDuplicate)
-				}
-				return fmt.Errorf("insert idempotency record: %w", err)
-			}
-		}
-		if err := s.recordEmail(ctx, tx, email, row, row.CreatedAt); err != nil {
-			return err
-		}
-		if err := s.moveSeats(tx, nil, claims); err != nil {
-			return err
-		}
-		if err := s.notifySeats(tx, b.Center, claims); err != nil {
-			return err
-		}
-		created = row
-		return nil
-	})
-	if err != nil {
-		return booking.Booking{}, fmt.Errorf("create booking: %w", err)
-	}
-	return created.toBooking(), nil
-}
-
 // Booking returns the booking with the given reference.
 func (s *Store) Booking(ctx context.Context, reference string) (booking.Booking, error) {
 	return s.findBooking(ctx, "reference", reference, "no booking "+reference)

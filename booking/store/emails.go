@@ -14,11 +14,11 @@ import (
 	"github.com/ics-booking/icsbooking/booking"
 )
 
-// Enqueuer queues the delivery of an email inside the transaction that
-// records it, so that the email is sent if and only if the change it tells
-// of is committed. River implements it elsewhere.
+// Enqueuer queues the delivery of emails inside the transaction that
+// records them, so that each email is sent if and only if the change it
+// tells of is committed. River implements it elsewhere.
 type Enqueuer interface {
-	EnqueueEmail(ctx context.Context, tx *sql.Tx, emailID int64) error
+	EnqueueEmails(ctx context.Context, tx *sql.Tx, emailIDs ...int64) error
 }
 
 // SetEnqueuer sets what queues the emails the store records. Call it once at
@@ -56,10 +56,8 @@ func (s *Store) enqueue(ctx context.Context, tx *gorm.DB, ids ...int64) error {
 		// outside it would send emails about changes that rolled back.
 		return fmt.Errorf("queue emails: the transaction is a %T, not a *sql.Tx", tx.Statement.ConnPool)
 	}
-	for _, id := range ids {
-		if err := s.enqueuer.EnqueueEmail(ctx, sqlTx, id); err != nil {
-			return fmt.Errorf("queue email %d: %w", id, err)
-		}
+	if err := s.enqueuer.EnqueueEmails(ctx, sqlTx, ids...); err != nil {
+		return fmt.Errorf("queue emails: %w", err)
 	}
 	return nil
 }

@@ -67,6 +67,7 @@ type Store struct {
 	sessions sessionStore
 	// instance tells this process's announcements from others' (Listen).
 	instance string
+	batcher  *batcher // writes new bookings (batch.go)
 }
 
 var _ booking.Store = (*Store)(nil)
@@ -134,6 +135,13 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store,
 		s.sqlDB.Close()
 		return nil, fmt.Errorf("open %s with GORM: %w", s.dialect, err)
 	}
+	// Writers of batches of new bookings: on PostgreSQL a few, so that one
+	// batch's statements overlap another's commit; SQLite has one writer.
+	writers := 4
+	if s.dialect == dialectSQLite {
+		writers = 1
+	}
+	s.startBatcher(writers)
 	return s, nil
 }
 
@@ -159,6 +167,7 @@ func sqliteDSN(path string) (string, error) {
 
 // Close closes the database connections.
 func (s *Store) Close() error {
+	s.stopBatcher()
 	s.sessions.close()
 	s.stmts.close()
 	if err := s.sqlDB.Close(); err != nil {

@@ -252,19 +252,22 @@ func TestDuplicate(t *testing.T) {
 		name      string
 		reference string
 		idem      *booking.Idempotency
+		capacity  int
 		wantInErr string
 	}{
-		{"reference", "CPH-DUP001", idem("other key"), "reference CPH-DUP001"},
-		{"idempotency key", "CPH-DUP002", idem("key"), "idempotency key"},
+		// A reference drawn twice is drawn again; when the slot is full,
+		// that is the answer.
+		{"reference", "CPH-DUP001", idem("other key"), 2, "a reference exists"},
+		// A replayed request is recognised even when the slot is full.
+		{"idempotency key", "CPH-DUP002", idem("key"), 1, "idempotency key"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			eachDialect(t, func(t *testing.T, s *store.Store) {
-				if _, err := s.CreateBooking(t.Context(), newBooking("CPH-DUP001", nine), []booking.Claim{desk(nine, 1)}, idem("key"), booking.EmailConfirmation); err != nil {
+				if _, err := s.CreateBooking(t.Context(), newBooking("CPH-DUP001", nine), []booking.Claim{desk(nine, tt.capacity)}, idem("key"), booking.EmailConfirmation); err != nil {
 					t.Fatalf("CreateBooking: %v", err)
 				}
-				// The duplicate is reported even though the slot is full,
-				// and nothing of the second booking is written.
-				_, err := s.CreateBooking(t.Context(), newBooking(tt.reference, nine), []booking.Claim{desk(nine, 1)}, tt.idem, booking.EmailConfirmation)
+				// Nothing of the second booking is written.
+				_, err := s.CreateBooking(t.Context(), newBooking(tt.reference, nine), []booking.Claim{desk(nine, tt.capacity)}, tt.idem, booking.EmailConfirmation)
 				if !errors.Is(err, booking.ErrDuplicate) {
 					t.Fatalf("err = %v, want ErrDuplicate", err)
 				}
@@ -685,22 +688,24 @@ type recordingEnqueuer struct {
 	ids []int64
 }
 
-func (q *recordingEnqueuer) EnqueueEmail(ctx context.Context, tx *sql.Tx, emailID int64) error {
+func (q *recordingEnqueuer) EnqueueEmails(ctx context.Context, tx *sql.Tx, emailIDs ...int64) error {
 	if tx == nil {
-		return errors.New("EnqueueEmail got no transaction")
+		return errors.New("EnqueueEmails got no transaction")
 	}
-	var kind string
-	// No placeholder: its syntax differs between the dialects.
-	err := tx.QueryRowContext(ctx, "SELECT kind FROM emails WHERE id = "+strconv.FormatInt(emailID, 10)).Scan(&kind)
-	if err != nil {
-		return fmt.Errorf("email %d is not in the transaction: %w", emailID, err)
+	for _, id := range emailIDs {
+		var kind string
+		// No placeholder: its syntax differs between the dialects.
+		err := tx.QueryRowContext(ctx, "SELECT kind FROM emails WHERE id = "+strconv.FormatInt(id, 10)).Scan(&kind)
+		if err != nil {
+			return fmt.Errorf("email %d is not in the transaction: %w", id, err)
+		}
 	}
 	if q.err != nil {
 		return q.err
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.ids = append(q.ids, emailID)
+	q.ids = append(q.ids, emailIDs...)
 	return nil
 }
 

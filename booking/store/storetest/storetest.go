@@ -43,7 +43,15 @@ func Dialects() []string { return []string{"sqlite", "postgres"} }
 // "postgres") that is closed and deleted when the test ends.
 func Open(t testing.TB, dialect string) *store.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), URL(t, dialect), nil)
+	return OpenURL(t, URL(t, dialect))
+}
+
+// OpenURL opens a store on a database made by URL, closed when the test
+// ends: several of them on one PostgreSQL database are several server
+// processes.
+func OpenURL(t testing.TB, url string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), url, nil)
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}

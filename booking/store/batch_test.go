@@ -1,0 +1,101 @@
+package store_test
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/booking/store"
+	"github.com/ics-booking/icsbooking/booking/store/storetest"
+)
+
+// TestBatchedBookings books at once through two stores on one database (two
+// server processes), 20 requests per slot of three seats over ten slots, a
+// slot of one seat wanted by 20, and five requests that each send their
+// Idempotency-Key twice: every slot gets exactly its seats, the others are
+// refused as full without failing anyone else, a key books once, each
+// booking has its email, the counters match the bookings, and bookings
+// shared commits.
+func TestBatchedBookings(t *testing.T) {
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			url := storetest.URL(t, dialect)
+			stores := []*store.Store{storetest.OpenURL(t, url)}
+			if dialect == "postgres" {
+				stores = append(stores, storetest.OpenURL(t, url))
+			}
+			type outcome struct {
+				slot int
+				err  error
+			}
+			var (
+				wg       sync.WaitGroup
+				mu       sync.Mutex
+				outcomes []outcome
+			)
+			book := func(i, slot, capacity int, idem *booking.Idempotency) {
+				start := unit(2 * slot) // every other unit: no two slots share one
+				b := newBooking(fmt.Sprintf("CPH-B%05d", i), start)
+				b.End = start.Add(booking.Unit)
+				b.Language = ""
+				_, err := stores[i%len(stores)].CreateBooking(t.Context(), b, []booking.Claim{desk(start, capacity)}, idem, booking.EmailConfirmation)
+				mu.Lock()
+				outcomes = append(outcomes, outcome{slot, err})
+				mu.Unlock()
+			}
+			for i := range 200 {
+				wg.Go(func() { book(i, i%10, 3, nil) })
+			}
+			for i := range 20 {
+				wg.Go(func() { book(200+i, 10, 1, nil) })
+			}
+			for i := range 10 {
+				key := &booking.Idempotency{KeyHash: fmt.Appendf(nil, "key %d", i/2), RequestHash: []byte("request")}
+				wg.Go(func() { book(300+i, 11+i/2, 3, key) })
+			}
+			wg.Wait()
+
+			booked := map[int]int{}
+			for _, o := range outcomes {
+				switch {
+				case o.err == nil:
+					booked[o.slot]++
+				case errors.Is(o.err, booking.ErrSlotFull) && o.slot <= 10, errors.Is(o.err, booking.ErrDuplicate) && o.slot > 10:
+				default:
+					t.Errorf("slot %d: %v", o.slot, o.err)
+				}
+			}
+			for slot := range 16 {
+				want := map[bool]int{true: 3, false: 1}[slot < 10]
+				if booked[slot] != want {
+					t.Errorf("slot %d: %d booked, want %d", slot, booked[slot], want)
+				}
+			}
+			if n := count(t, stores[0], "bookings", ""); n != 36 {
+				t.Errorf("%d bookings, want 36", n)
+			}
+			if n := count(t, stores[0], "emails", ""); n != 36 {
+				t.Errorf("%d emails, want 36", n)
+			}
+			if n := count(t, stores[0], "idempotency_keys", ""); n != 5 {
+				t.Errorf("%d idempotency records, want 5", n)
+			}
+			if n := count(t, stores[0], "slot_counters c", "c.booked <> (SELECT count(*) FROM bookings b WHERE b.starts_at = c.starts_at)"); n != 0 {
+				t.Errorf("%d counters unlike their bookings", n)
+			}
+			var transactions, requests int64
+			for _, s := range stores {
+				tx, r := s.Batches()
+				transactions += tx
+				requests += r
+			}
+			if requests < 200 || transactions >= requests/2 {
+				t.Errorf("%d requests answered by %d transactions, want at least 200 sharing them", requests, transactions)
+			}
+			t.Logf("%d requests answered by %d transactions", requests, transactions)
+		})
+	}
+}
