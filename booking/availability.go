@@ -37,8 +37,10 @@ type dayState struct {
 	day      Date
 	from, to int64 // the day's first and last-plus-one Unix second
 	closure  *Closure
-	taken    map[unit]int
-	read     time.Time // when it was read, on the monotonic clock
+	// taken is the seats taken by resource, per Unit from the day's
+	// start; units after the last taken one are left out.
+	taken map[string][]int
+	read  time.Time // when it was read, on the monotonic clock
 }
 
 // days is a run of consecutive days of one center, by date.
@@ -55,9 +57,13 @@ func (ds days) closures() map[Date]Closure {
 	return byDay
 }
 
-// taken returns the seats taken in u, 0 outside the days.
-func (ds days) taken(u unit) int {
-	i, found := slices.BinarySearchFunc(ds, u.start, func(d *dayState, t int64) int {
+// unitSeconds is the length of a Unit.
+const unitSeconds = int64(Unit / time.Second)
+
+// taken returns the seats of resource taken in the Unit starting at the
+// Unix second t, 0 outside the days.
+func (ds days) taken(resource string, t int64) int {
+	i, found := slices.BinarySearchFunc(ds, t, func(d *dayState, t int64) int {
 		switch {
 		case t < d.from:
 			return 1
@@ -69,7 +75,11 @@ func (ds days) taken(u unit) int {
 	if !found {
 		return 0
 	}
-	return ds[i].taken[u]
+	units := ds[i].taken[resource]
+	if k := (t - ds[i].from) / unitSeconds; k < int64(len(units)) {
+		return units[k]
+	}
+	return 0
 }
 
 // seatCache holds the dayStates of every center. A zero ttl turns it off.
@@ -200,7 +210,7 @@ func (s *Scheduler) readDays(ctx context.Context, center Center, from, to Date) 
 			day:   d,
 			from:  d.At(0, loc).Unix(),
 			to:    d.AddDays(1).At(0, loc).Unix(),
-			taken: make(map[unit]int),
+			taken: make(map[string][]int),
 			read:  read,
 		})
 	}
@@ -210,10 +220,17 @@ func (s *Scheduler) readDays(ctx context.Context, center Center, from, to Date) 
 		}
 	}
 	for _, u := range usage {
-		key := unit{u.Resource, u.Start.Unix()}
-		if n := from.DaysUntil(DateOf(u.Start.In(loc))); n >= 0 && n < len(ds) {
-			ds[n].taken[key] = u.Booked
+		n := from.DaysUntil(DateOf(u.Start.In(loc)))
+		if n < 0 || n >= len(ds) {
+			continue
 		}
+		units := ds[n].taken[u.Resource]
+		k := int((u.Start.Unix() - ds[n].from) / unitSeconds)
+		if k >= len(units) {
+			units = append(units, make([]int, k+1-len(units))...)
+		}
+		units[k] = u.Booked
+		ds[n].taken[u.Resource] = units
 	}
 	return ds, nil
 }

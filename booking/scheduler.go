@@ -173,24 +173,17 @@ func (s *Scheduler) openingInstants(center Center, d Date) (time.Time, time.Time
 
 // available is the smallest number of free seats of any resource in any unit
 // of [start, end).
-func available(seats map[string]int, ds days, start, end time.Time) int {
+func available(seats []seat, ds days, start, end time.Time) int {
 	free := -1
-	for t := start; t.Before(end); t = t.Add(Unit) {
-		for r, capacity := range seats {
-			n := capacity - ds.taken(unit{r, t.Unix()})
+	for t := start.Unix(); t < end.Unix(); t += int64(Unit / time.Second) {
+		for _, st := range seats {
+			n := st.capacity - ds.taken(st.resource, t)
 			if free < 0 || n < free {
 				free = n
 			}
 		}
 	}
 	return max(free, 0)
-}
-
-// unit names one seat counter: a resource in the Unit starting at a Unix
-// second.
-type unit struct {
-	resource string
-	start    int64
 }
 
 // interpreterLanguage is the language an interpreter is needed for: lang,
@@ -202,15 +195,21 @@ func interpreterLanguage(center Center, lang string) string {
 	return lang
 }
 
+// seat is a resource a booking needs and its capacity.
+type seat struct {
+	resource string
+	capacity int
+}
+
 // seats returns the capacity of every resource a booking needs: a desk, and
 // an interpreter if interp is not empty. Which resources a booking holds
 // depends on the booking alone (its Language is the interpreter language),
 // never on the catalogue of the day, so a release frees exactly what was
 // taken.
-func (s *Scheduler) seats(center Center, interp string) map[string]int {
-	seats := map[string]int{deskResource: center.Desks}
+func (s *Scheduler) seats(center Center, interp string) []seat {
+	seats := []seat{{deskResource, center.Desks}}
 	if interp != "" {
-		seats[interpreterResource(interp)] = center.Interpreters[interp]
+		seats = append(seats, seat{interpreterResource(interp), center.Interpreters[interp]})
 	}
 	return seats
 }
@@ -218,9 +217,9 @@ func (s *Scheduler) seats(center Center, interp string) map[string]int {
 // claims lists the seats a booking holds: one per resource per Unit.
 func (s *Scheduler) claims(center Center, start, end time.Time, interp string) []Claim {
 	var claims []Claim
-	for r, capacity := range s.seats(center, interp) {
+	for _, st := range s.seats(center, interp) {
 		for t := start; t.Before(end); t = t.Add(Unit) {
-			claims = append(claims, Claim{Center: center.ID, Resource: r, Start: t.UTC(), Capacity: capacity})
+			claims = append(claims, Claim{Center: center.ID, Resource: st.resource, Start: t.UTC(), Capacity: st.capacity})
 		}
 	}
 	return claims

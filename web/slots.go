@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -9,11 +11,10 @@ import (
 	"github.com/ics-booking/icsbooking/booking"
 )
 
-type slotResponse struct {
-	Start     string `json:"start"`
-	End       string `json:"end"`
-	Available int    `json:"available"`
-}
+// slotsBuffers hold the JSON of slot listings being written: the listing
+// is what every visitor asks for, and a week of slots is a few thousand
+// bytes.
+var slotsBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 func (s *Server) listSlots(c *gin.Context) {
 	q := booking.SlotQuery{
@@ -46,11 +47,32 @@ func (s *Server) listSlots(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := make([]slotResponse, len(slots))
+	buf := slotsBuffers.Get().(*[]byte)
+	defer slotsBuffers.Put(buf)
+	*buf = s.appendSlots((*buf)[:0], slots)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", *buf)
+}
+
+// appendSlots appends the JSON of a slot listing, written out by hand
+// rather than by reflection: {"slots":[{"start":...,"end":...,
+// "available":n},...]}, times as timestamp writes them. Nothing in it needs
+// escaping.
+func (s *Server) appendSlots(b []byte, slots []booking.Slot) []byte {
+	loc := s.scheduler.Location()
+	b = append(b, `{"slots":[`...)
 	for i, sl := range slots {
-		out[i] = slotResponse{Start: s.timestamp(sl.Start), End: s.timestamp(sl.End), Available: sl.Available}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"start":"`...)
+		b = sl.Start.In(loc).AppendFormat(b, time.RFC3339)
+		b = append(b, `","end":"`...)
+		b = sl.End.In(loc).AppendFormat(b, time.RFC3339)
+		b = append(b, `","available":`...)
+		b = strconv.AppendInt(b, int64(sl.Available), 10)
+		b = append(b, '}')
 	}
-	c.JSON(http.StatusOK, gin.H{"slots": out})
+	return append(b, "]}"...)
 }
 
 // timestamp formats an instant in RFC 3339 with the centers' offset, e.g.

@@ -106,6 +106,8 @@ func startServer(dir, dbURL, smtpAddr string) (*server, error) {
 		"ICS_MAX_ACTIVE_BOOKINGS=0",
 		"ICS_BOOKING_NOTICE=0s",
 		"ICS_BOOKING_HORIZON_DAYS=3650",
+		// For a look inside while it runs: go tool pprof http://ADDR/debug/pprof/profile
+		"ICS_PPROF_ADDR=" + os.Getenv("ICSBENCH_PPROF_ADDR"),
 	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

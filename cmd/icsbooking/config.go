@@ -60,6 +60,7 @@ type config struct {
 	RateLimitPerMinute    int
 	MaxActiveBookings     int
 	SlotCacheTTL          time.Duration
+	PprofAddr             string
 }
 
 // loadConfig reads the settings; an invalid value is an error naming the
@@ -86,6 +87,7 @@ func readConfig(l *loader) config {
 		ClosedDays:            l.monthDays("ICS_CLOSED_DAYS", "12-24,12-31"),
 		MaxSlotDays:           l.int("ICS_SLOTS_MAX_DAYS", "31", 1, 366),
 		SlotCacheTTL:          l.duration("ICS_SLOT_CACHE_TTL", "2s", 0),
+		PprofAddr:             l.string("ICS_PPROF_ADDR", ""),
 		MaxBodyBytes:          int64(l.int("ICS_MAX_BODY_BYTES", "65536", 1024, 10<<20)),
 		ShutdownTimeout:       l.duration("ICS_SHUTDOWN_TIMEOUT", "15s", time.Second),
 		HTTPReadTimeout:       l.duration("ICS_HTTP_READ_TIMEOUT", "30s", time.Second),

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -318,6 +319,24 @@ func newLogger(cfg config, w io.Writer, level slog.Level) *slog.Logger {
 }
 
 // serve runs the HTTP server until ctx ends, then shuts down gracefully.
+// servePprof serves Go's profiles (net/http/pprof) on addr, a separate
+// listener for operators that should stay on loopback, until ctx ends.
+func servePprof(ctx context.Context, addr string, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("ICS_PPROF_ADDR=%s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	context.AfterFunc(ctx, func() { srv.Close() })
+	logger.Info("serving profiles", "pprof_addr", ln.Addr().String())
+	return nil
+}
+
 func serve(ctx context.Context, cfg config, handler http.Handler, logger *slog.Logger, ready chan<- string) error {
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -330,6 +349,12 @@ func serve(ctx context.Context, cfg config, handler http.Handler, logger *slog.L
 		WriteTimeout:      cfg.HTTPWriteTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	if cfg.PprofAddr != "" {
+		if err := servePprof(ctx, cfg.PprofAddr, logger); err != nil {
+			ln.Close()
+			return err
+		}
 	}
 	logger.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
 	if ready != nil {
