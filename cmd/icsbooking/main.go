@@ -138,6 +138,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	jobTimeout := 2*cfg.SMTPTimeout + 5*time.Second
 	queue, err := jobs.New(sqlDB, jobs.Config{
 		Dialect:       st.Dialect(),
+		DatabaseURL:   cfg.DatabaseURL,
 		Workers:       cfg.MailWorkers,
 		MaxAttempts:   cfg.MailMaxAttempts,
 		RetryBase:     cfg.MailRetryBase,
