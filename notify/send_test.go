@@ -120,7 +120,7 @@ type serverOptions struct {
 
 // startSMTP runs an SMTP server on a loopback port for the test and
 // returns its port and the channel its messages arrive on.
-func startSMTP(t *testing.T, opts serverOptions) (int, <-chan received) {
+func startSMTP(t testing.TB, opts serverOptions) (int, <-chan received) {
 	t.Helper()
 	be := opts.backend
 	be.got = make(chan received, 1)
@@ -155,7 +155,7 @@ func startSMTP(t *testing.T, opts serverOptions) (int, <-chan received) {
 
 // selfSigned returns a server TLS configuration for 127.0.0.1 and a pool
 // that trusts it.
-func selfSigned(t *testing.T) (*tls.Config, *x509.CertPool) {
+func selfSigned(t testing.TB) (*tls.Config, *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
