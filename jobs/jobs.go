@@ -280,6 +280,9 @@ func (q *Queue) EnqueueEmail(ctx context.Context, tx *sql.Tx, emailID int64) err
 // Start starts working jobs until Stop.
 func (q *Queue) Start(ctx context.Context) error {
 	if err := q.client.Start(ctx); err != nil {
+		if q.listener != nil {
+			q.listener.Close()
+		}
 		return err
 	}
 	q.running.Store(true)
