@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -63,6 +64,12 @@ type Scheduler interface {
 // Config holds the queue's settings.
 type Config struct {
 	Dialect string // "postgres" or "sqlite", as the store reports it
+	// DatabaseURL is the PostgreSQL database's URL (ICS_DATABASE_URL).
+	// River then listens for new jobs (LISTEN) on a connection of its own,
+	// and picks each up as soon as it is committed rather than at the next
+	// poll; every other query still goes through the *sql.DB. Empty, or
+	// on SQLite: idle workers only poll.
+	DatabaseURL string
 	// Workers is how many emails are delivered at once.
 	Workers int
 	// MaxAttempts is how often an email is tried before it is failed.
@@ -101,11 +108,14 @@ type Config struct {
 type Queue struct {
 	running atomic.Bool
 	db      *sql.DB
-	client  *river.Client[*sql.Tx]
-	log     *slog.Logger
-	emails  Emails
-	deliver Deliverer
-	dialect string
+	// listener is the pgx pool River's LISTEN connection comes from; nil
+	// when polling only.
+	listener *pgxpool.Pool
+	client   *river.Client[*sql.Tx]
+	log      *slog.Logger
+	emails   Emails
+	deliver  Deliverer
+	dialect  string
 	// As River applies them: maxAttempts for a revived email's budget,
 	// pollInterval and retryMax to bound a wait for an earlier email.
 	maxAttempts            int
@@ -134,9 +144,14 @@ const eraseEvery = time.Hour
 // reconcileBatch is how many queued emails the look-out checks at a time.
 const reconcileBatch = 500
 
-func driver(db *sql.DB, dialect string) (riverdriver.Driver[*sql.Tx], error) {
+// driver is River's driver for db; on PostgreSQL with a listener pool it
+// listens for new jobs on a connection from that pool.
+func driver(db *sql.DB, dialect string, listener *pgxpool.Pool) (riverdriver.Driver[*sql.Tx], error) {
 	switch dialect {
 	case "postgres":
+		if listener != nil {
+			return riverdatabasesql.NewWithPgxListener(db, listener), nil
+		}
 		return riverdatabasesql.New(db), nil
 	case "sqlite":
 		return riversqlite.New(db), nil
@@ -146,7 +161,7 @@ func driver(db *sql.DB, dialect string) (riverdriver.Driver[*sql.Tx], error) {
 
 // Migrate creates or updates River's own tables.
 func Migrate(ctx context.Context, db *sql.DB, dialect string) error {
-	d, err := driver(db, dialect)
+	d, err := driver(db, dialect, nil)
 	if err != nil {
 		return err
 	}
@@ -163,13 +178,25 @@ func Migrate(ctx context.Context, db *sql.DB, dialect string) error {
 // New returns a queue on db that delivers the emails recorded in emails
 // with deliver, and looks for reminders and erases old personal data with
 // scheduler.
-func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, scheduler Scheduler) (*Queue, error) {
-	d, err := driver(db, cfg.Dialect)
+func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, scheduler Scheduler) (_ *Queue, err error) {
+	var listener *pgxpool.Pool
+	if cfg.Dialect == "postgres" && cfg.DatabaseURL != "" {
+		if listener, err = listenerPool(cfg.DatabaseURL); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				listener.Close()
+			}
+		}()
+	}
+	d, err := driver(db, cfg.Dialect, listener)
 	if err != nil {
 		return nil, err
 	}
 	q := &Queue{
 		db:           db,
+		listener:     listener,
 		log:          cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
 		emails:       emails,
 		deliver:      deliver,
@@ -224,6 +251,23 @@ func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, scheduler Sch
 	return q, nil
 }
 
+// listenerPool is a pool for River's LISTEN connection alone: River takes
+// the connection out of the pool for good (and makes a new one if it is
+// lost), so one is all the pool ever lends. It connects when River starts.
+func listenerPool(databaseURL string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		// Its error may quote the URL, password included.
+		return nil, errors.New("jobs: the database URL does not parse as a PostgreSQL URL")
+	}
+	cfg.MaxConns, cfg.MinConns = 1, 0
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: pool for LISTEN: %w", err)
+	}
+	return pool, nil
+}
+
 // EnqueueEmails queues the delivery of recorded emails inside tx, the
 // transaction that recorded them, in one statement.
 func (q *Queue) EnqueueEmails(ctx context.Context, tx *sql.Tx, emailIDs ...int64) error {
@@ -240,6 +284,9 @@ func (q *Queue) EnqueueEmails(ctx context.Context, tx *sql.Tx, emailIDs ...int64
 // Start starts working jobs until Stop.
 func (q *Queue) Start(ctx context.Context) error {
 	if err := q.client.Start(ctx); err != nil {
+		if q.listener != nil {
+			q.listener.Close()
+		}
 		return err
 	}
 	q.running.Store(true)
@@ -255,8 +302,13 @@ func (q *Queue) Running() bool { return q.running.Load() }
 // back in the queue without counting the attempt, and the deliverer records
 // how far it got, so that a shutdown during a slow send leaves no job
 // running for the rescuer to find an hour later.
+//
+// River's LISTEN connection closes with it, and the pool it came from after.
 func (q *Queue) Stop(ctx context.Context, grace time.Duration) error {
 	q.running.Store(false)
+	if q.listener != nil {
+		defer q.listener.Close()
+	}
 	softCtx, cancel := context.WithTimeout(ctx, grace)
 	defer cancel()
 	err := q.client.Stop(softCtx)

@@ -115,7 +115,7 @@ func newRig(t *testing.T, dbURL string, smtp *smtptest.Server, options ...func(*
 		t.Fatal(err)
 	}
 	cfg := jobs.Config{
-		Dialect: st.Dialect(), Workers: 2, MaxAttempts: maxAttempts,
+		Dialect: st.Dialect(), DatabaseURL: dbURL, Workers: 2, MaxAttempts: maxAttempts,
 		RetryBase: 5 * time.Millisecond, RetryMax: 100 * time.Millisecond,
 		PollInterval: 20 * time.Millisecond, FetchCooldown: 5 * time.Millisecond,
 		ReconcileInterval: 200 * time.Millisecond, Logger: logger,
@@ -390,6 +390,21 @@ func TestTwoServersSendOnce(t *testing.T) {
 	if len(ids) != len(made) {
 		t.Errorf("%d distinct messages for %d bookings", len(ids), len(made))
 	}
+}
+
+// TestPostgresPicksUpNewJobsAtOnce: on PostgreSQL River hears of a new job
+// by LISTEN/NOTIFY when its booking commits, not at the next poll. Idle
+// workers here poll once an hour, so only a notification can bring the
+// confirmation within receive's 30 seconds.
+func TestPostgresPicksUpNewJobsAtOnce(t *testing.T) {
+	r := newRig(t, storetest.URL(t, "postgres"), smtptest.Start(t), func(c *jobs.Config) {
+		c.PollInterval, c.ReconcileInterval = time.Hour, time.Hour
+	})
+	b, _ := r.book("2026-12-02T09:00:00+01:00", "Ana Silva")
+	if m := r.receive(); m.CalendarMethod != "REQUEST" {
+		t.Errorf("method %q", m.CalendarMethod)
+	}
+	r.waitSent(b, 1)
 }
 
 // TestChangesArriveInOrder changes a booking three times while the mail

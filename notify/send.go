@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/textproto"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -76,7 +75,8 @@ func DefaultTLSOf(smtpURL string) string {
 }
 
 // SMTPSender delivers messages to a mail server (the submission service of
-// a relay), one connection per message.
+// a relay). It keeps connections open between messages, each used by one
+// Send at a time, and closes one that has been idle for a few seconds.
 type SMTPSender struct {
 	host        string
 	port        int
@@ -87,7 +87,19 @@ type SMTPSender struct {
 	log         *slog.Logger
 	// rootCAs verifies the server's certificate; nil means the system's.
 	rootCAs *x509.CertPool
+	// idleTimeout is how long a connection is kept open unused.
+	idleTimeout time.Duration
+
+	mu     sync.Mutex
+	idle   []*smtpConn // the most recently used last
+	closed bool        // by Close: connections are no longer kept
 }
+
+// idleTimeout is how long SMTPSender keeps a connection open unused: long
+// enough to carry a burst of emails over few connections, short enough not
+// to hold a relay's connections while nothing is sent. A server that drops
+// an idle connection sooner costs one failed command, not an attempt.
+const idleTimeout = 5 * time.Second
 
 // NewSMTPSender checks cfg and returns a sender for it. Its errors name the
 // setting at fault (ICS_SMTP_URL, ICS_SMTP_TLS) and never contain the
@@ -98,7 +110,7 @@ func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 		// url.Parse's error quotes the URL, password included.
 		return nil, errors.New("ICS_SMTP_URL is not a URL of the form smtp://user:password@host:port or smtps://user:password@host:port")
 	}
-	s := &SMTPSender{host: u.Hostname(), timeout: cfg.Timeout, log: cfg.Logger}
+	s := &SMTPSender{host: u.Hostname(), timeout: cfg.Timeout, log: cfg.Logger, idleTimeout: idleTimeout}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -177,6 +189,9 @@ func (s *SMTPSender) client(dialed *conns) (*mail.Client, error) {
 		mail.WithTLSPolicy(policy),
 		mail.WithTLSConfig(s.tlsConfig()),
 		mail.WithDialContextFunc(dialed.track(s.dial)),
+		// A connection that died while idle shows at MAIL FROM, before
+		// the message is offered, as well as at a NOOP: save the round trip.
+		mail.WithoutNoop(),
 	}
 	if s.user != "" {
 		// Auto-discovery picks the strongest mechanism the server offers
@@ -203,30 +218,35 @@ func (s *SMTPSender) dial(ctx context.Context, network, addr string) (net.Conn, 
 	return (&net.Dialer{}).DialContext(ctx, network, addr)
 }
 
-// Send connects, delivers msg and disconnects. The context bounds the whole
-// delivery: when it ends (the job's timeout, or a shutdown) the connection
-// is closed whatever the server is doing, while the timeout bounds each
-// exchange. A message the server has accepted is delivered, even if the
-// RSET or QUIT after it fails: that failure is logged, not returned, for
-// sending the message again would duplicate it. Use IsPermanent to tell an
-// error worth retrying from one that is not.
+// Send delivers msg on a connection left open by an earlier Send, or on a
+// new one. The context bounds the whole delivery: when it ends (the job's
+// timeout, or a shutdown) the connection is closed whatever the server is
+// doing, while the timeout bounds the dial and the exchange of the message.
+// A message the server has accepted is delivered, even if the RSET after it
+// fails: that failure is logged, not returned, for sending the message
+// again would duplicate it. A message that failed on a kept connection
+// before it was offered, as when the server has closed the connection
+// while it was idle, is tried once more on a new connection. Use
+// IsPermanent to tell an error worth retrying from one that is not.
 func (s *SMTPSender) Send(ctx context.Context, msg *mail.Msg) error {
-	dialed := &conns{}
-	c, err := s.client(dialed)
+	c, err := s.conn()
 	if err != nil {
 		return err
 	}
-	// go-mail heeds ctx only while dialing: close the connection when ctx
-	// ends, so that a stalled server cannot hold a shutdown.
-	defer context.AfterFunc(ctx, dialed.close)()
-	err = c.DialAndSendWithContext(ctx, msg)
+	kept := c.smtp != nil
+	err = s.sendOn(ctx, c, msg)
+	if err != nil && kept && ctx.Err() == nil && diedIdle(err, msg) {
+		if c, err = s.newConn(); err != nil {
+			return err
+		}
+		err = s.sendOn(ctx, c, msg)
+	}
 	switch {
 	case err == nil:
 		return nil
 	case msg.IsDelivered():
-		command, reply := afterDelivery(err)
 		s.log.WarnContext(ctx, "email delivered, but the mail server failed after accepting it",
-			"server", net.JoinHostPort(s.host, strconv.Itoa(s.port)), "command", command, "reply", reply)
+			"server", net.JoinHostPort(s.host, strconv.Itoa(s.port)), "command", "RSET", "reply", replyCode(err))
 		return nil
 	case errors.Is(err, mail.ErrNoSupportedAuthDiscovered):
 		err = fmt.Errorf("%w (the server offers no SMTP AUTH mechanism that is safe without TLS: "+
@@ -239,20 +259,40 @@ func (s *SMTPSender) Send(ctx context.Context, msg *mail.Msg) error {
 	return fmt.Errorf("SMTP %s:%d: %w", s.host, s.port, err)
 }
 
-// afterDelivery names the command that failed after a message was accepted
-// (RSET, or else QUIT) and the server's reply code (0 if none came). The
-// error itself is not for the log: go-mail puts the Message-ID in it, and
-// with it the booking's reference.
-func afterDelivery(err error) (string, int) {
+// replyCode is the server's reply code in a send error, 0 if none came.
+// The error itself is not for the log: go-mail puts the Message-ID in it,
+// and with it the booking's reference.
+func replyCode(err error) int {
 	var se *mail.SendError
-	if errors.As(err, &se) && se.Reason == mail.ErrSMTPReset {
-		return "RSET", se.ErrorCode()
+	if errors.As(err, &se) {
+		return se.ErrorCode()
 	}
-	var reply *textproto.Error
-	if errors.As(err, &reply) {
-		return "QUIT", reply.Code
+	return 0
+}
+
+// diedIdle reports whether a send on a kept connection failed as one does
+// when the server has closed the connection while it was idle (or a
+// firewall has forgotten it): before the message's content was offered,
+// without a reply or with 421 (the server is closing the channel). Such a
+// message was not accepted, and can go again on a new connection without
+// any risk of a duplicate.
+func diedIdle(err error, msg *mail.Msg) bool {
+	if msg.IsDelivered() {
+		return false
 	}
-	return "QUIT", 0
+	if errors.Is(err, errStale) {
+		return true
+	}
+	var se *mail.SendError
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Reason {
+	case mail.ErrConnCheck, mail.ErrSMTPMailFrom, mail.ErrSMTPRcptTo, mail.ErrSMTPData:
+		code := se.ErrorCode()
+		return code == 0 || code == 421
+	}
+	return false
 }
 
 // conns keeps the connections of one delivery so that they can be closed

@@ -106,6 +106,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
+	if c, ok := sender.(io.Closer); ok {
+		// Deferred before the queue's Stop, so run after it: the
+		// deliveries have ended by then.
+		defer c.Close()
+	}
 	scheduler := booking.NewScheduler(cat, st, sealer, booking.Policy{
 		Location:              loc,
 		Notice:                cfg.Notice,
@@ -135,11 +140,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	// Room for the SMTP dial and the send, each bounded by the timeout, and
+	// Room for a send on a kept SMTP connection that turns out dead, then
+	// the dial and the send on a new one, each bounded by the timeout, and
 	// for reading the email.
-	jobTimeout := 2*cfg.SMTPTimeout + 5*time.Second
+	jobTimeout := 3*cfg.SMTPTimeout + 5*time.Second
 	queue, err := jobs.New(sqlDB, jobs.Config{
 		Dialect:       st.Dialect(),
+		DatabaseURL:   cfg.DatabaseURL,
 		Workers:       cfg.MailWorkers,
 		MaxAttempts:   cfg.MailMaxAttempts,
 		RetryBase:     cfg.MailRetryBase,

@@ -1,8 +1,10 @@
 // Package smtptest runs a real SMTP server on loopback for tests
 // (github.com/emersion/go-smtp): every message it accepts arrives on a
 // channel, and it can be stopped and started again on the same port to play
-// a mail server outage, stall to play one that stops answering, or fail
-// RSET or QUIT after accepting a message.
+// a mail server outage, stall to play one that stops answering, fail RSET or
+// QUIT after accepting a message, refuse a recipient, or drop its clients'
+// connections as servers do with idle ones. It counts the connections it
+// accepts.
 package smtptest
 
 import (
@@ -33,16 +35,24 @@ type Server struct {
 	// Stall); when nobody reads it, values are dropped.
 	Stalled chan struct{}
 
-	mu    sync.Mutex
-	srv   *smtp.Server
-	stall chan struct{}  // not nil while stalling; closed to release
-	fail  map[string]int // reply codes by command, instead of the usual
+	mu     sync.Mutex
+	srv    *smtp.Server
+	stall  chan struct{}  // not nil while stalling; closed to release
+	fail   map[string]int // reply codes by command, instead of the usual
+	refuse map[string]int // reply codes by recipient, to RCPT TO
+
+	// connMu guards the connections apart from mu: Stop closes them
+	// while it holds mu.
+	connMu   sync.Mutex
+	accepted int
+	open     map[*failConn]bool
 }
 
 // Start runs a server on 127.0.0.1 with a free port until the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{t: t, addr: "127.0.0.1:0", Messages: make(chan Message, 100), Stalled: make(chan struct{}, 1)}
+	s := &Server{t: t, addr: "127.0.0.1:0", Messages: make(chan Message, 100), Stalled: make(chan struct{}, 1),
+		open: map[*failConn]bool{}}
 	s.listen()
 	t.Cleanup(s.Stop)
 	return s
@@ -130,6 +140,50 @@ func (s *Server) Fail(command string, code int) {
 	s.fail[strings.ToUpper(command)] = code
 }
 
+// Refuse makes the server answer RCPT TO:<to> with code (such as 550),
+// which refuses the message; 0 restores accepting it.
+func (s *Server) Refuse(to string, code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refuse == nil {
+		s.refuse = map[string]int{}
+	}
+	s.refuse[to] = code
+}
+
+// Connections is how many connections the server has accepted.
+func (s *Server) Connections() int {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	return s.accepted
+}
+
+// OpenConnections is how many of them are still open.
+func (s *Server) OpenConnections() int {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	return len(s.open)
+}
+
+// DropConnections closes every open connection from the server's side, as
+// servers do with clients idle too long, first writing goodbye (such as
+// "421 4.4.2 Idle timeout") unless it is empty. Call it only while no
+// message is on its way, or that message fails.
+func (s *Server) DropConnections(goodbye string) {
+	s.connMu.Lock()
+	open := make([]*failConn, 0, len(s.open))
+	for c := range s.open {
+		open = append(open, c)
+	}
+	s.connMu.Unlock()
+	for _, c := range open {
+		if goodbye != "" {
+			fmt.Fprintf(c.Conn, "%s\r\n", goodbye)
+		}
+		c.Close()
+	}
+}
+
 type backend struct{ s *Server }
 
 func (b backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: b.s}, nil }
@@ -141,6 +195,12 @@ type session struct {
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error { s.msg.From = from; return nil }
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.s.mu.Lock()
+	code := s.s.refuse[to]
+	s.s.mu.Unlock()
+	if code != 0 {
+		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 1, 1}, Message: "Refused"}
+	}
 	s.msg.To = append(s.msg.To, to)
 	return nil
 }
@@ -181,7 +241,12 @@ func (l failListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &failConn{Conn: c, s: l.s}, nil
+	fc := &failConn{Conn: c, s: l.s}
+	l.s.connMu.Lock()
+	l.s.accepted++
+	l.s.open[fc] = true
+	l.s.connMu.Unlock()
+	return fc, nil
 }
 
 type failConn struct {
@@ -189,6 +254,13 @@ type failConn struct {
 	s       *Server
 	mu      sync.Mutex
 	pending int // the code to answer the command just read with
+}
+
+func (c *failConn) Close() error {
+	c.s.connMu.Lock()
+	delete(c.s.open, c)
+	c.s.connMu.Unlock()
+	return c.Conn.Close()
 }
 
 func (c *failConn) Read(p []byte) (int, error) {
