@@ -11,15 +11,16 @@ import (
 
 // Seat availability is read by every visitor who looks for a time, far more
 // often than it changes, so the scheduler keeps it in memory: per center and
-// day, the day's closure and the seats taken in its units, as the database
-// last said. The database stays the only judge of a booking (its guard
+// day the seats taken in its units, and per center its closures from
+// yesterday to the end of the booking horizon, as the database last said. The database stays the only judge of a booking (its guard
 // refuses a full slot with ErrSlotFull whatever a listing showed), so the
 // cache may show a seat that is then refused; what it must not do is hide a
 // free one for long. Hence:
 //
-//   - every change this process makes (a booking, move, cancellation or
-//     closure) drops the days it touched once it has committed, and so
-//     does a booking refused as full: the next listing reads them again;
+//   - every change this process makes drops what it touched once it has
+//     committed (a booking, move or cancellation the days' seats, a
+//     closure the center's closures), and so does a booking refused as
+//     full: the next listing reads them again;
 //   - a change another process commits is announced (PostgreSQL NOTIFY,
 //     delivered after the commit) and reported with Changed, which drops
 //     the days in the same way;
@@ -31,12 +32,11 @@ import (
 // center's generation, and a read stores its days only if the generation it
 // started with is still current.
 
-// dayState is what a listing needs of one day of a center, as read at one
+// dayState is the seats taken in one day of a center, as read at one
 // moment. It is never changed once made, so readers use it without a lock.
 type dayState struct {
 	day      Date
 	from, to int64 // the day's first and last-plus-one Unix second
-	closure  *Closure
 	// taken is the seats taken by resource, per Unit from the day's
 	// start; units after the last taken one are left out.
 	taken map[string][]int
@@ -46,15 +46,23 @@ type dayState struct {
 // days is a run of consecutive days of one center, by date.
 type days []*dayState
 
-// closures returns the closures among the days, by day.
-func (ds days) closures() map[Date]Closure {
-	byDay := make(map[Date]Closure)
-	for _, d := range ds {
-		if d.closure != nil {
-			byDay[d.day] = *d.closure
+// closureSet is a center's closures of the days from..to, as read at one
+// moment; never changed once made.
+type closureSet struct {
+	from, to Date
+	byDay    map[Date]Closure
+	read     time.Time
+}
+
+// between returns the closures of the days from..to, inside the set's.
+func (cs *closureSet) between(from, to Date) map[Date]Closure {
+	out := make(map[Date]Closure)
+	for d, c := range cs.byDay {
+		if !d.Before(from) && !d.After(to) {
+			out[d] = c
 		}
 	}
-	return byDay
+	return out
 }
 
 // unitSeconds is the length of a Unit.
@@ -89,10 +97,11 @@ type seatCache struct {
 	centers map[string]*centerDays
 }
 
-// centerDays is the cached days of one center.
+// centerDays is what is cached of one center.
 type centerDays struct {
-	gen  uint64 // bumped by every drop
-	days map[Date]*dayState
+	gen      uint64 // bumped by every drop
+	days     map[Date]*dayState
+	closures *closureSet // nil until read, or dropped
 	// reading is held by the one read of the center's days under way, so
 	// that a crowd of listings that all miss reads the database once.
 	reading sync.Mutex
@@ -143,8 +152,9 @@ func (c *seatCache) keep(cd *centerDays, gen uint64, ds days, now time.Time) {
 	}
 }
 
-// drop forgets the center's days from..to; an empty center forgets every
-// center, a zero from every day of the center.
+// drop forgets the seats of the center's days from..to; an empty center
+// forgets every center, a zero from everything of the center, closures
+// included.
 func (c *seatCache) drop(center string, from, to Date) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -155,6 +165,7 @@ func (c *seatCache) drop(center string, from, to Date) {
 		cd.gen++
 		if from == (Date{}) {
 			clear(cd.days)
+			cd.closures = nil
 			continue
 		}
 		for d := from; !d.After(to); d = d.AddDays(1) {
@@ -163,8 +174,8 @@ func (c *seatCache) drop(center string, from, to Date) {
 	}
 }
 
-// days returns the closures and seats taken of a center's days from..to,
-// from memory while fresh, from the store otherwise.
+// days returns the seats taken in a center's days from..to, from memory
+// while fresh, from the store otherwise.
 func (s *Scheduler) days(ctx context.Context, center Center, from, to Date) (days, error) {
 	c := s.seatCache
 	if c.ttl <= 0 {
@@ -191,14 +202,10 @@ func (s *Scheduler) days(ctx context.Context, center Center, from, to Date) (day
 	return ds, nil
 }
 
-// readDays reads a center's days from..to from the store: two queries,
-// whatever the number of days.
+// readDays reads the seats of a center's days from..to from the store: one
+// query, whatever the number of days.
 func (s *Scheduler) readDays(ctx context.Context, center Center, from, to Date) (days, error) {
 	read := time.Now()
-	closures, err := s.store.Closures(ctx, center.ID, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("closures of %s: %w", center.ID, err)
-	}
 	loc := s.policy.Location
 	usage, err := s.store.Usage(ctx, center.ID, from.At(0, loc), to.AddDays(1).At(0, loc))
 	if err != nil {
@@ -214,11 +221,6 @@ func (s *Scheduler) readDays(ctx context.Context, center Center, from, to Date) 
 			read:  read,
 		})
 	}
-	for i := range closures {
-		if n := from.DaysUntil(closures[i].Day); n >= 0 && n < len(ds) {
-			ds[n].closure = &closures[i]
-		}
-	}
 	for _, u := range usage {
 		n := from.DaysUntil(DateOf(u.Start.In(loc)))
 		if n < 0 || n >= len(ds) {
@@ -233,6 +235,66 @@ func (s *Scheduler) readDays(ctx context.Context, center Center, from, to Date) 
 		ds[n].taken[u.Resource] = units
 	}
 	return ds, nil
+}
+
+// closedDays returns the closures staff entered for a center on the days
+// from..to, from memory while fresh if the days lie between yesterday and
+// the end of the booking horizon, from the store otherwise.
+func (s *Scheduler) closedDays(ctx context.Context, center Center, from, to Date) (map[Date]Closure, error) {
+	c := s.seatCache
+	today := DateOf(s.now().In(s.policy.Location))
+	first, last := today.AddDays(-1), today.AddDays(s.policy.HorizonDays+1)
+	if c.ttl <= 0 || from.Before(first) || to.After(last) {
+		cs, err := s.readClosures(ctx, center, from, to)
+		if err != nil {
+			return nil, err
+		}
+		return cs.byDay, nil
+	}
+	c.mu.Lock()
+	cd := c.center(center.ID)
+	c.mu.Unlock()
+	cached := func() (*closureSet, uint64) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		cs := cd.closures
+		if cs == nil || time.Since(cs.read) >= c.ttl || cs.from.After(from) || cs.to.Before(to) {
+			return nil, cd.gen
+		}
+		return cs, cd.gen
+	}
+	if cs, _ := cached(); cs != nil {
+		return cs.between(from, to), nil
+	}
+	cd.reading.Lock()
+	defer cd.reading.Unlock()
+	cs, gen := cached()
+	if cs != nil {
+		return cs.between(from, to), nil
+	}
+	cs, err := s.readClosures(ctx, center, first, last)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if cd.gen == gen {
+		cd.closures = cs
+	}
+	c.mu.Unlock()
+	return cs.between(from, to), nil
+}
+
+// readClosures reads a center's closures of the days from..to.
+func (s *Scheduler) readClosures(ctx context.Context, center Center, from, to Date) (*closureSet, error) {
+	cs := &closureSet{from: from, to: to, byDay: make(map[Date]Closure), read: time.Now()}
+	closures, err := s.store.Closures(ctx, center.ID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("closures of %s: %w", center.ID, err)
+	}
+	for _, c := range closures {
+		cs.byDay[c.Day] = c
+	}
+	return cs, nil
 }
 
 // Changed tells the scheduler that another server process changed seats

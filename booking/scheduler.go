@@ -136,11 +136,14 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 		return []Slot{}, nil
 	}
 
+	closed, err := s.closedDays(ctx, center, q.From, q.To)
+	if err != nil {
+		return nil, err
+	}
 	days, err := s.days(ctx, center, q.From, q.To)
 	if err != nil {
 		return nil, fmt.Errorf("slots of %s: %w", center.ID, err)
 	}
-	closed := days.closures()
 	seats := s.seats(center, interp)
 
 	slots := []Slot{}
@@ -691,7 +694,7 @@ func (s *Scheduler) AddClosure(ctx context.Context, c Closure) ([]Booking, error
 	if err := s.store.AddClosure(ctx, c); err != nil {
 		return nil, fmt.Errorf("close %s: %w", center.ID, err)
 	}
-	s.seatCache.drop(center.ID, c.Day, c.Day)
+	s.seatCache.drop(center.ID, Date{}, Date{})
 	return s.Closing(ctx, c)
 }
 
@@ -704,7 +707,7 @@ func (s *Scheduler) RemoveClosure(ctx context.Context, centerID string, day Date
 	if err := s.store.RemoveClosure(ctx, center.ID, day); err != nil {
 		return err
 	}
-	s.seatCache.drop(center.ID, day, day)
+	s.seatCache.drop(center.ID, Date{}, Date{})
 	return nil
 }
 
@@ -924,13 +927,4 @@ func within(periods []period, start, end time.Time) bool {
 		}
 	}
 	return false
-}
-
-// closedDays returns the closures staff entered for a center, by day.
-func (s *Scheduler) closedDays(ctx context.Context, center Center, from, to Date) (map[Date]Closure, error) {
-	days, err := s.days(ctx, center, from, to)
-	if err != nil {
-		return nil, err
-	}
-	return days.closures(), nil
 }

@@ -418,7 +418,7 @@ func TestNoOverbookingOverHTTP(t *testing.T) {
 func TestClosureEnteredByStaff(t *testing.T) {
 	a := newApp(t, "sqlite", thursday)
 	day := booking.Date{Year: 2026, Month: time.December, Day: 2}
-	if err := a.store.AddClosure(context.Background(), booking.Closure{Center: "odense", Day: day, Reason: "staff training"}); err != nil {
+	if _, err := a.scheduler.AddClosure(context.Background(), booking.Closure{Center: "odense", Day: day, Reason: "staff training"}); err != nil {
 		t.Fatal(err)
 	}
 	if s := a.slots("odense", "service="+permit+"&from=2026-12-02&to=2026-12-02"); len(s) != 0 {

@@ -23,7 +23,7 @@ func TestClosingAnAfternoon(t *testing.T) {
 
 		closure := booking.Closure{Center: "aarhus", Day: booking.Date{Year: 2026, Month: 11, Day: 30}, Reason: "Staff meeting",
 			Part: booking.Span{Open: 12 * time.Hour, Close: 15 * time.Hour}}
-		if err := a.store.AddClosure(ctx, closure); err != nil {
+		if _, err := a.scheduler.AddClosure(ctx, closure); err != nil {
 			t.Fatal(err)
 		}
 		slots := a.slots("aarhus", "service="+permit+"&from=2026-11-30&to=2026-11-30")

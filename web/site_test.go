@@ -117,7 +117,7 @@ func TestManifestAndStaticFiles(t *testing.T) {
 // the yearly days and closures staff entered.
 func TestCenterPage(t *testing.T) {
 	a := newApp(t, "sqlite", time.Date(2026, 12, 10, 9, 0, 0, 0, time.UTC))
-	err := a.store.AddClosure(context.Background(), booking.Closure{Center: "aarhus", Day: booking.Date{Year: 2026, Month: 12, Day: 18}, Reason: "Staff training"})
+	_, err := a.scheduler.AddClosure(context.Background(), booking.Closure{Center: "aarhus", Day: booking.Date{Year: 2026, Month: 12, Day: 18}, Reason: "Staff training"})
 	if err != nil {
 		t.Fatal(err)
 	}
