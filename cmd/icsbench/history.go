@@ -116,6 +116,12 @@ func loadHistory(ctx context.Context, dbURL string, cat booking.Catalogue) (int,
 	if err != nil {
 		return 0, fmt.Errorf("history: %w", err)
 	}
+	// And written to disk now, rather than by a checkpoint spread over the
+	// measurements. A role that may not checkpoint leaves it to the server.
+	if conn, err := pgx.Connect(ctx, dbURL); err == nil {
+		conn.Exec(ctx, "CHECKPOINT")
+		conn.Close(ctx)
+	}
 	return int(rows), nil
 }
 

@@ -190,6 +190,9 @@ func (b *bench) history(ctx context.Context, rep *report, fresh throughput) (che
 	rep.ratio("    listing req/s, history/fresh", m.listing.perSecond()/fresh.listing.perSecond(), 0.8)
 	p99 := float64(m.listing.quantile(0.99)) / float64(fresh.listing.quantile(0.99))
 	rep.target("    listing p99, history/fresh", fmt.Sprintf("%.3f", p99), "<= 1.2", p99 <= 1.2)
+	// How much the machine itself changed between the two runs.
+	rep.add("    yardsticks, history/fresh", fmt.Sprintf("%.2f pgbench, %.2f hello",
+		m.tps/fresh.tps, m.hello.perSecond()/fresh.hello.perSecond()), "")
 
 	progress("(e) waiting for the backlog of emails")
 	all := m.booker.references()
