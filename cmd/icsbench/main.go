@@ -81,53 +81,56 @@ func run(adminURL string, d time.Duration, clients int, history bool) error {
 	b := &bench{adminURL: adminURL, dir: dir, bin: bin, d: d, clients: clients,
 		client: newClient(max(clients, listingClients)), hello: hello}
 	rep := &report{}
-	fresh, freshChecks, err := b.fresh(ctx, rep)
+
+	// The database with history is loaded first, so that (e) measures it
+	// right after (a) and (b) on the fresh one, on a machine as busy. Its
+	// rows are printed after (c).
+	var hist *stage
+	e := &report{}
+	if history {
+		if hist, err = b.openHistory(ctx, e); err != nil {
+			return err
+		}
+		defer hist.close()
+	}
+	path, err := writeCatalogue(dir, 0)
 	if err != nil {
 		return err
 	}
-	var histChecks checks
-	if history {
-		if histChecks, err = b.history(ctx, rep, fresh); err != nil {
+	fresh, err := b.open(ctx, path, nil)
+	if err != nil {
+		return err
+	}
+	defer fresh.close()
+	peak := sampleRSS(fresh.srv)
+	m, err := b.measure(ctx, fresh)
+	if err != nil {
+		return err
+	}
+	rep.throughput("(a)", "(b)", clients, m)
+	progress("(d) waiting for the backlog of emails")
+	waitEmails(fresh.smtp, m.booker.references(), time.Now(), 5*time.Minute)
+
+	var mh throughput
+	var histPeak int64
+	if hist != nil {
+		peakHist := sampleRSS(hist.srv)
+		if mh, err = b.measure(ctx, hist); err != nil {
 			return err
 		}
+		histPeak = peakHist()
+		progress("(e) waiting for the backlog of emails")
+		waitEmails(hist.smtp, mh.booker.references(), time.Now(), 5*time.Minute)
 	}
-	rep.checks("", freshChecks)
-	if history {
-		rep.checks("with history: ", histChecks)
-	}
-	rep.print(d)
-	return nil
-}
-
-// fresh measures (a) to (d) on a fresh database and returns what (a) and
-// (b) measured and the checks of (f).
-func (b *bench) fresh(ctx context.Context, rep *report) (throughput, checks, error) {
-	path, err := writeCatalogue(b.dir, 0)
-	if err != nil {
-		return throughput{}, checks{}, err
-	}
-	st, err := b.open(ctx, path, nil)
-	if err != nil {
-		return throughput{}, checks{}, err
-	}
-	defer st.close()
-	peak := sampleRSS(st.srv)
-	m, err := b.measure(ctx, st)
-	if err != nil {
-		return throughput{}, checks{}, err
-	}
-	rep.throughput("(a)", "(b)", b.clients, m)
 
 	// (d, second half) From a booking's 201 to its email, at a steady rate.
-	progress("(d) waiting for the backlog of emails")
-	waitEmails(st.smtp, m.booker.references(), time.Now(), 5*time.Minute)
 	progress("(d) booking at %d/s", steadyRate)
-	steadyRefs := m.booker.steady(steadyRate, b.d)
-	waitEmails(st.smtp, m.booker.references(), time.Now(), time.Minute)
+	steadyRefs := m.booker.steady(steadyRate, d)
+	waitEmails(fresh.smtp, m.booker.references(), time.Now(), time.Minute)
 	all := m.booker.references()
 	var delays []time.Duration
 	for _, ref := range steadyRefs {
-		if at := st.smtp.confirmations(ref); len(at) > 0 {
+		if at := fresh.smtp.confirmations(ref); len(at) > 0 {
 			delays = append(delays, at[0].Sub(all[ref]))
 		}
 	}
@@ -145,59 +148,46 @@ func (b *bench) fresh(ctx context.Context, rep *report) (throughput, checks, err
 	p := peak()
 	rep.target("(c) server peak RSS", fmt.Sprintf("%.1f MB", float64(p)/(1<<20)), "< 100 MB", p < 100<<20)
 
-	c, err := st.check(ctx, all)
-	return m, c, err
+	if hist != nil {
+		e.history(clients, m, mh, histPeak)
+		rep.rows = append(rep.rows, e.rows...)
+	}
+
+	// (f) Nothing overbooked, lost or sent twice.
+	c, err := fresh.check(ctx, all)
+	if err != nil {
+		return err
+	}
+	rep.checks("", c)
+	if hist != nil {
+		if c, err = hist.check(ctx, mh.booker.references()); err != nil {
+			return err
+		}
+		rep.checks("with history: ", c)
+	}
+	rep.print(d)
+	return nil
 }
 
-// history measures (a) and (b) again with historyCenters centers and
-// their history in the database, compares them with fresh, and returns the
-// checks of (f).
-func (b *bench) history(ctx context.Context, rep *report, fresh throughput) (checks, error) {
+// openHistory starts the server on a database with historyCenters centers
+// and their history, and adds the row saying how long that took to load.
+func (b *bench) openHistory(ctx context.Context, rep *report) (*stage, error) {
 	path, err := writeCatalogue(b.dir, historyCenters)
 	if err != nil {
-		return checks{}, err
+		return nil, err
 	}
 	cat, _, err := catalogue.Load(path)
 	if err != nil {
-		return checks{}, err
+		return nil, err
 	}
-	var (
-		loaded  int
-		elapsed time.Duration
-	)
-	st, err := b.open(ctx, path, func(dbURL string) error {
+	return b.open(ctx, path, func(dbURL string) error {
 		progress("(e) loading %d days of history of %d centers", historyDays, len(cat.Centers))
 		start := time.Now()
 		n, err := loadHistory(ctx, dbURL, cat)
-		loaded, elapsed = n, time.Since(start)
+		rep.add(fmt.Sprintf("(e) history: %d centers, %d bookings", len(cat.Centers), n),
+			fmt.Sprintf("loaded in %.0f s", time.Since(start).Seconds()), "")
 		return err
 	})
-	if err != nil {
-		return checks{}, err
-	}
-	defer st.close()
-	peak := sampleRSS(st.srv)
-	m, err := b.measure(ctx, st)
-	if err != nil {
-		return checks{}, err
-	}
-	p := peak()
-	rep.add(fmt.Sprintf("(e) history: %d centers, %d bookings", len(cat.Centers), loaded),
-		fmt.Sprintf("loaded in %.0f s", elapsed.Seconds()), "")
-	rep.throughput("", "", b.clients, m)
-	rep.add("    server peak RSS", fmt.Sprintf("%.1f MB", float64(p)/(1<<20)), "")
-	rep.ratio("    bookings/s, history/fresh", m.booked.perSecond()/fresh.booked.perSecond(), 0.8)
-	rep.ratio("    listing req/s, history/fresh", m.listing.perSecond()/fresh.listing.perSecond(), 0.8)
-	p99 := float64(m.listing.quantile(0.99)) / float64(fresh.listing.quantile(0.99))
-	rep.target("    listing p99, history/fresh", fmt.Sprintf("%.3f", p99), "<= 1.2", p99 <= 1.2)
-	// How much the machine itself changed between the two runs.
-	rep.add("    yardsticks, history/fresh", fmt.Sprintf("%.2f pgbench, %.2f hello",
-		m.tps/fresh.tps, m.hello.perSecond()/fresh.hello.perSecond()), "")
-
-	progress("(e) waiting for the backlog of emails")
-	all := m.booker.references()
-	waitEmails(st.smtp, all, time.Now(), 5*time.Minute)
-	return st.check(ctx, all)
 }
 
 // stage is a database with the server running on it and its own SMTP sink.
@@ -464,6 +454,20 @@ func (r *report) throughput(a, b string, clients int, m throughput) {
 	r.ratio("    ratio", m.listing.perSecond()/m.hello.perSecond(), 0.2)
 	r.add("    listing p50", ms(m.listing.quantile(0.5)), "")
 	r.target("    listing p99", ms(m.listing.quantile(0.99)), "< 50 ms", m.listing.quantile(0.99) < 50*time.Millisecond)
+}
+
+// history adds the rows of (e) after its first: (a) and (b) with history,
+// compared with fresh, and the server's peak memory.
+func (r *report) history(clients int, fresh, hist throughput, peak int64) {
+	r.throughput("", "", clients, hist)
+	r.add("    server peak RSS", fmt.Sprintf("%.1f MB", float64(peak)/(1<<20)), "")
+	r.ratio("    bookings/s, history/fresh", hist.booked.perSecond()/fresh.booked.perSecond(), 0.8)
+	r.ratio("    listing req/s, history/fresh", hist.listing.perSecond()/fresh.listing.perSecond(), 0.8)
+	p99 := float64(hist.listing.quantile(0.99)) / float64(fresh.listing.quantile(0.99))
+	r.target("    listing p99, history/fresh", fmt.Sprintf("%.3f", p99), "<= 1.2", p99 <= 1.2)
+	// How much the machine itself changed between the two runs.
+	r.add("    yardsticks, history/fresh", fmt.Sprintf("%.2f pgbench, %.2f hello",
+		hist.tps/fresh.tps, hist.hello.perSecond()/fresh.hello.perSecond()), "")
 }
 
 // checks adds the rows of (f) for one database; which, if not empty, names
