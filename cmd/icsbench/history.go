@@ -62,11 +62,11 @@ UNION ALL
 SELECT id, 'cancellation', 1, starts_at, ends_at, 'sent', 1, updated_at, updated_at, updated_at
 FROM b WHERE status = 'cancelled'`
 
-// historyCountersSQL writes the desk counters of rows $5 to $6 of $4 days
-// a center: unit g%50 of day g/50%$4 at center g/(50*$4)+1, in the order of
-// the counters' keys.
-// Every unit of a slot with a cancellation holds one seat, the others two.
-// $1 and $2 are the ids and desks of the centers, $3 the first slot.
+// historyCountersSQL writes the desk counters of rows $5 to $6, $4 days of
+// them a center, in the order of the counters' keys: row g is unit g%50 of
+// day g/50%$4 at center g/(50*$4)+1. Every unit of a slot with a
+// cancellation holds one seat, the others two. $1 and $2 are the ids and
+// desks of the centers, $3 the first slot.
 const historyCountersSQL = `INSERT INTO slot_counters (center_id, resource, starts_at, booked, capacity)
 	SELECT ids[c], 'desk', $3::timestamptz + (d * 86400 + unit * 900) * interval '1 second',
 		CASE WHEN unit / 2 % 5 = 4 THEN 1 ELSE 2 END, desks[c]
