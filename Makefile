@@ -39,9 +39,10 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $${n}x -fuzzminimizetime 1s $$pkg; \
 	done
 
-bench: the real binary on a fresh PostgreSQL
-# database, driven over HTTP (issue 10). It needs PostgreSQL at BENCH_DB and
-# pgbench on PATH; start PostgreSQL as .ci/run does.
+# The Go benchmarks, then cmd/icsbench: the real binary on a fresh PostgreSQL
+# database, driven over HTTP, and again on one with 5 million bookings of
+# history (issue 10). It needs PostgreSQL at BENCH_DB and pgbench on PATH;
+# start PostgreSQL as .ci/run does.
 BENCH_DB ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 BENCHTIME ?= 10s
 bench:

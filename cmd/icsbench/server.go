@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"gopkg.in/yaml.v3"
 
 	"github.com/ics-booking/icsbooking/configs"
 )
@@ -51,25 +52,77 @@ func createDatabase(ctx context.Context, adminURL string) (string, func(), error
 	return u.String(), drop, nil
 }
 
-// roundTheClock writes the built-in catalogue with every center open every
-// day, all day, so that the bench finds slots at any hour.
-func roundTheClock(dir string) (string, error) {
-	var out strings.Builder
-	lines := strings.Split(string(configs.Catalogue), "\n")
-	for i := 0; i < len(lines); i++ {
-		out.WriteString(lines[i] + "\n")
-		if lines[i] != "    hours:" {
-			continue
+// retentionDays is how long the server keeps personal data after an
+// appointment; the history is erased as the server would have erased it.
+const retentionDays = 30
+
+// writeCatalogue writes the built-in catalogue with every center open every
+// day, all day, so that the bench finds slots at any hour, and with copies
+// of its first center added up to centers in all. It returns the file's path.
+func writeCatalogue(dir string, centers int) (string, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(configs.Catalogue, &doc); err != nil {
+		return "", fmt.Errorf("built-in catalogue: %w", err)
+	}
+	list := value(doc.Content[0], "centers")
+	first, err := yaml.Marshal(list.Content[0])
+	if err != nil {
+		return "", err
+	}
+	for n := 1; len(list.Content) < centers; n++ {
+		var copied yaml.Node
+		if err := yaml.Unmarshal(first, &copied); err != nil {
+			return "", err
 		}
-		for _, day := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
-			out.WriteString("      " + day + `: "00:00-24:00"` + "\n")
-		}
-		for i+1 < len(lines) && strings.HasPrefix(lines[i+1], "      ") {
-			i++
+		c := copied.Content[0]
+		// Ids and codes must be unique; a code is 2 to 5 capital letters.
+		value(c, "id").Value = fmt.Sprintf("bench-%02d", n)
+		value(c, "code").Value = fmt.Sprintf("B%c%c", 'A'+n/26, 'A'+n%26)
+		value(c, "name").Value = fmt.Sprintf("Bench Center %d", n)
+		list.Content = append(list.Content, c)
+	}
+	allDay := &yaml.Node{Kind: yaml.MappingNode}
+	for _, day := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
+		allDay.Content = append(allDay.Content,
+			&yaml.Node{Kind: yaml.ScalarNode, Value: day}, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "00:00-24:00"})
+	}
+	for _, c := range list.Content {
+		if h := value(c, "hours"); h != nil {
+			*h = *allDay
+		} else {
+			c.Content = append(c.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "hours"}, allDay)
 		}
 	}
-	path := filepath.Join(dir, "catalogue.yaml")
-	return path, os.WriteFile(path, []byte(out.String()), 0o600)
+	data, err := yaml.Marshal(&doc)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, fmt.Sprintf("catalogue-%d.yaml", len(list.Content)))
+	return path, os.WriteFile(path, data, 0o600)
+}
+
+// value returns the value of key in a YAML mapping, or nil.
+func value(mapping *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(mapping.Content); i += 2 {
+		if mapping.Content[i].Value == key {
+			return mapping.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// binary is the icsbooking binary built for the bench.
+type binary struct{ path, dir string }
+
+// build builds ./cmd/icsbooking into dir.
+func build(dir string) (binary, error) {
+	bin := binary{path: filepath.Join(dir, "icsbooking"), dir: dir}
+	cmd := exec.Command("go", "build", "-o", bin.path, "./cmd/icsbooking")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return binary{}, fmt.Errorf("build: %w", err)
+	}
+	return bin, nil
 }
 
 // server is the icsbooking binary running as a separate process.
@@ -79,26 +132,16 @@ type server struct {
 	done chan error
 }
 
-// startServer builds ./cmd/icsbooking into dir and runs `serve` with the
-// bench's settings, waiting until it logs its address.
-func startServer(dir, dbURL, smtpAddr string) (*server, error) {
-	bin := filepath.Join(dir, "icsbooking")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/icsbooking")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return nil, fmt.Errorf("build: %w", err)
-	}
-	catalogue, err := roundTheClock(dir)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "serve")
+// serve runs `serve` on the database at dbURL with the bench's settings,
+// waiting until it logs its address.
+func (b binary) serve(dbURL, catalogue, smtpAddr string) (*server, error) {
+	cmd := exec.Command(b.path, "serve")
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
 		"ICS_DATABASE_URL=" + dbURL,
 		"ICS_ADDR=127.0.0.1:0",
 		"ICS_CATALOGUE=" + catalogue,
-		"ICS_SECRET_KEY_FILE=" + filepath.Join(dir, "secret.key"),
+		"ICS_SECRET_KEY_FILE=" + filepath.Join(b.dir, "secret.key"),
 		"ICS_SMTP_URL=smtp://" + smtpAddr,
 		"ICS_SMTP_TLS=none",
 		"ICS_REMINDER_AT=off",
@@ -106,6 +149,7 @@ func startServer(dir, dbURL, smtpAddr string) (*server, error) {
 		"ICS_MAX_ACTIVE_BOOKINGS=0",
 		"ICS_BOOKING_NOTICE=0s",
 		"ICS_BOOKING_HORIZON_DAYS=3650",
+		"ICS_RETENTION_DAYS=" + strconv.Itoa(retentionDays),
 		// For a look inside while it runs: go tool pprof http://ADDR/debug/pprof/profile
 		"ICS_PPROF_ADDR=" + os.Getenv("ICSBENCH_PPROF_ADDR"),
 	}
