@@ -102,6 +102,10 @@ type centerDays struct {
 	gen      uint64 // bumped by every drop
 	days     map[Date]*dayState
 	closures *closureSet // nil until read, or dropped
+	// listings are the slots last listed for each query, with what they
+	// were computed from: while that is still what the cache holds, the
+	// same query gets the same slots without computing them again.
+	listings map[listingKey]*listing
 	// reading is held by the one read of the center's days under way, so
 	// that a crowd of listings that all miss reads the database once.
 	reading sync.Mutex
@@ -115,7 +119,7 @@ func newSeatCache(ttl time.Duration) *seatCache {
 func (c *seatCache) center(id string) *centerDays {
 	cd := c.centers[id]
 	if cd == nil {
-		cd = &centerDays{days: make(map[Date]*dayState)}
+		cd = &centerDays{days: make(map[Date]*dayState), listings: make(map[listingKey]*listing)}
 		c.centers[id] = cd
 	}
 	return cd
@@ -163,6 +167,7 @@ func (c *seatCache) drop(center string, from, to Date) {
 			continue
 		}
 		cd.gen++
+		clear(cd.listings)
 		if from == (Date{}) {
 			clear(cd.days)
 			cd.closures = nil
@@ -238,18 +243,24 @@ func (s *Scheduler) readDays(ctx context.Context, center Center, from, to Date) 
 }
 
 // closedDays returns the closures staff entered for a center on the days
+// from..to.
+func (s *Scheduler) closedDays(ctx context.Context, center Center, from, to Date) (map[Date]Closure, error) {
+	cs, err := s.closures(ctx, center, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return cs.between(from, to), nil
+}
+
+// closures returns a set holding the closures of a center on the days
 // from..to, from memory while fresh if the days lie between yesterday and
 // the end of the booking horizon, from the store otherwise.
-func (s *Scheduler) closedDays(ctx context.Context, center Center, from, to Date) (map[Date]Closure, error) {
+func (s *Scheduler) closures(ctx context.Context, center Center, from, to Date) (*closureSet, error) {
 	c := s.seatCache
 	today := DateOf(s.now().In(s.policy.Location))
 	first, last := today.AddDays(-1), today.AddDays(s.policy.HorizonDays+1)
 	if c.ttl <= 0 || from.Before(first) || to.After(last) {
-		cs, err := s.readClosures(ctx, center, from, to)
-		if err != nil {
-			return nil, err
-		}
-		return cs.byDay, nil
+		return s.readClosures(ctx, center, from, to)
 	}
 	c.mu.Lock()
 	cd := c.center(center.ID)
@@ -264,13 +275,13 @@ func (s *Scheduler) closedDays(ctx context.Context, center Center, from, to Date
 		return cs, cd.gen
 	}
 	if cs, _ := cached(); cs != nil {
-		return cs.between(from, to), nil
+		return cs, nil
 	}
 	cd.reading.Lock()
 	defer cd.reading.Unlock()
 	cs, gen := cached()
 	if cs != nil {
-		return cs.between(from, to), nil
+		return cs, nil
 	}
 	cs, err := s.readClosures(ctx, center, first, last)
 	if err != nil {
@@ -281,7 +292,53 @@ func (s *Scheduler) closedDays(ctx context.Context, center Center, from, to Date
 		cd.closures = cs
 	}
 	c.mu.Unlock()
-	return cs.between(from, to), nil
+	return cs, nil
+}
+
+// listingKey is a slot query as Slots settles it.
+type listingKey struct {
+	service, interp string
+	from, to        Date
+}
+
+// listing is the slots of a query and what they were computed from.
+type listing struct {
+	closures *closureSet
+	days     days
+	slots    []Slot
+}
+
+// maxListings bounds the listings kept per center.
+const maxListings = 256
+
+// listed returns the slots last computed for key if they were computed from
+// closures and ds and none of them starts before earliest (which only
+// moves on: the slots it cut then are still cut).
+func (c *seatCache) listed(center string, key listingKey, closures *closureSet, ds days, earliest time.Time) ([]Slot, bool) {
+	if c.ttl <= 0 {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l := c.center(center).listings[key]
+	if l == nil || l.closures != closures || !slices.Equal(l.days, ds) || (len(l.slots) > 0 && l.slots[0].Start.Before(earliest)) {
+		return nil, false
+	}
+	return l.slots, true
+}
+
+// list keeps the slots computed for key.
+func (c *seatCache) list(center string, key listingKey, l *listing) {
+	if c.ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cd := c.center(center)
+	if len(cd.listings) >= maxListings {
+		clear(cd.listings)
+	}
+	cd.listings[key] = l
 }
 
 // readClosures reads a center's closures of the days from..to.

@@ -97,7 +97,7 @@ type SlotQuery struct {
 }
 
 // Slots lists the slots that can still be booked, full ones included with
-// Available 0.
+// Available 0. The slice may be shared with other callers: do not change it.
 func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 	center, service, err := s.lookup(q.Center, q.Service)
 	if err != nil {
@@ -136,7 +136,7 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 		return []Slot{}, nil
 	}
 
-	closed, err := s.closedDays(ctx, center, q.From, q.To)
+	closures, err := s.closures(ctx, center, q.From, q.To)
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +144,11 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("slots of %s: %w", center.ID, err)
 	}
+	key := listingKey{service.ID, interp, q.From, q.To}
+	if slots, ok := s.seatCache.listed(center.ID, key, closures, days, earliest); ok {
+		return slots, nil
+	}
+	closed := closures.between(q.From, q.To)
 	seats := s.seats(center, interp)
 
 	slots := []Slot{}
@@ -161,6 +166,7 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 			slots = append(slots, Slot{Start: start, End: end, Available: available(seats, days, start, end)})
 		}
 	}
+	s.seatCache.list(center.ID, key, &listing{closures: closures, days: days, slots: slots})
 	return slots, nil
 }
 
