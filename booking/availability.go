@@ -93,6 +93,7 @@ func (ds days) taken(resource string, t int64) int {
 // seatCache holds the dayStates of every center. A zero ttl turns it off.
 type seatCache struct {
 	ttl     time.Duration
+	now     func() time.Time // the monotonic clock the TTL is counted on
 	mu      sync.Mutex
 	centers map[string]*centerDays
 }
@@ -112,7 +113,7 @@ type centerDays struct {
 }
 
 func newSeatCache(ttl time.Duration) *seatCache {
-	return &seatCache{ttl: ttl, centers: make(map[string]*centerDays)}
+	return &seatCache{ttl: ttl, now: time.Now, centers: make(map[string]*centerDays)}
 }
 
 // center returns the center's cache, made on first use; c.mu must be held.
@@ -189,13 +190,13 @@ func (s *Scheduler) days(ctx context.Context, center Center, from, to Date) (day
 	c.mu.Lock()
 	cd := c.center(center.ID)
 	c.mu.Unlock()
-	if ds, _, ok := c.cached(cd, from, to, time.Now()); ok {
+	if ds, _, ok := c.cached(cd, from, to, c.now()); ok {
 		return ds, nil
 	}
 	cd.reading.Lock()
 	defer cd.reading.Unlock()
 	// Another listing may have read them while this one waited.
-	ds, gen, ok := c.cached(cd, from, to, time.Now())
+	ds, gen, ok := c.cached(cd, from, to, c.now())
 	if ok {
 		return ds, nil
 	}
@@ -203,14 +204,14 @@ func (s *Scheduler) days(ctx context.Context, center Center, from, to Date) (day
 	if err != nil {
 		return nil, err
 	}
-	c.keep(cd, gen, ds, time.Now())
+	c.keep(cd, gen, ds, c.now())
 	return ds, nil
 }
 
 // readDays reads the seats of a center's days from..to from the store: one
 // query, whatever the number of days.
 func (s *Scheduler) readDays(ctx context.Context, center Center, from, to Date) (days, error) {
-	read := time.Now()
+	read := s.seatCache.now()
 	loc := s.policy.Location
 	usage, err := s.store.Usage(ctx, center.ID, from.At(0, loc), to.AddDays(1).At(0, loc))
 	if err != nil {
@@ -269,7 +270,7 @@ func (s *Scheduler) closures(ctx context.Context, center Center, from, to Date) 
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		cs := cd.closures
-		if cs == nil || time.Since(cs.read) >= c.ttl || cs.from.After(from) || cs.to.Before(to) {
+		if cs == nil || c.now().Sub(cs.read) >= c.ttl || cs.from.After(from) || cs.to.Before(to) {
 			return nil, cd.gen
 		}
 		return cs, cd.gen
@@ -343,7 +344,7 @@ func (c *seatCache) list(center string, key listingKey, l *listing) {
 
 // readClosures reads a center's closures of the days from..to.
 func (s *Scheduler) readClosures(ctx context.Context, center Center, from, to Date) (*closureSet, error) {
-	cs := &closureSet{from: from, to: to, byDay: make(map[Date]Closure), read: time.Now()}
+	cs := &closureSet{from: from, to: to, byDay: make(map[Date]Closure), read: s.seatCache.now()}
 	closures, err := s.store.Closures(ctx, center.ID, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("closures of %s: %w", center.ID, err)
