@@ -12,10 +12,11 @@ import (
 // Seat availability is read by every visitor who looks for a time, far more
 // often than it changes, so the scheduler keeps it in memory: per center and
 // day the seats taken in its units, and per center its closures from
-// yesterday to the end of the booking horizon, as the database last said. The database stays the only judge of a booking (its guard
-// refuses a full slot with ErrSlotFull whatever a listing showed), so the
-// cache may show a seat that is then refused; what it must not do is hide a
-// free one for long. Hence:
+// yesterday to the end of the booking horizon, as the database last said.
+// The database stays the only judge of a booking (its guard refuses a full
+// slot with ErrSlotFull whatever a listing showed), so the cache may show a
+// seat that is then refused; what it must not do is hide a free one for
+// long. Hence:
 //
 //   - every change this process makes drops what it touched once it has
 //     committed (a booking, move or cancellation the days' seats, a

@@ -157,7 +157,7 @@ func (s *Server) renderTimes(c *gin.Context, status int, chosen, problem string)
 	}
 
 	loc := s.scheduler.Location()
-	today := booking.DateOf(s.cfg.Now().In(loc))
+	today := s.localToday()
 	week := monday(today)
 	if chosenStart, err := time.Parse(time.RFC3339, chosen); err == nil {
 		week = monday(booking.DateOf(chosenStart.In(loc)))

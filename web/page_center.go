@@ -38,7 +38,7 @@ func (s *Server) centerPage(c *gin.Context) {
 		return
 	}
 	p.MapURL = "https://www.openstreetmap.org/search?query=" + url.QueryEscape(center.Address)
-	today := booking.DateOf(s.cfg.Now().In(s.scheduler.Location()))
+	today := s.localToday()
 	days, err := s.scheduler.ClosedDays(c.Request.Context(), center.ID, today, today.AddDays(closedDaysAhead-1))
 	if err != nil {
 		s.errorPage(c, err)

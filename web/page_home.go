@@ -78,7 +78,7 @@ func (s *Server) centerCard(ctx context.Context, l *locale.Locale, ce booking.Ce
 	}
 	card := centerCard{Center: ce, Hours: l.OpeningHours(ce.Hours), Open: opening.Open}
 	loc := s.scheduler.Location()
-	switch today := booking.DateOf(s.cfg.Now().In(loc)); {
+	switch today := s.localToday(); {
 	case opening.Open:
 		card.Status = l.T("center.open_until", "Time", l.Clock(opening.Closes.In(loc)))
 	case opening.Opens.IsZero():

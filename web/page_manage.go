@@ -186,7 +186,7 @@ func (s *Server) renderManage(c *gin.Context, status int, b booking.Booking, tok
 	p.Done, p.Error = done, errMsg
 	p.Changeable = b.Status == booking.Confirmed && s.cfg.Now().Before(b.Start)
 	if p.Changeable {
-		today := booking.DateOf(s.cfg.Now().In(s.scheduler.Location()))
+		today := s.localToday()
 		slots, err := s.scheduler.Slots(c.Request.Context(), booking.SlotQuery{
 			Center: b.Center, Service: b.Service, Language: b.Language, From: today, To: today.AddDays(13),
 		})
@@ -242,6 +242,7 @@ var errorPages = map[string][2]string{
 	"not_found":            {"error.not_found", "error.not_found_text"},
 	"forbidden":            {"error.forbidden", "error.forbidden_text"},
 	"rate_limited":         {"error.rate_limited", "error.rate_limited_text"},
+	"invalid_day":          {"error.bad_day", "error.bad_day_text"},
 }
 
 // errorPage shows an error as a page; an unknown booking and a wrong token

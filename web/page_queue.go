@@ -192,7 +192,7 @@ func (s *Server) kioskProblem(l *locale.Locale, err error, notFound string) (str
 	if de != nil && !de.At.IsZero() {
 		at := de.At.In(s.scheduler.Location())
 		when = l.T("time.at", "Day", l.LongDate(at), "Time", l.Clock(at))
-		if booking.DateOf(at) == booking.DateOf(s.cfg.Now().In(s.scheduler.Location())) {
+		if booking.DateOf(at) == s.localToday() {
 			when = l.T("time.today_at", "Time", l.Clock(at))
 		}
 	}

@@ -32,7 +32,7 @@ func (s *Server) servicePage(c *gin.Context) {
 	p.Title = p.Text.Name
 	p.BookableAtAll = service.Mode.Bookable()
 	if p.BookableAtAll && !service.NeedsLanguage {
-		today := booking.DateOf(s.cfg.Now().In(s.scheduler.Location()))
+		today := s.localToday()
 		for _, center := range s.scheduler.Catalogue().Centers {
 			slots, err := s.scheduler.Slots(c.Request.Context(), booking.SlotQuery{
 				Center: center.ID, Service: service.ID, From: today, To: today.AddDays(nextFreeDays - 1),

@@ -111,7 +111,7 @@ func TestDeleteMyData(t *testing.T) {
 // data is kept, from the setting.
 func TestPrivacyPageStatesRetention(t *testing.T) {
 	a := newApp(t, "sqlite", thursday)
-	for lang, want := range map[string]string{"en": "30 days after the appointment", "da": "30 dage efter tiden"} {
+	for lang, want := range map[string]string{"en": "45 days after the appointment", "da": "45 dage efter tiden"} {
 		r := a.do("GET", "/privacy", nil, "Accept-Language", lang)
 		if body := html.UnescapeString(string(r.body)); r.status != 200 || !strings.Contains(body, want) {
 			t.Errorf("%s %d: no %q\n%s", lang, r.status, want, body)

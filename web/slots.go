@@ -58,16 +58,15 @@ func (s *Server) listSlots(c *gin.Context) {
 // "available":n},...]}, times as timestamp writes them. Nothing in it needs
 // escaping.
 func (s *Server) appendSlots(b []byte, slots []booking.Slot) []byte {
-	loc := s.scheduler.Location()
 	b = append(b, `{"slots":[`...)
 	for i, sl := range slots {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, `{"start":"`...)
-		b = sl.Start.In(loc).AppendFormat(b, time.RFC3339)
+		b = s.appendTimestamp(b, sl.Start)
 		b = append(b, `","end":"`...)
-		b = sl.End.In(loc).AppendFormat(b, time.RFC3339)
+		b = s.appendTimestamp(b, sl.End)
 		b = append(b, `","available":`...)
 		b = strconv.AppendInt(b, int64(sl.Available), 10)
 		b = append(b, '}')
@@ -78,7 +77,12 @@ func (s *Server) appendSlots(b []byte, slots []booking.Slot) []byte {
 // timestamp formats an instant in RFC 3339 with the centers' offset, e.g.
 // 2026-12-07T09:00:00+01:00.
 func (s *Server) timestamp(t time.Time) string {
-	return t.In(s.scheduler.Location()).Format(time.RFC3339)
+	return string(s.appendTimestamp(nil, t))
+}
+
+// appendTimestamp appends t as timestamp writes it.
+func (s *Server) appendTimestamp(b []byte, t time.Time) []byte {
+	return t.In(s.scheduler.Location()).AppendFormat(b, time.RFC3339)
 }
 
 // invalidFields is a 400 listing the fields.

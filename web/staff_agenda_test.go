@@ -123,6 +123,10 @@ func TestStaffAgenda(t *testing.T) {
 		if strings.Count(body, `name="reason"`) != 3 {
 			t.Errorf("want a cancel form per future booking:\n%s", body)
 		}
+		// A day that is no date says so, not that the server failed.
+		if status, body := a.page(cookie, "/staff/centers/aarhus?day=30-11-2026"); status != http.StatusBadRequest || !strings.Contains(body, "must be a date such as 2026-12-07") {
+			t.Errorf("agenda of a bad day: %d\n%s", status, body)
+		}
 		_, da := a.page(cookie, "/staff/centers/aarhus?day=2026-11-30", "Accept-Language", "da")
 		if !strings.Contains(da, "mandag den 30. november 2026") || !strings.Contains(da, "Bekræftelse: sendt") ||
 			!strings.Contains(da, service.In("da").Name) || !strings.Contains(da, "Booket") {

@@ -72,7 +72,7 @@ func (s *Server) renderClosures(c *gin.Context, status int, done, problem string
 		p.Problem = p.L.T(problem)
 	}
 	ctx := c.Request.Context()
-	today := booking.DateOf(s.cfg.Now().In(s.scheduler.Location()))
+	today := s.localToday()
 	closures, err := s.scheduler.Closures(ctx, center.ID, today, today.AddDays(closuresAhead))
 	if err != nil {
 		s.staffFail(c, err)

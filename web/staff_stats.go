@@ -65,7 +65,7 @@ const statsDefaultDays = 7
 
 // statsPeriod reads the period of the request, ?from= and ?to=.
 func (s *Server) statsPeriod(c *gin.Context) (from, to booking.Date, err error) {
-	today := booking.DateOf(s.cfg.Now().In(s.scheduler.Location()))
+	today := s.localToday()
 	from, to = today.AddDays(-(statsDefaultDays - 1)), today
 	if v := c.Query("from"); v != "" {
 		if from, err = booking.ParseDate(v); err != nil {

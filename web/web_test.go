@@ -186,7 +186,7 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		MailFrom:              "booking@example.dk",
 		InterpreterNoticeDays: 2,
 		HorizonDays:           60,
-		RetentionDays:         30,
+		RetentionDays:         45, // not the default 30: the privacy page must show the setting
 		MaxBodyBytes:          64 << 10,
 		FeedTokens:            map[string]string{"aarhus": feedToken},
 		LivePoll:              setup.livePoll,

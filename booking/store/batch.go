@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -222,21 +221,12 @@ type seat struct{ booked int }
 // readSeats locks (PostgreSQL) and reads the counters of the claims, each
 // a different unit.
 func (s *Store) readSeats(tx *gorm.DB, claims []booking.Claim) (map[counterKey]*seat, error) {
-	var values strings.Builder
-	args := make([]any, 0, 3*len(claims))
-	for _, c := range claims {
-		if values.Len() > 0 {
-			values.WriteString(", ")
-		}
-		values.WriteString("(?, ?, ?)")
-		args = append(args, c.Center, c.Resource, dbTime(c.Start))
-	}
 	seats := make(map[counterKey]*seat, len(claims))
 	if len(claims) == 0 {
 		return seats, nil
 	}
-	q := "SELECT center_id, resource, starts_at, booked FROM slot_counters WHERE (center_id, resource, starts_at) IN (" +
-		values.String() + ") ORDER BY center_id, resource, starts_at"
+	where, args := countersOf(claims)
+	q := "SELECT center_id, resource, starts_at, booked FROM slot_counters WHERE " + where + " ORDER BY center_id, resource, starts_at"
 	if s.dialect == dialectPostgres {
 		q += " FOR UPDATE"
 	}
@@ -447,7 +437,7 @@ func (s *Store) announce(tx *gorm.DB, rows []bookingRow) error {
 		args []any
 	)
 	for _, r := range rows {
-		p := s.instance + " " + r.CenterID + " " + strconv.FormatInt(r.StartsAt.Unix(), 10) + " " + strconv.FormatInt(r.EndsAt.Unix(), 10)
+		p := s.seatsPayload(r.CenterID, r.StartsAt, r.EndsAt)
 		if slices.Contains(args, any(p)) {
 			continue
 		}

@@ -122,6 +122,16 @@ func (s *Store) seatsChanged(payload string, changed func(center string, from, t
 	changed("", time.Time{}, time.Time{})
 }
 
+// seatsPayload is the announcement on SeatsChannel of a change of the
+// center's seats in [from, to), or of anything of the center when from is
+// zero; seatsChanged reads it.
+func (s *Store) seatsPayload(center string, from, to time.Time) string {
+	if from.IsZero() {
+		return s.instance + " " + center
+	}
+	return s.instance + " " + center + " " + strconv.FormatInt(from.Unix(), 10) + " " + strconv.FormatInt(to.Unix(), 10)
+}
+
 // notifySeats announces inside tx a change of the center's seats from the
 // earliest to the end of the latest unit of claims, or of anything of the
 // center when there are none (PostgreSQL only).
@@ -129,7 +139,6 @@ func (s *Store) notifySeats(tx *gorm.DB, center string, claims ...[]booking.Clai
 	if s.dialect != dialectPostgres {
 		return nil
 	}
-	payload := s.instance + " " + center
 	var from, to time.Time
 	for _, cs := range claims {
 		for _, c := range cs {
@@ -141,10 +150,7 @@ func (s *Store) notifySeats(tx *gorm.DB, center string, claims ...[]booking.Clai
 			}
 		}
 	}
-	if !from.IsZero() {
-		payload += fmt.Sprintf(" %d %d", from.Unix(), to.Unix())
-	}
-	if err := tx.Exec("SELECT pg_notify(?, ?)", SeatsChannel, payload).Error; err != nil {
+	if err := tx.Exec("SELECT pg_notify(?, ?)", SeatsChannel, s.seatsPayload(center, from, to)).Error; err != nil {
 		return fmt.Errorf("announce seats of %s: %w", center, err)
 	}
 	return nil

@@ -149,6 +149,17 @@ func (s *Store) lockSeats(tx *gorm.DB, claims []booking.Claim) error {
 	if s.dialect != dialectPostgres || len(claims) == 0 {
 		return nil
 	}
+	where, args := countersOf(claims)
+	err := tx.Exec("SELECT 1 FROM slot_counters WHERE "+where+" ORDER BY center_id, resource, starts_at FOR UPDATE", args...).Error
+	if err != nil {
+		return fmt.Errorf("lock seat counters: %w", err)
+	}
+	return nil
+}
+
+// countersOf is the condition that picks the counters of the claims, and its
+// arguments.
+func countersOf(claims []booking.Claim) (string, []any) {
 	var keys strings.Builder
 	args := make([]any, 0, 3*len(claims))
 	for i, c := range claims {
@@ -158,12 +169,7 @@ func (s *Store) lockSeats(tx *gorm.DB, claims []booking.Claim) error {
 		keys.WriteString("(?, ?, ?)")
 		args = append(args, c.Center, c.Resource, dbTime(c.Start))
 	}
-	err := tx.Exec("SELECT 1 FROM slot_counters WHERE (center_id, resource, starts_at) IN ("+keys.String()+")"+
-		" ORDER BY center_id, resource, starts_at FOR UPDATE", args...).Error
-	if err != nil {
-		return fmt.Errorf("lock seat counters: %w", err)
-	}
-	return nil
+	return "(center_id, resource, starts_at) IN (" + keys.String() + ")", args
 }
 
 // takeSeats takes one seat per unit of the groups inside tx, or returns an
