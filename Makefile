@@ -45,9 +45,10 @@ fuzz:
 # start PostgreSQL as .ci/run does.
 BENCH_DB ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 BENCHTIME ?= 10s
+ICSBENCH_FLAGS ?=
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
-	$(GO) run ./cmd/icsbench -db '$(BENCH_DB)' -duration $(BENCHTIME)
+	$(GO) run ./cmd/icsbench -db '$(BENCH_DB)' -duration $(BENCHTIME) $(ICSBENCH_FLAGS)
 
 clean:
 	rm -rf bin

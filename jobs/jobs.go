@@ -208,10 +208,10 @@ func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, scheduler Sch
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &emailWorker{q: q})
 	river.AddWorker(workers, &reminderWorker{scheduler: scheduler})
-	river.AddWorker(workers, &eraseWorker{scheduler: scheduler})
+	eraseInterval := cmp.Or(cfg.EraseInterval, eraseEvery)
+	river.AddWorker(workers, &eraseWorker{scheduler: scheduler, every: eraseInterval})
 	river.AddWorker(workers, &reconcileWorker{q: q})
 
-	eraseInterval := cmp.Or(cfg.EraseInterval, eraseEvery)
 	periodic := []*river.PeriodicJob{river.NewPeriodicJob(
 		river.PeriodicInterval(cmp.Or(cfg.ReconcileInterval, reconcileEvery)),
 		func() (river.JobArgs, *river.InsertOpts) { return reconcileArgs{}, nil },
@@ -258,7 +258,7 @@ func listenerPool(databaseURL string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		// Its error may quote the URL, password included.
-		return nil, errors.New("jobs: the database URL does not parse as a PostgreSQL URL")
+		return nil, errors.New("ICS_DATABASE_URL does not parse as a PostgreSQL URL")
 	}
 	cfg.MaxConns, cfg.MinConns = 1, 0
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
@@ -517,7 +517,13 @@ func (eraseArgs) Kind() string { return "erase_expired" }
 type eraseWorker struct {
 	river.WorkerDefaults[eraseArgs]
 	scheduler Scheduler
+	every     time.Duration
 }
+
+// Timeout lets a run take up to its period, not the client's job timeout,
+// which is set for one email: the first run on a database with years of
+// history erases all of it.
+func (w *eraseWorker) Timeout(*river.Job[eraseArgs]) time.Duration { return w.every }
 
 // Work erases the personal data past its retention.
 func (w *eraseWorker) Work(ctx context.Context, _ *river.Job[eraseArgs]) error {

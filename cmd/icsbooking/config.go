@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/mail"
 	"net/netip"
 	"net/url"
@@ -87,7 +88,7 @@ func readConfig(l *loader) config {
 		ClosedDays:            l.monthDays("ICS_CLOSED_DAYS", "12-24,12-31"),
 		MaxSlotDays:           l.int("ICS_SLOTS_MAX_DAYS", "31", 1, 366),
 		SlotCacheTTL:          l.duration("ICS_SLOT_CACHE_TTL", "2s", 0),
-		PprofAddr:             l.string("ICS_PPROF_ADDR", ""),
+		PprofAddr:             l.loopback("ICS_PPROF_ADDR", ""),
 		MaxBodyBytes:          int64(l.int("ICS_MAX_BODY_BYTES", "65536", 1024, 10<<20)),
 		ShutdownTimeout:       l.duration("ICS_SHUTDOWN_TIMEOUT", "15s", time.Second),
 		HTTPReadTimeout:       l.duration("ICS_HTTP_READ_TIMEOUT", "30s", time.Second),
@@ -146,6 +147,20 @@ func (l *loader) fail(name, v, want string) {
 }
 
 func (l *loader) string(name, def string) string { return l.value(name, def) }
+
+// loopback reads an address to listen on that only this machine reaches
+// (localhost or a loopback IP, with a port); empty is allowed.
+func (l *loader) loopback(name, def string) string {
+	v := l.value(name, def)
+	if v == "" {
+		return v
+	}
+	host, _, err := net.SplitHostPort(v)
+	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+		l.fail(name, v, "must be a loopback address with a port, such as 127.0.0.1:6060")
+	}
+	return v
+}
 
 func (l *loader) oneOf(name, def string, allowed ...string) string {
 	v := l.value(name, def)

@@ -29,6 +29,10 @@ func TestConfigDefaults(t *testing.T) {
 	// Two workers and River's 100ms between fetches capped delivery at 20
 	// emails a second; 16 workers took the CPU bookings need in a rush,
 	// delivering no faster than 8 (make bench).
+	if c.RetentionDays != 30 || c.SlotCacheTTL != 2*time.Second || c.RateLimitPerMinute != 30 || c.MaxActiveBookings != 3 || c.PprofAddr != "" {
+		t.Errorf("defaults: retention %d days, slot cache %s, rate limit %d, active bookings %d, pprof %q",
+			c.RetentionDays, c.SlotCacheTTL, c.RateLimitPerMinute, c.MaxActiveBookings, c.PprofAddr)
+	}
 	if c.MailWorkers != 8 || c.JobsFetchCooldown != 10*time.Millisecond || c.JobsPollInterval != time.Second {
 		t.Errorf("job defaults: %d workers, fetch cooldown %s, poll interval %s", c.MailWorkers, c.JobsFetchCooldown, c.JobsPollInterval)
 	}
@@ -99,6 +103,9 @@ func TestConfigInvalidNamesVariable(t *testing.T) {
 		{"ICS_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local"},
 		{"ICS_RATE_LIMIT_PER_MINUTE", "-1"},
 		{"ICS_MAX_ACTIVE_BOOKINGS", "three"},
+		{"ICS_SLOT_CACHE_TTL", "-1s"},
+		{"ICS_PPROF_ADDR", ":6060"}, // every interface
+		{"ICS_PPROF_ADDR", "10.0.0.5:6060"},
 	} {
 		_, err := loadConfig(env(map[string]string{tt.name: tt.value}))
 		if err == nil || !strings.Contains(err.Error(), tt.name) {

@@ -325,7 +325,6 @@ func newLogger(cfg config, w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(web.LogHandler(slog.NewTextHandler(w, opts)))
 }
 
-// serve runs the HTTP server until ctx ends, then shuts down gracefully.
 // servePprof serves Go's profiles (net/http/pprof) on addr, a separate
 // listener for operators that should stay on loopback, until ctx ends.
 func servePprof(ctx context.Context, addr string, logger *slog.Logger) error {
@@ -344,6 +343,7 @@ func servePprof(ctx context.Context, addr string, logger *slog.Logger) error {
 	return nil
 }
 
+// serve runs the HTTP server until ctx ends, then shuts down gracefully.
 func serve(ctx context.Context, cfg config, handler http.Handler, logger *slog.Logger, ready chan<- string) error {
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
