@@ -184,7 +184,7 @@ func (s *Scheduler) openingInstants(center Center, d Date) (time.Time, time.Time
 // of [start, end).
 func available(seats []seat, ds days, start, end time.Time) int {
 	free := -1
-	for t := start.Unix(); t < end.Unix(); t += int64(Unit / time.Second) {
+	for t := start.Unix(); t < end.Unix(); t += unitSeconds {
 		for _, st := range seats {
 			n := st.capacity - ds.taken(st.resource, t)
 			if free < 0 || n < free {
@@ -295,10 +295,13 @@ func (s *Scheduler) checkStart(ctx context.Context, center Center, service Servi
 	if reason, shut := s.dayClosed(center, day); shut {
 		return notBookable("%s", reason)
 	}
-	closures, err := s.closedDays(ctx, center, day, day)
+	// Read, not cached: the database does not guard closures as it guards
+	// seats, so a booking must see a closure another server just made.
+	cs, err := s.readClosures(ctx, center, day, day)
 	if err != nil {
 		return err
 	}
+	closures := cs.byDay
 	if c, closed := closures[day]; closed && !within(s.openPeriods(center, day, closures), start, start.Add(service.Duration)) {
 		msg := fmt.Sprintf("%s is closed on %s", center.Name, day.Long())
 		if !c.WholeDay() {

@@ -260,13 +260,20 @@ func (s *Store) readSeats(tx *gorm.DB, claims []booking.Claim) (map[counterKey]*
 type taking struct{ capacity, n int }
 
 // decide takes the bookings in order, each if every unit it claims has a
-// seat left, and refuses the others with ErrSlotFull in results. It returns
-// the seats taken in each counter.
+// seat left, and refuses the others with ErrSlotFull in results; a booking
+// whose Idempotency-Key an earlier one of the batch took is a replay of it,
+// refused with ErrDuplicate whether or not seats are left. It returns the
+// seats taken in each counter.
 func (s *Store) decide(batch []*newBooking, seats map[counterKey]*seat, results []writeResult) map[counterKey]taking {
 	taken := map[counterKey]taking{}
+	keys := map[string]bool{}
 	for i, nb := range batch {
 		if _, err := groupClaims(nb.claims); err != nil {
 			results[i].err = err
+			continue
+		}
+		if nb.idem != nil && keys[string(nb.idem.KeyHash)] {
+			results[i].err = fmt.Errorf("idempotency key: %w", booking.ErrDuplicate)
 			continue
 		}
 		fits := true
@@ -284,6 +291,9 @@ func (s *Store) decide(batch []*newBooking, seats map[counterKey]*seat, results 
 			k := keyOf(c)
 			seats[k].booked++
 			taken[k] = taking{capacity: c.Capacity, n: taken[k].n + 1}
+		}
+		if nb.idem != nil {
+			keys[string(nb.idem.KeyHash)] = true
 		}
 	}
 	return taken

@@ -43,9 +43,10 @@ func (l Listeners) all() {
 }
 
 // Listen reports to l the changes server processes commit, until ctx ends.
-// On PostgreSQL it holds one connection of the pool for LISTEN; when that
-// connection is lost it connects again and tells every listener that
-// anything may have changed meanwhile. On SQLite, whose one server process
+// On PostgreSQL it holds one connection of the pool for LISTEN, connecting
+// again when it is lost; each time it starts listening it tells every
+// listener that anything may have changed, as nothing committed before was
+// heard. On SQLite, whose one server process
 // knows its own changes, it returns nil at once: callers poll there.
 func (s *Store) Listen(ctx context.Context, l Listeners) error {
 	if s.dialect != dialectPostgres {
@@ -63,7 +64,6 @@ func (s *Store) Listen(ctx context.Context, l Listeners) error {
 		case <-time.After(wait):
 		}
 		wait = min(2*wait, time.Minute)
-		l.all()
 	}
 }
 
@@ -83,6 +83,9 @@ func (s *Store) listen(ctx context.Context, l Listeners) error {
 		if _, err := pg.Exec(ctx, "LISTEN "+QueueChannel+"; LISTEN "+SeatsChannel); err != nil {
 			return fmt.Errorf("listen: %w", err)
 		}
+		// What was committed before LISTEN, since the start or while the
+		// connection was lost, is never announced here.
+		l.all()
 		// The connection goes back to the pool afterwards: stop listening
 		// on it, or its notifications would pile up there.
 		defer pg.Exec(context.WithoutCancel(ctx), "UNLISTEN *") // a broken connection is discarded anyway

@@ -58,6 +58,17 @@ func TestListen(t *testing.T) {
 		}
 	}
 
+	// Once listening, the listener was told that anything may have
+	// changed before.
+	select {
+	case got := <-seats:
+		if got.center != "" || !got.from.IsZero() {
+			t.Errorf("first heard %+v, want anything of any center", got)
+		}
+	case <-deadline:
+		t.Fatal("not told that anything may have changed")
+	}
+
 	// The listener's own booking first, then the other's: only the other's
 	// is heard, and it names the units it took.
 	mine := newBooking("CPH-OWN", unit(0))
