@@ -43,6 +43,10 @@ func TestStaffInBrowser(t *testing.T) {
 			b.check("staff-center-" + lang)
 			// Monday's agenda: cancel a booking, book one for a
 			// newcomer, print the day.
+			// A mistyped day in the address says what is wrong.
+			b.do(chromedp.Navigate(a.srv.URL + "/staff/centers/aarhus?day=30-11-2026"))
+			b.do(chromedp.WaitVisible(chromedp.CSS("h1")))
+			b.check("staff-bad-day-" + lang)
 			b.do(chromedp.Navigate(a.srv.URL + "/staff/centers/aarhus?day=2026-11-30"))
 			b.check("staff-agenda-" + lang)
 			b.press(".cancel-form input[name=reason]", "Staff meeting")
