@@ -22,6 +22,7 @@ import (
 	"github.com/ics-booking/icsbooking/metrics"
 	"github.com/ics-booking/icsbooking/staff"
 	"github.com/ics-booking/icsbooking/web"
+	"github.com/ics-booking/icsbooking/web/middleware"
 )
 
 // app is the whole server over a real database, with the clock fixed.
@@ -179,7 +180,7 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 	if setup.throttle != nil {
 		directory.SetThrottle(*setup.throttle)
 	}
-	logger := slog.New(web.LogHandler(slog.NewTextHandler(setup.log, nil)))
+	logger := slog.New(middleware.LogHandler(slog.NewTextHandler(setup.log, nil)))
 	streams, endStreams := context.WithCancel(context.Background())
 	server := web.New(setup.wrap(scheduler), queue, web.Config{
 		BaseURL:               setup.baseURL,
