@@ -455,8 +455,9 @@ func TestOpenAPIContract(t *testing.T) {
 
 	// A body that stops halfway is answered 408 once the server's read
 	// timeout ends.
-	slow := newApp(t, "sqlite", thursday, withReadTimeout(500*time.Millisecond))
-	slowRef, slowToken := slow.book(bookingBody("aarhus", permit, nine))
+	fresh := newApp(t, "sqlite", thursday)
+	slowRef, slowToken := fresh.book(bookingBody("aarhus", permit, nine))
+	slow := fresh.withReadTimeout(500 * time.Millisecond)
 	slowAuth := []string{"Authorization", "Bearer " + slowToken}
 	for _, path := range []string{"/api/v1/bookings", "/api/v1/bookings/" + slowRef + "/reschedule"} {
 		const partial = `{"start":"2026-`

@@ -90,13 +90,12 @@ func (h *Handler) staffAgenda(c *gin.Context) { h.showAgenda(c, false) }
 func (h *Handler) staffPrint(c *gin.Context) { h.showAgenda(c, true) }
 
 func (h *Handler) showAgenda(c *gin.Context, printable bool) {
-	id := centerOf(c).ID
 	day, err := h.dayParam(c.Query("day"))
 	if err != nil {
 		render.FailPage(c, err)
 		return
 	}
-	p, err := h.agendaPage(c, id, day)
+	p, err := h.agendaPage(c, day)
 	if err != nil {
 		render.FailPage(c, err)
 		return
@@ -125,14 +124,11 @@ func agendaURL(center string, day booking.Date) string {
 	return "/staff/centers/" + url.PathEscape(center) + "?day=" + day.String()
 }
 
-// agendaPage describes a center's day: its bookings by start, each with
+// agendaPage describes the center's day: its bookings by start, each with
 // its state (the booking's, or its ticket's once checked in) and emails.
-func (h *Handler) agendaPage(c *gin.Context, centerID string, day booking.Date) (agendaPage, error) {
+func (h *Handler) agendaPage(c *gin.Context, day booking.Date) (agendaPage, error) {
 	ctx := c.Request.Context()
-	center, err := h.scheduler.Catalogue().Center(centerID)
-	if err != nil {
-		return agendaPage{}, err
-	}
+	center := centerOf(c)
 	bookings, err := h.scheduler.Agenda(ctx, center.ID, day)
 	if err != nil {
 		return agendaPage{}, err
@@ -202,7 +198,7 @@ func (h *Handler) staffCancel(c *gin.Context) {
 		render.FailPage(c, errNoBooking)
 		return
 	}
-	p, err := h.agendaPage(c, centerID, day)
+	p, err := h.agendaPage(c, day)
 	if err != nil {
 		render.FailPage(c, err)
 		return

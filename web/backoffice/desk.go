@@ -118,11 +118,10 @@ func (h *Handler) callNext(c *gin.Context) {
 	}
 }
 
-// deskCall calls the next ticket of the path's center, which requireCenter
-// let through, to the path's desk, audits the call and wakes the display.
-// ok is false when nobody is ready.
+// deskCall calls the next ticket of the path's center to the path's desk,
+// audits the call and wakes the display. ok is false when nobody is ready.
 func (h *Handler) deskCall(c *gin.Context) (booking.Ticket, bool, error) {
-	center := c.Param("center")
+	center := centerOf(c).ID
 	t, ok, err := h.walkIns.CallNext(c.Request.Context(), center, c.Param("desk"))
 	if err != nil || !ok {
 		return booking.Ticket{}, false, err
@@ -158,10 +157,10 @@ func (h *Handler) ticketAPI(a ticketAction) gin.HandlerFunc {
 	}
 }
 
-// runTicketAction runs a on the path's ticket of the path's center, which
-// requireCenter let through, audits it and wakes the display.
+// runTicketAction runs a on the path's ticket of the path's center, audits
+// it and wakes the display.
 func (h *Handler) runTicketAction(c *gin.Context, a ticketAction, in deskInput) (booking.Ticket, error) {
-	center := c.Param("center")
+	center := centerOf(c).ID
 	id, err := strconv.ParseInt(c.Param("ticket"), 10, 64)
 	if err != nil || id <= 0 {
 		return booking.Ticket{}, errNoTicket
@@ -252,12 +251,7 @@ func (h *Handler) staffDesk(c *gin.Context) {
 }
 
 func (h *Handler) renderDesk(c *gin.Context, status int, notice, problem string) {
-	center, err := h.scheduler.Catalogue().Center(c.Param("center"))
-	if err != nil {
-		render.FailPage(c, err)
-		return
-	}
-	desk := c.Param("desk")
+	center, desk := centerOf(c), c.Param("desk")
 	state, err := h.walkIns.QueueState(c.Request.Context(), center.ID)
 	if err != nil {
 		render.FailPage(c, err)
@@ -288,9 +282,9 @@ func (h *Handler) deskCallPost(c *gin.Context) {
 	case err != nil:
 		h.deskFailed(c, err)
 	case !ok:
-		c.Redirect(http.StatusSeeOther, deskPath(c.Param("center"), c.Param("desk"))+"?done=nobody")
+		c.Redirect(http.StatusSeeOther, deskPath(centerOf(c).ID, c.Param("desk"))+"?done=nobody")
 	default:
-		c.Redirect(http.StatusSeeOther, deskPath(c.Param("center"), c.Param("desk"))+"?done=called")
+		c.Redirect(http.StatusSeeOther, deskPath(centerOf(c).ID, c.Param("desk"))+"?done=called")
 	}
 }
 
@@ -305,7 +299,7 @@ func (h *Handler) deskTicketPost(a ticketAction) gin.HandlerFunc {
 			h.deskFailed(c, err)
 			return
 		}
-		c.Redirect(http.StatusSeeOther, deskPath(c.Param("center"), c.Param("desk"))+"?done="+a.name)
+		c.Redirect(http.StatusSeeOther, deskPath(centerOf(c).ID, c.Param("desk"))+"?done="+a.name)
 	}
 }
 
