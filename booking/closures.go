@@ -1,0 +1,88 @@
+package booking
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Closures: a center closed by staff for a day or part of one, and the
+// bookings that closure hits.
+
+// Closures returns a center's closures of the days from from to to.
+func (s *Scheduler) Closures(ctx context.Context, centerID string, from, to Date) ([]Closure, error) {
+	center, err := s.catalogue.Center(centerID)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Closures(ctx, center.ID, from, to)
+}
+
+// AddClosure closes a center for a day, or part of one, with a reason, and
+// returns the confirmed bookings the closure hits (Closing), which staff
+// may then cancel (CancelByStaff). New bookings are refused for that time
+// from now on. Closing the same day again replaces the closure.
+func (s *Scheduler) AddClosure(ctx context.Context, c Closure) ([]Booking, error) {
+	center, err := s.catalogue.Center(c.Center)
+	if err != nil {
+		return nil, err
+	}
+	c.Reason = strings.TrimSpace(c.Reason)
+	var errs []FieldError
+	if msg := checkLine(c.Reason, MaxName, true); msg != "" {
+		errs = append(errs, FieldError{"reason", msg})
+	}
+	if c.Day.Before(DateOf(s.now().In(s.policy.Location))) {
+		errs = append(errs, FieldError{"day", "must not be in the past"})
+	}
+	if !c.WholeDay() && (c.Part.Open >= c.Part.Close || c.Part.Close > 24*time.Hour || c.Part.Open%Unit != 0 || c.Part.Close%Unit != 0) {
+		errs = append(errs, FieldError{"from", fmt.Sprintf("the closed part must start before it ends, on the quarter hour (%s)", minutes(Unit))})
+	}
+	if err := invalid(errs); err != nil {
+		return nil, err
+	}
+	if err := s.store.AddClosure(ctx, c); err != nil {
+		return nil, fmt.Errorf("close %s: %w", center.ID, err)
+	}
+	s.seatCache.drop(center.ID, Date{}, Date{})
+	return s.Closing(ctx, c)
+}
+
+// RemoveClosure opens a center again on a day it was closed.
+func (s *Scheduler) RemoveClosure(ctx context.Context, centerID string, day Date) error {
+	center, err := s.catalogue.Center(centerID)
+	if err != nil {
+		return err
+	}
+	if err := s.store.RemoveClosure(ctx, center.ID, day); err != nil {
+		return err
+	}
+	s.seatCache.drop(center.ID, Date{}, Date{})
+	return nil
+}
+
+// Closing describes a closure an admin is about to enter or has entered:
+// the confirmed bookings it hits.
+func (s *Scheduler) Closing(ctx context.Context, c Closure) ([]Booking, error) {
+	center, err := s.catalogue.Center(c.Center)
+	if err != nil {
+		return nil, err
+	}
+	from, to := c.Day.At(0, s.policy.Location), c.Day.AddDays(1).At(0, s.policy.Location)
+	if !c.WholeDay() {
+		from, to = c.Day.At(c.Part.Open, s.policy.Location), c.Day.At(c.Part.Close, s.policy.Location)
+	}
+	// A booking that starts before the closure may run into it.
+	bookings, err := s.store.Appointments(ctx, center.ID, c.Day.At(0, s.policy.Location), to)
+	if err != nil {
+		return nil, fmt.Errorf("bookings hit by a closure of %s: %w", center.ID, err)
+	}
+	var hit []Booking
+	for _, b := range bookings {
+		if b.End.After(from) && b.Start.Before(to) {
+			hit = append(hit, b)
+		}
+	}
+	return hit, nil
+}
