@@ -33,7 +33,7 @@ func (s *Scheduler) AddClosure(ctx context.Context, c Closure) ([]Booking, error
 	if msg := checkLine(c.Reason, MaxName, true); msg != "" {
 		errs = append(errs, FieldError{"reason", msg})
 	}
-	if c.Day.Before(DateOf(s.now().In(s.policy.Location))) {
+	if c.Day.Before(s.today()) {
 		errs = append(errs, FieldError{"day", "must not be in the past"})
 	}
 	if !c.WholeDay() && (c.Part.Open >= c.Part.Close || c.Part.Close > 24*time.Hour || c.Part.Open%Unit != 0 || c.Part.Close%Unit != 0) {

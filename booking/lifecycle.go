@@ -360,7 +360,7 @@ func (s *Scheduler) Appointments(ctx context.Context, centerID string) ([]Bookin
 	if err != nil {
 		return nil, err
 	}
-	today := DateOf(s.now().In(s.policy.Location))
+	today := s.today()
 	from := today.At(0, s.policy.Location)
 	to := today.AddDays(s.policy.HorizonDays+1).At(0, s.policy.Location)
 	bookings, err := s.store.Appointments(ctx, center.ID, from, to)

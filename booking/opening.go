@@ -51,8 +51,8 @@ func (s *Scheduler) Opening(ctx context.Context, centerID string) (Opening, erro
 // counting holidays, the extra closed days and its closures, with the
 // periods it is open then; found is false if there is none within the
 // booking horizon.
-func (s *Scheduler) firstOpenDay(ctx context.Context, center Center, from Date) (day Date, periods []period, found bool, err error) {
-	last := DateOf(s.now().In(s.policy.Location)).AddDays(s.policy.HorizonDays)
+func (s *schedule) firstOpenDay(ctx context.Context, center Center, from Date) (day Date, periods []period, found bool, err error) {
+	last := s.today().AddDays(s.policy.HorizonDays)
 	if from.After(last) {
 		return Date{}, nil, false, nil
 	}
@@ -113,7 +113,7 @@ type period struct{ from, to time.Time }
 // openPeriods returns when a center is open on d: never on a weekday
 // without hours, a holiday, an extra closed day or a day closed whole;
 // its hours less the closed part on a day closed in part.
-func (s *Scheduler) openPeriods(center Center, d Date, closures map[Date]Closure) []period {
+func (s *schedule) openPeriods(center Center, d Date, closures map[Date]Closure) []period {
 	if _, shut := s.dayClosed(center, d); shut {
 		return nil
 	}
@@ -165,7 +165,7 @@ func within(periods []period, start, end time.Time) bool {
 // elapsed time, not at wall-clock offsets from midnight: on a night the
 // clocks change, offsets would name one instant twice (spring) or skip one
 // (autumn), while instants name each moment once.
-func (s *Scheduler) openingInstants(center Center, d Date) (time.Time, time.Time) {
+func (s *schedule) openingInstants(center Center, d Date) (time.Time, time.Time) {
 	span := center.Hours[d.Weekday()]
 	return d.At(span.Open, s.policy.Location), d.At(span.Close, s.policy.Location)
 }
@@ -173,7 +173,7 @@ func (s *Scheduler) openingInstants(center Center, d Date) (time.Time, time.Time
 // dayClosed reports whether the center is closed all day on d for a reason
 // that needs no database: no hours that weekday, a public holiday, an extra
 // closed day.
-func (s *Scheduler) dayClosed(center Center, d Date) (string, bool) {
+func (s *schedule) dayClosed(center Center, d Date) (string, bool) {
 	if _, open := center.Hours[d.Weekday()]; !open {
 		return fmt.Sprintf("%s is closed on %ss", center.Name, d.Weekday()), true
 	}

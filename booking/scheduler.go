@@ -43,29 +43,39 @@ type Policy struct {
 	SeatCacheTTL time.Duration
 }
 
-// Scheduler applies the booking rules: it lists the slots a center offers
-// and creates, reschedules and cancels bookings in them.
-type Scheduler struct {
+// schedule is what the Scheduler and the Queue share to know where and when
+// a center is open: the catalogue of centers and services, the calendar of
+// the days every center closes, the policy, the clock, and the closures
+// staff entered, read through the store and kept in the seat cache.
+type schedule struct {
 	catalogue Catalogue
-	store     Store
-	sealer    *Sealer
 	calendar  *Calendar
 	policy    Policy
 	now       func() time.Time
+	store     Store
 	seatCache *seatCache
+}
+
+// Scheduler applies the booking rules: it lists the slots a center offers
+// and creates, reschedules and cancels bookings in them.
+type Scheduler struct {
+	*schedule
+	sealer *Sealer
 }
 
 // NewScheduler returns a Scheduler. sealer keeps manage tokens for later
 // emails; now is the clock (time.Now in production).
 func NewScheduler(catalogue Catalogue, store Store, sealer *Sealer, policy Policy, now func() time.Time) *Scheduler {
 	return &Scheduler{
-		catalogue: catalogue,
-		store:     store,
-		sealer:    sealer,
-		calendar:  NewCalendar(policy.ExtraClosedDays),
-		policy:    policy,
-		now:       now,
-		seatCache: newSeatCache(policy.SeatCacheTTL),
+		schedule: &schedule{
+			catalogue: catalogue,
+			calendar:  NewCalendar(policy.ExtraClosedDays),
+			policy:    policy,
+			now:       now,
+			store:     store,
+			seatCache: newSeatCache(policy.SeatCacheTTL),
+		},
+		sealer: sealer,
 	}
 }
 
@@ -75,7 +85,8 @@ func (s *Scheduler) Catalogue() Catalogue { return s.catalogue }
 // Location returns the time zone schedules are kept in.
 func (s *Scheduler) Location() *time.Location { return s.policy.Location }
 
-func (s *Scheduler) lookup(centerID, serviceID string) (Center, Service, error) {
+// lookup returns a center and a service of the catalogue.
+func (s *schedule) lookup(centerID, serviceID string) (Center, Service, error) {
 	center, err := s.catalogue.Center(centerID)
 	if err != nil {
 		return Center{}, Service{}, err
@@ -86,3 +97,6 @@ func (s *Scheduler) lookup(centerID, serviceID string) (Center, Service, error) 
 	}
 	return center, service, nil
 }
+
+// today is the date in the centers' time zone.
+func (s *schedule) today() Date { return DateOf(s.now().In(s.policy.Location)) }

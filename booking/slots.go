@@ -42,7 +42,7 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 		return nil, err
 	}
 	interp := interpreterLanguage(center, lang)
-	today := DateOf(s.now().In(s.policy.Location))
+	today := s.today()
 	if q.From == (Date{}) {
 		q.From = today
 	}
