@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -21,7 +22,7 @@ func (s *Scheduler) Closures(ctx context.Context, centerID string, from, to Date
 
 // AddClosure closes a center for a day, or part of one, with a reason, and
 // returns the confirmed bookings the closure hits (Closing), which staff
-// may then cancel (CancelByStaff). New bookings are refused for that time
+// may then cancel (CancelClosed). New bookings are refused for that time
 // from now on. Closing the same day again replaces the closure.
 func (s *Scheduler) AddClosure(ctx context.Context, c Closure) ([]Booking, error) {
 	center, err := s.catalogue.Center(c.Center)
@@ -85,4 +86,61 @@ func (s *Scheduler) Closing(ctx context.Context, c Closure) ([]Booking, error) {
 		}
 	}
 	return hit, nil
+}
+
+// CancelClosed cancels the bookings that the center's closure of day hits
+// (Closing) and that have not started, each with the closure's reason in
+// its cancellation email, and returns them. It is all or none: the
+// bookings are cancelled and their emails queued in one transaction, and
+// when one of them changed meanwhile, they are all read again. ErrNotFound
+// if the center is not closed on day.
+func (s *Scheduler) CancelClosed(ctx context.Context, centerID string, day Date) ([]Booking, error) {
+	center, err := s.catalogue.Center(centerID)
+	if err != nil {
+		return nil, err
+	}
+	closures, err := s.store.Closures(ctx, center.ID, day, day)
+	if err != nil {
+		return nil, fmt.Errorf("closure of %s on %s: %w", center.ID, day, err)
+	}
+	if len(closures) == 0 {
+		return nil, newError(ErrNotFound, "the center is not closed that day")
+	}
+	closure := closures[0]
+	for attempt := 1; ; attempt++ {
+		hit, err := s.Closing(ctx, closure)
+		if err != nil {
+			return nil, err
+		}
+		now := s.now()
+		var updates []Update
+		for _, b := range hit {
+			if !b.Changeable(now) {
+				continue
+			}
+			u, err := s.cancellation(b, closure.Reason, now)
+			if err != nil {
+				return nil, err
+			}
+			updates = append(updates, u)
+		}
+		if len(updates) == 0 {
+			return nil, nil
+		}
+		err = s.store.UpdateBookings(ctx, updates, EmailCancellation)
+		if err == nil {
+			cancelled := make([]Booking, len(updates))
+			for i, u := range updates {
+				s.changed(u.Booking.Center, u.Booking.Start, u.Booking.End)
+				cancelled[i] = u.Booking
+			}
+			return cancelled, nil
+		}
+		switch {
+		case !errors.Is(err, ErrConflict):
+			return nil, fmt.Errorf("cancel the bookings closed at %s on %s: %w", center.ID, day, err)
+		case attempt == cancelAttempts:
+			return nil, newError(ErrConflict, "bookings of %s on %s were changed at the same time; try again", center.Name, day.Long())
+		}
+	}
 }

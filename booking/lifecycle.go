@@ -167,40 +167,57 @@ const cancelAttempts = 3
 // the race finds the booking cancelled and answers like the winner. A
 // cancel that crosses a reschedule cancels the moved booking.
 func (s *Scheduler) Cancel(ctx context.Context, reference, token string) (Booking, error) {
-	return s.cancel(ctx, func() (Booking, error) { return s.Get(ctx, reference, token) }, "")
+	b, _, err := s.cancel(ctx, func() (Booking, error) { return s.Get(ctx, reference, token) }, "", nil)
+	return b, err
 }
 
 // cancel cancels the booking load reads, with the reason staff gave (or
-// none), reading it again while it changes meanwhile.
-func (s *Scheduler) cancel(ctx context.Context, load func() (Booking, error), reason string) (Booking, error) {
+// none), reading it again while it changes meanwhile. badReason, if not
+// nil, is returned instead of cancelling: a bad reason is told only after
+// what no reason could change (no such booking, cancelled already,
+// started). done is false if the booking was cancelled already.
+func (s *Scheduler) cancel(ctx context.Context, load func() (Booking, error), reason string, badReason error) (b Booking, done bool, err error) {
 	for attempt := 1; ; attempt++ {
 		b, err := load()
 		if err != nil {
-			return Booking{}, err
+			return Booking{}, false, err
 		}
 		if b.Status == Cancelled {
-			return b, nil
+			return b, false, nil
 		}
-		if !s.now().Before(b.Start) {
-			return Booking{}, newError(ErrConflict, "booking %s can no longer be cancelled: the appointment time has passed", b.Reference)
+		if !b.Changeable(s.now()) {
+			return Booking{}, false, newError(ErrStarted, "booking %s can no longer be cancelled: the appointment time has passed", b.Reference)
 		}
-		center, err := s.catalogue.Center(b.Center)
+		if badReason != nil {
+			return Booking{}, false, badReason
+		}
+		u, err := s.cancellation(b, reason, s.now())
 		if err != nil {
-			return Booking{}, fmt.Errorf("cancel booking %d: %w", b.ID, err)
+			return Booking{}, false, err
 		}
-		release := s.claims(center, b.Start, b.End, b.Language)
-		b.Status, b.CancelReason = Cancelled, reason
-		b.Sequence++
-		b.UpdatedAt = s.now().UTC()
-		err = s.store.UpdateBooking(ctx, b, release, nil, EmailCancellation)
+		err = s.store.UpdateBooking(ctx, u.Booking, u.Release, nil, EmailCancellation)
 		if err == nil {
 			s.changed(b.Center, b.Start, b.End)
-			return b, nil
+			return u.Booking, true, nil
 		}
 		if !errors.Is(err, ErrConflict) || attempt == cancelAttempts {
-			return Booking{}, s.updateFailed("cancel", b, err)
+			return Booking{}, false, s.updateFailed("cancel", u.Booking, err)
 		}
 	}
+}
+
+// cancellation is the update that cancels b at now with reason: the
+// booking cancelled, one version on, and the seats it frees.
+func (s *Scheduler) cancellation(b Booking, reason string, now time.Time) (Update, error) {
+	center, err := s.catalogue.Center(b.Center)
+	if err != nil {
+		return Update{}, fmt.Errorf("cancel booking %d: %w", b.ID, err)
+	}
+	release := s.claims(center, b.Start, b.End, b.Language)
+	b.Status, b.CancelReason = Cancelled, reason
+	b.Sequence++
+	b.UpdatedAt = now.UTC()
+	return Update{Booking: b, Release: release}, nil
 }
 
 // Erase deletes the personal data of a booking at its holder's request,
@@ -216,8 +233,8 @@ func (s *Scheduler) Erase(ctx context.Context, reference, token string) error {
 	if err != nil {
 		return err
 	}
-	if b.Status == Confirmed && s.now().Before(b.Start) {
-		if b, err = s.cancel(ctx, func() (Booking, error) { return s.Get(ctx, reference, token) }, ""); err != nil {
+	if b.Changeable(s.now()) {
+		if b, _, err = s.cancel(ctx, func() (Booking, error) { return s.Get(ctx, reference, token) }, "", nil); err != nil {
 			return err
 		}
 	}
@@ -252,8 +269,8 @@ func (s *Scheduler) Reschedule(ctx context.Context, reference, token string, sta
 	if b.Status == Cancelled {
 		return Booking{}, newError(ErrConflict, "booking %s is cancelled; book a new appointment instead", b.Reference)
 	}
-	if !s.now().Before(b.Start) {
-		return Booking{}, newError(ErrConflict, "booking %s can no longer be moved: the appointment time has passed", b.Reference)
+	if !b.Changeable(s.now()) {
+		return Booking{}, newError(ErrStarted, "booking %s can no longer be moved: the appointment time has passed", b.Reference)
 	}
 	if start.Equal(b.Start) {
 		// Already there: nothing changes and nobody is told of a move.
@@ -328,15 +345,22 @@ func (s *Scheduler) QueueReminders(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// CancelByStaff cancels a booking for the newcomer, saying why in the
-// cancellation email, which also links to booking again. A booking already
-// cancelled is left as it is.
-func (s *Scheduler) CancelByStaff(ctx context.Context, id int64, reason string) (Booking, error) {
-	reason = strings.TrimSpace(reason)
-	if msg := checkLine(reason, MaxNotes, true); msg != "" {
-		return Booking{}, invalid([]FieldError{{"reason", msg}})
+// CancelByStaff cancels a booking of the center for the newcomer, saying
+// why in the cancellation email, which also links to booking again; staff
+// must give the reason. A booking of another center is not found
+// (ErrNotFound), one whose appointment has started is refused (ErrStarted),
+// and one cancelled already is left as it is, with cancelled false.
+func (s *Scheduler) CancelByStaff(ctx context.Context, centerID string, id int64, reason string) (b Booking, cancelled bool, err error) {
+	center, err := s.catalogue.Center(centerID)
+	if err != nil {
+		return Booking{}, false, err
 	}
-	return s.cancel(ctx, func() (Booking, error) { return s.store.BookingByID(ctx, id) }, reason)
+	reason = strings.TrimSpace(reason)
+	var badReason error
+	if msg := checkLine(reason, MaxNotes, true); msg != "" {
+		badReason = invalid([]FieldError{{"reason", msg}})
+	}
+	return s.cancel(ctx, func() (Booking, error) { return s.store.BookingInCenter(ctx, center.ID, id) }, reason, badReason)
 }
 
 // Agenda returns a center's bookings of a day, cancelled ones too, by

@@ -184,7 +184,7 @@ func (s *Server) when(l *locale.Locale, start, end time.Time) string {
 func (s *Server) renderManage(c *gin.Context, status int, b booking.Booking, token, done, errMsg string) {
 	p := s.managePage(c, b, token)
 	p.Done, p.Error = done, errMsg
-	p.Changeable = b.Status == booking.Confirmed && s.cfg.Now().Before(b.Start)
+	p.Changeable = b.Changeable(s.cfg.Now())
 	if p.Changeable {
 		today := s.localToday()
 		slots, err := s.scheduler.Slots(c.Request.Context(), booking.SlotQuery{

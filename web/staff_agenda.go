@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/ics-booking/icsbooking/booking"
 	"github.com/ics-booking/icsbooking/locale"
+	"github.com/ics-booking/icsbooking/staff"
 )
 
 // A center's day in the back office: the agenda of its appointments with
@@ -168,7 +170,7 @@ func (s *Server) agendaPage(c *gin.Context, centerID string, day booking.Date) (
 			Time: p.L.Clock(start) + "–" + p.L.Clock(end), Name: b.Name, Phone: b.Phone,
 			Service: service.In(p.L.Tag()).Name, Interpreter: p.L.LanguageName(b.Language), Notes: b.Notes,
 			Cancelled: b.Status == booking.Cancelled, CancelReason: b.CancelReason,
-			Cancellable: b.Status == booking.Confirmed && now.Before(b.Start),
+			Cancellable: b.Changeable(now),
 		}
 		state := "staff.state.booked"
 		if t, ok := ticketOf[b.ID]; ok {
@@ -192,9 +194,9 @@ func (s *Server) agendaPage(c *gin.Context, centerID string, day booking.Date) (
 }
 
 // staffCancel cancels a booking of the center with the reason staff give;
-// the cancellation email tells the newcomer the reason. The form names the
-// booking's day, whose agenda must hold the booking: a booking of another
-// center is not found.
+// the cancellation email tells the newcomer the reason. A booking of
+// another center is not found. The form names the booking's day, whose
+// agenda the answer leads to, or shows again with what went wrong.
 func (s *Server) staffCancel(c *gin.Context) {
 	centerID, ok := s.centerForm(c)
 	if !ok {
@@ -210,57 +212,55 @@ func (s *Server) staffCancel(c *gin.Context) {
 		s.staffFail(c, errNoBooking)
 		return
 	}
+	ctx := c.Request.Context()
+	reason := c.PostForm("reason")
+	b, cancelled, err := s.scheduler.CancelByStaff(ctx, centerID, id, reason)
+	var problem string
+	switch {
+	case errors.Is(err, booking.ErrNotFound):
+		s.staffFail(c, errNoBooking)
+		return
+	case errors.Is(err, booking.ErrStarted):
+		problem = "staff.cancel.too_late"
+	case errors.Is(err, booking.ErrInvalid) && strings.TrimSpace(reason) == "":
+		problem = "staff.cancel.reason_required"
+	case errors.Is(err, booking.ErrInvalid):
+		problem = "staff.cancel.reason_invalid"
+	case err != nil:
+		s.staffFail(c, err)
+		return
+	}
+	if problem != "" {
+		s.cancelRefused(c, centerID, day, id, reason, problem)
+		return
+	}
+	notice := "staff.cancel.already" // a second post of the same form
+	if cancelled {
+		s.audit(c, centerID, staff.ActionBookingCancel, b.Reference, b.CancelReason)
+		notice = "staff.cancel.done"
+	}
+	s.sessions.Put(ctx, noticeKey, localeOf(c).T(notice, "Reference", b.Reference))
+	c.Redirect(http.StatusSeeOther, agendaURL(centerID, day))
+}
+
+// cancelRefused shows the agenda of the day again, with the message
+// problem next to the reason of the booking staff tried to cancel.
+func (s *Server) cancelRefused(c *gin.Context, centerID string, day booking.Date, id int64, reason, problem string) {
 	p, err := s.agendaPage(c, centerID, day)
 	if err != nil {
 		s.staffFail(c, err)
 		return
 	}
-	var row *agendaRow
-	for i := range p.Rows {
-		if p.Rows[i].ID == id {
-			row = &p.Rows[i]
-		}
-	}
-	if row == nil {
+	i := slices.IndexFunc(p.Rows, func(r agendaRow) bool { return r.ID == id })
+	if i < 0 {
 		s.staffFail(c, errNoBooking)
 		return
 	}
-	ctx := c.Request.Context()
-	if row.Cancelled {
-		// A second post of the same form: done already.
-		s.sessions.Put(ctx, noticeKey, p.L.T("staff.cancel.already", "Reference", row.Reference))
-		c.Redirect(http.StatusSeeOther, agendaURL(centerID, day))
-		return
-	}
-	reason := c.PostForm("reason")
-	var problem string
-	switch {
-	case !row.Cancellable:
-		problem = "staff.cancel.too_late"
-	case strings.TrimSpace(reason) == "":
-		problem = "staff.cancel.reason_required"
-	}
-	if problem == "" {
-		_, err = s.scheduler.CancelByStaff(ctx, id, reason)
-		var invalid *booking.Error
-		switch {
-		case errors.As(err, &invalid) && errors.Is(err, booking.ErrInvalid):
-			problem = "staff.cancel.reason_invalid"
-		case err != nil:
-			s.staffFail(c, err)
-			return
-		}
-	}
-	if problem != "" {
-		row.Reason, row.ReasonError = reason, p.L.T(problem)
-		p.Problem = p.L.T("staff.cancel.failed", "Reference", row.Reference)
-		p.Title = p.Problem
-		s.render(c, http.StatusUnprocessableEntity, "staff-agenda.html", p)
-		return
-	}
-	s.audit(c, centerID, "booking.cancel", row.Reference, strings.TrimSpace(reason))
-	s.sessions.Put(ctx, noticeKey, p.L.T("staff.cancel.done", "Reference", row.Reference))
-	c.Redirect(http.StatusSeeOther, agendaURL(centerID, day))
+	row := &p.Rows[i]
+	row.Reason, row.ReasonError = reason, p.L.T(problem)
+	p.Problem = p.L.T("staff.cancel.failed", "Reference", row.Reference)
+	p.Title = p.Problem
+	s.render(c, http.StatusUnprocessableEntity, "staff-agenda.html", p)
 }
 
 // centerForm returns the center of a posted form, once the account may
@@ -415,7 +415,7 @@ func (s *Server) staffBookPost(c *gin.Context) {
 	var invalid *booking.Error
 	switch {
 	case err == nil && len(p.Form.Errors) == 0:
-		s.audit(c, centerID, "booking.create", b.Reference, "")
+		s.audit(c, centerID, staff.ActionBookingCreate, b.Reference, "")
 		when := b.Start.In(s.scheduler.Location())
 		s.sessions.Put(c.Request.Context(), noticeKey, p.L.T("staff.book.done", "Reference", b.Reference,
 			"Time", p.L.Clock(when), "Language", p.L.LanguageName(b.Locale)))

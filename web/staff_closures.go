@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/staff"
 )
 
 // An admin closes a center for a day or part of one, with a reason. New
@@ -144,7 +146,7 @@ func (s *Server) staffAddClosure(c *gin.Context) {
 		s.staffFail(c, err)
 		return
 	}
-	s.audit(c, closure.Center, "close", closure.Day.String(), form.From+"-"+form.To+" "+closure.Reason)
+	s.audit(c, closure.Center, staff.ActionClose, closure.Day.String(), form.From+"-"+form.To+" "+closure.Reason)
 	if len(hit) == 0 {
 		c.Redirect(http.StatusSeeOther, closuresPath(closure.Center, "added"))
 		return
@@ -188,40 +190,30 @@ func (s *Server) staffRemoveClosure(c *gin.Context) {
 		s.staffFail(c, err)
 		return
 	}
-	s.audit(c, c.Param("center"), "reopen", day.String(), "")
+	s.audit(c, c.Param("center"), staff.ActionReopen, day.String(), "")
 	c.Redirect(http.StatusSeeOther, closuresPath(c.Param("center"), "removed"))
 }
 
-// staffCancelClosed cancels every booking a closure hits, each newcomer
-// emailed the closure's reason.
+// staffCancelClosed cancels every booking a closure hits, all or none,
+// each newcomer emailed the closure's reason.
 func (s *Server) staffCancelClosed(c *gin.Context) {
 	if !s.requireAdmin(c) {
 		return
 	}
-	ctx := c.Request.Context()
+	center := c.Param("center")
 	day, err := booking.ParseDate(c.Param("day"))
-	var closures []booking.Closure
+	var cancelled []booking.Booking
 	if err == nil {
-		closures, err = s.scheduler.Closures(ctx, c.Param("center"), day, day)
-	}
-	if err == nil && len(closures) == 0 {
-		err = &httpError{status: http.StatusNotFound, code: "not_found", detail: "the center is not closed that day"}
+		cancelled, err = s.scheduler.CancelClosed(c.Request.Context(), center, day)
 	}
 	if err != nil {
 		s.staffFail(c, err)
 		return
 	}
-	hit, err := s.scheduler.Closing(ctx, closures[0])
-	if err != nil {
-		s.staffFail(c, err)
-		return
+	refs := make([]string, len(cancelled))
+	for i, b := range cancelled {
+		refs[i] = b.Reference
 	}
-	for _, b := range hit {
-		if _, err := s.scheduler.CancelByStaff(ctx, b.ID, closures[0].Reason); err != nil {
-			s.staffFail(c, err)
-			return
-		}
-		s.audit(c, b.Center, "cancel", b.Reference, closures[0].Reason)
-	}
-	c.Redirect(http.StatusSeeOther, closuresPath(c.Param("center"), "cancelled")+"&n="+strconv.Itoa(len(hit)))
+	s.audit(c, center, staff.ActionClosureCancelBookings, day.String(), strings.Join(refs, " "))
+	c.Redirect(http.StatusSeeOther, closuresPath(center, "cancelled")+"&n="+strconv.Itoa(len(cancelled)))
 }

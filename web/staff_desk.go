@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/staff"
 )
 
 // A desk's side of the walk-in queue: the API a desk's client calls
@@ -62,8 +63,10 @@ type moveRequest struct {
 
 // ticketAction is one thing a desk does to a ticket it has called.
 type ticketAction struct {
-	// name is the audit trail's action and the last part of the path.
+	// name is the last part of the path.
 	name string
+	// action is the audit trail's.
+	action string
 	// request is the API's body, nil for none.
 	request func() any
 	run     func(q Queue, ctx context.Context, center string, id int64, in deskInput) (booking.Ticket, error)
@@ -71,24 +74,24 @@ type ticketAction struct {
 
 // The ticket actions, as in the paths.
 var (
-	recallAction = ticketAction{name: "recall",
+	recallAction = ticketAction{name: "recall", action: staff.ActionTicketRecall,
 		request: func() any { return &recallRequest{} },
 		run: func(q Queue, ctx context.Context, center string, id int64, in deskInput) (booking.Ticket, error) {
 			return q.Recall(ctx, center, id, in.Desk)
 		}}
-	attendAction = ticketAction{name: "attend",
+	attendAction = ticketAction{name: "attend", action: staff.ActionTicketAttend,
 		run: func(q Queue, ctx context.Context, center string, id int64, _ deskInput) (booking.Ticket, error) {
 			return q.Attend(ctx, center, id)
 		}}
-	serveAction = ticketAction{name: "serve",
+	serveAction = ticketAction{name: "serve", action: staff.ActionTicketServe,
 		run: func(q Queue, ctx context.Context, center string, id int64, _ deskInput) (booking.Ticket, error) {
 			return q.Serve(ctx, center, id)
 		}}
-	noShowAction = ticketAction{name: "no-show",
+	noShowAction = ticketAction{name: "no-show", action: staff.ActionTicketNoShow,
 		run: func(q Queue, ctx context.Context, center string, id int64, _ deskInput) (booking.Ticket, error) {
 			return q.NoShow(ctx, center, id)
 		}}
-	moveAction = ticketAction{name: "move",
+	moveAction = ticketAction{name: "move", action: staff.ActionTicketMove,
 		request: func() any { return &moveRequest{} },
 		run: func(q Queue, ctx context.Context, center string, id int64, in deskInput) (booking.Ticket, error) {
 			if in.Service == "" {
@@ -128,7 +131,7 @@ func (s *Server) deskCall(c *gin.Context) (booking.Ticket, bool, error) {
 	if err != nil || !ok {
 		return booking.Ticket{}, false, err
 	}
-	s.audit(c, center, "call", t.Number, "desk "+t.Desk)
+	s.audit(c, center, staff.ActionTicketCall, t.Number, "desk "+t.Desk)
 	s.live.changed(center)
 	return t, true, nil
 }
@@ -182,7 +185,7 @@ func (s *Server) runTicketAction(c *gin.Context, a ticketAction, in deskInput) (
 	case moveAction.name:
 		detail = "to " + t.Service
 	}
-	s.audit(c, center, a.name, t.Number, detail)
+	s.audit(c, center, a.action, t.Number, detail)
 	s.live.changed(center)
 	return t, nil
 }

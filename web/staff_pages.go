@@ -84,7 +84,7 @@ func (s *Server) staffLoginPost(c *gin.Context) {
 	}
 	s.sessions.Put(ctx, sessionAccountKey, a.ID)
 	c.Set(staffAccountKey, a)
-	s.audit(c, "", "login", "", "")
+	s.audit(c, "", staff.ActionLogin, "", "")
 	next := safeNext(c.PostForm("next"))
 	if next == "" {
 		next = "/staff"
@@ -95,7 +95,7 @@ func (s *Server) staffLoginPost(c *gin.Context) {
 // staffLogout ends the session: it is deleted from the database, so its
 // cookie opens nothing any more.
 func (s *Server) staffLogout(c *gin.Context) {
-	s.audit(c, "", "logout", "", "")
+	s.audit(c, "", staff.ActionLogout, "", "")
 	if err := s.sessions.Destroy(c.Request.Context()); err != nil {
 		s.staffFail(c, err)
 		return
