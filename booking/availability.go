@@ -246,7 +246,7 @@ func (s *Scheduler) readDays(ctx context.Context, center Center, from, to Date) 
 
 // closedDays returns the closures staff entered for a center on the days
 // from..to.
-func (s *Scheduler) closedDays(ctx context.Context, center Center, from, to Date) (map[Date]Closure, error) {
+func (s *schedule) closedDays(ctx context.Context, center Center, from, to Date) (map[Date]Closure, error) {
 	cs, err := s.closures(ctx, center, from, to)
 	if err != nil {
 		return nil, err
@@ -257,9 +257,9 @@ func (s *Scheduler) closedDays(ctx context.Context, center Center, from, to Date
 // closures returns a set holding the closures of a center on the days
 // from..to, from memory while fresh if the days lie between yesterday and
 // the end of the booking horizon, from the store otherwise.
-func (s *Scheduler) closures(ctx context.Context, center Center, from, to Date) (*closureSet, error) {
+func (s *schedule) closures(ctx context.Context, center Center, from, to Date) (*closureSet, error) {
 	c := s.seatCache
-	today := DateOf(s.now().In(s.policy.Location))
+	today := s.today()
 	first, last := today.AddDays(-1), today.AddDays(s.policy.HorizonDays+1)
 	if c.ttl <= 0 || from.Before(first) || to.After(last) {
 		return s.readClosures(ctx, center, from, to)
@@ -344,7 +344,7 @@ func (c *seatCache) list(center string, key listingKey, l *listing) {
 }
 
 // readClosures reads a center's closures of the days from..to.
-func (s *Scheduler) readClosures(ctx context.Context, center Center, from, to Date) (*closureSet, error) {
+func (s *schedule) readClosures(ctx context.Context, center Center, from, to Date) (*closureSet, error) {
 	cs := &closureSet{from: from, to: to, byDay: make(map[Date]Closure), read: s.seatCache.now()}
 	closures, err := s.store.Closures(ctx, center.ID, from, to)
 	if err != nil {

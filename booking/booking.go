@@ -45,6 +45,12 @@ type Booking struct {
 	ErasedAt time.Time
 }
 
+// Changeable reports whether the booking may still be moved or cancelled
+// at now: it is confirmed and its appointment has not started.
+func (b Booking) Changeable(now time.Time) bool {
+	return b.Status == Confirmed && now.Before(b.Start)
+}
+
 // Resource names of seat counters: every center has one for its desks and
 // one per interpreter language.
 const deskResource = "desk"

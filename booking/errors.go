@@ -21,6 +21,9 @@ var (
 	ErrSlotFull = errors.New("slot full")
 	// ErrConflict: the booking is not in a state that allows the change.
 	ErrConflict = errors.New("conflict")
+	// ErrStarted: the appointment has started, so the booking can no
+	// longer be moved or cancelled. It is an ErrConflict too.
+	ErrStarted = fmt.Errorf("appointment started: %w", ErrConflict)
 	// ErrDuplicate: a unique value (reference, idempotency key) exists.
 	ErrDuplicate = errors.New("duplicate")
 	// ErrKeyReused: an Idempotency-Key came back with a different request.

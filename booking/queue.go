@@ -57,17 +57,17 @@ type QueuePolicy struct {
 }
 
 // Queue runs the walk-in queue of every center: tickets for walk-ins,
-// check-in of appointment holders, and the desks calling them. It shares the
-// Scheduler's catalogue, calendar and clock.
+// check-in of appointment holders, and the desks calling them. It shares
+// the Scheduler's schedule: catalogue, calendar, closures and clock.
 type Queue struct {
-	s      *Scheduler
-	store  TicketStore
-	policy QueuePolicy
+	schedule *schedule
+	store    TicketStore
+	policy   QueuePolicy
 }
 
 // NewQueue returns the queue beside a scheduler.
 func NewQueue(s *Scheduler, store TicketStore, policy QueuePolicy) *Queue {
-	return &Queue{s: s, store: store, policy: policy}
+	return &Queue{schedule: s.schedule, store: store, policy: policy}
 }
 
 // Policy returns the queue's rules.
@@ -91,7 +91,7 @@ const ticketAttempts = 3
 // takes tickets: on a day it is open, from opening until WalkInCutoff before
 // closing. Otherwise the error (ErrQueueClosed) says when to come.
 func (q *Queue) IssueTicket(ctx context.Context, centerID, serviceID string) (TicketStatus, error) {
-	center, service, err := q.s.lookup(centerID, serviceID)
+	center, service, err := q.schedule.lookup(centerID, serviceID)
 	if err != nil {
 		return TicketStatus{}, err
 	}
@@ -101,10 +101,10 @@ func (q *Queue) IssueTicket(ctx context.Context, centerID, serviceID string) (Ti
 	if err := q.takingTickets(ctx, center); err != nil {
 		return TicketStatus{}, err
 	}
-	now := q.s.now().UTC()
+	now := q.schedule.now().UTC()
 	return q.issue(ctx, Ticket{
 		Center:   center.ID,
-		Day:      q.today(),
+		Day:      q.schedule.today(),
 		Kind:     WalkInTicket,
 		Service:  service.ID,
 		Lane:     WalkInLane,
@@ -129,15 +129,13 @@ func (q *Queue) issue(ctx context.Context, t Ticket) (TicketStatus, error) {
 	}
 }
 
-func (q *Queue) today() Date { return DateOf(q.s.now().In(q.s.policy.Location)) }
-
 // takingTickets returns nil if the center gives walk-in tickets now, and
 // otherwise an ErrQueueClosed error saying when to come.
 func (q *Queue) takingTickets(ctx context.Context, center Center) error {
-	loc := q.s.policy.Location
-	now := q.s.now().In(loc)
+	loc := q.schedule.policy.Location
+	now := q.schedule.now().In(loc)
 	today := DateOf(now)
-	day, periods, found, err := q.s.firstOpenDay(ctx, center, today)
+	day, periods, found, err := q.schedule.firstOpenDay(ctx, center, today)
 	if err != nil {
 		return err
 	}
@@ -156,7 +154,7 @@ func (q *Queue) takingTickets(ctx context.Context, center Center) error {
 		if !now.Before(periods[len(periods)-1].to) {
 			reason = "is closed now"
 		}
-		if day, periods, found, err = q.s.firstOpenDay(ctx, center, today.AddDays(1)); err != nil {
+		if day, periods, found, err = q.schedule.firstOpenDay(ctx, center, today.AddDays(1)); err != nil {
 			return err
 		}
 	}
@@ -175,7 +173,7 @@ func (q *Queue) takingTickets(ctx context.Context, center Center) error {
 // start on, ahead of walk-ins); arriving later joins the walk-in line. A
 // booking checked in before gets its ticket back, with created false.
 func (q *Queue) CheckIn(ctx context.Context, centerID, reference string) (status TicketStatus, created bool, err error) {
-	center, err := q.s.catalogue.Center(centerID)
+	center, err := q.schedule.catalogue.Center(centerID)
 	if err != nil {
 		return TicketStatus{}, false, err
 	}
@@ -186,7 +184,7 @@ func (q *Queue) CheckIn(ctx context.Context, centerID, reference string) (status
 	if !referencePattern.MatchString(reference) {
 		return TicketStatus{}, false, newError(ErrNotFound, "no booking %s", reference)
 	}
-	b, err := q.s.store.Booking(ctx, reference)
+	b, err := q.schedule.store.Booking(ctx, reference)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return TicketStatus{}, false, newError(ErrNotFound, "no booking %s", reference)
@@ -203,10 +201,10 @@ func (q *Queue) CheckIn(ctx context.Context, centerID, reference string) (status
 		return TicketStatus{}, false, fmt.Errorf("check in booking %d: %w", b.ID, err)
 	}
 
-	now := q.s.now().UTC()
+	now := q.schedule.now().UTC()
 	t := Ticket{
 		Center:    center.ID,
-		Day:       q.today(),
+		Day:       q.schedule.today(),
 		Kind:      AppointmentTicket,
 		Service:   b.Service,
 		BookingID: b.ID,
@@ -233,22 +231,22 @@ func (q *Queue) CheckIn(ctx context.Context, centerID, reference string) (status
 
 // checkBooking checks that b may be checked in at center now.
 func (q *Queue) checkBooking(center Center, b Booking) error {
-	loc := q.s.policy.Location
+	loc := q.schedule.policy.Location
 	start := b.Start.In(loc)
 	switch {
 	case b.Status != Confirmed:
 		return newError(ErrCheckIn, "booking %s is cancelled; take a walk-in ticket or book a new appointment", b.Reference)
 	case b.Center != center.ID:
 		other := b.Center
-		if c, err := q.s.catalogue.Center(b.Center); err == nil {
+		if c, err := q.schedule.catalogue.Center(b.Center); err == nil {
 			other = c.Name + ", " + c.Address
 		}
 		return newError(ErrCheckIn, "booking %s is not at %s but at %s", b.Reference, center.Name, other)
-	case DateOf(start) != q.today():
+	case DateOf(start) != q.schedule.today():
 		return &Error{Kind: ErrCheckIn, At: b.Start,
 			Detail: fmt.Sprintf("booking %s is on %s at %s, not today", b.Reference, DateOf(start).Long(), start.Format("15:04"))}
 	}
-	if from := b.Start.Add(-q.policy.CheckInEarly); q.s.now().Before(from) {
+	if from := b.Start.Add(-q.policy.CheckInEarly); q.schedule.now().Before(from) {
 		return &Error{Kind: ErrCheckIn, At: from,
 			Detail: fmt.Sprintf("booking %s is at %s: check in from %s", b.Reference, start.Format("15:04"), from.In(loc).Format("15:04"))}
 	}
@@ -276,7 +274,7 @@ func (q *Queue) status(ctx context.Context, t Ticket) (TicketStatus, error) {
 	if t.State != Waiting {
 		return TicketStatus{Ticket: t}, nil
 	}
-	center, err := q.s.catalogue.Center(t.Center)
+	center, err := q.schedule.catalogue.Center(t.Center)
 	if err != nil {
 		return TicketStatus{}, err
 	}
@@ -284,13 +282,13 @@ func (q *Queue) status(ctx context.Context, t Ticket) (TicketStatus, error) {
 	if err != nil {
 		return TicketStatus{}, fmt.Errorf("queue of %s: %w", t.Center, err)
 	}
-	now := q.s.now()
+	now := q.schedule.now()
 	order := QueueOrder(tickets, now)
 	i := slices.IndexFunc(order, func(o Ticket) bool { return o.ID == t.ID })
 	if i < 0 { // changed since it was read
 		i = len(order)
 	}
-	wait := estimateWait(order[:i], serviceTimes(tickets, q.s.catalogue), desksCalling(tickets, now, center.Desks))
+	wait := estimateWait(order[:i], serviceTimes(tickets, q.schedule.catalogue), desksCalling(tickets, now, center.Desks))
 	if !t.Priority.Before(now) && t.Lane == AppointmentLane {
 		// Early: not called before its time.
 		wait = max(wait, roundUp(t.Priority.Sub(now)))
@@ -316,7 +314,7 @@ type Estimate struct {
 // EstimatedWait estimates how long someone taking a walk-in ticket at a
 // center now would wait: everyone waiting is ahead.
 func (q *Queue) EstimatedWait(ctx context.Context, centerID string) (Estimate, error) {
-	center, err := q.s.catalogue.Center(centerID)
+	center, err := q.schedule.catalogue.Center(centerID)
 	if err != nil {
 		return Estimate{}, err
 	}
@@ -324,7 +322,7 @@ func (q *Queue) EstimatedWait(ctx context.Context, centerID string) (Estimate, e
 	if err != nil || !open {
 		return Estimate{}, err
 	}
-	tickets, err := q.store.Tickets(ctx, center.ID, q.today())
+	tickets, err := q.store.Tickets(ctx, center.ID, q.schedule.today())
 	if err != nil {
 		return Estimate{}, fmt.Errorf("queue of %s: %w", center.ID, err)
 	}
@@ -343,11 +341,11 @@ func (q *Queue) open(ctx context.Context, center Center) (bool, error) {
 // estimate counts the waiting tickets and, if the center gives tickets,
 // estimates the wait of a new one.
 func (q *Queue) estimate(center Center, tickets []Ticket, open bool) Estimate {
-	now := q.s.now()
+	now := q.schedule.now()
 	order := QueueOrder(tickets, now)
 	e := Estimate{Open: open, Waiting: len(order)}
 	if open {
-		e.Wait = estimateWait(order, serviceTimes(tickets, q.s.catalogue), desksCalling(tickets, now, center.Desks))
+		e.Wait = estimateWait(order, serviceTimes(tickets, q.schedule.catalogue), desksCalling(tickets, now, center.Desks))
 	}
 	return e
 }
@@ -369,11 +367,11 @@ const lastCalls = 10
 
 // QueueState returns a center's queue as its display shows it.
 func (q *Queue) QueueState(ctx context.Context, centerID string) (QueueState, error) {
-	center, err := q.s.catalogue.Center(centerID)
+	center, err := q.schedule.catalogue.Center(centerID)
 	if err != nil {
 		return QueueState{}, err
 	}
-	tickets, err := q.store.Tickets(ctx, center.ID, q.today())
+	tickets, err := q.store.Tickets(ctx, center.ID, q.schedule.today())
 	if err != nil {
 		return QueueState{}, fmt.Errorf("queue of %s: %w", center.ID, err)
 	}
@@ -411,14 +409,14 @@ var deskPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._-]{0,19}$`)
 // checked-in appointment holder whose time has come, otherwise whoever has
 // waited longest in the walk-in line. ok is false when nobody is ready.
 func (q *Queue) CallNext(ctx context.Context, centerID, desk string) (t Ticket, ok bool, err error) {
-	center, err := q.s.catalogue.Center(centerID)
+	center, err := q.schedule.catalogue.Center(centerID)
 	if err != nil {
 		return Ticket{}, false, err
 	}
 	if !deskPattern.MatchString(desk) {
 		return Ticket{}, false, invalid([]FieldError{{"desk", "must be 1 to 20 letters, digits, spaces, dots, dashes or underscores"}})
 	}
-	t, err = q.store.CallNext(ctx, center.ID, q.today(), desk, q.s.now().UTC())
+	t, err = q.store.CallNext(ctx, center.ID, q.schedule.today(), desk, q.schedule.now().UTC())
 	if errors.Is(err, ErrNotFound) {
 		return Ticket{}, false, nil
 	}
@@ -484,7 +482,7 @@ func (q *Queue) NoShow(ctx context.Context, centerID string, id int64) (Ticket, 
 // MoveTicket moves a ticket to another service without losing its place:
 // it keeps its lane and priority, and a called ticket waits again.
 func (q *Queue) MoveTicket(ctx context.Context, centerID string, id int64, serviceID string) (Ticket, error) {
-	service, err := q.s.catalogue.Service(serviceID)
+	service, err := q.schedule.catalogue.Service(serviceID)
 	if err != nil {
 		return Ticket{}, err
 	}
@@ -516,7 +514,7 @@ func (q *Queue) change(ctx context.Context, centerID string, id int64, op string
 		return Ticket{}, newError(ErrNotFound, "no ticket %d at %s", id, centerID)
 	}
 	from, calls := t.State, t.Calls
-	if err := edit(&t, q.s.now().UTC()); err != nil {
+	if err := edit(&t, q.schedule.now().UTC()); err != nil {
 		return Ticket{}, err
 	}
 	if err := q.store.UpdateTicket(ctx, t, from, calls); err != nil {
@@ -530,7 +528,7 @@ func (q *Queue) change(ctx context.Context, centerID string, id int64, op string
 
 // Tickets returns a center's tickets of a day, by ID, for the back office.
 func (q *Queue) Tickets(ctx context.Context, centerID string, day Date) ([]Ticket, error) {
-	center, err := q.s.catalogue.Center(centerID)
+	center, err := q.schedule.catalogue.Center(centerID)
 	if err != nil {
 		return nil, err
 	}

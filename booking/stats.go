@@ -125,7 +125,7 @@ const MaxStatsDays = 366
 // Statistics returns a center's statistics for each day from from to to
 // and for the whole period.
 func (q *Queue) Statistics(ctx context.Context, centerID string, from, to Date) ([]Stats, Stats, error) {
-	center, err := q.s.catalogue.Center(centerID)
+	center, err := q.schedule.catalogue.Center(centerID)
 	if err != nil {
 		return nil, Stats{}, err
 	}
@@ -135,15 +135,15 @@ func (q *Queue) Statistics(ctx context.Context, centerID string, from, to Date) 
 	if from.DaysUntil(to) >= MaxStatsDays {
 		return nil, Stats{}, invalid([]FieldError{{"to", fmt.Sprintf("the period may cover at most %d days", MaxStatsDays)}})
 	}
-	loc := q.s.policy.Location
+	loc := q.schedule.policy.Location
 	tickets, err := q.store.TicketsBetween(ctx, center.ID, from, to)
 	if err != nil {
 		return nil, Stats{}, fmt.Errorf("statistics of %s: %w", center.ID, err)
 	}
-	bookings, err := q.s.store.Appointments(ctx, center.ID, from.At(0, loc), to.AddDays(1).At(0, loc))
+	bookings, err := q.schedule.store.Appointments(ctx, center.ID, from.At(0, loc), to.AddDays(1).At(0, loc))
 	if err != nil {
 		return nil, Stats{}, fmt.Errorf("statistics of %s: %w", center.ID, err)
 	}
-	days, period := Statistics(tickets, bookings, from, to, loc, q.s.now())
+	days, period := Statistics(tickets, bookings, from, to, loc, q.schedule.now())
 	return days, period, nil
 }

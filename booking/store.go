@@ -41,6 +41,9 @@ type Store interface {
 	Booking(ctx context.Context, reference string) (Booking, error)
 	// BookingByID returns the booking with the given ID.
 	BookingByID(ctx context.Context, id int64) (Booking, error)
+	// BookingInCenter returns the booking with the given ID if it is one
+	// of the center's; ErrNotFound if it is not, as if there were none.
+	BookingInCenter(ctx context.Context, center string, id int64) (Booking, error)
 	// Idempotency returns the record for a key hash; ErrNotFound if none.
 	Idempotency(ctx context.Context, keyHash []byte) (Idempotency, error)
 	// UpdateBooking stores b in place of the booking with b.ID whose
@@ -52,6 +55,10 @@ type Store interface {
 	// The email of the given kind is recorded and queued in the same
 	// transaction.
 	UpdateBooking(ctx context.Context, b Booking, release, claims []Claim, email EmailKind) error
+	// UpdateBookings stores every update as UpdateBooking does, each with
+	// the email of the given kind, all in one transaction: if one of them
+	// fails, nothing is written. The error names the booking that failed.
+	UpdateBookings(ctx context.Context, updates []Update, email EmailKind) error
 
 	// QueueReminders records and queues a reminder for every confirmed
 	// booking starting in [from, to) that was last made or changed before
@@ -88,4 +95,12 @@ type Store interface {
 	// email of it is queued; they go once it is sent or given up.
 	// ErrNotFound if there is no such booking.
 	EraseBooking(ctx context.Context, id int64, now time.Time) error
+}
+
+// Update is a change to a stored booking: the booking as it is to be
+// stored, and the seats it gives back and takes (see UpdateBooking).
+type Update struct {
+	Booking Booking
+	Release []Claim
+	Claims  []Claim
 }

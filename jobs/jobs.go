@@ -40,7 +40,7 @@ type Deliverer interface {
 	Deliver(ctx context.Context, emailID int64, final bool) error
 }
 
-// Emails is what the queue needs of the email records to see that none is
+// Emails is what the runner needs of the email records to see that none is
 // left queued without a job to deliver it; the store implements it.
 type Emails interface {
 	Email(ctx context.Context, id int64) (booking.Email, error)
@@ -61,7 +61,7 @@ type Scheduler interface {
 	EraseExpired(ctx context.Context) (int, error)
 }
 
-// Config holds the queue's settings.
+// Config holds the runner's settings.
 type Config struct {
 	Dialect string // "postgres" or "sqlite", as the store reports it
 	// DatabaseURL is the PostgreSQL database's URL (ICS_DATABASE_URL).
@@ -104,8 +104,9 @@ type Config struct {
 	Logger        *slog.Logger
 }
 
-// Queue is the River client.
-type Queue struct {
+// Runner runs the background jobs on a River client: it queues the delivery
+// of emails and works through the jobs. (booking.Queue is the walk-in queue.)
+type Runner struct {
 	running atomic.Bool
 	db      *sql.DB
 	// listener is the pgx pool River's LISTEN connection comes from; nil
@@ -175,10 +176,10 @@ func Migrate(ctx context.Context, db *sql.DB, dialect string) error {
 	return nil
 }
 
-// New returns a queue on db that delivers the emails recorded in emails
+// New returns a Runner on db that delivers the emails recorded in emails
 // with deliver, and looks for reminders and erases old personal data with
 // scheduler.
-func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, scheduler Scheduler) (_ *Queue, err error) {
+func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, scheduler Scheduler) (_ *Runner, err error) {
 	var listener *pgxpool.Pool
 	if cfg.Dialect == "postgres" && cfg.DatabaseURL != "" {
 		if listener, err = listenerPool(cfg.DatabaseURL); err != nil {
@@ -194,7 +195,7 @@ func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, scheduler Sch
 	if err != nil {
 		return nil, err
 	}
-	q := &Queue{
+	r := &Runner{
 		db:           db,
 		listener:     listener,
 		log:          cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
@@ -206,11 +207,11 @@ func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, scheduler Sch
 		retryMax:     cfg.RetryMax,
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &emailWorker{q: q})
+	river.AddWorker(workers, &emailWorker{runner: r})
 	river.AddWorker(workers, &reminderWorker{scheduler: scheduler})
 	eraseInterval := cmp.Or(cfg.EraseInterval, eraseEvery)
 	river.AddWorker(workers, &eraseWorker{scheduler: scheduler, every: eraseInterval})
-	river.AddWorker(workers, &reconcileWorker{q: q})
+	river.AddWorker(workers, &reconcileWorker{runner: r})
 
 	periodic := []*river.PeriodicJob{river.NewPeriodicJob(
 		river.PeriodicInterval(cmp.Or(cfg.ReconcileInterval, reconcileEvery)),
@@ -233,7 +234,7 @@ func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, scheduler Sch
 			&river.PeriodicJobOpts{RunOnStart: true},
 		))
 	}
-	q.client, err = river.NewClient(d, &river.Config{
+	r.client, err = river.NewClient(d, &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
 		PeriodicJobs:         periodic,
@@ -248,7 +249,7 @@ func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, scheduler Sch
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
-	return q, nil
+	return r, nil
 }
 
 // listenerPool is a pool for River's LISTEN connection alone: River takes
@@ -270,32 +271,32 @@ func listenerPool(databaseURL string) (*pgxpool.Pool, error) {
 
 // EnqueueEmails queues the delivery of recorded emails inside tx, the
 // transaction that recorded them, in one statement.
-func (q *Queue) EnqueueEmails(ctx context.Context, tx *sql.Tx, emailIDs ...int64) error {
+func (r *Runner) EnqueueEmails(ctx context.Context, tx *sql.Tx, emailIDs ...int64) error {
 	params := make([]river.InsertManyParams, len(emailIDs))
 	for i, id := range emailIDs {
 		params[i] = river.InsertManyParams{Args: emailArgs{EmailID: id}}
 	}
-	if _, err := q.client.InsertManyTx(ctx, tx, params); err != nil {
+	if _, err := r.client.InsertManyTx(ctx, tx, params); err != nil {
 		return fmt.Errorf("enqueue %d emails: %w", len(emailIDs), err)
 	}
 	return nil
 }
 
 // Start starts working jobs until Stop.
-func (q *Queue) Start(ctx context.Context) error {
-	if err := q.client.Start(ctx); err != nil {
-		if q.listener != nil {
-			q.listener.Close()
+func (r *Runner) Start(ctx context.Context) error {
+	if err := r.client.Start(ctx); err != nil {
+		if r.listener != nil {
+			r.listener.Close()
 		}
 		return err
 	}
-	q.running.Store(true)
+	r.running.Store(true)
 	return nil
 }
 
 // Running reports whether the workers are working: started and not
 // stopping.
-func (q *Queue) Running() bool { return q.running.Load() }
+func (r *Runner) Running() bool { return r.running.Load() }
 
 // Stop lets the jobs in hand finish for up to grace, then cancels them and
 // waits for them to return, or for ctx to end. River puts a cancelled job
@@ -304,19 +305,19 @@ func (q *Queue) Running() bool { return q.running.Load() }
 // running for the rescuer to find an hour later.
 //
 // River's LISTEN connection closes with it, and the pool it came from after.
-func (q *Queue) Stop(ctx context.Context, grace time.Duration) error {
-	q.running.Store(false)
-	if q.listener != nil {
-		defer q.listener.Close()
+func (r *Runner) Stop(ctx context.Context, grace time.Duration) error {
+	r.running.Store(false)
+	if r.listener != nil {
+		defer r.listener.Close()
 	}
 	softCtx, cancel := context.WithTimeout(ctx, grace)
 	defer cancel()
-	err := q.client.Stop(softCtx)
+	err := r.client.Stop(softCtx)
 	if err == nil || ctx.Err() != nil {
 		return err
 	}
-	q.log.WarnContext(ctx, "jobs still running at the end of the shutdown timeout: cancelling them")
-	return q.client.StopAndCancel(ctx)
+	r.log.WarnContext(ctx, "jobs still running at the end of the shutdown timeout: cancelling them")
+	return r.client.StopAndCancel(ctx)
 }
 
 type emailArgs struct {
@@ -333,16 +334,16 @@ func (emailArgs) InsertOpts() river.InsertOpts {
 
 type emailWorker struct {
 	river.WorkerDefaults[emailArgs]
-	q *Queue
+	runner *Runner
 }
 
 func (w *emailWorker) Work(ctx context.Context, job *river.Job[emailArgs]) error {
-	err := w.q.deliver.Deliver(ctx, job.Args.EmailID, job.Attempt >= job.MaxAttempts)
+	err := w.runner.deliver.Deliver(ctx, job.Args.EmailID, job.Attempt >= job.MaxAttempts)
 	var p interface{ Permanent() bool }
 	var wait interface{ WaitingFor() int64 }
 	switch {
 	case errors.As(err, &wait):
-		d, err := w.q.untilTurn(ctx, wait.WaitingFor())
+		d, err := w.runner.untilTurn(ctx, wait.WaitingFor())
 		if err != nil {
 			return fmt.Errorf("email %d waits for email %d: %w", job.Args.EmailID, wait.WaitingFor(), err)
 		}
@@ -359,20 +360,20 @@ func (w *emailWorker) Work(ctx context.Context, job *river.Job[emailArgs]) error
 // attempt is put off. An earlier email without a live job gets one first (or
 // fails, if that was its last attempt), so that it cannot hold the later
 // one back for ever.
-func (q *Queue) untilTurn(ctx context.Context, id int64) (time.Duration, error) {
-	live, err := q.liveJobs(ctx, []int64{id})
+func (r *Runner) untilTurn(ctx context.Context, id int64) (time.Duration, error) {
+	live, err := r.liveJobs(ctx, []int64{id})
 	if err != nil {
 		return 0, err
 	}
 	job, ok := live[id]
 	if !ok {
-		e, err := q.emails.Email(ctx, id)
+		e, err := r.emails.Email(ctx, id)
 		if err != nil {
 			return 0, err
 		}
-		return q.pollInterval, q.revive(ctx, e)
+		return r.pollInterval, r.revive(ctx, e)
 	}
-	return snooze(job, time.Now(), q.pollInterval, q.retryMax), nil
+	return snooze(job, time.Now(), r.pollInterval, r.retryMax), nil
 }
 
 // snooze is how long to wait for an earlier email whose job is job: see
@@ -385,10 +386,10 @@ func snooze(job *rivertype.JobRow, now time.Time, poll, longest time.Duration) t
 }
 
 // liveJobs returns the live delivery jobs of the emails ids, by email ID.
-func (q *Queue) liveJobs(ctx context.Context, ids []int64) (map[int64]*rivertype.JobRow, error) {
+func (r *Runner) liveJobs(ctx context.Context, ids []int64) (map[int64]*rivertype.JobRow, error) {
 	var where string
 	var arg any = ids
-	switch q.dialect {
+	switch r.dialect {
 	case "postgres":
 		where = "CAST(args->>'email_id' AS bigint) = any(@email_ids)"
 	default:
@@ -401,7 +402,7 @@ func (q *Queue) liveJobs(ctx context.Context, ids []int64) (map[int64]*rivertype
 	}
 	params := river.NewJobListParams().Kinds(emailArgs{}.Kind()).States(liveStates...).
 		Where(where, river.NamedArgs{"email_ids": arg}).First(10_000)
-	res, err := q.client.JobList(ctx, params)
+	res, err := r.client.JobList(ctx, params)
 	if err != nil {
 		return nil, fmt.Errorf("jobs of emails: %w", err)
 	}
@@ -424,29 +425,29 @@ const lostReason = "an attempt ended without a recorded outcome (its server stop
 // its last job was making counts, so that an email whose jobs keep ending
 // that way runs out of attempts and fails rather than holding back its
 // booking's later emails; an email out of attempts fails now.
-func (q *Queue) revive(ctx context.Context, e booking.Email) error {
+func (r *Runner) revive(ctx context.Context, e booking.Email) error {
 	attempt := e.Attempts + 1
-	final := attempt >= q.maxAttempts
-	recorded, err := q.emails.RecordEmailLost(ctx, e.ID, attempt, lostReason, final, time.Now())
+	final := attempt >= r.maxAttempts
+	recorded, err := r.emails.RecordEmailLost(ctx, e.ID, attempt, lostReason, final, time.Now())
 	if err != nil || !recorded {
 		return err // !recorded: someone else got there first, or it is no longer queued
 	}
 	if final {
-		q.log.WarnContext(ctx, "email without a delivery job failed: no attempts left", "email", e.ID, "attempt", attempt)
+		r.log.WarnContext(ctx, "email without a delivery job failed: no attempts left", "email", e.ID, "attempt", attempt)
 		return nil
 	}
-	opts := &river.InsertOpts{MaxAttempts: q.maxAttempts - attempt}
-	if _, err := q.client.Insert(ctx, emailArgs{EmailID: e.ID}, opts); err != nil {
+	opts := &river.InsertOpts{MaxAttempts: r.maxAttempts - attempt}
+	if _, err := r.client.Insert(ctx, emailArgs{EmailID: e.ID}, opts); err != nil {
 		return fmt.Errorf("queue email %d again: %w", e.ID, err)
 	}
-	q.log.WarnContext(ctx, "email without a delivery job queued again", "email", e.ID, "attempt", attempt)
+	r.log.WarnContext(ctx, "email without a delivery job queued again", "email", e.ID, "attempt", attempt)
 	return nil
 }
 
 // reconcile revives every queued email that has no live job.
-func (q *Queue) reconcile(ctx context.Context) error {
+func (r *Runner) reconcile(ctx context.Context) error {
 	for after := int64(0); ; {
-		emails, err := q.emails.QueuedEmails(ctx, after, reconcileBatch)
+		emails, err := r.emails.QueuedEmails(ctx, after, reconcileBatch)
 		if err != nil || len(emails) == 0 {
 			return err
 		}
@@ -454,7 +455,7 @@ func (q *Queue) reconcile(ctx context.Context) error {
 		for i, e := range emails {
 			ids[i] = e.ID
 		}
-		live, err := q.liveJobs(ctx, ids)
+		live, err := r.liveJobs(ctx, ids)
 		if err != nil {
 			return err
 		}
@@ -462,7 +463,7 @@ func (q *Queue) reconcile(ctx context.Context) error {
 			if live[e.ID] != nil {
 				continue
 			}
-			if err := q.revive(ctx, e); err != nil {
+			if err := r.revive(ctx, e); err != nil {
 				return err
 			}
 		}
@@ -484,11 +485,11 @@ func (reconcileArgs) InsertOpts() river.InsertOpts {
 
 type reconcileWorker struct {
 	river.WorkerDefaults[reconcileArgs]
-	q *Queue
+	runner *Runner
 }
 
 func (w *reconcileWorker) Work(ctx context.Context, _ *river.Job[reconcileArgs]) error {
-	return w.q.reconcile(ctx)
+	return w.runner.reconcile(ctx)
 }
 
 type reminderArgs struct{}
@@ -552,8 +553,8 @@ func (b backoff) wait(attempt int) time.Duration {
 
 // Backlog counts the jobs not finished yet by state (available, scheduled,
 // retryable, running), for the metrics.
-func (q *Queue) Backlog(ctx context.Context) (map[string]int, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM river_job
+func (r *Runner) Backlog(ctx context.Context) (map[string]int, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM river_job
 		WHERE state IN ('available', 'scheduled', 'retryable', 'running') GROUP BY state`)
 	if err != nil {
 		return nil, fmt.Errorf("job backlog: %w", err)

@@ -52,13 +52,49 @@ type Entry struct {
 	Email string
 	// Center is the center acted on, "" for actions of no center (a login).
 	Center string
-	// Action names what was done, such as "login" or "booking.cancel".
+	// Action names what was done: one of the Action constants.
 	Action string
 	// Subject is what it was done to, such as a booking's reference.
 	Subject string
 	Detail  string
 	At      time.Time
 }
+
+// The actions of the audit trail, as Entry.Action records them, with what
+// an entry of each holds as subject and detail. Actions are named
+// thing.verb (booking.cancel); the single words of the first actions
+// (close, call) stay as they are, because the trail keeps every name once
+// written: renamed, one action would show under two names.
+const (
+	// ActionLogin and ActionLogout: an account's session began or ended;
+	// no center, subject or detail.
+	ActionLogin  = "login"
+	ActionLogout = "logout"
+	// ActionBookingCreate: staff booked for a newcomer; the subject is the
+	// booking's reference.
+	ActionBookingCreate = "booking.create"
+	// ActionBookingCancel: staff cancelled a booking; the subject is its
+	// reference, the detail the reason the newcomer is emailed.
+	ActionBookingCancel = "booking.cancel"
+	// ActionClose: an admin closed the center; the subject is the day, the
+	// detail the closed part (empty for the whole day) and the reason.
+	ActionClose = "close"
+	// ActionReopen: an admin removed a closure; the subject is the day.
+	ActionReopen = "reopen"
+	// ActionClosureCancelBookings: an admin cancelled, in one action, the
+	// bookings a closure hits; the subject is the day, the detail the
+	// references of the bookings cancelled.
+	ActionClosureCancelBookings = "closure.cancel-bookings"
+	// The desk's actions on a ticket; the subject is its number. The
+	// detail names the desk of a call or recall, and the service a ticket
+	// was moved to.
+	ActionTicketCall   = "call"
+	ActionTicketRecall = "recall"
+	ActionTicketAttend = "attend"
+	ActionTicketServe  = "serve"
+	ActionTicketNoShow = "no-show"
+	ActionTicketMove   = "move"
+)
 
 // Failures counts the failed logins of one key (an email as typed, or a
 // client address) and when the last one was.

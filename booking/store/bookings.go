@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -13,35 +15,41 @@ import (
 
 // Booking returns the booking with the given reference.
 func (s *Store) Booking(ctx context.Context, reference string) (booking.Booking, error) {
-	return s.findBooking(ctx, "reference", reference, "no booking "+reference)
+	return s.findBooking(ctx, "no booking "+reference, "reference = ?", reference)
 }
 
 // BookingByID returns the booking with the given ID.
 func (s *Store) BookingByID(ctx context.Context, id int64) (booking.Booking, error) {
-	return s.findBooking(ctx, "id", id, fmt.Sprintf("no booking with ID %d", id))
+	return s.findBooking(ctx, fmt.Sprintf("no booking with ID %d", id), "id = ?", id)
 }
 
-// findBooking returns the booking whose column (a unique one) holds value,
+// BookingInCenter returns the booking with the given ID if it is one of the
+// center's; one of another center is not found, as if there were none.
+func (s *Store) BookingInCenter(ctx context.Context, center string, id int64) (booking.Booking, error) {
+	return s.findBooking(ctx, fmt.Sprintf("no booking with ID %d at %s", id, center), "id = ? AND center_id = ?", id, center)
+}
+
+// findBooking returns the one booking that where (on unique columns) picks,
 // or a not-found error saying missing.
-func (s *Store) findBooking(ctx context.Context, column string, value any, missing string) (booking.Booking, error) {
-	row, err := findRow[bookingRow](ctx, s, column, value, missing)
+func (s *Store) findBooking(ctx context.Context, missing, where string, args ...any) (booking.Booking, error) {
+	row, err := findRow[bookingRow](ctx, s, missing, where, args...)
 	if err != nil {
 		return booking.Booking{}, err
 	}
 	return row.toBooking(), nil
 }
 
-// findRow reads the row of R's table whose column (a unique one) holds
-// value, or returns a not-found error saying missing. The value stays out
-// of other errors: a reference or token may end up in a log.
-func findRow[R any](ctx context.Context, s *Store, column string, value any, missing string) (R, error) {
+// findRow reads the one row of R's table that where (on unique columns)
+// picks, or returns a not-found error saying missing. The arguments stay
+// out of other errors: a reference or token may end up in a log.
+func findRow[R any](ctx context.Context, s *Store, missing, where string, args ...any) (R, error) {
 	var row R
-	err := s.db.WithContext(ctx).Where(column+" = ?", value).Take(&row).Error
+	err := s.db.WithContext(ctx).Where(where, args...).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return row, notFound("%s", missing)
 	}
 	if err != nil {
-		return row, fmt.Errorf("find %T by %s: %w", row, column, err)
+		return row, fmt.Errorf("find %T where %s: %w", row, where, err)
 	}
 	return row, nil
 }
@@ -66,50 +74,108 @@ func (s *Store) Idempotency(ctx context.Context, keyHash []byte) (booking.Idempo
 // that overlap its old ones even when they are full. Every column but id and
 // created_at is overwritten.
 func (s *Store) UpdateBooking(ctx context.Context, b booking.Booking, release, claims []booking.Claim, email booking.EmailKind) error {
-	if err := s.createCounters(ctx, claims); err != nil {
-		return fmt.Errorf("update booking %d: %w", b.ID, err)
-	}
-	err := s.transaction(ctx, func(tx *gorm.DB) error {
-		row := toBookingRow(b)
-		if row.UpdatedAt.IsZero() {
-			row.UpdatedAt = dbTime(time.Now())
-		}
-		res := tx.Exec(`UPDATE bookings SET reference = ?, token_hash = ?, token_sealed = ?, center_id = ?,
-			service_id = ?, starts_at = ?, ends_at = ?, language = ?, name = ?, email = ?, phone = ?,
-			notes = ?, locale = ?, status = ?, sequence = ?, cancel_reason = ?, updated_at = ?
-			WHERE id = ? AND sequence = ?`,
-			row.Reference, row.TokenHash, row.TokenSealed, row.CenterID, row.ServiceID,
-			row.StartsAt, row.EndsAt, row.Language, row.Name, row.Email, row.Phone, row.Notes,
-			row.Locale, row.Status, row.Sequence, row.CancelReason, row.UpdatedAt,
-			row.ID, row.Sequence-1)
-		if res.Error != nil {
-			if uniqueViolation(res.Error) {
-				return fmt.Errorf("reference %s: %w", b.Reference, booking.ErrDuplicate)
-			}
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			var n int64
-			if err := tx.Model(&bookingRow{}).Where("id = ?", b.ID).Count(&n).Error; err != nil {
-				return err
-			}
-			if n == 0 {
-				return notFound("no booking with ID %d", b.ID)
-			}
-			return fmt.Errorf("sequence %d is no longer current: %w", b.Sequence-1, booking.ErrConflict)
-		}
-		if err := s.recordEmail(ctx, tx, email, row, row.UpdatedAt); err != nil {
-			return err
-		}
-		if err := s.moveSeats(tx, release, claims); err != nil {
-			return err
-		}
-		return s.notifySeats(tx, b.Center, release, claims)
-	})
+	err := s.updateBookings(ctx, []booking.Update{{Booking: b, Release: release, Claims: claims}}, email)
 	if err != nil {
 		return fmt.Errorf("update booking %d: %w", b.ID, err)
 	}
 	return nil
+}
+
+// UpdateBookings stores every update as UpdateBooking does, each with the
+// email of the given kind, in one transaction: all or none. The error names
+// the booking that failed.
+func (s *Store) UpdateBookings(ctx context.Context, updates []booking.Update, email booking.EmailKind) error {
+	if err := s.updateBookings(ctx, updates, email); err != nil {
+		return fmt.Errorf("update %d bookings: %w", len(updates), err)
+	}
+	return nil
+}
+
+// updateBookings writes the updates in one transaction. It locks the rows of
+// the bookings first, in the order of their IDs, then the counters of them
+// all in one statement (moveSeats): it never holds a counter while it waits
+// for a booking, so a change of many bookings cannot deadlock with a change
+// of one, whatever seats they share.
+func (s *Store) updateBookings(ctx context.Context, updates []booking.Update, email booking.EmailKind) error {
+	updates = slices.Clone(updates)
+	slices.SortFunc(updates, func(a, b booking.Update) int { return cmp.Compare(a.Booking.ID, b.Booking.ID) })
+	for _, u := range updates {
+		if err := s.createCounters(ctx, u.Claims); err != nil {
+			return fmt.Errorf("booking %d: %w", u.Booking.ID, err)
+		}
+	}
+	return s.transaction(ctx, func(tx *gorm.DB) error {
+		for _, u := range updates {
+			row := toBookingRow(u.Booking)
+			if row.UpdatedAt.IsZero() {
+				row.UpdatedAt = dbTime(time.Now())
+			}
+			if err := updateRow(tx, row); err != nil {
+				return fmt.Errorf("booking %d: %w", u.Booking.ID, err)
+			}
+			if err := s.recordEmail(ctx, tx, email, row, row.UpdatedAt); err != nil {
+				return fmt.Errorf("booking %d: %w", u.Booking.ID, err)
+			}
+		}
+		if err := s.moveSeats(tx, updates); err != nil {
+			return err
+		}
+		// One announcement per center, of every seat of it that changed.
+		var centers []string
+		changed := map[string][]booking.Claim{}
+		for _, u := range updates {
+			c := u.Booking.Center
+			if _, seen := changed[c]; !seen {
+				centers = append(centers, c)
+			}
+			changed[c] = append(append(changed[c], u.Release...), u.Claims...)
+		}
+		for _, c := range centers {
+			if err := s.notifySeats(tx, c, changed[c]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// updateRow stores row in place of the booking with its ID whose sequence
+// is still one less (a compare-and-swap): ErrNotFound if there is none,
+// ErrConflict if it changed meanwhile.
+func updateRow(tx *gorm.DB, row bookingRow) error {
+	res := tx.Exec(`UPDATE bookings SET reference = ?, token_hash = ?, token_sealed = ?, center_id = ?,
+		service_id = ?, starts_at = ?, ends_at = ?, language = ?, name = ?, email = ?, phone = ?,
+		notes = ?, locale = ?, status = ?, sequence = ?, cancel_reason = ?, updated_at = ?
+		WHERE id = ? AND sequence = ?`,
+		row.Reference, row.TokenHash, row.TokenSealed, row.CenterID, row.ServiceID,
+		row.StartsAt, row.EndsAt, row.Language, row.Name, row.Email, row.Phone, row.Notes,
+		row.Locale, row.Status, row.Sequence, row.CancelReason, row.UpdatedAt,
+		row.ID, row.Sequence-1)
+	if res.Error != nil {
+		if uniqueViolation(res.Error) {
+			return fmt.Errorf("reference %s: %w", row.Reference, booking.ErrDuplicate)
+		}
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return missingOrChanged(tx, &bookingRow{}, row.ID, fmt.Sprintf("no booking with ID %d", row.ID),
+			fmt.Sprintf("sequence %d is no longer current", row.Sequence-1))
+	}
+	return nil
+}
+
+// missingOrChanged explains a compare-and-swap UPDATE of the row of model's
+// table with id that changed no row: ErrNotFound saying missing if there
+// is no such row, otherwise ErrConflict saying changed.
+func missingOrChanged(tx *gorm.DB, model any, id int64, missing, changed string) error {
+	var n int64
+	if err := tx.Model(model).Where("id = ?", id).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound("%s", missing)
+	}
+	return fmt.Errorf("%s: %w", changed, booking.ErrConflict)
 }
 
 // DayBookings returns every booking of a center starting in [from, to),

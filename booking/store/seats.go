@@ -115,32 +115,41 @@ func (s *Store) createCounters(ctx context.Context, claims []booking.Claim) erro
 	return nil
 }
 
-// moveSeats gives back the seats of release and takes those of claims inside
-// tx, or returns an error wrapping booking.ErrSlotFull if a claimed unit has
-// none left; the caller must then roll tx back. Their counters must exist
-// (createCounters).
+// moveSeats gives back the seats each update releases and takes those it
+// claims inside tx, or returns an error wrapping booking.ErrSlotFull if a
+// claimed unit has none left; the caller must then roll tx back. Their
+// counters must exist (createCounters).
 //
 // On PostgreSQL every counter row the change touches, released or claimed,
 // is locked first in one statement, in the order of the primary key: two
 // transactions that need the same rows take them in the same order, so
 // neither can hold one the other waits for while waiting itself. SQLite has
 // a single writer and needs no locks.
-func (s *Store) moveSeats(tx *gorm.DB, release, claims []booking.Claim) error {
-	released, err := groupClaims(release)
-	if err != nil {
+func (s *Store) moveSeats(tx *gorm.DB, updates []booking.Update) error {
+	var all []booking.Claim
+	for _, u := range updates {
+		all = append(append(all, u.Release...), u.Claims...)
+	}
+	if err := s.lockSeats(tx, all); err != nil {
 		return err
 	}
-	taken, err := groupClaims(claims)
-	if err != nil {
-		return err
+	for _, u := range updates {
+		released, err := groupClaims(u.Release)
+		if err != nil {
+			return err
+		}
+		taken, err := groupClaims(u.Claims)
+		if err != nil {
+			return err
+		}
+		if err := s.releaseSeats(tx, released); err != nil {
+			return err
+		}
+		if err := takeSeats(tx, taken); err != nil {
+			return fmt.Errorf("booking %d: %w", u.Booking.ID, err)
+		}
 	}
-	if err := s.lockSeats(tx, append(slices.Clone(release), claims...)); err != nil {
-		return err
-	}
-	if err := s.releaseSeats(tx, released); err != nil {
-		return err
-	}
-	return takeSeats(tx, taken)
+	return nil
 }
 
 // lockSeats locks the counter rows of the claims in primary key order

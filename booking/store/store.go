@@ -1,9 +1,26 @@
-// Package store keeps bookings, seat counters, closures, idempotency records
-// and the emails bookings get in PostgreSQL or SQLite through GORM. It
-// implements booking.Store: seats are taken with a conditional UPDATE the
-// database enforces, emails are recorded and queued in the transaction of the
-// change they tell of, and driver errors are translated into booking's
-// sentinel errors.
+// Package store is the database of ICS Booking, PostgreSQL or SQLite
+// through GORM, with the migrations of the migrations package. It keeps:
+//
+//   - bookings, their seat counters, closures and idempotency records, and
+//     the emails bookings get: it implements booking.Store. Seats are taken
+//     with a conditional UPDATE the database enforces; new bookings are
+//     written in shared transactions (batch.go); emails are recorded and
+//     queued in the transaction of the change they tell of (emails.go);
+//     personal data past its retention is erased (retention.go);
+//   - the walk-in queue's tickets, with their numbers drawn per center and
+//     day: it implements booking.TicketStore (tickets.go);
+//   - staff accounts, the audit trail and failed logins, for staff.Store,
+//     and the back office's sessions, for scs (staff.go);
+//   - the counts behind rate limits and the cap on a newcomer's bookings
+//     (limits.go), the check value of the key that seals manage tokens
+//     (keys.go), and what bookings still need of the catalogue
+//     (catalogue.go);
+//   - on PostgreSQL, the announcements (NOTIFY) of seat and queue changes,
+//     which Listen hears from every server process (listen.go).
+//
+// Driver errors are translated into booking's and staff's sentinel
+// errors; the hot read statements are prepared once (queries.go,
+// prepared.go).
 package store
 
 import (

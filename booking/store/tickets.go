@@ -148,23 +148,23 @@ func (s *Store) notifyQueue(tx *gorm.DB, center string) error {
 
 // Ticket returns a ticket by ID.
 func (s *Store) Ticket(ctx context.Context, id int64) (booking.Ticket, error) {
-	return s.findTicket(ctx, "id", id, fmt.Sprintf("no ticket %d", id))
+	return s.findTicket(ctx, fmt.Sprintf("no ticket %d", id), "id = ?", id)
 }
 
 // TicketByToken returns the ticket whose page token is token.
 func (s *Store) TicketByToken(ctx context.Context, token string) (booking.Ticket, error) {
-	return s.findTicket(ctx, "token", token, "no such ticket")
+	return s.findTicket(ctx, "no such ticket", "token = ?", token)
 }
 
 // TicketOfBooking returns the ticket a booking was checked in with.
 func (s *Store) TicketOfBooking(ctx context.Context, bookingID int64) (booking.Ticket, error) {
-	return s.findTicket(ctx, "booking_id", bookingID, fmt.Sprintf("booking %d has no ticket", bookingID))
+	return s.findTicket(ctx, fmt.Sprintf("booking %d has no ticket", bookingID), "booking_id = ?", bookingID)
 }
 
-// findTicket returns the ticket whose column (a unique one) holds value,
+// findTicket returns the one ticket that where (on unique columns) picks,
 // or a not-found error saying missing.
-func (s *Store) findTicket(ctx context.Context, column string, value any, missing string) (booking.Ticket, error) {
-	row, err := findRow[ticketRow](ctx, s, column, value, missing)
+func (s *Store) findTicket(ctx context.Context, missing, where string, args ...any) (booking.Ticket, error) {
+	row, err := findRow[ticketRow](ctx, s, missing, where, args...)
 	if err != nil {
 		return booking.Ticket{}, err
 	}
@@ -245,14 +245,8 @@ func (s *Store) UpdateTicket(ctx context.Context, t booking.Ticket, from booking
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			var n int64
-			if err := tx.Model(&ticketRow{}).Where("id = ?", t.ID).Count(&n).Error; err != nil {
-				return err
-			}
-			if n == 0 {
-				return notFound("no ticket %d", t.ID)
-			}
-			return fmt.Errorf("ticket %d is no longer %s with %d calls: %w", t.ID, from, calls, booking.ErrConflict)
+			return missingOrChanged(tx, &ticketRow{}, t.ID, fmt.Sprintf("no ticket %d", t.ID),
+				fmt.Sprintf("ticket %d is no longer %s with %d calls", t.ID, from, calls))
 		}
 		return s.notifyQueue(tx, t.Center)
 	})

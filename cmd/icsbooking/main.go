@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	if c, ok := sender.(io.Closer); ok {
-		// Deferred before the queue's Stop, so run after it: the
+		// Deferred before the runner's Stop, so run after it: the
 		// deliveries have ended by then.
 		defer c.Close()
 	}
@@ -145,7 +145,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	// the dial and the send on a new one, each bounded by the timeout, and
 	// for reading the email.
 	jobTimeout := 3*cfg.SMTPTimeout + 5*time.Second
-	queue, err := jobs.New(sqlDB, jobs.Config{
+	runner, err := jobs.New(sqlDB, jobs.Config{
 		Dialect:       st.Dialect(),
 		DatabaseURL:   cfg.DatabaseURL,
 		Workers:       cfg.MailWorkers,
@@ -166,10 +166,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	st.SetEnqueuer(queue)
+	st.SetEnqueuer(runner)
 	// Not ctx: River stops hard, abandoning the emails in hand, when the
 	// context of Start ends. Shutdown goes through Stop below instead.
-	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
+	if err := runner.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
 	defer func() {
@@ -177,7 +177,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		// cancelled, and then have RecordTimeout to record how far they got.
 		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout+notify.RecordTimeout+time.Second)
 		defer cancel()
-		if err := queue.Stop(stopCtx, cfg.ShutdownTimeout); err != nil {
+		if err := runner.Stop(stopCtx, cfg.ShutdownTimeout); err != nil {
 			logger.Warn("jobs did not stop cleanly", "error", err)
 		}
 	}()
@@ -211,7 +211,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			if err := st.Ready(ctx); err != nil {
 				reasons = append(reasons, err.Error())
 			}
-			if !queue.Running() {
+			if !runner.Running() {
 				reasons = append(reasons, "the job workers are not running")
 			}
 			return reasons
@@ -220,7 +220,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Now:    time.Now,
 	})
 	m.Watch(metrics.Sources{
-		Jobs:         queue.Backlog,
+		Jobs:         runner.Backlog,
 		QueuedEmails: st.QueuedEmailCount,
 		Queues: func(ctx context.Context) ([]metrics.CenterQueue, error) {
 			var queues []metrics.CenterQueue

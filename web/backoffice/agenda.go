@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/staff"
 	"github.com/ics-booking/icsbooking/web/render"
 )
 
@@ -156,7 +158,7 @@ func (h *Handler) agendaPage(c *gin.Context, day booking.Date) (agendaPage, erro
 			Time: p.L.Clock(start) + "–" + p.L.Clock(end), Name: b.Name, Phone: b.Phone,
 			Service: service.In(p.L.Tag()).Name, Interpreter: p.L.LanguageName(b.Language), Notes: b.Notes,
 			Cancelled: b.Status == booking.Cancelled, CancelReason: b.CancelReason,
-			Cancellable: b.Status == booking.Confirmed && now.Before(b.Start),
+			Cancellable: b.Changeable(now),
 		}
 		state := "staff.state.booked"
 		if t, ok := ticketOf[b.ID]; ok {
@@ -180,9 +182,9 @@ func (h *Handler) agendaPage(c *gin.Context, day booking.Date) (agendaPage, erro
 }
 
 // staffCancel cancels a booking of the center with the reason staff give;
-// the cancellation email tells the newcomer the reason. The form names the
-// booking's day, whose agenda must hold the booking: a booking of another
-// center is not found.
+// the cancellation email tells the newcomer the reason. A booking of
+// another center is not found. The form names the booking's day, whose
+// agenda the answer leads to, or shows again with what went wrong.
 func (h *Handler) staffCancel(c *gin.Context) {
 	centerID, ok := h.centerForm(c)
 	if !ok {
@@ -198,57 +200,55 @@ func (h *Handler) staffCancel(c *gin.Context) {
 		render.FailPage(c, errNoBooking)
 		return
 	}
+	ctx := c.Request.Context()
+	reason := c.PostForm("reason")
+	b, cancelled, err := h.scheduler.CancelByStaff(ctx, centerID, id, reason)
+	var problem string
+	switch {
+	case errors.Is(err, booking.ErrNotFound):
+		render.FailPage(c, errNoBooking)
+		return
+	case errors.Is(err, booking.ErrStarted):
+		problem = "staff.cancel.too_late"
+	case errors.Is(err, booking.ErrInvalid) && strings.TrimSpace(reason) == "":
+		problem = "staff.cancel.reason_required"
+	case errors.Is(err, booking.ErrInvalid):
+		problem = "staff.cancel.reason_invalid"
+	case err != nil:
+		render.FailPage(c, err)
+		return
+	}
+	if problem != "" {
+		h.cancelRefused(c, day, id, reason, problem)
+		return
+	}
+	notice := "staff.cancel.already" // a second post of the same form
+	if cancelled {
+		h.audit(c, centerID, staff.ActionBookingCancel, b.Reference, b.CancelReason)
+		notice = "staff.cancel.done"
+	}
+	h.sessions.Put(ctx, noticeKey, render.Locale(c).T(notice, "Reference", b.Reference))
+	c.Redirect(http.StatusSeeOther, agendaURL(centerID, day))
+}
+
+// cancelRefused shows the agenda of the day again, with the message
+// problem next to the reason of the booking staff tried to cancel.
+func (h *Handler) cancelRefused(c *gin.Context, day booking.Date, id int64, reason, problem string) {
 	p, err := h.agendaPage(c, day)
 	if err != nil {
 		render.FailPage(c, err)
 		return
 	}
-	var row *agendaRow
-	for i := range p.Rows {
-		if p.Rows[i].ID == id {
-			row = &p.Rows[i]
-		}
-	}
-	if row == nil {
+	i := slices.IndexFunc(p.Rows, func(r agendaRow) bool { return r.ID == id })
+	if i < 0 {
 		render.FailPage(c, errNoBooking)
 		return
 	}
-	ctx := c.Request.Context()
-	if row.Cancelled {
-		// A second post of the same form: done already.
-		h.sessions.Put(ctx, noticeKey, p.L.T("staff.cancel.already", "Reference", row.Reference))
-		c.Redirect(http.StatusSeeOther, agendaURL(centerID, day))
-		return
-	}
-	reason := c.PostForm("reason")
-	var problem string
-	switch {
-	case !row.Cancellable:
-		problem = "staff.cancel.too_late"
-	case strings.TrimSpace(reason) == "":
-		problem = "staff.cancel.reason_required"
-	}
-	if problem == "" {
-		_, err = h.scheduler.CancelByStaff(ctx, id, reason)
-		var invalid *booking.Error
-		switch {
-		case errors.As(err, &invalid) && errors.Is(err, booking.ErrInvalid):
-			problem = "staff.cancel.reason_invalid"
-		case err != nil:
-			render.FailPage(c, err)
-			return
-		}
-	}
-	if problem != "" {
-		row.Reason, row.ReasonError = reason, p.L.T(problem)
-		p.Problem = p.L.T("staff.cancel.failed", "Reference", row.Reference)
-		p.Title = p.Problem
-		render.Render(c, http.StatusUnprocessableEntity, "staff-agenda.html", p)
-		return
-	}
-	h.audit(c, centerID, "booking.cancel", row.Reference, strings.TrimSpace(reason))
-	h.sessions.Put(ctx, noticeKey, p.L.T("staff.cancel.done", "Reference", row.Reference))
-	c.Redirect(http.StatusSeeOther, agendaURL(centerID, day))
+	row := &p.Rows[i]
+	row.Reason, row.ReasonError = reason, p.L.T(problem)
+	p.Problem = p.L.T("staff.cancel.failed", "Reference", row.Reference)
+	p.Title = p.Problem
+	render.Render(c, http.StatusUnprocessableEntity, "staff-agenda.html", p)
 }
 
 // centerForm reads the posted form of a center's page and returns the

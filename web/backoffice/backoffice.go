@@ -32,7 +32,8 @@ type Scheduler interface {
 	Validate(r booking.Request) error
 	Appointments(ctx context.Context, center string) ([]booking.Booking, error)
 	Agenda(ctx context.Context, center string, day booking.Date) ([]booking.BookingWithEmails, error)
-	CancelByStaff(ctx context.Context, id int64, reason string) (booking.Booking, error)
+	CancelByStaff(ctx context.Context, center string, id int64, reason string) (booking.Booking, bool, error)
+	CancelClosed(ctx context.Context, center string, day booking.Date) ([]booking.Booking, error)
 	Closures(ctx context.Context, center string, from, to booking.Date) ([]booking.Closure, error)
 	AddClosure(ctx context.Context, c booking.Closure) ([]booking.Booking, error)
 	RemoveClosure(ctx context.Context, center string, day booking.Date) error

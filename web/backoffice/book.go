@@ -11,6 +11,7 @@ import (
 
 	"github.com/ics-booking/icsbooking/booking"
 	"github.com/ics-booking/icsbooking/locale"
+	"github.com/ics-booking/icsbooking/staff"
 	"github.com/ics-booking/icsbooking/web/bookingform"
 	"github.com/ics-booking/icsbooking/web/render"
 	"github.com/ics-booking/icsbooking/web/request"
@@ -143,7 +144,7 @@ func (h *Handler) staffBookPost(c *gin.Context) {
 	}, bookOnBehalfFields)
 	switch {
 	case err == nil:
-		h.audit(c, centerID, "booking.create", b.Reference, "")
+		h.audit(c, centerID, staff.ActionBookingCreate, b.Reference, "")
 		when := b.Start.In(h.scheduler.Location())
 		h.sessions.Put(c.Request.Context(), noticeKey, p.L.T("staff.book.done", "Reference", b.Reference,
 			"Time", p.L.Clock(when), "Language", p.L.LanguageName(b.Locale)))

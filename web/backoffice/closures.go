@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/staff"
 	"github.com/ics-booking/icsbooking/web/render"
 )
 
@@ -117,7 +119,7 @@ func (h *Handler) staffAddClosure(c *gin.Context) {
 		return
 	}
 	form := closureForm{Day: c.PostForm("day"), From: c.PostForm("from"), To: c.PostForm("to"), Reason: c.PostForm("reason")}
-	closure, ok := parseClosure(c.Param("center"), form)
+	closure, ok := parseClosure(centerOf(c).ID, form)
 	var hit []booking.Booking
 	var err error
 	if ok {
@@ -131,7 +133,7 @@ func (h *Handler) staffAddClosure(c *gin.Context) {
 		render.FailPage(c, err)
 		return
 	}
-	h.audit(c, closure.Center, "close", closure.Day.String(), form.From+"-"+form.To+" "+closure.Reason)
+	h.audit(c, closure.Center, staff.ActionClose, closure.Day.String(), form.From+"-"+form.To+" "+closure.Reason)
 	if len(hit) == 0 {
 		c.Redirect(http.StatusSeeOther, closuresPath(closure.Center, "added"))
 		return
@@ -164,45 +166,36 @@ func parseClosure(center string, form closureForm) (booking.Closure, bool) {
 
 // staffRemoveClosure opens the center again on a day.
 func (h *Handler) staffRemoveClosure(c *gin.Context) {
+	center := centerOf(c).ID
 	day, err := booking.ParseDate(c.Param("day"))
 	if err == nil {
-		err = h.scheduler.RemoveClosure(c.Request.Context(), c.Param("center"), day)
+		err = h.scheduler.RemoveClosure(c.Request.Context(), center, day)
 	}
 	if err != nil {
 		render.FailPage(c, err)
 		return
 	}
-	h.audit(c, c.Param("center"), "reopen", day.String(), "")
-	c.Redirect(http.StatusSeeOther, closuresPath(c.Param("center"), "removed"))
+	h.audit(c, center, staff.ActionReopen, day.String(), "")
+	c.Redirect(http.StatusSeeOther, closuresPath(center, "removed"))
 }
 
-// staffCancelClosed cancels every booking a closure hits, each newcomer
-// emailed the closure's reason.
+// staffCancelClosed cancels every booking a closure hits, all or none,
+// each newcomer emailed the closure's reason.
 func (h *Handler) staffCancelClosed(c *gin.Context) {
-	ctx := c.Request.Context()
+	center := centerOf(c).ID
 	day, err := booking.ParseDate(c.Param("day"))
-	var closures []booking.Closure
+	var cancelled []booking.Booking
 	if err == nil {
-		closures, err = h.scheduler.Closures(ctx, c.Param("center"), day, day)
-	}
-	if err == nil && len(closures) == 0 {
-		err = &render.HTTPError{Status: http.StatusNotFound, Code: "not_found", Detail: "the center is not closed that day"}
+		cancelled, err = h.scheduler.CancelClosed(c.Request.Context(), center, day)
 	}
 	if err != nil {
 		render.FailPage(c, err)
 		return
 	}
-	hit, err := h.scheduler.Closing(ctx, closures[0])
-	if err != nil {
-		render.FailPage(c, err)
-		return
+	refs := make([]string, len(cancelled))
+	for i, b := range cancelled {
+		refs[i] = b.Reference
 	}
-	for _, b := range hit {
-		if _, err := h.scheduler.CancelByStaff(ctx, b.ID, closures[0].Reason); err != nil {
-			render.FailPage(c, err)
-			return
-		}
-		h.audit(c, b.Center, "cancel", b.Reference, closures[0].Reason)
-	}
-	c.Redirect(http.StatusSeeOther, closuresPath(c.Param("center"), "cancelled")+"&n="+strconv.Itoa(len(hit)))
+	h.audit(c, center, staff.ActionClosureCancelBookings, day.String(), strings.Join(refs, " "))
+	c.Redirect(http.StatusSeeOther, closuresPath(center, "cancelled")+"&n="+strconv.Itoa(len(cancelled)))
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/staff"
 	"github.com/ics-booking/icsbooking/web/render"
 	"github.com/ics-booking/icsbooking/web/request"
 )
@@ -64,8 +65,10 @@ type moveRequest struct {
 
 // ticketAction is one thing a desk does to a ticket it has called.
 type ticketAction struct {
-	// name is the audit trail's action and the last part of the path.
+	// name is the last part of the path.
 	name string
+	// action is the audit trail's.
+	action string
 	// request is the API's body, nil for none.
 	request func() any
 	run     func(q WalkIns, ctx context.Context, center string, id int64, in deskInput) (booking.Ticket, error)
@@ -73,24 +76,24 @@ type ticketAction struct {
 
 // The ticket actions, as in the paths.
 var (
-	recallAction = ticketAction{name: "recall",
+	recallAction = ticketAction{name: "recall", action: staff.ActionTicketRecall,
 		request: func() any { return &recallRequest{} },
 		run: func(q WalkIns, ctx context.Context, center string, id int64, in deskInput) (booking.Ticket, error) {
 			return q.Recall(ctx, center, id, in.Desk)
 		}}
-	attendAction = ticketAction{name: "attend",
+	attendAction = ticketAction{name: "attend", action: staff.ActionTicketAttend,
 		run: func(q WalkIns, ctx context.Context, center string, id int64, _ deskInput) (booking.Ticket, error) {
 			return q.Attend(ctx, center, id)
 		}}
-	serveAction = ticketAction{name: "serve",
+	serveAction = ticketAction{name: "serve", action: staff.ActionTicketServe,
 		run: func(q WalkIns, ctx context.Context, center string, id int64, _ deskInput) (booking.Ticket, error) {
 			return q.Serve(ctx, center, id)
 		}}
-	noShowAction = ticketAction{name: "no-show",
+	noShowAction = ticketAction{name: "no-show", action: staff.ActionTicketNoShow,
 		run: func(q WalkIns, ctx context.Context, center string, id int64, _ deskInput) (booking.Ticket, error) {
 			return q.NoShow(ctx, center, id)
 		}}
-	moveAction = ticketAction{name: "move",
+	moveAction = ticketAction{name: "move", action: staff.ActionTicketMove,
 		request: func() any { return &moveRequest{} },
 		run: func(q WalkIns, ctx context.Context, center string, id int64, in deskInput) (booking.Ticket, error) {
 			if in.Service == "" {
@@ -126,7 +129,7 @@ func (h *Handler) deskCall(c *gin.Context) (booking.Ticket, bool, error) {
 	if err != nil || !ok {
 		return booking.Ticket{}, false, err
 	}
-	h.audit(c, center, "call", t.Number, "desk "+t.Desk)
+	h.audit(c, center, staff.ActionTicketCall, t.Number, "desk "+t.Desk)
 	h.cfg.QueueChanged(center)
 	return t, true, nil
 }
@@ -177,7 +180,7 @@ func (h *Handler) runTicketAction(c *gin.Context, a ticketAction, in deskInput) 
 	case moveAction.name:
 		detail = "to " + t.Service
 	}
-	h.audit(c, center, a.name, t.Number, detail)
+	h.audit(c, center, a.action, t.Number, detail)
 	h.cfg.QueueChanged(center)
 	return t, nil
 }

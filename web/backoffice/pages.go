@@ -85,7 +85,7 @@ func (h *Handler) staffLoginPost(c *gin.Context) {
 	}
 	h.sessions.Put(ctx, sessionAccountKey, a.ID)
 	c.Set(accountKey, a)
-	h.audit(c, "", "login", "", "")
+	h.audit(c, "", staff.ActionLogin, "", "")
 	next := safeNext(c.PostForm("next"))
 	if next == "" {
 		next = "/staff"
@@ -96,7 +96,7 @@ func (h *Handler) staffLoginPost(c *gin.Context) {
 // staffLogout ends the session: it is deleted from the database, so its
 // cookie opens nothing any more.
 func (h *Handler) staffLogout(c *gin.Context) {
-	h.audit(c, "", "logout", "", "")
+	h.audit(c, "", staff.ActionLogout, "", "")
 	if err := h.sessions.Destroy(c.Request.Context()); err != nil {
 		render.FailPage(c, err)
 		return

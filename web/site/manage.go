@@ -151,7 +151,7 @@ func (h *Handler) managePage(c *gin.Context, b booking.Booking, token string) ma
 func (h *Handler) renderManage(c *gin.Context, status int, b booking.Booking, token, done, errMsg string) {
 	p := h.managePage(c, b, token)
 	p.Done, p.Error = done, errMsg
-	p.Changeable = b.Status == booking.Confirmed && h.cfg.Now().Before(b.Start)
+	p.Changeable = b.Changeable(h.cfg.Now())
 	if p.Changeable {
 		today := h.today()
 		slots, err := h.scheduler.Slots(c.Request.Context(), booking.SlotQuery{

@@ -1,0 +1,267 @@
+package booking_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/ics-booking/icsbooking/booking"
+)
+
+// The queue's rules: tickets while a center takes them, check-in of the
+// day's appointments, and the desks' calls. booking/store's tests check
+// what the database promises of the same operations.
+
+func TestIssueTicket(t *testing.T) {
+	f := newFixture(t)
+	first := f.walkIn("general-information")
+	if first.Ticket.Number != "W-001" || first.Position != 1 || first.Wait != 0 || len(first.Ticket.Token) != 10 {
+		t.Errorf("first ticket %+v", first)
+	}
+	// 15 minutes over Aarhus' 3 desks (none called yet), rounded up.
+	second := f.walkIn("tax-card")
+	if second.Ticket.Number != "W-002" || second.Position != 2 || second.Wait != 5*time.Minute {
+		t.Errorf("second ticket %+v", second)
+	}
+	est, err := f.queue.EstimatedWait(t.Context(), "aarhus")
+	if err != nil || !est.Open || est.Waiting != 2 || est.Wait != 15*time.Minute {
+		t.Errorf("estimate %+v, %v: want 2 waiting, (15+30)/3 minutes", est, err)
+	}
+	byToken, err := f.queue.TicketByToken(t.Context(), second.Ticket.Token)
+	if err != nil || byToken.Ticket.ID != second.Ticket.ID || byToken.Position != 2 {
+		t.Errorf("by token %+v, %v", byToken, err)
+	}
+	if _, err := f.queue.TicketByToken(t.Context(), "nope"); !errors.Is(err, booking.ErrNotFound) {
+		t.Errorf("an unknown token: %v", err)
+	}
+	if _, err := f.queue.IssueTicket(t.Context(), "aarhus", "residence-permit-renewal"); !errors.Is(err, booking.ErrNotBookable) {
+		t.Errorf("an appointment-only service: %v", err)
+	}
+	if _, err := f.queue.IssueTicket(t.Context(), "roskilde", "tax-card"); !errors.Is(err, booking.ErrNotFound) {
+		t.Errorf("an unknown center: %v", err)
+	}
+	// The next day starts again at 1.
+	f.now = cph(2026, time.November, 27, 9, 0)
+	if st := f.walkIn("tax-card"); st.Ticket.Number != "W-001" {
+		t.Errorf("the next day: %s", st.Ticket.Number)
+	}
+}
+
+// No tickets while a center is closed or past the cutoff; the error says
+// when to come.
+func TestNoTicketsWhileClosed(t *testing.T) {
+	f := newFixture(t)
+	monday := cph(2026, time.November, 30, 9, 0)
+	friday := cph(2026, time.November, 27, 9, 0)
+	if err := f.store.AddClosure(t.Context(), booking.Closure{Center: "odense", Day: booking.Date{Year: 2026, Month: time.November, Day: 27}, Reason: "training"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		now    time.Time
+		center string
+		come   time.Time // zero: tickets are given
+	}{
+		{"before opening", thursdayAt(8, 30), "aarhus", thursdayAt(9, 0)},
+		{"at opening", thursdayAt(9, 0), "aarhus", time.Time{}},
+		{"just before the cutoff", thursdayAt(14, 29), "aarhus", time.Time{}},
+		{"at the cutoff, 30 minutes before closing", thursdayAt(14, 30), "aarhus", friday},
+		{"after closing", thursdayAt(16, 0), "aarhus", friday},
+		{"on a Saturday", cph(2026, time.November, 28, 11, 0), "aarhus", monday},
+		{"past the cutoff before a closure", thursdayAt(14, 45), "odense", monday},
+		{"on a closure", friday.Add(time.Hour), "odense", monday},
+		{"on Christmas Day (a holiday) after Christmas Eve (closed every year)", cph(2026, time.December, 25, 10, 0), "aarhus", cph(2026, time.December, 28, 9, 0)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f.now = tt.now
+			_, err := f.queue.IssueTicket(t.Context(), tt.center, "general-information")
+			est, estErr := f.queue.EstimatedWait(t.Context(), tt.center)
+			if estErr != nil {
+				t.Fatal(estErr)
+			}
+			if tt.come.IsZero() {
+				if err != nil || !est.Open {
+					t.Errorf("refused (%v) or closed estimate %+v", err, est)
+				}
+				return
+			}
+			refused(t, err, booking.ErrQueueClosed, tt.come)
+			if est.Open {
+				t.Errorf("estimate %+v while closed", est)
+			}
+		})
+	}
+}
+
+func TestCheckIn(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	onTime := f.book("AAR-CHECK1", "aarhus", thursdayAt(10, 30))
+	late := f.book("AAR-CHECK0", "aarhus", thursdayAt(9, 30))
+	f.book("AAR-CHECK3", "aarhus", cph(2026, time.November, 27, 10, 0))
+	f.book("ODE-CHECK4", "odense", thursdayAt(10, 30))
+	cancelled := f.book("AAR-CHECK5", "aarhus", thursdayAt(11, 0))
+	cancelled.Status, cancelled.Sequence = booking.Cancelled, 1
+	if err := f.store.UpdateBooking(ctx, cancelled, nil, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	f.now = thursdayAt(10, 10)
+	_, _, err := f.queue.CheckIn(ctx, "aarhus", "AAR-CHECK1")
+	refused(t, err, booking.ErrCheckIn, thursdayAt(10, 15)) // too early
+	_, _, err = f.queue.CheckIn(ctx, "aarhus", "AAR-CHECK3")
+	refused(t, err, booking.ErrCheckIn, cph(2026, time.November, 27, 10, 0)) // tomorrow
+	_, _, err = f.queue.CheckIn(ctx, "aarhus", "ODE-CHECK4")
+	refused(t, err, booking.ErrCheckIn, time.Time{}) // another center
+	_, _, err = f.queue.CheckIn(ctx, "aarhus", "AAR-CHECK5")
+	refused(t, err, booking.ErrCheckIn, time.Time{}) // cancelled
+	if _, _, err := f.queue.CheckIn(ctx, "aarhus", "AAR-NOSUCH"); !errors.Is(err, booking.ErrNotFound) {
+		t.Errorf("an unknown reference: %v", err)
+	}
+	if _, _, err := f.queue.CheckIn(ctx, "aarhus", " "); !errors.Is(err, booking.ErrInvalid) {
+		t.Errorf("no reference: %v", err)
+	}
+
+	// Within the window before the start: the appointment's priority,
+	// and a wait until its time.
+	f.now = thursdayAt(10, 20)
+	st, created, err := f.queue.CheckIn(ctx, "aarhus", " aar-check1 ")
+	if err != nil || !created {
+		t.Fatalf("check in: %v, created %v", err, created)
+	}
+	tk := st.Ticket
+	if tk.Number != "A-001" || tk.Kind != booking.AppointmentTicket || tk.BookingID != onTime.ID ||
+		tk.Lane != booking.AppointmentLane || !tk.Priority.Equal(onTime.Start) || tk.Service != onTime.Service || st.Wait != 10*time.Minute {
+		t.Errorf("on time: %+v", st)
+	}
+	again, created, err := f.queue.CheckIn(ctx, "aarhus", "AAR-CHECK1")
+	if err != nil || created || again.Ticket.ID != tk.ID || again.Ticket.Token != tk.Token {
+		t.Errorf("again: %+v, created %v, %v", again, created, err)
+	}
+
+	// 50 minutes late: the walk-in line, from now.
+	st, _, err = f.queue.CheckIn(ctx, "aarhus", "aar-checko") // O for 0
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Ticket.Number != "A-002" || st.Ticket.BookingID != late.ID || st.Ticket.Lane != booking.WalkInLane || !st.Ticket.Priority.Equal(f.now) {
+		t.Errorf("late: %+v", st.Ticket)
+	}
+	// The late one is called first now; the on-time one from 10:30.
+	if got := f.callNext("1"); got.Number != "A-002" {
+		t.Errorf("called %s first, want the late A-002 (the other waits for its time)", got.Number)
+	}
+	if _, ok, err := f.queue.CallNext(ctx, "aarhus", "1"); ok || err != nil {
+		t.Errorf("before its time the early one is not called: %v, %v", ok, err)
+	}
+	w := f.walkIn("general-information")
+	f.now = thursdayAt(10, 30)
+	if got := f.callNext("2"); got.ID != tk.ID {
+		t.Errorf("at its time, called %s, want the appointment holder before walk-in %s", got.Number, w.Ticket.Number)
+	}
+}
+
+func TestDeskOperations(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	if _, ok, err := f.queue.CallNext(ctx, "aarhus", "1"); ok || err != nil {
+		t.Errorf("nobody waits: %v, %v", ok, err)
+	}
+	if _, _, err := f.queue.CallNext(ctx, "aarhus", ""); !errors.Is(err, booking.ErrInvalid) {
+		t.Errorf("no desk: %v", err)
+	}
+	w1 := f.walkIn("general-information")
+	f.now = f.now.Add(time.Minute)
+	w2 := f.walkIn("general-information")
+	f.now = f.now.Add(time.Minute)
+	w3 := f.walkIn("general-information")
+
+	// Moved to another service, a ticket keeps its place.
+	moved, err := f.queue.MoveTicket(ctx, "aarhus", w1.Ticket.ID, "tax-card")
+	if err != nil || moved.Service != "tax-card" {
+		t.Fatalf("move: %+v, %v", moved, err)
+	}
+	called := f.callNext("1")
+	if called.ID != w1.Ticket.ID || called.Service != "tax-card" || called.Calls != 1 {
+		t.Errorf("called %+v, want the moved first ticket", called)
+	}
+
+	// No-show only after 3 calls.
+	if _, err := f.queue.NoShow(ctx, "aarhus", called.ID); !errors.Is(err, booking.ErrTooFewCalls) {
+		t.Errorf("no-show after 1 call: %v", err)
+	}
+	f.now = f.now.Add(time.Minute)
+	if tk, err := f.queue.Recall(ctx, "aarhus", called.ID, "1"); err != nil || tk.Calls != 2 || !tk.CalledAt.Equal(f.now) {
+		t.Errorf("recall: %+v, %v", tk, err)
+	}
+	if _, err := f.queue.NoShow(ctx, "aarhus", called.ID); !errors.Is(err, booking.ErrTooFewCalls) {
+		t.Errorf("no-show after 2 calls: %v", err)
+	}
+	if _, err := f.queue.Recall(ctx, "aarhus", called.ID, "1"); err != nil {
+		t.Fatal(err)
+	}
+	if tk, err := f.queue.NoShow(ctx, "aarhus", called.ID); err != nil || tk.State != booking.NoShow {
+		t.Errorf("no-show after 3 calls: %+v, %v", tk, err)
+	}
+	if _, err := f.queue.Recall(ctx, "aarhus", called.ID, "1"); !errors.Is(err, booking.ErrConflict) {
+		t.Errorf("recalling a no-show: %v", err)
+	}
+
+	// Called, attended, served.
+	f.now = f.now.Add(time.Minute)
+	second := f.callNext("2")
+	if second.ID != w2.Ticket.ID {
+		t.Errorf("second call %s", second.Number)
+	}
+	if _, err := f.queue.Attend(ctx, "aarhus", second.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(7 * time.Minute)
+	done, err := f.queue.Serve(ctx, "aarhus", second.ID)
+	if err != nil || done.State != booking.Done || !done.DoneAt.Equal(f.now) {
+		t.Errorf("served %+v, %v", done, err)
+	}
+	if _, err := f.queue.Serve(ctx, "aarhus", second.ID); !errors.Is(err, booking.ErrConflict) {
+		t.Errorf("served twice: %v", err)
+	}
+	if _, err := f.queue.MoveTicket(ctx, "aarhus", second.ID, "tax-card"); !errors.Is(err, booking.ErrConflict) {
+		t.Errorf("moving a served ticket: %v", err)
+	}
+	// Another center's desk does not reach the ticket.
+	if _, err := f.queue.Serve(ctx, "odense", w3.Ticket.ID); !errors.Is(err, booking.ErrNotFound) {
+		t.Errorf("from another center: %v", err)
+	}
+	if _, err := f.queue.MoveTicket(ctx, "aarhus", w3.Ticket.ID, "haircut"); !errors.Is(err, booking.ErrNotFound) {
+		t.Errorf("to an unknown service: %v", err)
+	}
+
+	third := f.callNext("1")
+	state, err := f.queue.QueueState(ctx, "aarhus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(state.AtDesks) != 1 || state.AtDesks[0].ID != third.ID || state.AtDesks[0].Desk != "1" {
+		t.Errorf("at the desks: %+v", state.AtDesks)
+	}
+	var last []string
+	for _, tk := range state.LastCalls {
+		last = append(last, tk.Number)
+	}
+	if len(last) != 3 || last[0] != "W-003" || last[1] != "W-002" || last[2] != "W-001" {
+		t.Errorf("last calls %v", last)
+	}
+	if !state.Estimate.Open || state.Estimate.Waiting != 0 || state.Estimate.Wait != 0 {
+		t.Errorf("estimate %+v", state.Estimate)
+	}
+
+	// Past the cutoff nobody new gets a wait, but those waiting still
+	// count.
+	f.walkIn("general-information")
+	f.now = thursdayAt(14, 45)
+	if state, err = f.queue.QueueState(ctx, "aarhus"); err != nil {
+		t.Fatal(err)
+	}
+	if state.Estimate.Open || state.Estimate.Waiting != 1 || state.Estimate.Wait != 0 {
+		t.Errorf("estimate past the cutoff %+v", state.Estimate)
+	}
+}

@@ -1,0 +1,248 @@
+package booking
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The slots a center offers and the checks of a booking's start: opening
+// hours, closures, the slot grid, notice, horizon and interpreters.
+
+// Slot is a bookable time with the seats left in it.
+type Slot struct {
+	Start     time.Time
+	End       time.Time
+	Available int
+}
+
+// SlotQuery asks for the slots of a service at a center on the days From to
+// To, both included. Zero dates mean today and a week from it.
+type SlotQuery struct {
+	Center   string
+	Service  string
+	From     Date
+	To       Date
+	Language string
+}
+
+// Slots lists the slots that can still be booked, full ones included with
+// Available 0. The slice may be shared with other callers: do not change it.
+func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
+	center, service, err := s.lookup(q.Center, q.Service)
+	if err != nil {
+		return nil, err
+	}
+	lang, langErr := normalizeLanguage(q.Language)
+	if langErr != nil {
+		return nil, invalid([]FieldError{*langErr})
+	}
+	if err := s.checkService(center, service, lang); err != nil {
+		return nil, err
+	}
+	interp := interpreterLanguage(center, lang)
+	today := s.today()
+	if q.From == (Date{}) {
+		q.From = today
+	}
+	if q.To == (Date{}) {
+		q.To = q.From.AddDays(6)
+	}
+	if q.To.Before(q.From) {
+		return nil, invalid([]FieldError{{"to", "must not be before from"}})
+	}
+	if n := q.From.DaysUntil(q.To) + 1; n > s.policy.MaxSlotDays {
+		return nil, invalid([]FieldError{{"to", fmt.Sprintf("the range may cover at most %d days", s.policy.MaxSlotDays)}})
+	}
+
+	earliest, lastDay := s.window(interp != "")
+	if q.From.Before(DateOf(earliest.In(s.policy.Location))) {
+		q.From = DateOf(earliest.In(s.policy.Location))
+	}
+	if q.To.After(lastDay) {
+		q.To = lastDay
+	}
+	if q.To.Before(q.From) {
+		return []Slot{}, nil
+	}
+
+	closures, err := s.closures(ctx, center, q.From, q.To)
+	if err != nil {
+		return nil, err
+	}
+	days, err := s.days(ctx, center, q.From, q.To)
+	if err != nil {
+		return nil, fmt.Errorf("slots of %s: %w", center.ID, err)
+	}
+	key := listingKey{service.ID, interp, q.From, q.To}
+	if slots, ok := s.seatCache.listed(center.ID, key, closures, days, earliest); ok {
+		return slots, nil
+	}
+	closed := closures.between(q.From, q.To)
+	seats := s.seats(center, interp)
+
+	slots := []Slot{}
+	for d := q.From; !d.After(q.To); d = d.AddDays(1) {
+		periods := s.openPeriods(center, d, closed)
+		if len(periods) == 0 {
+			continue
+		}
+		open, closing := s.openingInstants(center, d)
+		for start := open; !start.Add(service.Duration).After(closing); start = start.Add(center.SlotStep) {
+			end := start.Add(service.Duration)
+			if start.Before(earliest) || !within(periods, start, end) {
+				continue
+			}
+			slots = append(slots, Slot{Start: start, End: end, Available: available(seats, days, start, end)})
+		}
+	}
+	s.seatCache.list(center.ID, key, &listing{closures: closures, days: days, slots: slots})
+	return slots, nil
+}
+
+// available is the smallest number of free seats of any resource in any unit
+// of [start, end).
+func available(seats []seat, ds days, start, end time.Time) int {
+	free := -1
+	for t := start.Unix(); t < end.Unix(); t += unitSeconds {
+		for _, st := range seats {
+			n := st.capacity - ds.taken(st.resource, t)
+			if free < 0 || n < free {
+				free = n
+			}
+		}
+	}
+	return max(free, 0)
+}
+
+// interpreterLanguage is the language an interpreter is needed for: lang,
+// unless the center's staff speak it.
+func interpreterLanguage(center Center, lang string) string {
+	if center.Speaks(lang) {
+		return ""
+	}
+	return lang
+}
+
+// seat is a resource a booking needs and its capacity.
+type seat struct {
+	resource string
+	capacity int
+}
+
+// seats returns the capacity of every resource a booking needs: a desk, and
+// an interpreter if interp is not empty. Which resources a booking holds
+// depends on the booking alone (its Language is the interpreter language),
+// never on the catalogue of the day, so a release frees exactly what was
+// taken.
+func (s *Scheduler) seats(center Center, interp string) []seat {
+	seats := []seat{{deskResource, center.Desks}}
+	if interp != "" {
+		seats = append(seats, seat{interpreterResource(interp), center.Interpreters[interp]})
+	}
+	return seats
+}
+
+// claims lists the seats a booking holds: one per resource per Unit.
+func (s *Scheduler) claims(center Center, start, end time.Time, interp string) []Claim {
+	var claims []Claim
+	for _, st := range s.seats(center, interp) {
+		for t := start; t.Before(end); t = t.Add(Unit) {
+			claims = append(claims, Claim{Center: center.ID, Resource: st.resource, Start: t.UTC(), Capacity: st.capacity})
+		}
+	}
+	return claims
+}
+
+// checkService checks that the service can be booked at the center in the
+// language.
+func (s *Scheduler) checkService(center Center, service Service, lang string) error {
+	if !service.Mode.Bookable() {
+		return notBookable("%s is a walk-in service: no appointment is needed, come to %s during opening hours", service.Name, center.Name)
+	}
+	if service.NeedsLanguage && (lang == "" || center.Speaks(lang)) {
+		return invalid([]FieldError{{"language", fmt.Sprintf("%s needs the language of the documents, one of %s", service.Name, strings.Join(center.InterpreterLanguages(), ", "))}})
+	}
+	if lang != "" && !center.Speaks(lang) && center.Interpreters[lang] <= 0 {
+		return notBookable("%s offers no interpreter for language %q; it offers %s", center.Name, lang, strings.Join(center.InterpreterLanguages(), ", "))
+	}
+	return nil
+}
+
+// window returns the earliest bookable instant and the last bookable day.
+func (s *Scheduler) window(interpreter bool) (time.Time, Date) {
+	now := s.now().In(s.policy.Location)
+	today := DateOf(now)
+	earliest := now.Add(s.policy.Notice)
+	if interpreter {
+		if d := s.calendar.AddBusinessDays(today, s.policy.InterpreterNoticeDays).At(0, s.policy.Location); d.After(earliest) {
+			earliest = d
+		}
+	}
+	return earliest, today.AddDays(s.policy.HorizonDays)
+}
+
+// checkStart checks that a booking of the service may start at start, and
+// says why not; interp is the interpreter language, if any.
+func (s *Scheduler) checkStart(ctx context.Context, center Center, service Service, interp string, start time.Time) error {
+	local := start.In(s.policy.Location)
+	day := DateOf(local)
+	if reason, shut := s.dayClosed(center, day); shut {
+		return notBookable("%s", reason)
+	}
+	// Read, not cached: the database does not guard closures as it guards
+	// seats, so a booking must see a closure another server just made.
+	cs, err := s.readClosures(ctx, center, day, day)
+	if err != nil {
+		return err
+	}
+	closures := cs.byDay
+	if c, closed := closures[day]; closed && !within(s.openPeriods(center, day, closures), start, start.Add(service.Duration)) {
+		msg := fmt.Sprintf("%s is closed on %s", center.Name, day.Long())
+		if !c.WholeDay() {
+			msg = fmt.Sprintf("%s is closed from %s to %s on %s", center.Name, clock(c.Part.Open), clock(c.Part.Close), day.Long())
+		}
+		if c.Reason != "" {
+			msg += " (" + c.Reason + ")"
+		}
+		return notBookable("%s", msg)
+	}
+	span := center.Hours[day.Weekday()]
+	open, closing := s.openingInstants(center, day)
+	if start.Before(open) || start.Add(service.Duration).After(closing) {
+		return notBookable("%s is outside the opening hours %s on %ss (%s takes %s)", local.Format("15:04"), span, day.Weekday(), service.Name, minutes(service.Duration))
+	}
+	if start.Sub(open)%center.SlotStep != 0 {
+		return notBookable("%s is not a slot start: slots start every %s from %s", local.Format("15:04"), minutes(center.SlotStep), clock(span.Open))
+	}
+
+	earliest, lastDay := s.window(false)
+	if start.Before(earliest) {
+		return notBookable("%s is too soon: appointments must be booked at least %s ahead", local.Format("2006-01-02 15:04"), hoursMinutes(s.policy.Notice))
+	}
+	if day.After(lastDay) {
+		return notBookable("%s is too far ahead: appointments can be booked up to %d days ahead, until %s", day, s.policy.HorizonDays, lastDay)
+	}
+	if interp != "" {
+		if earliest, _ := s.window(true); start.Before(earliest) {
+			return notBookable("an interpreter must be booked %d business days ahead: the earliest day is %s", s.policy.InterpreterNoticeDays, DateOf(earliest.In(s.policy.Location)).Long())
+		}
+	}
+	return nil
+}
+
+func minutes(d time.Duration) string { return fmt.Sprintf("%d minutes", int(d.Minutes())) }
+
+func hoursMinutes(d time.Duration) string {
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	switch {
+	case m == 0 && h == 1:
+		return "1 hour"
+	case m == 0:
+		return fmt.Sprintf("%d hours", h)
+	case h == 0:
+		return minutes(d)
+	}
+	return fmt.Sprintf("%d hours %d minutes", h, m)
+}
