@@ -24,9 +24,9 @@ func (s *Server) routes(r *gin.Engine) {
 	own.GET("/static/*file", render.Static)
 	own.GET("/manifest.webmanifest", render.Manifest)
 
-	s.api.Routes(r)   // /api/openapi.json, /api/v1
-	s.site.Routes(r)  // the newcomers' pages
-	s.staff.Routes(r) // /staff, /api/v1/staff, the calendar feeds
+	s.api.Routes(r)        // /api/openapi.json, /api/v1
+	s.site.Routes(r)       // the newcomers' pages
+	s.backoffice.Routes(r) // /staff, /api/v1/staff, the calendar feeds
 
 	// A request no route takes belongs to no group: it is answered as the
 	// audience whose addresses it falls among would answer it, the API

@@ -11,8 +11,9 @@
 // pages, problem documents), middleware, request (reading what clients
 // send) and bookingform (the form that books, for the site and the back
 // office). This package holds the Server, which mounts them on one Gin
-// engine, and the health, readiness and metrics endpoints. It owns Gin;
-// the rules live in booking.
+// engine, and the health, readiness and metrics endpoints; its tests drive
+// that whole server over HTTP and in Chromium, as newcomers, staff and API
+// clients reach it. It owns Gin; the rules live in booking.
 package web
 
 import (
@@ -106,13 +107,13 @@ type Config struct {
 
 // Server is the whole site, an http.Handler.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	engine  *gin.Engine
-	handler http.Handler
-	api     *api.Handler
-	site    *site.Handler
-	staff   *backoffice.Handler
+	cfg        Config
+	log        *slog.Logger
+	engine     *gin.Engine
+	handler    http.Handler
+	api        *api.Handler
+	site       *site.Handler
+	backoffice *backoffice.Handler
 }
 
 // New returns the server of the whole site.
@@ -135,7 +136,7 @@ func New(scheduler Scheduler, walkIns WalkIns, cfg Config) *Server {
 		Limit:                 limit,
 		Now:                   cfg.Now,
 	})
-	s.staff = backoffice.New(scheduler, walkIns, cfg.Staff, backoffice.Config{
+	s.backoffice = backoffice.New(scheduler, walkIns, cfg.Staff, backoffice.Config{
 		BaseURL:      cfg.BaseURL,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		FeedTokens:   cfg.FeedTokens,
