@@ -188,35 +188,43 @@ type bookDetailsPage struct {
 	Consent  bool
 	TimesURL string
 	Action   string
+	// start is the time chosen.
+	start time.Time
 }
 
 // bookDetails asks who is coming, for the time chosen.
 func (h *Handler) bookDetails(c *gin.Context) {
-	start, err := request.Instant("start", c.Query("start"))
-	if err != nil || start.IsZero() {
-		h.renderTimes(c, http.StatusUnprocessableEntity, "", "time.choose")
-		return
-	}
-	p, err := h.detailsPage(c, start, bookingform.DetailsFrom(c.Query))
-	if err != nil {
-		render.FailPage(c, err)
+	p, ok := h.detailsPage(c, c.Query)
+	if !ok {
 		return
 	}
 	p.Key = bookingform.NewKey()
 	render.Render(c, http.StatusOK, "book-details.html", p)
 }
 
-func (h *Handler) detailsPage(c *gin.Context, start time.Time, d bookingform.Details) (bookDetailsPage, error) {
+// detailsPage describes the details form for the time and the details
+// that get reads from the query or the posted form. Without a time it
+// shows the times again, for an unknown center or service an error page,
+// and reports false.
+func (h *Handler) detailsPage(c *gin.Context, get func(string) string) (bookDetailsPage, bool) {
+	start, err := request.Instant("start", get("start"))
+	if err != nil || start.IsZero() {
+		h.renderTimes(c, http.StatusUnprocessableEntity, "", "time.choose")
+		return bookDetailsPage{}, false
+	}
 	cat := h.scheduler.Catalogue()
 	center, err := cat.Center(c.Param("center"))
 	if err != nil {
-		return bookDetailsPage{}, err
+		render.FailPage(c, err)
+		return bookDetailsPage{}, false
 	}
 	service, err := cat.Service(c.Param("service"))
 	if err != nil {
-		return bookDetailsPage{}, err
+		render.FailPage(c, err)
+		return bookDetailsPage{}, false
 	}
-	p := bookDetailsPage{Page: render.NewPage(c, "book.details"), Form: bookingform.Form{Details: d}, Center: center}
+	d := bookingform.DetailsFrom(get)
+	p := bookDetailsPage{Page: render.NewPage(c, "book.details"), Form: bookingform.Form{Details: d}, Center: center, start: start}
 	p.Section = "book"
 	p.Service = service.In(p.L.Tag())
 	p.When = bookingform.When(p.L, h.scheduler.Location(), start, start.Add(service.Duration))
@@ -228,7 +236,7 @@ func (h *Handler) detailsPage(c *gin.Context, start time.Time, d bookingform.Det
 		q.Set("language", p.Language)
 	}
 	p.TimesURL = p.Action + "?" + d.Query(q).Encode()
-	return p, nil
+	return p, true
 }
 
 // detailsFields are the fields of the details form, in order.
@@ -240,14 +248,8 @@ func (h *Handler) book(c *gin.Context) {
 		render.FailPage(c, err)
 		return
 	}
-	start, err := request.Instant("start", c.PostForm("start"))
-	if err != nil || start.IsZero() {
-		h.renderTimes(c, http.StatusUnprocessableEntity, "", "time.choose")
-		return
-	}
-	p, err := h.detailsPage(c, start, bookingform.DetailsFrom(c.PostForm))
-	if err != nil {
-		render.FailPage(c, err)
+	p, ok := h.detailsPage(c, c.PostForm)
+	if !ok {
 		return
 	}
 	p.Key = c.PostForm("key")
@@ -258,7 +260,7 @@ func (h *Handler) book(c *gin.Context) {
 		p.Errors = map[string]string{"consent": p.L.T("field.consent.required")}
 	}
 	b, token, err := p.Submit(c.Request.Context(), h.scheduler, p.L, booking.Request{
-		Center: c.Param("center"), Service: c.Param("service"), Start: start, Language: p.Language, Locale: p.L.Tag(),
+		Center: c.Param("center"), Service: c.Param("service"), Start: p.start, Language: p.Language, Locale: p.L.Tag(),
 	}, detailsFields)
 	switch {
 	case err == nil:

@@ -39,28 +39,21 @@ type WalkIns interface {
 	QueueState(ctx context.Context, center string) (booking.QueueState, error)
 }
 
-// Config holds what the pages need besides the scheduler and the queue.
+// Config holds what the pages need besides the scheduler and the queue,
+// from the settings web.Config describes.
 type Config struct {
-	// BaseURL is where newcomers reach the server, for links, e.g.
-	// https://booking.ics.dk.
-	BaseURL string
-	// MailFrom is the mailbox that organizes the invitations, as in the
-	// emails.
-	MailFrom string
-	// InterpreterNoticeDays is how many working days ahead an interpreter
-	// must be booked, for the pages to say so.
-	InterpreterNoticeDays int
-	// HorizonDays is how many days ahead one can book, for the links to
-	// later weeks.
-	HorizonDays int
-	// RetentionDays is how many days after an appointment its personal
-	// data is kept, for the privacy page to say so.
-	RetentionDays int
-	// LivePoll is how often a live page looks for changes besides the
-	// ones it is told of (QueueChanged).
+	// BaseURL and MailFrom are written in the invitations to download, as
+	// in the emails; the confirmation and the tickets link to BaseURL,
+	// and the language cookie is Secure over https.
+	BaseURL, MailFrom string
+	// InterpreterNoticeDays, HorizonDays and RetentionDays are what the
+	// pages say of the interpreters' notice, how far ahead the weeks of
+	// times go, and how long personal data is kept.
+	InterpreterNoticeDays, HorizonDays, RetentionDays int
+	// LivePoll is how often the display's stream looks for changes it
+	// was not told of (QueueChanged); Streams ends the streams.
 	LivePoll time.Duration
-	// Streams ends the live pages' streams when it is done, at shutdown.
-	Streams context.Context
+	Streams  context.Context
 	// MaxBodyBytes limits the forms' bodies.
 	MaxBodyBytes int64
 	// Limit limits the forms that book, change a booking, take a ticket
