@@ -18,9 +18,9 @@ import (
 // The manage page is where the link in every email leads: it shows the
 // booking and lets its holder move or cancel it with plain HTML forms.
 // The token comes in the link's query and goes back in a hidden field; the
-// cross-origin check of every route group keeps other sites from posting the forms. A GET
-// changes nothing: cancelling and deleting the data ask first, each on a
-// page of its own.
+// cross-origin check every route group runs keeps other sites from posting
+// the forms. A GET changes nothing: cancelling and deleting the data ask
+// first, each on a page of its own.
 
 type managePage struct {
 	render.Page
