@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -27,6 +28,9 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
+	// Every request of the tests ends, so that a server that stops
+	// answering fails a test instead of holding it until go test's timeout.
+	http.DefaultClient.Timeout = time.Minute
 	os.Exit(m.Run())
 }
 
