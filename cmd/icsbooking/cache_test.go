@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -36,12 +35,7 @@ func TestTwoServersListSeatsAlike(t *testing.T) {
 			t.Fatalf("no day in the next two weeks has 20 slots")
 		}
 		day = time.Now().AddDate(0, 0, d).Format(time.DateOnly)
-		slots = nil
-		for i, start := range slotsOf(t, servers[0].URL, day, day).starts {
-			if i%2 == 0 && len(slots) < 10 {
-				slots = append(slots, start)
-			}
-		}
+		slots = everyOther(slotsOf(t, servers[0].URL, day, day).starts, 10)
 	}
 	for _, s := range servers {
 		for _, start := range slots {
@@ -52,13 +46,8 @@ func TestTwoServersListSeatsAlike(t *testing.T) {
 	}
 
 	// 60 bookings, half on each server, while both list all the time.
-	var (
-		wg, listing sync.WaitGroup
-		mu          sync.Mutex
-		counted     = map[int]int{}
-		tokens      = map[string][2]string{} // slot: a reference and its token
-		stop        = make(chan struct{})
-	)
+	var listing sync.WaitGroup
+	stop := make(chan struct{})
 	for _, s := range servers {
 		listing.Go(func() {
 			for {
@@ -71,20 +60,7 @@ func TestTwoServersListSeatsAlike(t *testing.T) {
 			}
 		})
 	}
-	created := regexp.MustCompile(`"reference":"([A-Z]+-[0-9A-Z]+)".*"token":"([^"]+)"`)
-	for i := range 60 {
-		wg.Go(func() {
-			body := fmt.Sprintf(`{"center":"aarhus","service":"residence-permit-renewal","start":%q,"name":"P %d","email":"p%d@example.com"}`, slots[i%10], i, i)
-			status, data := post(servers[i%2].URL, "/api/v1/bookings", body)
-			mu.Lock()
-			defer mu.Unlock()
-			counted[status]++
-			if m := created.FindSubmatch(data); status == http.StatusCreated && m != nil {
-				tokens[slots[i%10]] = [2]string{string(m[1]), string(m[2])}
-			}
-		})
-	}
-	wg.Wait()
+	counted, made := burst(servers, slots)
 	close(stop)
 	listing.Wait()
 	if counted[http.StatusCreated] != 30 || counted[http.StatusConflict] != 30 {
@@ -123,8 +99,8 @@ func TestTwoServersListSeatsAlike(t *testing.T) {
 	converge("after the burst", full)
 
 	// A cancellation on one server frees a seat on the other.
-	first := tokens[slots[0]]
-	if status, data := post(servers[0].URL, "/api/v1/bookings/"+first[0]+"/cancel", "", "Authorization", "Bearer "+first[1]); status != http.StatusOK {
+	first := made[slots[0]][0]
+	if status, data := post(servers[0].URL, "/api/v1/bookings/"+first.reference+"/cancel", "", "Authorization", "Bearer "+first.token); status != http.StatusOK {
 		t.Fatalf("cancel: %d %s", status, data)
 	}
 	full[slots[0]] = 1

@@ -56,7 +56,53 @@ func post(base, path, body string, headers ...string) (int, []byte) {
 	return res.StatusCode, data
 }
 
-var referenceIn = regexp.MustCompile(`"reference":"([A-Z]+-[0-9A-Z]+)"`)
+var (
+	referenceIn = regexp.MustCompile(`"reference":"([A-Z]+-[0-9A-Z]+)"`)
+	createdIn   = regexp.MustCompile(`"reference":"([A-Z]+-[0-9A-Z]+)".*"token":"([^"]+)"`)
+)
+
+// everyOther returns every other start of starts, n of them at most: slots
+// apart by an hour, so that no two bookings of the burst share a quarter
+// hour.
+func everyOther(starts []string, n int) []string {
+	var picked []string
+	for i, start := range starts {
+		if i%2 == 0 && len(picked) < n {
+			picked = append(picked, start)
+		}
+	}
+	return picked
+}
+
+// created is a booking a server answered with 201.
+type created struct{ reference, token string }
+
+// burst sends six bookings for each of the slots at once, half of them to
+// each server, and returns how many got each status and, by slot, the
+// bookings made.
+func burst(servers []*servertest.Process, slots []string) (map[int]int, map[string][]created) {
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		counted = map[int]int{}
+		made    = map[string][]created{}
+	)
+	for i := range 6 * len(slots) {
+		slot := slots[i%len(slots)]
+		wg.Go(func() {
+			body := fmt.Sprintf(`{"center":"aarhus","service":"residence-permit-renewal","start":%q,"name":"P %d","email":"p%d@example.com"}`, slot, i, i)
+			status, data := post(servers[i%len(servers)].URL, "/api/v1/bookings", body)
+			mu.Lock()
+			defer mu.Unlock()
+			counted[status]++
+			if m := createdIn.FindSubmatch(data); status == http.StatusCreated && m != nil {
+				made[slot] = append(made[slot], created{string(m[1]), string(m[2])})
+			}
+		})
+	}
+	wg.Wait()
+	return counted, made
+}
 
 // TestTwoServersAndACrash runs two real server processes on one
 // PostgreSQL database and drives both at once, as an operator would try
@@ -95,35 +141,20 @@ func TestTwoServersAndACrash(t *testing.T) {
 	b := startProcess(t, others)
 	servers := []*servertest.Process{a, b}
 
-	// A burst of 60 bookings over 10 slots of 3 desks, half on each server;
-	// every other slot, so that no two share a quarter hour.
-	var slots []string
-	for i, start := range freeSlots(t, a.URL)[:20] {
-		if i%2 == 0 {
-			slots = append(slots, start)
-		}
-	}
-	var (
-		mu      sync.Mutex
-		booked  []string
-		counted = map[int]int{}
-		wg      sync.WaitGroup
-	)
-	for i := range 60 {
-		wg.Go(func() {
-			body := fmt.Sprintf(`{"center":"aarhus","service":"residence-permit-renewal","start":%q,"name":"P %d","email":"p%d@example.com"}`, slots[i%10], i, i)
-			status, data := post(servers[i%2].URL, "/api/v1/bookings", body)
-			mu.Lock()
-			defer mu.Unlock()
-			counted[status]++
-			if m := referenceIn.FindSubmatch(data); status == http.StatusCreated && m != nil {
-				booked = append(booked, string(m[1]))
-			}
-		})
-	}
-	wg.Wait()
+	// A burst of 60 bookings over 10 slots of 3 desks, half on each server.
+	counted, made := burst(servers, everyOther(freeSlots(t, a.URL), 10))
 	if counted[http.StatusCreated] != 30 || counted[http.StatusConflict] != 30 {
 		t.Fatalf("burst: %v, want 30 booked and 30 full", counted)
+	}
+	var (
+		mu     sync.Mutex
+		booked []string
+		wg     sync.WaitGroup
+	)
+	for _, bookings := range made {
+		for _, c := range bookings {
+			booked = append(booked, c.reference)
+		}
 	}
 	st, err := store.Open(context.Background(), dbURL, nil)
 	if err != nil {
@@ -148,13 +179,8 @@ func TestTwoServersAndACrash(t *testing.T) {
 
 	// A second burst of 40 on server a, a week ahead, each in a slot of its
 	// own; a is killed once ten are answered.
-	var later []string
 	week := time.Now().AddDate(0, 0, 7)
-	for i, start := range freeSlotsOf(t, a.URL, week.Format(time.DateOnly), week.AddDate(0, 0, 6).Format(time.DateOnly)) {
-		if i%2 == 0 && len(later) < 40 {
-			later = append(later, start)
-		}
-	}
+	later := everyOther(freeSlotsOf(t, a.URL, week.Format(time.DateOnly), week.AddDate(0, 0, 6).Format(time.DateOnly)), 40)
 	if len(later) < 40 {
 		t.Fatalf("%d free slots a week ahead, want 40", len(later))
 	}
