@@ -14,9 +14,14 @@ build:
 	CGO_ENABLED=0 $(GO) build -o bin/icsbooking ./cmd/icsbooking
 
 # Verbose, minus the lines of passing tests, so that skipped tests (PostgreSQL
-# without ICS_TEST_DATABASE_URL) are named with the reason.
+# without ICS_TEST_DATABASE_URL) are named with the reason. TEST_TIMEOUT bounds
+# each package: go test's default of 10 minutes can fail a package that is
+# only slow on a busy machine (cmd/icsbooking runs real servers for minutes
+# under -race), while every wait in the tests has a deadline of its own, so a
+# hang still fails, with every goroutine's stack.
+TEST_TIMEOUT ?= 30m
 test: lint
-	@set -o pipefail; $(GO) test -race -count=1 -v $(PKGS) 2>&1 | \
+	@set -o pipefail; $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -v $(PKGS) 2>&1 | \
 		grep -vE '^(=== (RUN|PAUSE|CONT|NAME)|[[:space:]]*--- PASS|PASS$$)'
 	@[ -n "$$ICS_TEST_DATABASE_URL" ] || echo "note: ICS_TEST_DATABASE_URL is not set, so the PostgreSQL tests above were skipped"
 

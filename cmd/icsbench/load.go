@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/booking/bookingtest"
 )
 
 // newClient keeps up to conns connections alive to each host.
@@ -110,11 +113,14 @@ var referenceIn = regexp.MustCompile(`"reference":"([A-Z]+-[0-9A-Z]+)"`)
 
 // booker books 30-minute appointments over every center, round the clock,
 // two to a slot, up to ten years ahead, and notes when each was answered.
+// It leaves out the public holidays, which are closed even round the clock.
 type booker struct {
-	base   string
-	client *http.Client
-	from   time.Time // midnight UTC of the first day
-	next   atomic.Int64
+	base     string
+	client   *http.Client
+	from     time.Time // midnight UTC of the first day
+	next     atomic.Int64
+	calendar *booking.Calendar
+	loc      *time.Location // the centers'
 
 	mu     sync.Mutex
 	booked map[string]time.Time // the 201 time by reference
@@ -123,16 +129,25 @@ type booker struct {
 var centers = []string{"copenhagen", "aarhus", "odense", "aalborg"}
 
 func newBooker(base string, client *http.Client) *booker {
+	_, loc := bookingtest.Catalogue()
 	return &booker{base: base, client: client, booked: map[string]time.Time{},
-		from: time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 2)}
+		from: time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 2), calendar: booking.NewCalendar(nil), loc: loc}
 }
 
 // book makes the next booking and reports whether it got a 201.
 func (b *booker) book() bool {
-	n := b.next.Add(1) - 1
-	slot := n / 2
-	center := centers[slot%int64(len(centers))]
-	start := b.from.Add(time.Duration(slot/int64(len(centers))) * 30 * time.Minute)
+	var n int64
+	var center string
+	var start time.Time
+	for {
+		n = b.next.Add(1) - 1
+		slot := n / 2
+		center = centers[slot%int64(len(centers))]
+		start = b.from.Add(time.Duration(slot/int64(len(centers))) * 30 * time.Minute)
+		if _, holiday := b.calendar.Closed(booking.DateOf(start.In(b.loc))); !holiday {
+			break
+		}
+	}
 	body := fmt.Sprintf(`{"center":%q,"service":"cpr-number","start":%q,"name":"Bench %d","email":"bench%d@example.com"}`,
 		center, start.Format(time.RFC3339), n, n)
 	res, err := b.client.Post(b.base+"/api/v1/bookings", "application/json", strings.NewReader(body))

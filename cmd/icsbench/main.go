@@ -32,6 +32,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ics-booking/icsbooking/booking/catalogue"
+	"github.com/ics-booking/icsbooking/internal/servertest"
 )
 
 func main() {
@@ -195,7 +196,7 @@ type stage struct {
 	dbURL string
 	drop  func()
 	smtp  *sink
-	srv   *server
+	srv   *servertest.Process
 	since time.Time // when the server started; it wrote no seat counter before
 }
 
@@ -214,7 +215,7 @@ func (b *bench) open(ctx context.Context, catalogue string, fill func(dbURL stri
 		st.srv, err = b.bin.serve(dbURL, catalogue, st.smtp.addr)
 	}
 	if err == nil && fill != nil {
-		st.srv.stop()
+		stop(st.srv)
 		st.srv = nil
 		if err = fill(dbURL); err == nil {
 			st.srv, err = b.bin.serve(dbURL, catalogue, st.smtp.addr)
@@ -230,7 +231,7 @@ func (b *bench) open(ctx context.Context, catalogue string, fill func(dbURL stri
 // close stops the server and the sink and drops the database.
 func (st *stage) close() {
 	if st.srv != nil {
-		st.srv.stop()
+		stop(st.srv)
 	}
 	if st.smtp != nil {
 		st.smtp.close()
@@ -265,7 +266,7 @@ func (b *bench) measure(ctx context.Context, st *stage) (throughput, error) {
 		return throughput{}, err
 	}
 	progress("(a) bookings over HTTP, %d clients", b.clients)
-	m := throughput{tps: tps, booker: newBooker(st.srv.base, b.client)}
+	m := throughput{tps: tps, booker: newBooker(st.srv.URL, b.client)}
 	m.booked = drive(b.clients, b.d, m.booker.book)
 	bookedAt := time.Now()
 
@@ -285,7 +286,7 @@ func (b *bench) measure(ctx context.Context, st *stage) (throughput, error) {
 	m.hello = drive(listingClients, b.d, func() bool { return get(b.client, b.hello) })
 	from := time.Now().UTC().AddDate(0, 0, 1)
 	listing := fmt.Sprintf("%s/api/v1/centers/aarhus/slots?service=residence-permit-renewal&from=%s&to=%s",
-		st.srv.base, from.Format(time.DateOnly), from.AddDate(0, 0, 6).Format(time.DateOnly))
+		st.srv.URL, from.Format(time.DateOnly), from.AddDate(0, 0, 6).Format(time.DateOnly))
 	progress("(b) one week's listing, %d clients", listingClients)
 	m.listing = drive(listingClients, b.d, func() bool { return get(b.client, listing) })
 	return m, nil
@@ -358,14 +359,14 @@ func waitEmails(smtp *sink, refs map[string]time.Time, start time.Time, limit ti
 
 // sampleRSS reads the server's memory every 100ms until the returned
 // function is called, which returns the highest seen (VmHWM included).
-func sampleRSS(srv *server) func() int64 {
+func sampleRSS(srv *servertest.Process) func() int64 {
 	var (
 		mu   sync.Mutex
 		peak int64
 	)
 	stop := make(chan struct{})
 	note := func() {
-		now, hwm := srv.rss()
+		now, hwm := rss(srv)
 		mu.Lock()
 		peak = max(peak, now, hwm)
 		mu.Unlock()

@@ -1,16 +1,14 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"path/filepath"
-	"regexp"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ics-booking/icsbooking/booking/store/storetest"
+	"github.com/ics-booking/icsbooking/internal/servertest"
 	"github.com/ics-booking/icsbooking/notify/smtptest"
 )
 
@@ -22,47 +20,34 @@ import (
 // slot as full; a cancellation on one is then listed as a free seat by the
 // other.
 func TestTwoServersListSeatsAlike(t *testing.T) {
-	smtp := smtptest.Start(t)
-	vars := map[string]string{
-		"ICS_ADDR":                  "127.0.0.1:0",
-		"ICS_DATABASE_URL":          storetest.URL(t, "postgres"),
-		"ICS_CATALOGUE":             roundTheClock(t),
-		"ICS_SECRET_KEY_FILE":       filepath.Join(t.TempDir(), "secret.key"),
-		"ICS_SMTP_URL":              smtp.URL(),
-		"ICS_SMTP_TLS":              "none",
-		"ICS_REMINDER_AT":           "off",
-		"ICS_RATE_LIMIT_PER_MINUTE": "0",
-		"ICS_MAX_ACTIVE_BOOKINGS":   "0",
-		"ICS_BOOKING_NOTICE":        "0s",
-		"ICS_SLOT_CACHE_TTL":        "1h",
-	}
-	servers := []*process{startProcess(t, vars), startProcess(t, vars)}
+	vars := settings(t, storetest.URL(t, "postgres"), smtptest.Start(t).URL())
+	vars["ICS_SLOT_CACHE_TTL"] = "1h"
+	servers := []*servertest.Process{startProcess(t, vars), startProcess(t, vars)}
 
 	// Ten slots of 3 desks, every other one so that no two share a quarter
-	// hour, two days ahead: both servers have listed them before the burst.
-	day := time.Now().AddDate(0, 0, 2).Format(time.DateOnly)
+	// hour, on the first day from the day after tomorrow on that has them
+	// (public holidays have none): both servers have listed them before
+	// the burst.
+	var day string
 	var slots []string
-	for i, start := range slotsOf(t, servers[0].base, day).starts[:20] {
-		if i%2 == 0 {
-			slots = append(slots, start)
+	for d := 2; len(slots) < 10; d++ {
+		if d > 14 {
+			t.Fatalf("no day in the next two weeks has 20 slots")
 		}
+		day = time.Now().AddDate(0, 0, d).Format(time.DateOnly)
+		slots = everyOther(slotsOf(t, servers[0].URL, day, day).starts, 10)
 	}
 	for _, s := range servers {
 		for _, start := range slots {
-			if n := slotsOf(t, s.base, day).available[start]; n != 3 {
-				t.Fatalf("before the burst %s lists %d seats at %s, want 3", s.base, n, start)
+			if n := slotsOf(t, s.URL, day, day).available[start]; n != 3 {
+				t.Fatalf("before the burst %s lists %d seats at %s, want 3", s.URL, n, start)
 			}
 		}
 	}
 
 	// 60 bookings, half on each server, while both list all the time.
-	var (
-		wg, listing sync.WaitGroup
-		mu          sync.Mutex
-		counted     = map[int]int{}
-		tokens      = map[string][2]string{} // slot: a reference and its token
-		stop        = make(chan struct{})
-	)
+	var listing sync.WaitGroup
+	stop := make(chan struct{})
 	for _, s := range servers {
 		listing.Go(func() {
 			for {
@@ -70,25 +55,12 @@ func TestTwoServersListSeatsAlike(t *testing.T) {
 				case <-stop:
 					return
 				default:
-					slotsOf(t, s.base, day)
+					slotsOf(t, s.URL, day, day)
 				}
 			}
 		})
 	}
-	created := regexp.MustCompile(`"reference":"([A-Z]+-[0-9A-Z]+)".*"token":"([^"]+)"`)
-	for i := range 60 {
-		wg.Go(func() {
-			body := fmt.Sprintf(`{"center":"aarhus","service":"residence-permit-renewal","start":%q,"name":"P %d","email":"p%d@example.com"}`, slots[i%10], i, i)
-			status, data := post(servers[i%2].base, "/api/v1/bookings", body)
-			mu.Lock()
-			defer mu.Unlock()
-			counted[status]++
-			if m := created.FindSubmatch(data); status == http.StatusCreated && m != nil {
-				tokens[slots[i%10]] = [2]string{string(m[1]), string(m[2])}
-			}
-		})
-	}
-	wg.Wait()
+	counted, made := burst(servers, slots)
 	close(stop)
 	listing.Wait()
 	if counted[http.StatusCreated] != 30 || counted[http.StatusConflict] != 30 {
@@ -102,7 +74,7 @@ func TestTwoServersListSeatsAlike(t *testing.T) {
 		deadline := time.Now().Add(30 * time.Second)
 		for _, s := range servers {
 			for {
-				got := slotsOf(t, s.base, day).available
+				got := slotsOf(t, s.URL, day, day).available
 				wrong := ""
 				for start, n := range want {
 					if got[start] != n {
@@ -114,7 +86,7 @@ func TestTwoServersListSeatsAlike(t *testing.T) {
 					break
 				}
 				if time.Now().After(deadline) {
-					t.Fatalf("%s: %s still lists %s", what, s.base, wrong)
+					t.Fatalf("%s: %s still lists %s", what, s.URL, wrong)
 				}
 				time.Sleep(20 * time.Millisecond) // polling a listing, not synchronising
 			}
@@ -127,43 +99,10 @@ func TestTwoServersListSeatsAlike(t *testing.T) {
 	converge("after the burst", full)
 
 	// A cancellation on one server frees a seat on the other.
-	first := tokens[slots[0]]
-	if status, data := post(servers[0].base, "/api/v1/bookings/"+first[0]+"/cancel", "", "Authorization", "Bearer "+first[1]); status != http.StatusOK {
+	first := made[slots[0]][0]
+	if status, data := post(servers[0].URL, "/api/v1/bookings/"+first.reference+"/cancel", "", "Authorization", "Bearer "+first.token); status != http.StatusOK {
 		t.Fatalf("cancel: %d %s", status, data)
 	}
 	full[slots[0]] = 1
 	converge("after a cancellation", full)
-}
-
-// listing is one day's slots of the bookable service in Aarhus.
-type listing struct {
-	starts    []string
-	available map[string]int
-}
-
-// slotsOf lists the day's slots at base.
-func slotsOf(t *testing.T, base, day string) listing {
-	t.Helper()
-	res, err := http.Get(base + "/api/v1/centers/aarhus/slots?service=residence-permit-renewal&from=" + day + "&to=" + day)
-	if err != nil {
-		t.Error(err)
-		return listing{}
-	}
-	defer res.Body.Close()
-	var body struct {
-		Slots []struct {
-			Start     string `json:"start"`
-			Available int    `json:"available"`
-		} `json:"slots"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != http.StatusOK {
-		t.Errorf("slots at %s: %d %v", base, res.StatusCode, err)
-		return listing{}
-	}
-	l := listing{available: make(map[string]int)}
-	for _, s := range body.Slots {
-		l.starts = append(l.starts, s.Start)
-		l.available[s.Start] = s.Available
-	}
-	return l
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -114,7 +115,7 @@ func serveOnce(t *testing.T, vars map[string]string) error {
 	select {
 	case <-ready:
 		cancel()
-		if err := <-done; err != nil {
+		if err := within(t, done, "shut down"); err != nil {
 			t.Fatalf("shutdown: %v", err)
 		}
 		return nil
@@ -123,6 +124,23 @@ func serveOnce(t *testing.T, vars map[string]string) error {
 			t.Fatal("serve returned before serving, without an error")
 		}
 		return err
+	case <-time.After(time.Minute):
+		t.Fatal("the server neither served nor failed within a minute")
+		return nil
+	}
+}
+
+// within returns the value that comes on ch, failing the test if none
+// comes within a minute; what says what it waited for.
+func within[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(time.Minute):
+		t.Fatalf("did not %s within a minute", what)
+		var zero T
+		return zero
 	}
 }
 
@@ -141,13 +159,22 @@ func startServer(t *testing.T, dir string, extra map[string]string) (string, fun
 	case addr := <-ready:
 		stop := sync.OnceValue(func() error {
 			cancel()
-			return <-done
+			select {
+			case err := <-done:
+				return err
+			case <-time.After(time.Minute):
+				return errors.New("the server did not shut down within a minute")
+			}
 		})
 		t.Cleanup(func() { _ = stop() })
 		return addr, stop
 	case err := <-done:
 		cancel()
 		t.Fatalf("serve stopped: %v", err)
+		return "", nil
+	case <-time.After(time.Minute):
+		cancel()
+		t.Fatal("the server did not serve within a minute")
 		return "", nil
 	}
 }
@@ -282,29 +309,62 @@ func TestMigrateOnly(t *testing.T) {
 	}
 }
 
-// freeSlots returns the start times of the free slots in Aarhus in the
-// next two weeks, at least two of them.
+// nearest is how soon after now the slots a test books may start: the
+// default booking notice and a margin, so that no slot becomes too near to
+// book between its listing and its booking.
+const nearest = 2*time.Hour + 15*time.Minute
+
+// freeSlots returns the start times of the free slots in Aarhus in the next
+// two weeks that start at least nearest from now, at least two of them.
 func freeSlots(t *testing.T, base string) []string {
 	t.Helper()
-	res, err := http.Get(base + "/api/v1/centers/aarhus/slots?service=residence-permit-renewal&to=" + time.Now().AddDate(0, 0, 14).Format(time.DateOnly))
+	today := time.Now()
+	l := slotsOf(t, base, today.Format(time.DateOnly), today.AddDate(0, 0, 14).Format(time.DateOnly))
+	var starts []string
+	for _, start := range l.starts {
+		if at, err := time.Parse(time.RFC3339, start); err == nil && l.available[start] > 0 && at.After(today.Add(nearest)) {
+			starts = append(starts, start)
+		}
+	}
+	if len(starts) < 2 {
+		t.Fatalf("free slots: %q of %q", starts, l.starts)
+	}
+	return starts
+}
+
+// listing is the slots of the bookable service in Aarhus on some days.
+type listing struct {
+	starts    []string
+	available map[string]int
+}
+
+// slotsOf lists the slots at base on the days from to to (YYYY-MM-DD). A
+// failed listing is an error of the test and comes back empty, so that
+// goroutines may list.
+func slotsOf(t *testing.T, base, from, to string) listing {
+	t.Helper()
+	res, err := http.Get(base + "/api/v1/centers/aarhus/slots?service=residence-permit-renewal&from=" + from + "&to=" + to)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return listing{}
 	}
 	defer res.Body.Close()
-	var slots struct {
+	var body struct {
 		Slots []struct {
 			Start     string `json:"start"`
 			Available int    `json:"available"`
 		} `json:"slots"`
 	}
-	if err := json.NewDecoder(res.Body).Decode(&slots); err != nil || len(slots.Slots) < 2 {
-		t.Fatalf("slots: %v %+v", err, slots)
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("slots at %s: %d %v", base, res.StatusCode, err)
+		return listing{}
 	}
-	starts := make([]string, len(slots.Slots))
-	for i, s := range slots.Slots {
-		starts[i] = s.Start
+	l := listing{available: make(map[string]int)}
+	for _, s := range body.Slots {
+		l.starts = append(l.starts, s.Start)
+		l.available[s.Start] = s.Available
 	}
-	return starts
+	return l
 }
 
 // bookFirstSlot books the first free slot in Aarhus in the next two weeks
