@@ -111,7 +111,7 @@ func TestCancelClosedAllOrNone(t *testing.T) {
 // way is not cancelled; the rest are.
 func TestCancelClosedLeavesStarted(t *testing.T) {
 	f, hit, _ := closedAfternoon(t)
-	f.now = cph(2026, time.November, 30, 11, 50)
+	f.clock.Set(cph(2026, time.November, 30, 11, 50))
 	cancelled, err := f.scheduler.CancelClosed(t.Context(), "aarhus", monday)
 	if err != nil || !slices.Equal(references(cancelled), []string{hit[1].Reference}) {
 		t.Errorf("cancelled %v, %v; want only %s", references(cancelled), err, hit[1].Reference)

@@ -7,56 +7,45 @@ import (
 	"time"
 
 	"github.com/ics-booking/icsbooking/booking"
-	"github.com/ics-booking/icsbooking/booking/catalogue"
-	"github.com/ics-booking/icsbooking/configs"
+	"github.com/ics-booking/icsbooking/booking/bookingtest"
 )
 
-// fixture is a Scheduler and a Queue over a memStore, with the catalogue of
-// configs and a clock the test sets.
+// fixture is a Scheduler and a Queue over a memStore, with the built-in
+// catalogue, the default policies and a clock the test sets.
 type fixture struct {
 	t         *testing.T
 	store     *memStore
 	scheduler *booking.Scheduler
 	queue     *booking.Queue
-	now       time.Time
+	clock     *bookingtest.Clock
 }
 
-// defaultCatalogue is the catalogue of configs, whose time zone is
+// defaultCatalogue is the built-in catalogue, whose time zone is
 // Copenhagen's.
-var defaultCatalogue, copenhagen = parseCatalogue()
-
-func parseCatalogue() (booking.Catalogue, *time.Location) {
-	cat, loc, err := catalogue.Parse(configs.CatalogueName, configs.Catalogue)
-	if err != nil {
-		panic(err)
-	}
-	return cat, loc
-}
+var defaultCatalogue, copenhagen = bookingtest.Catalogue()
 
 // cph is a wall clock time in Copenhagen.
 func cph(year int, month time.Month, day, hour, minute int) time.Time {
 	return time.Date(year, month, day, hour, minute, 0, 0, copenhagen)
 }
 
-// thursdayAt is Thursday 26 November 2026 at a time in Copenhagen.
-func thursdayAt(hour, minute int) time.Time { return cph(2026, time.November, 26, hour, minute) }
+// thursdayAt is a time of the day of bookingtest.Thursday (26 November
+// 2026) in Copenhagen.
+func thursdayAt(hour, minute int) time.Time {
+	year, month, day := bookingtest.Thursday.In(copenhagen).Date()
+	return cph(year, month, day, hour, minute)
+}
 
-// newFixture starts at thursdayAt(10, 0).
+// newFixture starts at bookingtest.Thursday, 10:00 in Copenhagen.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	sealer, err := booking.NewSealer(bytes.Repeat([]byte{1}, booking.TokenKeySize))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, store: newMemStore(), now: thursdayAt(10, 0)}
-	clock := func() time.Time { return f.now }
-	f.scheduler = booking.NewScheduler(defaultCatalogue, f.store, sealer, booking.Policy{
-		Location: copenhagen, Notice: 2 * time.Hour, HorizonDays: 60, InterpreterNoticeDays: 2,
-		ExtraClosedDays: booking.DefaultExtraClosedDays, MaxSlotDays: 31, LinkGrace: 24 * time.Hour,
-	}, clock)
-	f.queue = booking.NewQueue(f.scheduler, f.store, booking.QueuePolicy{
-		WalkInCutoff: 30 * time.Minute, CheckInEarly: 15 * time.Minute, CheckInLate: 15 * time.Minute, NoShowCalls: 3,
-	})
+	f := &fixture{t: t, store: newMemStore(), clock: bookingtest.NewClock(bookingtest.Thursday)}
+	f.scheduler = booking.NewScheduler(defaultCatalogue, f.store, sealer, bookingtest.Policy(copenhagen), f.clock.Now)
+	f.queue = booking.NewQueue(f.scheduler, f.store, bookingtest.QueuePolicy())
 	return f
 }
 
@@ -67,7 +56,7 @@ func (f *fixture) book(ref, center string, start time.Time) booking.Booking {
 	return f.store.add(booking.Booking{
 		Reference: ref, TokenHash: booking.HashToken("token-" + ref), Center: center, Service: "residence-permit-renewal",
 		Start: start.UTC(), End: start.Add(30 * time.Minute).UTC(), Name: "Ana Silva", Email: "ana@example.com",
-		Locale: "en", Status: booking.Confirmed, CreatedAt: f.now, UpdatedAt: f.now,
+		Locale: "en", Status: booking.Confirmed, CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now(),
 	})
 }
 
@@ -75,7 +64,7 @@ func (f *fixture) walkIn(service string) booking.TicketStatus {
 	f.t.Helper()
 	st, err := f.queue.IssueTicket(f.t.Context(), "aarhus", service)
 	if err != nil {
-		f.t.Fatalf("IssueTicket at %s: %v", f.now, err)
+		f.t.Fatalf("IssueTicket at %s: %v", f.clock.Now(), err)
 	}
 	return st
 }

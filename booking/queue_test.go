@@ -41,7 +41,7 @@ func TestIssueTicket(t *testing.T) {
 		t.Errorf("an unknown center: %v", err)
 	}
 	// The next day starts again at 1.
-	f.now = cph(2026, time.November, 27, 9, 0)
+	f.clock.Set(cph(2026, time.November, 27, 9, 0))
 	if st := f.walkIn("tax-card"); st.Ticket.Number != "W-001" {
 		t.Errorf("the next day: %s", st.Ticket.Number)
 	}
@@ -73,7 +73,7 @@ func TestNoTicketsWhileClosed(t *testing.T) {
 		{"on Christmas Day (a holiday) after Christmas Eve (closed every year)", cph(2026, time.December, 25, 10, 0), "aarhus", cph(2026, time.December, 28, 9, 0)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			f.now = tt.now
+			f.clock.Set(tt.now)
 			_, err := f.queue.IssueTicket(t.Context(), tt.center, "general-information")
 			est, estErr := f.queue.EstimatedWait(t.Context(), tt.center)
 			if estErr != nil {
@@ -106,7 +106,7 @@ func TestCheckIn(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	f.now = thursdayAt(10, 10)
+	f.clock.Set(thursdayAt(10, 10))
 	_, _, err := f.queue.CheckIn(ctx, "aarhus", "AAR-CHECK1")
 	refused(t, err, booking.ErrCheckIn, thursdayAt(10, 15)) // too early
 	_, _, err = f.queue.CheckIn(ctx, "aarhus", "AAR-CHECK3")
@@ -124,7 +124,7 @@ func TestCheckIn(t *testing.T) {
 
 	// Within the window before the start: the appointment's priority,
 	// and a wait until its time.
-	f.now = thursdayAt(10, 20)
+	f.clock.Set(thursdayAt(10, 20))
 	st, created, err := f.queue.CheckIn(ctx, "aarhus", " aar-check1 ")
 	if err != nil || !created {
 		t.Fatalf("check in: %v, created %v", err, created)
@@ -144,7 +144,7 @@ func TestCheckIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Ticket.Number != "A-002" || st.Ticket.BookingID != late.ID || st.Ticket.Lane != booking.WalkInLane || !st.Ticket.Priority.Equal(f.now) {
+	if st.Ticket.Number != "A-002" || st.Ticket.BookingID != late.ID || st.Ticket.Lane != booking.WalkInLane || !st.Ticket.Priority.Equal(f.clock.Now()) {
 		t.Errorf("late: %+v", st.Ticket)
 	}
 	// The late one is called first now; the on-time one from 10:30.
@@ -155,7 +155,7 @@ func TestCheckIn(t *testing.T) {
 		t.Errorf("before its time the early one is not called: %v, %v", ok, err)
 	}
 	w := f.walkIn("general-information")
-	f.now = thursdayAt(10, 30)
+	f.clock.Set(thursdayAt(10, 30))
 	if got := f.callNext("2"); got.ID != tk.ID {
 		t.Errorf("at its time, called %s, want the appointment holder before walk-in %s", got.Number, w.Ticket.Number)
 	}
@@ -171,9 +171,9 @@ func TestDeskOperations(t *testing.T) {
 		t.Errorf("no desk: %v", err)
 	}
 	w1 := f.walkIn("general-information")
-	f.now = f.now.Add(time.Minute)
+	f.clock.Advance(time.Minute)
 	w2 := f.walkIn("general-information")
-	f.now = f.now.Add(time.Minute)
+	f.clock.Advance(time.Minute)
 	w3 := f.walkIn("general-information")
 
 	// Moved to another service, a ticket keeps its place.
@@ -190,8 +190,8 @@ func TestDeskOperations(t *testing.T) {
 	if _, err := f.queue.NoShow(ctx, "aarhus", called.ID); !errors.Is(err, booking.ErrTooFewCalls) {
 		t.Errorf("no-show after 1 call: %v", err)
 	}
-	f.now = f.now.Add(time.Minute)
-	if tk, err := f.queue.Recall(ctx, "aarhus", called.ID, "1"); err != nil || tk.Calls != 2 || !tk.CalledAt.Equal(f.now) {
+	f.clock.Advance(time.Minute)
+	if tk, err := f.queue.Recall(ctx, "aarhus", called.ID, "1"); err != nil || tk.Calls != 2 || !tk.CalledAt.Equal(f.clock.Now()) {
 		t.Errorf("recall: %+v, %v", tk, err)
 	}
 	if _, err := f.queue.NoShow(ctx, "aarhus", called.ID); !errors.Is(err, booking.ErrTooFewCalls) {
@@ -208,7 +208,7 @@ func TestDeskOperations(t *testing.T) {
 	}
 
 	// Called, attended, served.
-	f.now = f.now.Add(time.Minute)
+	f.clock.Advance(time.Minute)
 	second := f.callNext("2")
 	if second.ID != w2.Ticket.ID {
 		t.Errorf("second call %s", second.Number)
@@ -216,9 +216,9 @@ func TestDeskOperations(t *testing.T) {
 	if _, err := f.queue.Attend(ctx, "aarhus", second.ID); err != nil {
 		t.Fatal(err)
 	}
-	f.now = f.now.Add(7 * time.Minute)
+	f.clock.Advance(7 * time.Minute)
 	done, err := f.queue.Serve(ctx, "aarhus", second.ID)
-	if err != nil || done.State != booking.Done || !done.DoneAt.Equal(f.now) {
+	if err != nil || done.State != booking.Done || !done.DoneAt.Equal(f.clock.Now()) {
 		t.Errorf("served %+v, %v", done, err)
 	}
 	if _, err := f.queue.Serve(ctx, "aarhus", second.ID); !errors.Is(err, booking.ErrConflict) {
@@ -257,7 +257,7 @@ func TestDeskOperations(t *testing.T) {
 	// Past the cutoff nobody new gets a wait, but those waiting still
 	// count.
 	f.walkIn("general-information")
-	f.now = thursdayAt(14, 45)
+	f.clock.Set(thursdayAt(14, 45))
 	if state, err = f.queue.QueueState(ctx, "aarhus"); err != nil {
 		t.Fatal(err)
 	}

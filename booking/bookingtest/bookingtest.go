@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	_ "time/tzdata" // the catalogue's zone, whatever the machine's zoneinfo
 
 	"gopkg.in/yaml.v3"
 
