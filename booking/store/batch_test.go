@@ -78,15 +78,7 @@ func TestBatchedBookings(t *testing.T) {
 					t.Errorf("slot %d: %d booked, want %d", slot, booked[slot], want)
 				}
 			}
-			if n := count(t, stores[0], "bookings", ""); n != 36 {
-				t.Errorf("%d bookings, want 36", n)
-			}
-			if n := count(t, stores[0], "emails", ""); n != 36 {
-				t.Errorf("%d emails, want 36", n)
-			}
-			if n := count(t, stores[0], "idempotency_keys", ""); n != 5 {
-				t.Errorf("%d idempotency records, want 5", n)
-			}
+			sameRowCounts(t, stores[0], map[string]int64{"bookings": 36, "emails": 36, "idempotency_keys": 5})
 			if n := count(t, stores[0], "slot_counters c", "c.booked <> (SELECT count(*) FROM bookings b WHERE b.starts_at = c.starts_at)"); n != 0 {
 				t.Errorf("%d counters unlike their bookings", n)
 			}

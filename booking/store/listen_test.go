@@ -17,16 +17,7 @@ import (
 // listings must. A process is not told of its own seat changes: it knew.
 func TestListen(t *testing.T) {
 	url := storetest.URL(t, "postgres")
-	listener, err := store.Open(t.Context(), url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer listener.Close()
-	other, err := store.Open(t.Context(), url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	listener, other := storetest.OpenURL(t, url), storetest.OpenURL(t, url)
 
 	type change struct {
 		center   string

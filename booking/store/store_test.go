@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -168,6 +169,16 @@ func count(t *testing.T, s *store.Store, table, where string, args ...any) int64
 	return n
 }
 
+// sameRowCounts checks that each table holds as many rows as want says.
+func sameRowCounts(t *testing.T, s *store.Store, want map[string]int64) {
+	t.Helper()
+	for _, table := range slices.Sorted(maps.Keys(want)) {
+		if n := count(t, s, table, ""); n != want[table] {
+			t.Errorf("%d rows in %s, want %d", n, table, want[table])
+		}
+	}
+}
+
 func TestBookingRoundTrip(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *store.Store) {
 		for i, name := range []string{"Ærø Østergård", "محمد", "王芳", "Zoë O'Brien-Łukasiewicz"} {
@@ -274,15 +285,7 @@ func TestDuplicate(t *testing.T) {
 				if !strings.Contains(err.Error(), tt.wantInErr) {
 					t.Errorf("err = %q, want it to say %q", err, tt.wantInErr)
 				}
-				if n := count(t, s, "bookings", ""); n != 1 {
-					t.Errorf("%d bookings, want 1", n)
-				}
-				if n := count(t, s, "idempotency_keys", ""); n != 1 {
-					t.Errorf("%d idempotency records, want 1", n)
-				}
-				if n := count(t, s, "emails", ""); n != 1 {
-					t.Errorf("%d emails, want 1", n)
-				}
+				sameRowCounts(t, s, map[string]int64{"bookings": 1, "idempotency_keys": 1, "emails": 1})
 				sameUsage(t, usage(t, s), map[string]int{"desk 09:00": 1})
 			})
 		})
@@ -481,15 +484,7 @@ func TestFailedCreateWritesNothing(t *testing.T) {
 		if !errors.Is(err, booking.ErrSlotFull) {
 			t.Fatalf("err = %v, want ErrSlotFull", err)
 		}
-		if n := count(t, s, "bookings", ""); n != 1 {
-			t.Errorf("%d bookings, want 1", n)
-		}
-		if n := count(t, s, "idempotency_keys", ""); n != 0 {
-			t.Errorf("%d idempotency records, want none", n)
-		}
-		if n := count(t, s, "emails", ""); n != 0 {
-			t.Errorf("%d emails, want none", n)
-		}
+		sameRowCounts(t, s, map[string]int64{"bookings": 1, "idempotency_keys": 0, "emails": 0})
 		// Empty counters may stay behind (see createCounters); no seat may.
 		if n := count(t, s, "slot_counters", "resource = ? AND booked > 0", "desk"); n != 0 {
 			t.Errorf("%d desk counters with seats taken, want none", n)
@@ -825,11 +820,7 @@ func TestEnqueueFailureWritesNothing(t *testing.T) {
 
 		// The database is as it was after the first booking, but for empty
 		// counters (see createCounters).
-		for table, want := range map[string]int64{"bookings": 1, "idempotency_keys": 0, "emails": 0} {
-			if n := count(t, s, table, ""); n != want {
-				t.Errorf("%d rows in %s, want %d", n, table, want)
-			}
-		}
+		sameRowCounts(t, s, map[string]int64{"bookings": 1, "idempotency_keys": 0, "emails": 0})
 		if n := count(t, s, "slot_counters", "booked > 0"); n != 1 {
 			t.Errorf("%d counters with seats taken, want 1", n)
 		}

@@ -12,11 +12,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/booking/bookingtest"
 	"github.com/ics-booking/icsbooking/booking/store"
 	"github.com/ics-booking/icsbooking/booking/store/storetest"
 )
 
-var queueDay = booking.Date{Year: 2026, Month: time.November, Day: 26}
+// queueDay is the day of bookingtest.Thursday, whose queues the tests fill.
+var queueDay = booking.DateOf(bookingtest.Thursday)
 
 // walkInTicket is a waiting walk-in ticket of a center's day, issued at at.
 func walkInTicket(center string, day booking.Date, at time.Time) booking.Ticket {
@@ -52,7 +54,7 @@ func issue(t *testing.T, s *store.Store, tk booking.Ticket) booking.Ticket {
 // Numbers restart per center, day and prefix.
 func TestTicketNumbers(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *store.Store) {
-		at := time.Date(2026, 11, 26, 9, 5, 0, 0, time.UTC)
+		at := bookingtest.Thursday.Add(5 * time.Minute)
 		next := queueDay.AddDays(1)
 		b := create(t, s, newBooking("CPH-TICKT1", nine))
 		appointment := walkInTicket("aarhus", queueDay, at)
@@ -109,20 +111,16 @@ func TestTicketNumbers(t *testing.T) {
 	})
 }
 
-// twoStores opens two stores on one database, as two server processes.
-func twoStores(t *testing.T, dialect string) [2]*store.Store {
+// eachDialectTwoStores runs test once per dialect, each time with two
+// stores on one fresh database, as two server processes.
+func eachDialectTwoStores(t *testing.T, test func(t *testing.T, stores [2]*store.Store)) {
 	t.Helper()
-	url := storetest.URL(t, dialect)
-	var stores [2]*store.Store
-	for i := range stores {
-		s, err := store.Open(context.Background(), url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		stores[i] = s
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			url := storetest.URL(t, dialect)
+			test(t, [2]*store.Store{storetest.OpenURL(t, url), storetest.OpenURL(t, url)})
+		})
 	}
-	return stores
 }
 
 // together runs fn(0) to fn(n-1) at once and fails the test with their
@@ -148,82 +146,76 @@ func together(t *testing.T, n int, fn func(i int) error) {
 // 50 tickets issued at once through two servers get 50 distinct,
 // consecutive numbers.
 func TestConcurrentTicketNumbers(t *testing.T) {
-	for _, dialect := range storetest.Dialects() {
-		t.Run(dialect, func(t *testing.T) {
-			stores := twoStores(t, dialect)
-			const n = 50
-			at := time.Date(2026, 11, 26, 9, 5, 0, 0, time.UTC)
-			numbers := make([]string, n)
-			together(t, n, func(i int) error {
-				tk, err := stores[i%2].IssueTicket(context.Background(), walkInTicket("aarhus", queueDay, at))
-				numbers[i] = tk.Number
-				return err
-			})
-			slices.Sort(numbers)
-			for i, got := range numbers {
-				if want := fmt.Sprintf("W-%03d", i+1); got != want {
-					t.Fatalf("numbers %v: want W-001 to W-%03d, each once", numbers, n)
-				}
-			}
+	eachDialectTwoStores(t, func(t *testing.T, stores [2]*store.Store) {
+		const n = 50
+		at := bookingtest.Thursday.Add(5 * time.Minute)
+		numbers := make([]string, n)
+		together(t, n, func(i int) error {
+			tk, err := stores[i%2].IssueTicket(context.Background(), walkInTicket("aarhus", queueDay, at))
+			numbers[i] = tk.Number
+			return err
 		})
-	}
+		slices.Sort(numbers)
+		for i, got := range numbers {
+			if want := fmt.Sprintf("W-%03d", i+1); got != want {
+				t.Fatalf("numbers %v: want W-001 to W-%03d, each once", numbers, n)
+			}
+		}
+	})
 }
 
 // Two desks on two servers calling at once until nobody waits call every
 // ticket exactly once.
 func TestConcurrentCallNext(t *testing.T) {
-	for _, dialect := range storetest.Dialects() {
-		t.Run(dialect, func(t *testing.T) {
-			stores := twoStores(t, dialect)
-			const n = 60
-			at := time.Date(2026, 11, 26, 9, 5, 0, 0, time.UTC)
-			for i := range n {
-				issue(t, stores[0], walkInTicket("aarhus", queueDay, at.Add(time.Duration(i)*time.Second)))
-			}
-			// One ticket of another center and one of another day are
-			// not called.
-			other := issue(t, stores[0], walkInTicket("odense", queueDay, at))
-			tomorrow := issue(t, stores[0], walkInTicket("aarhus", queueDay.AddDays(1), at))
+	eachDialectTwoStores(t, func(t *testing.T, stores [2]*store.Store) {
+		const n = 60
+		at := bookingtest.Thursday.Add(5 * time.Minute)
+		for i := range n {
+			issue(t, stores[0], walkInTicket("aarhus", queueDay, at.Add(time.Duration(i)*time.Second)))
+		}
+		// One ticket of another center and one of another day are
+		// not called.
+		other := issue(t, stores[0], walkInTicket("odense", queueDay, at))
+		tomorrow := issue(t, stores[0], walkInTicket("aarhus", queueDay.AddDays(1), at))
 
-			now := at.Add(time.Hour)
-			called := make([][]booking.Ticket, 4)
-			together(t, len(called), func(d int) error {
-				for {
-					tk, err := stores[d%2].CallNext(context.Background(), "aarhus", queueDay, fmt.Sprintf("desk %d", d), now)
-					if errors.Is(err, booking.ErrNotFound) {
-						return nil
-					}
-					if err != nil {
-						return err
-					}
-					called[d] = append(called[d], tk)
+		now := at.Add(time.Hour)
+		called := make([][]booking.Ticket, 4)
+		together(t, len(called), func(d int) error {
+			for {
+				tk, err := stores[d%2].CallNext(context.Background(), "aarhus", queueDay, fmt.Sprintf("desk %d", d), now)
+				if errors.Is(err, booking.ErrNotFound) {
+					return nil
 				}
-			})
-			seen := map[int64]int{}
-			for d, tickets := range called {
-				for _, tk := range tickets {
-					seen[tk.ID]++
-					if tk.State != booking.Called || tk.Calls != 1 || tk.Desk != fmt.Sprintf("desk %d", d) || !tk.CalledAt.Equal(now) {
-						t.Errorf("called ticket %+v", tk)
-					}
+				if err != nil {
+					return err
 				}
-			}
-			if len(seen) != n {
-				t.Errorf("%d tickets called, want %d", len(seen), n)
-			}
-			for id, times := range seen {
-				if times != 1 {
-					t.Errorf("ticket %d called %d times", id, times)
-				}
-				if id == other.ID || id == tomorrow.ID {
-					t.Errorf("ticket %d of another center or day called", id)
-				}
-			}
-			if n := count(t, stores[0], "tickets", "state = 'waiting'"); n != 2 {
-				t.Errorf("%d tickets still wait, want the other center's and day's", n)
+				called[d] = append(called[d], tk)
 			}
 		})
-	}
+		seen := map[int64]int{}
+		for d, tickets := range called {
+			for _, tk := range tickets {
+				seen[tk.ID]++
+				if tk.State != booking.Called || tk.Calls != 1 || tk.Desk != fmt.Sprintf("desk %d", d) || !tk.CalledAt.Equal(now) {
+					t.Errorf("called ticket %+v", tk)
+				}
+			}
+		}
+		if len(seen) != n {
+			t.Errorf("%d tickets called, want %d", len(seen), n)
+		}
+		for id, times := range seen {
+			if times != 1 {
+				t.Errorf("ticket %d called %d times", id, times)
+			}
+			if id == other.ID || id == tomorrow.ID {
+				t.Errorf("ticket %d of another center or day called", id)
+			}
+		}
+		if n := count(t, stores[0], "tickets", "state = 'waiting'"); n != 2 {
+			t.Errorf("%d tickets still wait, want the other center's and day's", n)
+		}
+	})
 }
 
 // Call next follows booking.QueueOrder: an appointment holder whose time
@@ -231,7 +223,7 @@ func TestConcurrentCallNext(t *testing.T) {
 func TestCallNextOrder(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
-		now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+		now := bookingtest.Thursday.Add(time.Hour)
 		appointment := func(ref string, start time.Time, lane booking.Lane, priority time.Time) booking.Ticket {
 			b := create(t, s, newBooking(ref, start))
 			tk := walkInTicket("aarhus", queueDay, now.Add(-time.Hour))
@@ -281,7 +273,7 @@ func TestCallNextOrder(t *testing.T) {
 func TestUpdateTicket(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
-		at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+		at := bookingtest.Thursday
 		issue(t, s, walkInTicket("aarhus", queueDay, at))
 		tk, err := s.CallNext(ctx, "aarhus", queueDay, "2", at)
 		if err != nil {
@@ -319,11 +311,7 @@ func TestUpdateTicket(t *testing.T) {
 // it commits, with the center as payload.
 func TestQueueNotifications(t *testing.T) {
 	url := storetest.URL(t, "postgres")
-	s, err := store.Open(t.Context(), url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := storetest.OpenURL(t, url)
 	conn, err := pgx.Connect(t.Context(), url)
 	if err != nil {
 		t.Fatal(err)
@@ -344,7 +332,7 @@ func TestQueueNotifications(t *testing.T) {
 			t.Errorf("%s: payload %q, want odense", what, n.Payload)
 		}
 	}
-	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	at := bookingtest.Thursday
 	issue(t, s, walkInTicket("odense", queueDay, at))
 	wait("issue")
 	tk, err := s.CallNext(t.Context(), "odense", queueDay, "1", at)

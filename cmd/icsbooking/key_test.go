@@ -139,12 +139,7 @@ func TestOpenSealerConcurrentFirstStarts(t *testing.T) {
 			const servers = 8
 			stores := make([]*store.Store, servers)
 			for i := range stores {
-				st, err := store.Open(t.Context(), url, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer st.Close()
-				stores[i] = st
+				stores[i] = storetest.OpenURL(t, url)
 			}
 			checks := make([][]byte, servers)
 			var wg sync.WaitGroup
