@@ -28,67 +28,53 @@ func copenhagenZone(t *testing.T) *time.Location {
 	return loc
 }
 
-// winterInvitation is a booking on Monday 7 December 2026, 09:00-09:45
-// Copenhagen time (CET, UTC+1), with its times given in Copenhagen time as
-// the booking package keeps them.
-func winterInvitation(t *testing.T) Invitation {
-	t.Helper()
-	start := time.Date(2026, 12, 7, 9, 0, 0, 0, copenhagenZone(t))
+// renewalInvitation is a new booking of a residence permit renewal at the
+// Aarhus center, 45 minutes from start, with its times given in Copenhagen
+// time as the booking package keeps them, and the manage link's token and
+// the attendee given.
+func renewalInvitation(ref, token string, start, stamp time.Time, attendeeName, attendeeEmail string) Invitation {
+	end := start.Add(45 * time.Minute)
+	manage := "https://booking.example.dk/manage/" + ref + "?token=" + token
 	return Invitation{
 		Method:   MethodRequest,
-		UID:      "AAR-7K3M9Q@booking.example.dk",
+		UID:      ref + "@booking.example.dk",
 		Sequence: 0,
-		Stamp:    time.Date(2026, 11, 20, 13, 5, 0, 0, time.UTC),
+		Stamp:    stamp,
 		Start:    start,
-		End:      start.Add(45 * time.Minute),
+		End:      end,
 		Summary:  "Residence permit renewal – Aarhus ICS Center",
 		Location: "Aarhus ICS Center, Banegårdspladsen 1A, 8000 Aarhus C",
-		Description: "Booking reference: AAR-7K3M9Q\n" +
-			"Time: Monday 7 December 2026, 09:00-09:45 (Copenhagen time)\n" +
+		Description: "Booking reference: " + ref + "\n" +
+			"Time: " + start.Format("Monday 2 January 2006, 15:04") + "-" + end.Format("15:04") + " (Copenhagen time)\n" +
 			"\n" +
 			"Please bring:\n" +
 			"- your passport\n" +
 			"- your current residence card\n" +
 			"- this booking reference\n" +
 			"\n" +
-			"To reschedule or cancel: https://booking.example.dk/manage/AAR-7K3M9Q?token=q8Zr2xV5Lm",
-		URL:            "https://booking.example.dk/manage/AAR-7K3M9Q?token=q8Zr2xV5Lm",
+			"To reschedule or cancel: " + manage,
+		URL:            manage,
 		OrganizerName:  "Aarhus ICS Center",
 		OrganizerEmail: "booking@example.dk",
-		AttendeeName:   "محمد عبد الله",
-		AttendeeEmail:  "mohammed.abdullah@example.com",
+		AttendeeName:   attendeeName,
+		AttendeeEmail:  attendeeEmail,
 	}
+}
+
+// winterInvitation is a booking on Monday 7 December 2026, 09:00-09:45
+// Copenhagen time (CET, UTC+1).
+func winterInvitation(t *testing.T) Invitation {
+	t.Helper()
+	return renewalInvitation("AAR-7K3M9Q", "q8Zr2xV5Lm", time.Date(2026, 12, 7, 9, 0, 0, 0, copenhagenZone(t)),
+		time.Date(2026, 11, 20, 13, 5, 0, 0, time.UTC), "محمد عبد الله", "mohammed.abdullah@example.com")
 }
 
 // summerInvitation is a booking on Monday 7 June 2027, 09:00-09:45
 // Copenhagen time (CEST, UTC+2).
 func summerInvitation(t *testing.T) Invitation {
 	t.Helper()
-	start := time.Date(2027, 6, 7, 9, 0, 0, 0, copenhagenZone(t))
-	return Invitation{
-		Method:   MethodRequest,
-		UID:      "AAR-4P8W2N@booking.example.dk",
-		Sequence: 0,
-		Stamp:    time.Date(2027, 5, 10, 8, 30, 0, 0, time.UTC),
-		Start:    start,
-		End:      start.Add(45 * time.Minute),
-		Summary:  "Residence permit renewal – Aarhus ICS Center",
-		Location: "Aarhus ICS Center, Banegårdspladsen 1A, 8000 Aarhus C",
-		Description: "Booking reference: AAR-4P8W2N\n" +
-			"Time: Monday 7 June 2027, 09:00-09:45 (Copenhagen time)\n" +
-			"\n" +
-			"Please bring:\n" +
-			"- your passport\n" +
-			"- your current residence card\n" +
-			"- this booking reference\n" +
-			"\n" +
-			"To reschedule or cancel: https://booking.example.dk/manage/AAR-4P8W2N?token=Tn3Hc7Wq2R",
-		URL:            "https://booking.example.dk/manage/AAR-4P8W2N?token=Tn3Hc7Wq2R",
-		OrganizerName:  "Aarhus ICS Center",
-		OrganizerEmail: "booking@example.dk",
-		AttendeeName:   "李小龙",
-		AttendeeEmail:  "li.xiaolong@example.com",
-	}
+	return renewalInvitation("AAR-4P8W2N", "Tn3Hc7Wq2R", time.Date(2027, 6, 7, 9, 0, 0, 0, copenhagenZone(t)),
+		time.Date(2027, 5, 10, 8, 30, 0, 0, time.UTC), "李小龙", "li.xiaolong@example.com")
 }
 
 func encodeInvitation(t *testing.T, inv Invitation) []byte {
