@@ -103,31 +103,43 @@ func serverVars(dir, databaseURL string) map[string]string {
 	}
 }
 
+// startRun runs the binary's run with the settings vars until ctx ends and
+// waits until it serves: it returns the address and the channel run's
+// error will come on, or the error that kept the server from serving.
+func startRun(t *testing.T, ctx context.Context, vars map[string]string) (string, <-chan error, error) {
+	t.Helper()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, env(vars), nil, io.Discard, io.Discard, ready) }()
+	select {
+	case addr := <-ready:
+		return addr, done, nil
+	case err := <-done:
+		if err == nil {
+			t.Fatal("serve returned before serving, without an error")
+		}
+		return "", nil, err
+	case <-time.After(time.Minute):
+		t.Fatal("the server neither served nor failed within a minute")
+		return "", nil, nil
+	}
+}
+
 // serveOnce starts the server and stops it as soon as it serves. It returns
 // the error that kept the server from serving, or nil if it served.
 func serveOnce(t *testing.T, vars map[string]string) error {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, env(vars), nil, io.Discard, io.Discard, ready) }()
-	select {
-	case <-ready:
-		cancel()
-		if err := within(t, done, "shut down"); err != nil {
-			t.Fatalf("shutdown: %v", err)
-		}
-		return nil
-	case err := <-done:
-		if err == nil {
-			t.Fatal("serve returned before serving, without an error")
-		}
+	_, done, err := startRun(t, ctx, vars)
+	if err != nil {
 		return err
-	case <-time.After(time.Minute):
-		t.Fatal("the server neither served nor failed within a minute")
-		return nil
 	}
+	cancel()
+	if err := within(t, done, "shut down"); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	return nil
 }
 
 // within returns the value that comes on ch, failing the test if none
@@ -151,32 +163,25 @@ func startServer(t *testing.T, dir string, extra map[string]string) (string, fun
 	t.Helper()
 	vars := serverVars(dir, "sqlite:"+filepath.Join(dir, "data", "ics.db"))
 	maps.Copy(vars, extra)
+	// Not the test's context: the server runs until stop, which the
+	// cleanups call after that context has ended.
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, env(vars), nil, io.Discard, io.Discard, ready) }()
-	select {
-	case addr := <-ready:
-		stop := sync.OnceValue(func() error {
-			cancel()
-			select {
-			case err := <-done:
-				return err
-			case <-time.After(time.Minute):
-				return errors.New("the server did not shut down within a minute")
-			}
-		})
-		t.Cleanup(func() { _ = stop() })
-		return addr, stop
-	case err := <-done:
-		cancel()
+	t.Cleanup(cancel) // also if it never serves
+	addr, done, err := startRun(t, ctx, vars)
+	if err != nil {
 		t.Fatalf("serve stopped: %v", err)
-		return "", nil
-	case <-time.After(time.Minute):
-		cancel()
-		t.Fatal("the server did not serve within a minute")
-		return "", nil
 	}
+	stop := sync.OnceValue(func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(time.Minute):
+			return errors.New("the server did not shut down within a minute")
+		}
+	})
+	t.Cleanup(func() { _ = stop() })
+	return addr, stop
 }
 
 // TestEmailAddressesOverSMTP books through the binary with a real SMTP
