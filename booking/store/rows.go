@@ -14,6 +14,23 @@ import (
 // back what they were given.
 func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
+// nullTime is t as the store writes it, NULL for the zero time.
+func nullTime(t time.Time) sql.NullTime {
+	if t.IsZero() {
+		return sql.NullTime{}
+	}
+	return sql.NullTime{Time: dbTime(t), Valid: true}
+}
+
+// timeOf is the time read from a column that may be NULL, the zero time
+// for NULL.
+func timeOf(t sql.NullTime) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
+
 // bookingRow is a row of the bookings table. GORM maps the fields to columns
 // by name (CenterID to center_id).
 type bookingRow struct {
@@ -188,7 +205,7 @@ func newEmailRow(kind booking.EmailKind, b bookingRow, now time.Time) emailRow {
 }
 
 func (r emailRow) toEmail() booking.Email {
-	e := booking.Email{
+	return booking.Email{
 		ID:        r.ID,
 		BookingID: r.BookingID,
 		Kind:      booking.EmailKind(r.Kind),
@@ -199,9 +216,6 @@ func (r emailRow) toEmail() booking.Email {
 		Attempts:  r.Attempts,
 		LastError: r.LastError,
 		CreatedAt: r.CreatedAt.UTC(),
+		SentAt:    timeOf(r.SentAt),
 	}
-	if r.SentAt.Valid {
-		e.SentAt = r.SentAt.Time.UTC()
-	}
-	return e
 }

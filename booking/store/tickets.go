@@ -86,21 +86,6 @@ func (r ticketRow) toTicket() (booking.Ticket, error) {
 	}, nil
 }
 
-// nullTime is NULL for the zero time.
-func nullTime(t time.Time) sql.NullTime {
-	if t.IsZero() {
-		return sql.NullTime{}
-	}
-	return sql.NullTime{Time: dbTime(t), Valid: true}
-}
-
-func timeOf(t sql.NullTime) time.Time {
-	if !t.Valid {
-		return time.Time{}
-	}
-	return t.Time.UTC()
-}
-
 // IssueTicket draws the ticket's number from the counter of its center, day
 // and prefix and inserts it, in one transaction: the counter row stays
 // locked until the ticket is in, so concurrent tickets get consecutive
