@@ -20,11 +20,7 @@ func TestCatalogueUses(t *testing.T) {
 			t.Helper()
 			b := newBooking(ref, start)
 			b.Center, b.Service, b.Status = center, service, status
-			created, err := s.CreateBooking(ctx, b, nil, nil, email)
-			if err != nil {
-				t.Fatalf("CreateBooking(%s): %v", ref, err)
-			}
-			return created
+			return createEmailing(t, s, b, email)
 		}
 		add("CPH-AAAAA1", "cph", "residence-permit", nine, booking.Confirmed, "")
 		add("CPH-AAAAA2", "cph", "residence-permit", nine.Add(time.Hour), booking.Confirmed, booking.EmailConfirmation)

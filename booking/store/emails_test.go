@@ -14,10 +14,7 @@ func TestQueuedEmails(t *testing.T) {
 		ctx := t.Context()
 		var queued []int64
 		for i := range 5 {
-			b, err := s.CreateBooking(ctx, newBooking(fmt.Sprintf("CPH-QUE%03d", i), nine), nil, nil, booking.EmailConfirmation)
-			if err != nil {
-				t.Fatalf("CreateBooking: %v", err)
-			}
+			b := createEmailing(t, s, newBooking(fmt.Sprintf("CPH-QUE%03d", i), nine), booking.EmailConfirmation)
 			id := emailsOf(t, s, b.ID)[0].ID
 			switch i {
 			case 1:
@@ -59,10 +56,7 @@ func TestQueuedEmails(t *testing.T) {
 func TestRecordEmailLost(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
-		b, err := s.CreateBooking(ctx, newBooking("CPH-LOST01", nine), nil, nil, booking.EmailConfirmation)
-		if err != nil {
-			t.Fatalf("CreateBooking: %v", err)
-		}
+		b := createEmailing(t, s, newBooking("CPH-LOST01", nine), booking.EmailConfirmation)
 		email := emailsOf(t, s, b.ID)[0]
 		at := nine.Add(time.Hour)
 		for _, step := range []struct {
@@ -96,10 +90,7 @@ func TestRecordEmailLost(t *testing.T) {
 			}
 		}
 
-		sent, err := s.CreateBooking(ctx, newBooking("CPH-LOST02", nine), nil, nil, booking.EmailConfirmation)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sent := createEmailing(t, s, newBooking("CPH-LOST02", nine), booking.EmailConfirmation)
 		id := emailsOf(t, s, sent.ID)[0].ID
 		if err := s.RecordEmailAttempt(ctx, id, 1, nil, false, at); err != nil {
 			t.Fatal(err)

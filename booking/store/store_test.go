@@ -114,9 +114,17 @@ func sameInstants(t *testing.T, prefix string, instants ...instant) {
 	}
 }
 
+// create stores b with its claims and no email, and returns it as stored.
 func create(t *testing.T, s *store.Store, b booking.Booking, claims ...booking.Claim) booking.Booking {
 	t.Helper()
-	created, err := s.CreateBooking(t.Context(), b, claims, nil, "")
+	return createEmailing(t, s, b, "", claims...)
+}
+
+// createEmailing is create with an email of the kind given about b, none
+// for "".
+func createEmailing(t *testing.T, s *store.Store, b booking.Booking, kind booking.EmailKind, claims ...booking.Claim) booking.Booking {
+	t.Helper()
+	created, err := s.CreateBooking(t.Context(), b, claims, nil, kind)
 	if err != nil {
 		t.Fatalf("CreateBooking(%s): %v", b.Reference, err)
 	}
@@ -750,10 +758,7 @@ func TestCreateBookingRecordsEmail(t *testing.T) {
 					s.SetEnqueuer(q)
 				}
 				b := newBooking("CPH-EML001", nine)
-				created, err := s.CreateBooking(t.Context(), b, []booking.Claim{desk(nine, 1)}, nil, booking.EmailConfirmation)
-				if err != nil {
-					t.Fatalf("CreateBooking: %v", err)
-				}
+				created := createEmailing(t, s, b, booking.EmailConfirmation, desk(nine, 1))
 				emails := emailsOf(t, s, created.ID)
 				if len(emails) != 1 {
 					t.Fatalf("Emails = %+v, want one", emails)
@@ -838,10 +843,7 @@ func TestUpdateBookingRecordsEmails(t *testing.T) {
 		ctx := t.Context()
 		q := &recordingEnqueuer{}
 		s.SetEnqueuer(q)
-		b, err := s.CreateBooking(ctx, newBooking("CPH-UPD001", nine), []booking.Claim{desk(nine, 1)}, nil, booking.EmailConfirmation)
-		if err != nil {
-			t.Fatalf("CreateBooking: %v", err)
-		}
+		b := createEmailing(t, s, newBooking("CPH-UPD001", nine), booking.EmailConfirmation, desk(nine, 1))
 
 		moved := b
 		moved.Start, moved.End, moved.Sequence = unit(4), unit(6), 1
@@ -996,10 +998,7 @@ func TestQueueReminders(t *testing.T) {
 func TestRecordEmailAttempt(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
-		b, err := s.CreateBooking(ctx, newBooking("CPH-ATT001", nine), nil, nil, booking.EmailConfirmation)
-		if err != nil {
-			t.Fatalf("CreateBooking: %v", err)
-		}
+		b := createEmailing(t, s, newBooking("CPH-ATT001", nine), booking.EmailConfirmation)
 		emails := emailsOf(t, s, b.ID)
 		if len(emails) != 1 {
 			t.Fatalf("Emails = %+v, want one", emails)
