@@ -32,10 +32,7 @@ func TestEraseBookingsBefore(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Fatalf("EraseBookingsBefore = %d, %v; want 1", n, err)
 		}
-		got, err := s.BookingByID(ctx, old.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := stored(t, s, old.ID)
 		if got.Name != "" || got.Email != "" || got.Phone != "" || got.Notes != "" || len(got.TokenSealed) != 0 {
 			t.Errorf("erased booking keeps personal data: %+v", got)
 		}
@@ -86,10 +83,7 @@ func TestEraseBookingWaitsForItsEmail(t *testing.T) {
 		if err := s.EraseBooking(ctx, b.ID, nine); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.BookingByID(ctx, b.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := stored(t, s, b.ID)
 		if got.Name != "" || got.Phone != "" || got.Notes != "" || got.ErasedAt.IsZero() {
 			t.Errorf("after EraseBooking: %+v, want name, phone and notes gone", got)
 		}
@@ -107,10 +101,7 @@ func TestEraseBookingWaitsForItsEmail(t *testing.T) {
 		if err := s.RecordEmailAttempt(ctx, emails[0].ID, 1, nil, false, nine); err != nil {
 			t.Fatal(err)
 		}
-		got, err = s.BookingByID(ctx, b.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got = stored(t, s, b.ID)
 		if got.Email != "" || len(got.TokenSealed) != 0 {
 			t.Errorf("after the email was sent: email %q, sealed %x; want both gone", got.Email, got.TokenSealed)
 		}

@@ -131,6 +131,16 @@ func createEmailing(t *testing.T, s *store.Store, b booking.Booking, kind bookin
 	return created
 }
 
+// stored returns the booking with the ID as the store holds it.
+func stored(t *testing.T, s *store.Store, id int64) booking.Booking {
+	t.Helper()
+	b, err := s.BookingByID(t.Context(), id)
+	if err != nil {
+		t.Fatalf("BookingByID(%d): %v", id, err)
+	}
+	return b
+}
+
 // usage returns the taken seats by resource and start, as "desk 09:15".
 func usage(t *testing.T, s *store.Store, resources ...string) map[string]int {
 	t.Helper()
@@ -210,11 +220,7 @@ func TestBookingRoundTrip(t *testing.T) {
 			if got.Start.Location() != time.UTC {
 				t.Errorf("start in %v, want UTC", got.Start.Location())
 			}
-			got, err = s.BookingByID(t.Context(), b.ID)
-			if err != nil {
-				t.Fatalf("BookingByID(%d): %v", b.ID, err)
-			}
-			sameBooking(t, got, b)
+			sameBooking(t, stored(t, s, b.ID), b)
 		}
 	})
 }
@@ -396,11 +402,7 @@ func TestUpdateBookingConflict(t *testing.T) {
 		if err := s.UpdateBooking(t.Context(), stale, nil, nil, ""); !errors.Is(err, booking.ErrConflict) {
 			t.Fatalf("stale UpdateBooking: err = %v, want ErrConflict", err)
 		}
-		got, err := s.Booking(t.Context(), b.Reference)
-		if err != nil {
-			t.Fatalf("Booking: %v", err)
-		}
-		sameBooking(t, got, first)
+		sameBooking(t, stored(t, s, b.ID), first)
 	})
 }
 
@@ -442,11 +444,7 @@ func TestRescheduleIsAtomic(t *testing.T) {
 		if n := count(t, s, "emails", ""); n != 0 {
 			t.Errorf("%d emails after a failed reschedule, want none", n)
 		}
-		got, err := s.Booking(t.Context(), a.Reference)
-		if err != nil {
-			t.Fatalf("Booking: %v", err)
-		}
-		sameBooking(t, got, a)
+		sameBooking(t, stored(t, s, a.ID), a)
 		sameUsage(t, usage(t, s), map[string]int{"desk 09:00": 1, "desk 10:00": 1})
 
 		// Into a free slot: the seat moves.
@@ -455,11 +453,7 @@ func TestRescheduleIsAtomic(t *testing.T) {
 			t.Fatalf("reschedule: %v", err)
 		}
 		sameUsage(t, usage(t, s), map[string]int{"desk 10:00": 1, "desk 11:00": 1})
-		got, err = s.BookingByID(t.Context(), a.ID)
-		if err != nil {
-			t.Fatalf("BookingByID: %v", err)
-		}
-		sameBooking(t, got, moved)
+		sameBooking(t, stored(t, s, a.ID), moved)
 	})
 }
 
@@ -830,11 +824,7 @@ func TestEnqueueFailureWritesNothing(t *testing.T) {
 			t.Errorf("%d counters with seats taken, want 1", n)
 		}
 		sameUsage(t, usage(t, s), map[string]int{"desk 09:00": 1})
-		got, err := s.BookingByID(ctx, a.ID)
-		if err != nil {
-			t.Fatalf("BookingByID: %v", err)
-		}
-		sameBooking(t, got, a)
+		sameBooking(t, stored(t, s, a.ID), a)
 	})
 }
 
