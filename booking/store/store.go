@@ -75,13 +75,15 @@ const txAttempts = 3
 // Store is the database of ICS Booking. It implements booking.Store and is
 // safe for concurrent use.
 type Store struct {
-	db       *gorm.DB
-	sqlDB    *sql.DB
-	dialect  string
-	logger   *slog.Logger
-	enqueuer Enqueuer // nil: emails are recorded, not queued
-	stmts    statements
-	sessions sessionStore
+	db      *gorm.DB
+	sqlDB   *sql.DB
+	dialect string
+	logger  *slog.Logger
+	// statementLog logs every statement, without its parameters.
+	statementLog *gormLogger
+	enqueuer     Enqueuer // nil: emails are recorded, not queued
+	stmts        statements
+	sessions     sessionStore
 	// instance tells this process's announcements from others' (Listen).
 	instance string
 	batcher  *batcher // writes new bookings (batch.go)
@@ -142,12 +144,16 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store,
 		return nil, fmt.Errorf("connect to %s: %w", s.dialect, err)
 	}
 	s.stmts.db = s.sqlDB
+	s.statementLog = newGormLogger(logger, slowQuery)
 	s.db, err = gorm.Open(dialector, &gorm.Config{
 		PrepareStmt:            false, // River needs the *sql.Tx behind a transaction
 		SkipDefaultTransaction: true,
-		Logger:                 newGormLogger(logger),
+		Logger:                 s.statementLog,
 		NowFunc:                func() time.Time { return dbTime(time.Now()) },
 	})
+	if err == nil {
+		err = s.statementLog.register(s.db)
+	}
 	if err != nil {
 		s.sqlDB.Close()
 		return nil, fmt.Errorf("open %s with GORM: %w", s.dialect, err)
