@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -402,19 +401,14 @@ func (q *Queue) QueueState(ctx context.Context, centerID string) (QueueState, er
 	return state, nil
 }
 
-// deskPattern is what a desk may be called: a short name for the display.
-var deskPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._-]{0,19}$`)
-
 // CallNext calls the next ticket of a center's queue to a desk: a
 // checked-in appointment holder whose time has come, otherwise whoever has
 // waited longest in the walk-in line. ok is false when nobody is ready.
+// The desk must be one of the center's (see Center.Desk).
 func (q *Queue) CallNext(ctx context.Context, centerID, desk string) (t Ticket, ok bool, err error) {
-	center, err := q.schedule.catalogue.Center(centerID)
+	center, err := q.deskOf(centerID, desk)
 	if err != nil {
 		return Ticket{}, false, err
-	}
-	if !deskPattern.MatchString(desk) {
-		return Ticket{}, false, invalid([]FieldError{{"desk", "must be 1 to 20 letters, digits, spaces, dots, dashes or underscores"}})
 	}
 	t, err = q.store.CallNext(ctx, center.ID, q.schedule.today(), desk, q.schedule.now().UTC())
 	if errors.Is(err, ErrNotFound) {
@@ -426,10 +420,10 @@ func (q *Queue) CallNext(ctx context.Context, centerID, desk string) (t Ticket, 
 	return t, true, nil
 }
 
-// Recall calls a called ticket again, from desk.
+// Recall calls a called ticket again, from desk, one of the center's.
 func (q *Queue) Recall(ctx context.Context, centerID string, id int64, desk string) (Ticket, error) {
-	if !deskPattern.MatchString(desk) {
-		return Ticket{}, invalid([]FieldError{{"desk", "must be 1 to 20 letters, digits, spaces, dots, dashes or underscores"}})
+	if _, err := q.deskOf(centerID, desk); err != nil {
+		return Ticket{}, err
 	}
 	return q.change(ctx, centerID, id, "recall", func(t *Ticket, now time.Time) error {
 		if err := mustBe(*t, Called); err != nil {
@@ -439,6 +433,23 @@ func (q *Queue) Recall(ctx context.Context, centerID string, id int64, desk stri
 		t.Desk, t.CalledAt = desk, now
 		return nil
 	})
+}
+
+// deskOf returns the center if desk is one of its desks. A desk it lacks
+// is not found, like a ticket of another center: a desk that does not
+// exist would show on the display and lower the wait it shows.
+func (q *Queue) deskOf(centerID, desk string) (Center, error) {
+	center, err := q.schedule.catalogue.Center(centerID)
+	if err != nil {
+		return Center{}, err
+	}
+	if desk == "" {
+		return Center{}, invalid([]FieldError{{"desk", "is required"}})
+	}
+	if !center.HasDesk(desk) {
+		return Center{}, newError(ErrNotFound, "%s has no desk %q; its desks are 1 to %d", center.Name, desk, center.Desks)
+	}
+	return center, nil
 }
 
 // Attend records that the called person came to the desk.

@@ -265,3 +265,48 @@ func TestDeskOperations(t *testing.T) {
 		t.Errorf("estimate past the cutoff %+v", state.Estimate)
 	}
 }
+
+// Only the center's own desks, 1 to its number of desks, call and recall:
+// any other desk is not found, and the ticket stays as it was.
+func TestOnlyTheCentersDesks(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	f.walkIn("general-information")
+	called := f.callNext("3") // Aarhus has three desks
+	for _, tt := range []struct {
+		desk string
+		want error
+	}{
+		{"0", booking.ErrNotFound},
+		{"4", booking.ErrNotFound},
+		{"99", booking.ErrNotFound},
+		{"-1", booking.ErrNotFound},
+		{"01", booking.ErrNotFound},
+		{"+1", booking.ErrNotFound},
+		{" 1", booking.ErrNotFound},
+		{"1.0", booking.ErrNotFound},
+		{"A", booking.ErrNotFound},
+		{"desk 1", booking.ErrNotFound},
+		{"99999999999999999999", booking.ErrNotFound},
+		{"", booking.ErrInvalid},
+	} {
+		if _, ok, err := f.queue.CallNext(ctx, "aarhus", tt.desk); ok || !errors.Is(err, tt.want) {
+			t.Errorf("CallNext from desk %q: %v, %v; want %v", tt.desk, ok, err, tt.want)
+		}
+		if _, err := f.queue.Recall(ctx, "aarhus", called.ID, tt.desk); !errors.Is(err, tt.want) {
+			t.Errorf("Recall from desk %q: %v; want %v", tt.desk, err, tt.want)
+		}
+	}
+	// Odense has two desks: Aarhus' third is not one of them.
+	if _, ok, err := f.queue.CallNext(ctx, "odense", "3"); ok || !errors.Is(err, booking.ErrNotFound) {
+		t.Errorf("CallNext from Odense's desk 3: %v, %v", ok, err)
+	}
+	if tk, err := f.store.Ticket(ctx, called.ID); err != nil || tk.Calls != 1 || tk.Desk != "3" {
+		t.Errorf("after the refused calls the ticket is %+v, %v; want called once, to desk 3", tk, err)
+	}
+	for _, desk := range []string{"1", "2", "3"} {
+		if _, err := f.queue.Recall(ctx, "aarhus", called.ID, desk); err != nil {
+			t.Errorf("Recall from desk %s: %v", desk, err)
+		}
+	}
+}
