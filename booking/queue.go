@@ -190,7 +190,7 @@ func (q *Queue) CheckIn(ctx context.Context, centerID, reference string) (status
 		}
 		return TicketStatus{}, false, fmt.Errorf("check in: %w", err)
 	}
-	if err := q.checkBooking(center, b); err != nil {
+	if err := q.checkBooking(ctx, center, b); err != nil {
 		return TicketStatus{}, false, err
 	}
 	if t, err := q.store.TicketOfBooking(ctx, b.ID); err == nil {
@@ -228,28 +228,47 @@ func (q *Queue) CheckIn(ctx context.Context, centerID, reference string) (status
 	return status, err == nil, err
 }
 
-// checkBooking checks that b may be checked in at center now.
-func (q *Queue) checkBooking(center Center, b Booking) error {
+// checkBooking checks that b may be checked in at center now. A booking
+// that is cancelled, of another day or of another center gets one answer,
+// whichever it is, that says no more than the center's own hours: anyone
+// may type a reference at a kiosk, and must not learn from it whether a
+// booking was cancelled, when it is, or where.
+func (q *Queue) checkBooking(ctx context.Context, center Center, b Booking) error {
 	loc := q.schedule.policy.Location
 	start := b.Start.In(loc)
-	switch {
-	case b.Status != Confirmed:
-		return newError(ErrCheckIn, "booking %s is cancelled; take a walk-in ticket or book a new appointment", b.Reference)
-	case b.Center != center.ID:
-		other := b.Center
-		if c, err := q.schedule.catalogue.Center(b.Center); err == nil {
-			other = c.Name + ", " + c.Address
-		}
-		return newError(ErrCheckIn, "booking %s is not at %s but at %s", b.Reference, center.Name, other)
-	case DateOf(start) != q.schedule.today():
-		return &Error{Kind: ErrCheckIn, At: b.Start,
-			Detail: fmt.Sprintf("booking %s is on %s at %s, not today", b.Reference, DateOf(start).Long(), start.Format("15:04"))}
+	if b.Status != Confirmed || b.Center != center.ID || DateOf(start) != q.schedule.today() {
+		return q.notForToday(ctx, center)
 	}
 	if from := b.Start.Add(-q.policy.CheckInEarly); q.schedule.now().Before(from) {
 		return &Error{Kind: ErrCheckIn, At: from,
 			Detail: fmt.Sprintf("booking %s is at %s: check in from %s", b.Reference, start.Format("15:04"), from.In(loc).Format("15:04"))}
 	}
 	return nil
+}
+
+// notForToday is the ErrCheckIn error of a booking that is not one of the
+// center's today, with the center's hours.
+func (q *Queue) notForToday(ctx context.Context, center Center) error {
+	loc := q.schedule.policy.Location
+	today := q.schedule.today()
+	hours := fmt.Sprintf("call %s", center.Phone)
+	day, periods, found, err := q.schedule.firstOpenDay(ctx, center, today)
+	if err != nil {
+		return err
+	}
+	if found {
+		spans := make([]string, len(periods))
+		for i, p := range periods {
+			spans[i] = p.from.In(loc).Format("15:04") + "-" + p.to.In(loc).Format("15:04")
+		}
+		when := "today"
+		if day != today {
+			when = "next on " + day.Long()
+		}
+		hours = fmt.Sprintf("%s is open %s %s", center.Name, when, strings.Join(spans, " and "))
+	}
+	return newError(ErrCheckIn, "this booking is not for today at %s: check in on the day of your appointment, "+
+		"at the center it is at, or ask at the desk; %s", center.Name, hours)
 }
 
 // TicketByToken returns the ticket of a public ticket page with its place.

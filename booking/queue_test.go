@@ -2,6 +2,7 @@ package booking_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,12 +110,22 @@ func TestCheckIn(t *testing.T) {
 	f.now = thursdayAt(10, 10)
 	_, _, err := f.queue.CheckIn(ctx, "aarhus", "AAR-CHECK1")
 	refused(t, err, booking.ErrCheckIn, thursdayAt(10, 15)) // too early
-	_, _, err = f.queue.CheckIn(ctx, "aarhus", "AAR-CHECK3")
-	refused(t, err, booking.ErrCheckIn, cph(2026, time.November, 27, 10, 0)) // tomorrow
-	_, _, err = f.queue.CheckIn(ctx, "aarhus", "ODE-CHECK4")
-	refused(t, err, booking.ErrCheckIn, time.Time{}) // another center
-	_, _, err = f.queue.CheckIn(ctx, "aarhus", "AAR-CHECK5")
-	refused(t, err, booking.ErrCheckIn, time.Time{}) // cancelled
+	// Tomorrow, another center, cancelled: one answer, which tells
+	// nothing of the booking, only the center's hours.
+	var answers []string
+	for _, ref := range []string{"AAR-CHECK3", "ODE-CHECK4", "AAR-CHECK5"} {
+		_, _, err = f.queue.CheckIn(ctx, "aarhus", ref)
+		refused(t, err, booking.ErrCheckIn, time.Time{})
+		answers = append(answers, err.Error())
+		for _, secret := range []string{ref, "cancel", "Friday", "27 November", "10:00", "Odense", "Østre Stationsvej"} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("%s: the answer %q tells %q", ref, err, secret)
+			}
+		}
+	}
+	if answers[0] != answers[1] || answers[1] != answers[2] || !strings.Contains(answers[0], "Aarhus ICS Center is open today 09:00-15:00") {
+		t.Errorf("answers %q: want one, with Aarhus' hours of today", answers)
+	}
 	if _, _, err := f.queue.CheckIn(ctx, "aarhus", "AAR-NOSUCH"); !errors.Is(err, booking.ErrNotFound) {
 		t.Errorf("an unknown reference: %v", err)
 	}
