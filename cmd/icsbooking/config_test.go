@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ics-booking/icsbooking/staff"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -32,6 +34,9 @@ func TestConfigDefaults(t *testing.T) {
 	if c.RetentionDays != 30 || c.SlotCacheTTL != 2*time.Second || c.RateLimitPerMinute != 30 || c.MaxActiveBookings != 3 || c.PprofAddr != "" {
 		t.Errorf("defaults: retention %d days, slot cache %s, rate limit %d, active bookings %d, pprof %q",
 			c.RetentionDays, c.SlotCacheTTL, c.RateLimitPerMinute, c.MaxActiveBookings, c.PprofAddr)
+	}
+	if c.LoginThrottle != staff.DefaultThrottle {
+		t.Errorf("login throttle %+v, want %+v", c.LoginThrottle, staff.DefaultThrottle)
 	}
 	if c.MailWorkers != 8 || c.JobsFetchCooldown != 10*time.Millisecond || c.JobsPollInterval != time.Second {
 		t.Errorf("job defaults: %d workers, fetch cooldown %s, poll interval %s", c.MailWorkers, c.JobsFetchCooldown, c.JobsPollInterval)
@@ -105,6 +110,14 @@ func TestConfigInvalidNamesVariable(t *testing.T) {
 		{"ICS_MAX_ACTIVE_BOOKINGS", "three"},
 		{"ICS_SLOT_CACHE_TTL", "-1s"},
 		{"ICS_PPROF_ADDR", ":6060"}, // every interface
+		{"ICS_LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS", "0"},
+		{"ICS_LOGIN_FAILURES_PER_EMAIL", "many"},
+		{"ICS_LOGIN_FAILURES_PER_ADDRESS", "-5"},
+		{"ICS_LOGIN_LOCKOUT", "1"},
+		{"ICS_LOGIN_LOCKOUT", "2h"}, // longer than the longest lockout
+		{"ICS_LOGIN_MAX_LOCKOUT", "0s"},
+		{"ICS_LOGIN_FAILURES_FORGET", "a day"},
+		{"ICS_LOGIN_FAILURES_FORGET", "30m"}, // shorter than the longest lockout
 		{"ICS_PPROF_ADDR", "10.0.0.5:6060"},
 	} {
 		_, err := loadConfig(env(map[string]string{tt.name: tt.value}))

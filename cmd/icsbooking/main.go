@@ -87,6 +87,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	staffDirectory := staff.NewDirectory(st, time.Now)
+	if err := staffDirectory.SetThrottle(cfg.LoginThrottle); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
 	if args[0] == "staff" {
 		return staffCommand(ctx, args[1:], staffDirectory, cat, stdin, stdout, stderr)
 	}
