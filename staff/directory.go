@@ -21,13 +21,14 @@ func NewDirectory(store Store, now func() time.Time) *Directory {
 	return &Directory{store: store, now: now, throttle: DefaultThrottle}
 }
 
-// SetThrottle replaces the default throttle; an ErrInvalid error if it
-// cannot work (see Throttle.Check), and the throttle stays as it was.
+// SetThrottle replaces the default throttle, whose values its zero fields
+// keep; an ErrInvalid error if it cannot work (see Throttle.Check), and the
+// throttle stays as it was.
 func (d *Directory) SetThrottle(t Throttle) error {
 	if err := t.Check(); err != nil {
 		return err
 	}
-	d.throttle = t
+	d.throttle = t.withDefaults()
 	return nil
 }
 

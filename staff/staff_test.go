@@ -200,7 +200,7 @@ func TestThrottleEmail(t *testing.T) {
 	for _, dialect := range storetest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			th := staff.DefaultThrottle
-			th.PerEmail = 8
+			th.EmailLimit = 8
 			d, now := throttled(t, dialect, th)
 			for i := range 8 {
 				login(t, d, "mette@ics.dk", "wrong password", fmt.Sprintf("192.0.2.%d", i), staff.ErrBadCredentials, 0)
@@ -220,7 +220,7 @@ func TestThrottleAddress(t *testing.T) {
 	for _, dialect := range storetest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			th := staff.DefaultThrottle
-			th.PerAddress, th.Forget = 3, time.Hour
+			th.AddressLimit, th.Forget = 3, time.Hour
 			d, now := throttled(t, dialect, th)
 			for _, email := range []string{"a@ics.dk", "b@ics.dk", "c@ics.dk"} {
 				login(t, d, email, "wrong password", "192.0.2.9", staff.ErrBadCredentials, 0)
@@ -237,13 +237,14 @@ func TestThrottleAddress(t *testing.T) {
 	}
 }
 
-// A throttle that cannot work is refused.
+// A throttle that cannot work is refused; its zero fields are the
+// default's.
 func TestThrottleCheck(t *testing.T) {
 	for _, change := range []func(*staff.Throttle){
-		func(th *staff.Throttle) { th.PerEmailAndAddress = 0 },
-		func(th *staff.Throttle) { th.PerEmail = 0 },
-		func(th *staff.Throttle) { th.PerAddress = -1 },
-		func(th *staff.Throttle) { th.Lockout = 0 },
+		func(th *staff.Throttle) { th.Limit = -1 },
+		func(th *staff.Throttle) { th.EmailLimit = -1 },
+		func(th *staff.Throttle) { th.AddressLimit = -1 },
+		func(th *staff.Throttle) { th.Lockout = time.Millisecond },
 		func(th *staff.Throttle) { th.MaxLockout = th.Lockout / 2 },
 		func(th *staff.Throttle) { th.Forget = th.MaxLockout / 2 },
 	} {
@@ -253,7 +254,9 @@ func TestThrottleCheck(t *testing.T) {
 			t.Errorf("%+v: %v, want ErrInvalid", th, err)
 		}
 	}
-	if err := staff.DefaultThrottle.Check(); err != nil {
-		t.Errorf("the default: %v", err)
+	for _, th := range []staff.Throttle{staff.DefaultThrottle, {}, {Limit: 3, AddressLimit: 2}} {
+		if err := th.Check(); err != nil {
+			t.Errorf("%+v: %v", th, err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package staff
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -24,26 +25,45 @@ import (
 //
 // Failures are forgotten after Forget without one, and those of the pair
 // at its successful login.
+//
+// A field left zero takes DefaultThrottle's value.
 type Throttle struct {
-	PerEmailAndAddress int
-	PerEmail           int
-	PerAddress         int
-	Lockout            time.Duration
-	MaxLockout         time.Duration
-	Forget             time.Duration
+	// Limit is the failures of one email from one address.
+	Limit int
+	// EmailLimit is the failures of one email from anywhere.
+	EmailLimit int
+	// AddressLimit is the failures from one address, whatever the emails.
+	AddressLimit int
+	Lockout      time.Duration
+	MaxLockout   time.Duration
+	Forget       time.Duration
 }
 
 // DefaultThrottle: five tries per email and address, then a minute's wait
 // doubling up to an hour; fifty per email from anywhere and fifty per
 // address, shared by an office.
-var DefaultThrottle = Throttle{PerEmailAndAddress: 5, PerEmail: 50, PerAddress: 50,
+var DefaultThrottle = Throttle{Limit: 5, EmailLimit: 50, AddressLimit: 50,
 	Lockout: time.Minute, MaxLockout: time.Hour, Forget: 24 * time.Hour}
 
-// Check returns an error naming the first field that cannot work: a limit
-// below one, a lockout below a second or above MaxLockout.
+// withDefaults returns t with its zero fields set to DefaultThrottle's.
+func (t Throttle) withDefaults() Throttle {
+	d := DefaultThrottle
+	t.Limit = cmp.Or(t.Limit, d.Limit)
+	t.EmailLimit = cmp.Or(t.EmailLimit, d.EmailLimit)
+	t.AddressLimit = cmp.Or(t.AddressLimit, d.AddressLimit)
+	t.Lockout = cmp.Or(t.Lockout, d.Lockout)
+	t.MaxLockout = cmp.Or(t.MaxLockout, d.MaxLockout)
+	t.Forget = cmp.Or(t.Forget, d.Forget)
+	return t
+}
+
+// Check returns an ErrInvalid error saying what cannot work: a limit below
+// one, a lockout below a second or above MaxLockout, failures forgotten
+// before MaxLockout. Zero fields count as DefaultThrottle's.
 func (t Throttle) Check() error {
+	t = t.withDefaults()
 	switch {
-	case t.PerEmailAndAddress < 1 || t.PerEmail < 1 || t.PerAddress < 1:
+	case t.Limit < 1 || t.EmailLimit < 1 || t.AddressLimit < 1:
 		return fmt.Errorf("%w: every limit on failed logins must be at least 1", ErrInvalid)
 	case t.Lockout < time.Second:
 		return fmt.Errorf("%w: the lockout must be at least a second", ErrInvalid)
@@ -79,9 +99,9 @@ type throttleKey struct {
 // pair's first, which a successful login clears.
 func (t Throttle) keys(email, address string) []throttleKey {
 	return []throttleKey{
-		{hashKey("email+address:" + email + "\x00" + address), t.PerEmailAndAddress},
-		{hashKey("email:" + email), t.PerEmail},
-		{hashKey("address:" + address), t.PerAddress},
+		{hashKey("email+address:" + email + "\x00" + address), t.Limit},
+		{hashKey("email:" + email), t.EmailLimit},
+		{hashKey("address:" + address), t.AddressLimit},
 	}
 }
 

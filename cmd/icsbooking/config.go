@@ -117,12 +117,12 @@ func readConfig(l *loader) config {
 		RateLimitPerMinute:    l.int("ICS_RATE_LIMIT_PER_MINUTE", "30", 0, 1000000),
 		MaxActiveBookings:     l.int("ICS_MAX_ACTIVE_BOOKINGS", "3", 0, 1000),
 		LoginThrottle: staff.Throttle{
-			PerEmailAndAddress: l.int("ICS_LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS", "5", 1, 1000000),
-			PerEmail:           l.int("ICS_LOGIN_FAILURES_PER_EMAIL", "50", 1, 1000000),
-			PerAddress:         l.int("ICS_LOGIN_FAILURES_PER_ADDRESS", "50", 1, 1000000),
-			Lockout:            l.duration("ICS_LOGIN_LOCKOUT", "1m", time.Second),
-			MaxLockout:         l.duration("ICS_LOGIN_MAX_LOCKOUT", "1h", time.Second),
-			Forget:             l.duration("ICS_LOGIN_FAILURES_FORGET", "24h", time.Second),
+			Limit:        l.int("ICS_LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS", "5", 1, 1000000),
+			EmailLimit:   l.int("ICS_LOGIN_FAILURES_PER_EMAIL", "50", 1, 1000000),
+			AddressLimit: l.int("ICS_LOGIN_FAILURES_PER_ADDRESS", "50", 1, 1000000),
+			Lockout:      l.duration("ICS_LOGIN_LOCKOUT", "1m", time.Second),
+			MaxLockout:   l.duration("ICS_LOGIN_MAX_LOCKOUT", "1h", time.Second),
+			Forget:       l.duration("ICS_LOGIN_FAILURES_FORGET", "24h", time.Second),
 		},
 	}
 	// Required unless the mail server is on this machine.
