@@ -56,6 +56,7 @@ func newFixture(t *testing.T) *fixture {
 	}, clock)
 	f.queue = booking.NewQueue(f.scheduler, f.store, booking.QueuePolicy{
 		WalkInCutoff: 30 * time.Minute, CheckInEarly: 15 * time.Minute, CheckInLate: 15 * time.Minute, NoShowCalls: 3,
+		TicketsPerClient: 2,
 	})
 	return f
 }

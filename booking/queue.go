@@ -19,8 +19,11 @@ type TicketStore interface {
 	// IssueTicket draws the next number of the ticket's center, day and
 	// prefix, inserts the ticket and returns it with its ID and number.
 	// ErrDuplicate if the booking already has a ticket, or the token
-	// exists.
-	IssueTicket(ctx context.Context, t Ticket) (Ticket, error)
+	// exists. With a ClientLimit, the ticket counts towards its client's
+	// tickets of the center and day, in the same transaction, and
+	// ErrTooManyTickets (with nothing written) if the client has taken
+	// its Max already; two servers issuing at once count together.
+	IssueTicket(ctx context.Context, t Ticket, limit ClientLimit) (Ticket, error)
 	// Ticket returns a ticket by ID.
 	Ticket(ctx context.Context, id int64) (Ticket, error)
 	// TicketByToken returns the ticket whose public page token is token.
@@ -42,6 +45,19 @@ type TicketStore interface {
 	UpdateTicket(ctx context.Context, t Ticket, from TicketState, calls int) error
 }
 
+// ClientLimit caps the walk-in tickets one client takes at a center on a
+// day. The zero ClientLimit caps nothing.
+type ClientLimit struct {
+	// Client is a keyed hash of the client's address, never the address;
+	// nil for a client shared by many people (the kiosk).
+	Client []byte
+	// Max is how many tickets the client may take; 0 for no cap.
+	Max int
+}
+
+// Caps reports whether the limit caps anything: a client and a Max.
+func (l ClientLimit) Caps() bool { return len(l.Client) > 0 && l.Max > 0 }
+
 // QueuePolicy holds the queue's rules that come from configuration.
 type QueuePolicy struct {
 	// WalkInCutoff is how long before closing the last tickets are given.
@@ -53,6 +69,11 @@ type QueuePolicy struct {
 	// NoShowCalls is how often a ticket must have been called before it
 	// can be marked a no-show.
 	NoShowCalls int
+	// TicketsPerClient is how many walk-in tickets one client (an
+	// address) may take at a center on a day with IssueTicketFor; 0 for
+	// no limit. It stops a script filling a queue with people who never
+	// come, each costing a desk its calls before a no-show.
+	TicketsPerClient int
 }
 
 // Queue runs the walk-in queue of every center: tickets for walk-ins,
@@ -88,8 +109,19 @@ const ticketAttempts = 3
 
 // IssueTicket gives a walk-in a ticket for a service at a center, while it
 // takes tickets: on a day it is open, from opening until WalkInCutoff before
-// closing. Otherwise the error (ErrQueueClosed) says when to come.
+// closing. Otherwise the error (ErrQueueClosed) says when to come. It does
+// not count the tickets of anyone: it is the kiosk's, which everyone in
+// the room shares.
 func (q *Queue) IssueTicket(ctx context.Context, centerID, serviceID string) (TicketStatus, error) {
+	return q.IssueTicketFor(ctx, nil, centerID, serviceID)
+}
+
+// IssueTicketFor is IssueTicket for one client, known by a keyed hash of
+// its address (never the address): once the client has taken
+// TicketsPerClient tickets at the center today, it refuses with
+// ErrTooManyTickets, whose At is the start of tomorrow. A nil client is not
+// counted.
+func (q *Queue) IssueTicketFor(ctx context.Context, client []byte, centerID, serviceID string) (TicketStatus, error) {
 	center, service, err := q.schedule.lookup(centerID, serviceID)
 	if err != nil {
 		return TicketStatus{}, err
@@ -101,24 +133,32 @@ func (q *Queue) IssueTicket(ctx context.Context, centerID, serviceID string) (Ti
 		return TicketStatus{}, err
 	}
 	now := q.schedule.now().UTC()
-	return q.issue(ctx, Ticket{
+	today := q.schedule.today()
+	limit := ClientLimit{Client: client, Max: q.policy.TicketsPerClient}
+	st, err := q.issue(ctx, Ticket{
 		Center:   center.ID,
-		Day:      q.schedule.today(),
+		Day:      today,
 		Kind:     WalkInTicket,
 		Service:  service.ID,
 		Lane:     WalkInLane,
 		Priority: now,
 		State:    Waiting,
 		IssuedAt: now,
-	})
+	}, limit)
+	if errors.Is(err, ErrTooManyTickets) {
+		return TicketStatus{}, &Error{Kind: ErrTooManyTickets, At: today.AddDays(1).At(0, q.schedule.policy.Location),
+			Detail: fmt.Sprintf("%d walk-in tickets at %s today is the most one address may take; "+
+				"take one at the kiosk in the center, or ask at the desk", limit.Max, center.Name)}
+	}
+	return st, err
 }
 
-// issue stores a new ticket under a fresh token and returns it with its
-// place.
-func (q *Queue) issue(ctx context.Context, t Ticket) (TicketStatus, error) {
+// issue stores a new ticket under a fresh token, within the client's
+// limit, and returns it with its place.
+func (q *Queue) issue(ctx context.Context, t Ticket, limit ClientLimit) (TicketStatus, error) {
 	for attempt := 1; ; attempt++ {
 		t.Token = newTicketToken()
-		issued, err := q.store.IssueTicket(ctx, t)
+		issued, err := q.store.IssueTicket(ctx, t, limit)
 		if err == nil {
 			return q.status(ctx, issued)
 		}
@@ -215,7 +255,7 @@ func (q *Queue) CheckIn(ctx context.Context, centerID, reference string) (status
 	if now.After(b.Start.Add(q.policy.CheckInLate)) {
 		t.Lane, t.Priority = WalkInLane, now
 	}
-	status, err = q.issue(ctx, t)
+	status, err = q.issue(ctx, t, ClientLimit{})
 	if errors.Is(err, ErrDuplicate) {
 		// Checked in twice at once: the other one won.
 		t, err := q.store.TicketOfBooking(ctx, b.ID)

@@ -48,6 +48,66 @@ func TestIssueTicket(t *testing.T) {
 	}
 }
 
+// One client (an address) takes at most TicketsPerClient walk-in tickets at
+// a center on a day; the kiosk, another client, another center and the next
+// day are not counted with them, nor is a ticket refused for another reason.
+func TestTicketsPerClient(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	ana, bo := []byte("ana's address key"), []byte("bo's address key")
+	take := func(client []byte, center string) error {
+		t.Helper()
+		_, err := f.queue.IssueTicketFor(ctx, client, center, "general-information")
+		return err
+	}
+	f.now = thursdayAt(8, 0) // closed: refused, and not counted
+	refused(t, take(ana, "aarhus"), booking.ErrQueueClosed, thursdayAt(9, 0))
+	f.now = thursdayAt(10, 0)
+	for i := range 2 {
+		if err := take(ana, "aarhus"); err != nil {
+			t.Fatalf("ticket %d: %v", i+1, err)
+		}
+	}
+	err := take(ana, "aarhus")
+	refused(t, err, booking.ErrTooManyTickets, cph(2026, time.November, 27, 0, 0))
+	if !strings.Contains(err.Error(), "2 walk-in tickets at Aarhus ICS Center") {
+		t.Errorf("the refusal %q does not say the limit", err)
+	}
+	if _, err := f.queue.IssueTicketFor(ctx, ana, "aarhus", "residence-permit-renewal"); !errors.Is(err, booking.ErrNotBookable) {
+		t.Errorf("an appointment-only service past the limit: %v, want ErrNotBookable first", err)
+	}
+	for _, tt := range []struct {
+		name   string
+		client []byte
+		center string
+	}{
+		{"another client", bo, "aarhus"},
+		{"another center", ana, "odense"},
+		{"the kiosk", nil, "aarhus"},
+		{"the kiosk again", nil, "aarhus"},
+		{"the kiosk once more", nil, "aarhus"},
+	} {
+		if err := take(tt.client, tt.center); err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+		}
+	}
+	if _, err := f.queue.IssueTicket(ctx, "aarhus", "tax-card"); err != nil {
+		t.Errorf("IssueTicket, the kiosk's: %v", err)
+	}
+	f.now = cph(2026, time.November, 27, 9, 0)
+	if err := take(ana, "aarhus"); err != nil {
+		t.Errorf("the next day: %v", err)
+	}
+
+	// A policy of 0 counts nobody.
+	unlimited := booking.NewQueue(f.scheduler, f.store, booking.QueuePolicy{WalkInCutoff: 30 * time.Minute, NoShowCalls: 3})
+	for i := range 5 {
+		if _, err := unlimited.IssueTicketFor(ctx, bo, "aarhus", "general-information"); err != nil {
+			t.Fatalf("without a limit, ticket %d: %v", i+1, err)
+		}
+	}
+}
+
 // No tickets while a center is closed or past the cutoff; the error says
 // when to come.
 func TestNoTicketsWhileClosed(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ics-booking/icsbooking/booking"
 	"github.com/ics-booking/icsbooking/booking/store"
 	"github.com/ics-booking/icsbooking/booking/store/storetest"
 	"github.com/ics-booking/icsbooking/staff"
@@ -74,7 +75,8 @@ func useEveryPath(t *testing.T, s *store.Store) []string {
 		t.Fatalf("CountHit: %v", err)
 	}
 	tk := walkInTicket("aarhus", queueDay, nine)
-	if _, err := s.IssueTicket(ctx, tk); err != nil {
+	client := []byte("client-key-secret")
+	if _, err := s.IssueTicket(ctx, tk, booking.ClientLimit{Client: client, Max: 2}); err != nil {
 		t.Fatalf("IssueTicket: %v", err)
 	}
 	if _, err := s.TicketByToken(ctx, tk.Token); err != nil {
@@ -97,6 +99,6 @@ func useEveryPath(t *testing.T, s *store.Store) []string {
 	if err := s.EraseBooking(ctx, b.ID, nine.Add(time.Hour)); err != nil {
 		t.Fatalf("EraseBooking: %v", err)
 	}
-	return []string{b.Name, b.Email, b.Reference, b.Phone, "passport", string(bucket), tk.Token,
+	return []string{b.Name, b.Email, b.Reference, b.Phone, "passport", string(bucket), string(client), tk.Token,
 		staffEmail, "hash-secret", failureKey}
 }

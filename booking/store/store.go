@@ -8,7 +8,8 @@
 //     queued in the transaction of the change they tell of (emails.go);
 //     personal data past its retention is erased (retention.go);
 //   - the walk-in queue's tickets, with their numbers drawn per center and
-//     day: it implements booking.TicketStore (tickets.go);
+//     day and the tickets of each client counted per center and day: it
+//     implements booking.TicketStore (tickets.go);
 //   - staff accounts, the audit trail and failed logins, for staff.Store,
 //     and the back office's sessions, for scs (staff.go);
 //   - the counts behind rate limits and the cap on a newcomer's bookings

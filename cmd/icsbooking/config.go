@@ -61,6 +61,7 @@ type config struct {
 	NoShowCalls           int
 	RateLimitPerMinute    int
 	MaxActiveBookings     int
+	TicketsPerAddress     int // walk-in tickets per client address, center and day; 0: no limit
 	LoginThrottle         staff.Throttle
 	SlotCacheTTL          time.Duration
 	PprofAddr             string
@@ -116,6 +117,7 @@ func readConfig(l *loader) config {
 		NoShowCalls:           l.int("ICS_NO_SHOW_CALLS", "3", 1, 20),
 		RateLimitPerMinute:    l.int("ICS_RATE_LIMIT_PER_MINUTE", "30", 0, 1000000),
 		MaxActiveBookings:     l.int("ICS_MAX_ACTIVE_BOOKINGS", "3", 0, 1000),
+		TicketsPerAddress:     l.int("ICS_TICKETS_PER_ADDRESS", "2", 0, 1000),
 		LoginThrottle: staff.Throttle{
 			Limit:        l.int("ICS_LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS", "5", 1, 1000000),
 			EmailLimit:   l.int("ICS_LOGIN_FAILURES_PER_EMAIL", "50", 1, 1000000),

@@ -35,8 +35,8 @@ func TestConfigDefaults(t *testing.T) {
 		t.Errorf("defaults: retention %d days, slot cache %s, rate limit %d, active bookings %d, pprof %q",
 			c.RetentionDays, c.SlotCacheTTL, c.RateLimitPerMinute, c.MaxActiveBookings, c.PprofAddr)
 	}
-	if c.LoginThrottle != staff.DefaultThrottle {
-		t.Errorf("login throttle %+v, want %+v", c.LoginThrottle, staff.DefaultThrottle)
+	if c.LoginThrottle != staff.DefaultThrottle || c.TicketsPerAddress != 2 {
+		t.Errorf("abuse defaults: login throttle %+v, want %+v; %d tickets per address", c.LoginThrottle, staff.DefaultThrottle, c.TicketsPerAddress)
 	}
 	if c.MailWorkers != 8 || c.JobsFetchCooldown != 10*time.Millisecond || c.JobsPollInterval != time.Second {
 		t.Errorf("job defaults: %d workers, fetch cooldown %s, poll interval %s", c.MailWorkers, c.JobsFetchCooldown, c.JobsPollInterval)
@@ -110,6 +110,8 @@ func TestConfigInvalidNamesVariable(t *testing.T) {
 		{"ICS_MAX_ACTIVE_BOOKINGS", "three"},
 		{"ICS_SLOT_CACHE_TTL", "-1s"},
 		{"ICS_PPROF_ADDR", ":6060"}, // every interface
+		{"ICS_TICKETS_PER_ADDRESS", "-1"},
+		{"ICS_TICKETS_PER_ADDRESS", "two"},
 		{"ICS_LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS", "0"},
 		{"ICS_LOGIN_FAILURES_PER_EMAIL", "many"},
 		{"ICS_LOGIN_FAILURES_PER_ADDRESS", "-5"},

@@ -134,6 +134,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		CheckInEarly: cfg.CheckInEarly,
 		CheckInLate:  cfg.CheckInLate,
 		NoShowCalls:  cfg.NoShowCalls,
+		// Counted only where the web layer passes a client (the API's
+		// tickets), never at the kiosk.
+		TicketsPerClient: cfg.TicketsPerAddress,
 	})
 
 	m := metrics.New()
