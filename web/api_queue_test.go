@@ -96,7 +96,7 @@ func TestOpenAPIQueueContract(t *testing.T) {
 
 	// A body that stops halfway is answered 408 once the server's read
 	// timeout ends.
-	slow := newApp(t, "sqlite", thursday, withReadTimeout(500*time.Millisecond))
+	slow := a.withReadTimeout(500 * time.Millisecond)
 	for _, path := range []string{tickets, checkIns} {
 		const partial = `{"service":"tax-`
 		res := slow.rawRequest(slowRequest(path, "application/json", partial))

@@ -50,13 +50,14 @@ func (a *app) queueEvents(center string) <-chan map[string]any {
 	return events
 }
 
-// nextEvent waits for the next state of the queue, or fails.
+// nextEvent waits for the next state of the queue, or fails. The wait is
+// long: it only ends a test that fails, and a busy machine must not.
 func nextEvent(t *testing.T, events <-chan map[string]any) map[string]any {
 	t.Helper()
 	select {
 	case q := <-events:
 		return q
-	case <-time.After(10 * time.Second):
+	case <-time.After(waitLimit):
 		t.Fatal("no update of the display")
 		return nil
 	}

@@ -1,45 +1,50 @@
-// Package web serves ICS Booking over HTTP: the JSON API under /api/v1, its
-// OpenAPI document, and the pages. It owns Gin; the rules live in booking.
+// Package web serves ICS Booking over HTTP. It assembles the audiences'
+// handlers, each in its own package listing its own routes:
+//
+//   - api: the JSON API under /api/v1 and its OpenAPI document;
+//   - site: the newcomers' pages, with the kiosk, the waiting-room display
+//     and the tickets' pages;
+//   - backoffice: the staff's pages under /staff, their API under
+//     /api/v1/staff, and the centers' calendar feeds;
+//
+// over the packages they share: render (templates, static files, error
+// pages, problem documents), middleware, request (reading what clients
+// send) and bookingform (the form that books, for the site and the back
+// office). This package holds the Server, which mounts them on one Gin
+// engine, and the health, readiness and metrics endpoints; its tests drive
+// that whole server over HTTP and in Chromium, as newcomers, staff and API
+// clients reach it. It owns Gin; the rules live in booking.
 package web
 
 import (
 	"context"
 	"log/slog"
-	"mime"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
 
-	"github.com/ics-booking/icsbooking/booking"
 	"github.com/ics-booking/icsbooking/metrics"
+	"github.com/ics-booking/icsbooking/web/api"
+	"github.com/ics-booking/icsbooking/web/backoffice"
+	"github.com/ics-booking/icsbooking/web/middleware"
+	"github.com/ics-booking/icsbooking/web/site"
 )
 
-// Scheduler is what the handlers need of booking.Scheduler.
+// Scheduler is what the handlers need of booking.Scheduler: what each
+// audience needs.
 type Scheduler interface {
-	Catalogue() booking.Catalogue
-	Location() *time.Location
-	Slots(ctx context.Context, q booking.SlotQuery) ([]booking.Slot, error)
-	Book(ctx context.Context, r booking.Request) (booking.Booking, string, error)
-	Validate(r booking.Request) error
-	Get(ctx context.Context, reference, token string) (booking.Booking, error)
-	Cancel(ctx context.Context, reference, token string) (booking.Booking, error)
-	Erase(ctx context.Context, reference, token string) error
-	Reschedule(ctx context.Context, reference, token string, start time.Time) (booking.Booking, error)
-	Appointments(ctx context.Context, center string) ([]booking.Booking, error)
-	Opening(ctx context.Context, center string) (booking.Opening, error)
-	ClosedDays(ctx context.Context, center string, from, to booking.Date) ([]booking.ClosedDay, error)
+	api.Scheduler
+	site.Scheduler
+	backoffice.Scheduler
+}
 
-	// The back office's.
-	Agenda(ctx context.Context, center string, day booking.Date) ([]booking.BookingWithEmails, error)
-	CancelByStaff(ctx context.Context, center string, id int64, reason string) (booking.Booking, bool, error)
-	CancelClosed(ctx context.Context, center string, day booking.Date) ([]booking.Booking, error)
-	Closures(ctx context.Context, center string, from, to booking.Date) ([]booking.Closure, error)
-	AddClosure(ctx context.Context, c booking.Closure) ([]booking.Booking, error)
-	RemoveClosure(ctx context.Context, center string, day booking.Date) error
-	Closing(ctx context.Context, c booking.Closure) ([]booking.Booking, error)
+// WalkIns is what the handlers need of booking.Queue, the walk-in queue.
+type WalkIns interface {
+	api.WalkIns
+	site.WalkIns
+	backoffice.WalkIns
 }
 
 // Config holds what the server needs besides the scheduler.
@@ -86,13 +91,13 @@ type Config struct {
 	RateLimitPerMinute int
 	// RateCounter counts the limited requests, shared by the servers on
 	// one database.
-	RateCounter RateCounter
+	RateCounter middleware.RateCounter
 	// AddressKey is the key client addresses are hashed with before they
 	// are counted; servers sharing a database must share it. Empty: a
 	// random key.
 	AddressKey []byte
 	// Staff keeps the back office's accounts, logins and audit trail.
-	Staff StaffDirectory
+	Staff backoffice.Directory
 	// Sessions stores the back office's sessions (nil: in memory).
 	Sessions scs.Store
 	Logger   *slog.Logger
@@ -100,201 +105,83 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Server holds the handlers' dependencies.
+// Server is the whole site, an http.Handler.
 type Server struct {
-	scheduler Scheduler
-	queue     Queue
-	staff     StaffDirectory
-	sessions  *scs.SessionManager
-	cfg       Config
-	log       *slog.Logger
-	live      *hub
-	handler   http.Handler
-	// addressKey is Config.AddressKey, or a random key.
-	addressKey []byte
+	cfg        Config
+	log        *slog.Logger
+	engine     *gin.Engine
+	handler    http.Handler
+	api        *api.Handler
+	site       *site.Handler
+	backoffice *backoffice.Handler
 }
 
-// New returns the server of the whole site, an http.Handler.
-func New(scheduler Scheduler, queue Queue, cfg Config) *Server {
+// New returns the server of the whole site.
+func New(scheduler Scheduler, walkIns WalkIns, cfg Config) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	if cfg.LivePoll <= 0 {
-		cfg.LivePoll = time.Second
-	}
-	s := &Server{scheduler: scheduler, queue: queue, staff: cfg.Staff, sessions: newSessions(cfg.Sessions, cfg),
-		cfg: cfg, log: cfg.Logger, live: &hub{}, addressKey: addressKey(cfg.AddressKey)}
-	engine := gin.New()
-	engine.HandleMethodNotAllowed = true
-	if err := engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+	// One limit for all that books, changes a booking or takes a ticket,
+	// through the API or the pages.
+	limit := middleware.NewRateLimit(cfg.RateLimitPerMinute, cfg.RateCounter, cfg.AddressKey, cfg.Now).Limit
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	s.api = api.New(scheduler, walkIns, api.Config{BaseURL: cfg.BaseURL, Limit: limit})
+	s.site = site.New(scheduler, walkIns, site.Config{
+		BaseURL:               cfg.BaseURL,
+		MailFrom:              cfg.MailFrom,
+		InterpreterNoticeDays: cfg.InterpreterNoticeDays,
+		HorizonDays:           cfg.HorizonDays,
+		RetentionDays:         cfg.RetentionDays,
+		LivePoll:              cfg.LivePoll,
+		Streams:               cfg.Streams,
+		MaxBodyBytes:          cfg.MaxBodyBytes,
+		Limit:                 limit,
+		Now:                   cfg.Now,
+	})
+	s.backoffice = backoffice.New(scheduler, walkIns, cfg.Staff, backoffice.Config{
+		BaseURL:      cfg.BaseURL,
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		FeedTokens:   cfg.FeedTokens,
+		Sessions:     cfg.Sessions,
+		QueueChanged: s.site.QueueChanged,
+		Logger:       cfg.Logger,
+		Now:          cfg.Now,
+	})
+
+	s.engine = gin.New()
+	s.engine.HandleMethodNotAllowed = true
+	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		// The configuration checked them: trust none rather than all.
 		cfg.Logger.Error("trusted proxies", "error", err)
-		engine.SetTrustedProxies(nil)
+		s.engine.SetTrustedProxies(nil)
 	}
-	engine.Use(requestID, s.recover, s.logRequests, securityHeaders, s.identityOnly, s.limitBody, s.sameOrigin(http.NewCrossOriginProtection()))
-	s.routes(engine)
-	s.handler = headAsGet(engine)
+	s.engine.Use(middleware.RequestID, middleware.Recover(s.log), middleware.LogRequests(s.log, s.observe),
+		middleware.SecurityHeaders, middleware.LimitBody(cfg.MaxBodyBytes))
+	s.routes(s.engine)
+	s.handler = middleware.HeadAsGet(s.engine)
 	return s
 }
 
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// headAsGet answers HEAD as GET, which Gin does not: net/http sends the
-// headers of the answer and drops its body.
-func headAsGet(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodHead {
-			r = r.WithContext(context.WithValue(r.Context(), headKey{}, true))
-			r.Method = http.MethodGet
-		}
-		h.ServeHTTP(w, r)
-	})
+// QueueChanged tells the live pages of a center that its queue changed
+// ("" for every center); cmd/icsbooking feeds it from store.Listen.
+func (s *Server) QueueChanged(center string) { s.site.QueueChanged(center) }
+
+// health says the process is up.
+func (s *Server) health(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
-// headKey marks the context of a HEAD request served as GET, for the log.
-type headKey struct{}
-
-// sameOrigin refuses cross-origin browser requests that change data (CSRF),
-// using the Fetch metadata and Origin headers browsers send.
-func (s *Server) sameOrigin(p *http.CrossOriginProtection) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if err := p.Check(c.Request); err != nil {
-			s.refuse(c, &httpError{status: http.StatusForbidden, code: "cross_origin",
-				detail: "cross-origin requests that change data are refused"})
+// ready says whether the server can serve (a load balancer's check): 503
+// with the reasons if the database does not answer, lacks migrations, or
+// the job workers are not running.
+func (s *Server) ready(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	if s.cfg.Ready != nil {
+		if reasons := s.cfg.Ready(c.Request.Context()); len(reasons) > 0 {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reasons": reasons})
 			return
 		}
-		c.Next()
 	}
-}
-
-// identityOnly refuses a body sent with a Content-Encoding (gzip, br, ...):
-// it would be read as if it were not encoded.
-func (s *Server) identityOnly(c *gin.Context) {
-	if c.Request.ContentLength != 0 && !identity(c.Request.Header.Values("Content-Encoding")) {
-		c.Header("Accept-Encoding", "identity")
-		s.refuse(c, &httpError{status: http.StatusUnsupportedMediaType, code: "unsupported_encoding",
-			detail: "send the body without a Content-Encoding such as gzip"})
-		return
-	}
-	c.Next()
-}
-
-// identity reports whether the values of a Content-Encoding header name no
-// coding other than identity.
-func identity(values []string) bool {
-	for _, v := range values {
-		for coding := range strings.SplitSeq(v, ",") {
-			if coding = strings.TrimSpace(coding); coding != "" && !strings.EqualFold(coding, "identity") {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// refuse answers a request the middleware turns away: with a page if it
-// comes from a browser's page (a form, or Accept: text/html), otherwise
-// with a problem.
-func (s *Server) refuse(c *gin.Context, err error) {
-	if !wantsHTML(c.Request) {
-		fail(c, err)
-		return
-	}
-	c.Abort()
-	s.errorPage(c, err)
-}
-
-// wantsHTML reports whether r comes from a page in a browser: a form, or a
-// request that asks for HTML.
-func wantsHTML(r *http.Request) bool {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data" ||
-		strings.Contains(r.Header.Get("Accept"), "text/html")
-}
-
-// logRequests logs each request by its route pattern, never its path or
-// query: references, tokens and names stay out of the logs.
-func (s *Server) logRequests(c *gin.Context) {
-	start := time.Now()
-	c.Set(loggerKey, s.log)
-	c.Next()
-	route := c.FullPath()
-	if route == "" {
-		route = "(no route)"
-	}
-	method := c.Request.Method
-	if c.Request.Context().Value(headKey{}) != nil {
-		method = http.MethodHead
-	}
-	took, status := time.Since(start), c.Writer.Status()
-	s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
-		slog.String("method", method),
-		slog.String("route", route),
-		slog.Int("status", status),
-		slog.Duration("duration", took))
-	s.cfg.Metrics.Request(method, route, status, took)
-	if outcome := bookingOutcome(method, route, status); outcome != "" {
-		s.cfg.Metrics.Booking(outcome)
-	}
-}
-
-// bookingRoutes are the routes that book or cancel, with the status of
-// their success.
-var bookingRoutes = map[string]struct {
-	cancel  bool
-	success int
-}{
-	"POST /api/v1/bookings":                           {false, http.StatusCreated},
-	"POST /book/:center/:service":                     {false, http.StatusSeeOther},
-	"POST /staff/centers/:center/book":                {false, http.StatusSeeOther},
-	"POST /api/v1/bookings/:reference/cancel":         {true, http.StatusOK},
-	"POST /bookings/:reference/cancel":                {true, http.StatusSeeOther},
-	"POST /staff/centers/:center/bookings/:id/cancel": {true, http.StatusSeeOther},
-}
-
-// bookingOutcome names what a request did to a booking, for the metrics:
-// created, full, refused or cancelled; "" for any other request.
-func bookingOutcome(method, route string, status int) string {
-	r, ok := bookingRoutes[method+" "+route]
-	switch {
-	case !ok:
-		return ""
-	case status == r.success && r.cancel:
-		return metrics.BookingCancelled
-	case status == r.success:
-		return metrics.BookingCreated
-	case r.cancel:
-		return ""
-	case status == http.StatusConflict:
-		return metrics.BookingFull
-	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
-		return metrics.BookingRefused
-	}
-	return ""
-}
-
-// recover turns a panic into a 500 problem and a log line.
-func (s *Server) recover(c *gin.Context) {
-	defer func() {
-		if v := recover(); v != nil {
-			s.log.Error("panic", "route", c.FullPath(), "panic", v)
-			fail(c, errPanic)
-		}
-	}()
-	c.Next()
-}
-
-// limitBody caps every request body at MaxBodyBytes; reading past it fails
-// with *http.MaxBytesError, which the JSON decoder turns into a 413.
-func (s *Server) limitBody(c *gin.Context) {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
-	c.Next()
-}
-
-func securityHeaders(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
-	c.Next()
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
 }

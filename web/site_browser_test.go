@@ -164,7 +164,9 @@ func TestBookOnPhoneWithoutJavaScript(t *testing.T) {
 }
 
 // TestEveryPageIsAccessible runs axe-core on every page at 1280 and 360
-// px and at 200% zoom, where no page may scroll sideways either.
+// px and at 200% zoom, where no page may scroll sideways either. Each page
+// must be the page it is, in the language chosen: its heading says so (an
+// error page would pass axe too).
 func TestEveryPageIsAccessible(t *testing.T) {
 	a := newApp(t, "sqlite", thursday)
 	translation := bookingBody("aarhus", "document-translation", "2026-12-02T10:00:00+01:00")
@@ -174,21 +176,40 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	// A ticket's page reloads itself every 15 seconds, a time limit axe
 	// cannot know its own link turns off (WCAG 2.2.1); checked with it off.
 	ticket := pagePath(t, a.takeTicket("aarhus", "general-information")["url"]) + "?refresh=off"
-	pages := map[string]string{
-		"kiosk": "/centers/aarhus/kiosk", "ticket": ticket, "display": "/centers/aarhus/display",
-		"home": "/", "center": "/centers/copenhagen", "service": "/services/cpr-number", "walk-in-service": "/services/general-information",
-		"faq": "/faq", "privacy": "/privacy", "accessibility": "/accessibility",
-		"book-translation": "/book/aarhus/document-translation", "book-walk-in": "/book/aarhus/general-information",
-		"details": "/book/aarhus/" + permit + "/details?start=2026-11-30T09:00:00%2B01:00",
-		"booking": "/bookings/" + ref + q, "not-found": "/bookings/AAR-000000?token=x", "unknown-page": "/nowhere",
+	pages := []struct {
+		name, path string
+		// heading is the page's h1 in English and in Danish.
+		heading map[string]string
+	}{
+		{"kiosk", "/centers/aarhus/kiosk", map[string]string{"en": "Welcome to Aarhus ICS Center", "da": "Velkommen til Aarhus ICS Center"}},
+		{"ticket", ticket, map[string]string{"en": "Your number", "da": "Dit nummer"}},
+		{"display", "/centers/aarhus/display", map[string]string{"en": "Queue at Aarhus ICS Center", "da": "Kø hos Aarhus ICS Center"}},
+		{"home", "/", map[string]string{"en": "International Citizen Service", "da": "International Citizen Service"}},
+		{"center", "/centers/copenhagen", map[string]string{"en": "Copenhagen ICS Center", "da": "Copenhagen ICS Center"}},
+		{"service", "/services/cpr-number", map[string]string{"en": "CPR number application guidance", "da": "Vejledning om at få et CPR-nummer"}},
+		{"walk-in-service", "/services/general-information", map[string]string{"en": "General information", "da": "Generel information"}},
+		{"faq", "/faq", map[string]string{"en": "Questions and answers", "da": "Spørgsmål og svar"}},
+		{"privacy", "/privacy", map[string]string{"en": "How we handle your data", "da": "Sådan behandler vi dine oplysninger"}},
+		{"accessibility", "/accessibility", map[string]string{"en": "Accessibility statement", "da": "Tilgængelighedserklæring"}},
+		{"book-translation", "/book/aarhus/document-translation",
+			map[string]string{"en": "Document translation – Aarhus ICS Center", "da": "Oversættelse af dokumenter – Aarhus ICS Center"}},
+		{"book-walk-in", "/book/aarhus/general-information",
+			map[string]string{"en": "General information – Aarhus ICS Center", "da": "Generel information – Aarhus ICS Center"}},
+		{"details", "/book/aarhus/" + permit + "/details?start=2026-11-30T09:00:00%2B01:00", map[string]string{"en": "Your details", "da": "Dine oplysninger"}},
+		{"booking", "/bookings/" + ref + q, map[string]string{"en": "Your appointment", "da": "Din tid"}},
+		{"not-found", "/bookings/AAR-000000?token=x", map[string]string{"en": "Booking not found", "da": "Bookingen findes ikke"}},
+		{"unknown-page", "/nowhere", map[string]string{"en": "Page not found", "da": "Siden findes ikke"}},
 	}
 	for _, opt := range []tabOptions{desktop, phone, zoomed} {
 		b := openTab(t, opt)
 		for _, lang := range []string{"en", "da"} {
 			b.do(chromedp.Navigate(a.srv.URL + "/?lang=" + lang))
-			for name, path := range pages {
-				b.do(chromedp.Navigate(a.srv.URL + path))
-				b.check(name + "-" + lang)
+			for _, page := range pages {
+				b.do(chromedp.Navigate(a.srv.URL + page.path))
+				if got := b.text("h1"); got != page.heading[lang] {
+					t.Errorf("%s in %s at %d px: heading %q, want %q", page.name, lang, opt.width, got, page.heading[lang])
+				}
+				b.check(page.name + "-" + lang)
 			}
 		}
 	}

@@ -258,9 +258,10 @@ func TestOpenAPIDeskContract(t *testing.T) {
 	c.exchange(a, "POST", ticket(id, "serve"), nil, 200, valid, session...)
 
 	// A body that stops halfway is answered 408 once the read timeout ends.
-	slow := newApp(t, "sqlite", thursday, withReadTimeout(500*time.Millisecond))
-	slow.addStaff("mette@ics.dk", "aarhus", staff.RoleStaff)
-	slowSession := []string{"Cookie", slow.login("mette@ics.dk")}
+	fresh := newApp(t, "sqlite", thursday)
+	fresh.addStaff("mette@ics.dk", "aarhus", staff.RoleStaff)
+	slowSession := []string{"Cookie", fresh.login("mette@ics.dk")}
+	slow := fresh.withReadTimeout(500 * time.Millisecond)
 	for _, path := range []string{ticket(1, "recall"), ticket(1, "move")} {
 		const partial = `{"desk":"`
 		res := slow.rawRequest(slowRequest(path, "application/json", partial, slowSession...))
@@ -483,7 +484,7 @@ func TestDeskInBrowser(t *testing.T) {
 		}
 		if _, err := chromedp.Run(display.ctx, chromedp.Poll[bool](
 			`document.querySelector('#at-desks').textContent.includes(`+jsString(number)+`)`,
-			chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			chromedp.WithPollingTimeout(waitLimit))); err != nil {
 			t.Fatalf("the display does not show %s at a desk: %v (it shows %q)", number, err, display.text("#at-desks"))
 		}
 		b.press("#attend", kb.Enter)
@@ -497,7 +498,7 @@ func TestDeskInBrowser(t *testing.T) {
 	b.press("#call-next", kb.Enter)
 	// The page before showed a notice too ("served"): wait for the new
 	// one, across the navigation (which loses the page's script context).
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	for deadline := time.Now().Add(waitLimit); ; {
 		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](
 			`(document.querySelector('#desk-notice') || {textContent: ''}).textContent.includes('Nobody is waiting')`))
 		if err == nil && ok {

@@ -232,7 +232,7 @@ func TestStaffRoutesNeedSession(t *testing.T) {
 	forEachDatabase(t, func(t *testing.T, dialect string) {
 		a := newApp(t, dialect, thursday)
 		_, token := a.book(bookingBody("aarhus", permit, "2026-11-30T09:00:00+01:00"))
-		routes := append(ginRoutes(t, "/staff"), ginRoutes(t, "/api/v1/staff")...)
+		routes := append(ginRoutes(t, a, "/staff"), ginRoutes(t, a, "/api/v1/staff")...)
 		params := strings.NewReplacer("{center}", "aarhus")
 		for _, route := range routes {
 			method, path, _ := strings.Cut(route, " ")

@@ -46,19 +46,20 @@ func slowRequest(path, contentType, partialBody string, headers ...string) strin
 }
 
 func TestSlowBodyIs408(t *testing.T) {
-	a := newApp(t, "sqlite", thursday, withReadTimeout(500*time.Millisecond))
+	a := newApp(t, "sqlite", thursday)
 	ref, token := a.book(bookingBody("aarhus", permit, "2026-11-30T09:00:00+01:00"))
-	host, port, _ := net.SplitHostPort(a.srv.Listener.Addr().String())
+	slow := a.withReadTimeout(500 * time.Millisecond)
+	host, port, _ := net.SplitHostPort(slow.srv.Listener.Addr().String())
 
 	for _, path := range []string{"/api/v1/bookings", "/api/v1/bookings/" + ref + "/reschedule"} {
-		r := a.rawRequest(slowRequest(path, "application/json", `{"center":"aar`, "Authorization", "Bearer "+token))
+		r := slow.rawRequest(slowRequest(path, "application/json", `{"center":"aar`, "Authorization", "Bearer "+token))
 		p := expectProblem(t, r, http.StatusRequestTimeout, "request_timeout")
 		if d := p["detail"].(string); strings.Contains(d, host) || strings.Contains(d, port) || strings.Contains(d, "tcp") {
 			t.Errorf("%s: detail %q names an address", path, d)
 		}
 	}
 	// The manage page's forms get a page.
-	r := a.rawRequest(slowRequest("/bookings/"+ref+"/cancel", "application/x-www-form-urlencoded", "token="+url.QueryEscape(token)))
+	r := slow.rawRequest(slowRequest("/bookings/"+ref+"/cancel", "application/x-www-form-urlencoded", "token="+url.QueryEscape(token)))
 	if r.status != http.StatusRequestTimeout || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
 		t.Errorf("slow form: %d %s\n%s", r.status, r.header.Get("Content-Type"), r.body)
 	}
@@ -85,8 +86,9 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// waitingScheduler holds Get until the request's context ends, then lets
-// the real scheduler run with that context.
+// waitingScheduler holds Get until the request's context ends (or
+// waitLimit passes, and the test fails), then lets the real scheduler run
+// with that context.
 type waitingScheduler struct {
 	web.Scheduler
 	entered chan struct{}
@@ -94,7 +96,10 @@ type waitingScheduler struct {
 
 func (s waitingScheduler) Get(ctx context.Context, reference, token string) (booking.Booking, error) {
 	s.entered <- struct{}{}
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-time.After(waitLimit):
+	}
 	return s.Scheduler.Get(ctx, reference, token)
 }
 
@@ -112,10 +117,14 @@ func TestClientGoneIsInfo(t *testing.T) {
 			t.Fatal(err)
 		}
 		fmt.Fprintf(conn, "GET /api/v1/bookings/%s HTTP/1.1\r\nHost: booking.example.dk\r\nAuthorization: Bearer %s\r\n\r\n", ref, token)
-		<-entered
+		select {
+		case <-entered:
+		case <-time.After(waitLimit):
+			t.Fatal("the request never reached the scheduler")
+		}
 		conn.Close()
 
-		deadline := time.Now().Add(10 * time.Second)
+		deadline := time.Now().Add(waitLimit)
 		for !strings.Contains(log.String(), "method=GET route=/api/v1/bookings/:reference") {
 			if time.Now().After(deadline) {
 				t.Fatalf("the request is not logged:\n%s", log.String())

@@ -22,6 +22,7 @@ import (
 	"github.com/ics-booking/icsbooking/metrics"
 	"github.com/ics-booking/icsbooking/staff"
 	"github.com/ics-booking/icsbooking/web"
+	"github.com/ics-booking/icsbooking/web/middleware"
 )
 
 // app is the whole server over a real database, with the clock fixed.
@@ -56,6 +57,11 @@ func (a *app) advance(d time.Duration) {
 	a.clock.now = a.clock.now.Add(d)
 }
 
+// waitLimit bounds every wait for a condition in these tests: generous,
+// because it only ends a test that fails, while two browsers and a server
+// under the race detector may share two busy cores.
+const waitLimit = time.Minute
+
 // feedToken is Aarhus' staff calendar token in tests.
 const feedToken = "aarhus-feed-token-0123456789abcdef0123456789"
 
@@ -66,7 +72,6 @@ var thursday = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 // appSetup is what options change in the app newApp builds.
 type appSetup struct {
 	log            io.Writer
-	readTimeout    time.Duration
 	wrap           func(web.Scheduler) web.Scheduler
 	utf8LocalParts bool
 	catalogue      []byte
@@ -94,9 +99,6 @@ type appOption func(*appSetup)
 
 // withLog sends the server's log to w instead of discarding it.
 func withLog(w io.Writer) appOption { return func(s *appSetup) { s.log = w } }
-
-// withReadTimeout sets the HTTP server's ReadTimeout, as cmd/icsbooking does.
-func withReadTimeout(d time.Duration) appOption { return func(s *appSetup) { s.readTimeout = d } }
 
 // withScheduler puts wrap's scheduler between the handlers and the real one.
 func withScheduler(wrap func(web.Scheduler) web.Scheduler) appOption {
@@ -179,7 +181,7 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 	if setup.throttle != nil {
 		directory.SetThrottle(*setup.throttle)
 	}
-	logger := slog.New(web.LogHandler(slog.NewTextHandler(setup.log, nil)))
+	logger := slog.New(middleware.LogHandler(slog.NewTextHandler(setup.log, nil)))
 	streams, endStreams := context.WithCancel(context.Background())
 	server := web.New(setup.wrap(scheduler), queue, web.Config{
 		BaseURL:               setup.baseURL,
@@ -202,12 +204,25 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		Logger:                logger,
 		Now:                   clk.Now,
 	})
-	srv := httptest.NewUnstartedServer(server)
-	srv.Config.ReadTimeout = setup.readTimeout
-	srv.Start()
+	srv := httptest.NewServer(server)
 	t.Cleanup(srv.Close)
 	t.Cleanup(endStreams) // before Close, which waits for them
 	return &app{t: t, srv: srv, store: st, loc: loc, scheduler: scheduler, queue: queue, web: server, clock: clk, staff: directory}
+}
+
+// withReadTimeout returns the app served by a second server, on the same
+// handler and database, whose ReadTimeout is d, as cmd/icsbooking sets
+// one. Only the requests of a test of that timeout go to it: any other
+// request would race the timeout on a busy machine.
+func (a *app) withReadTimeout(d time.Duration) *app {
+	a.t.Helper()
+	srv := httptest.NewUnstartedServer(a.web)
+	srv.Config.ReadTimeout = d
+	srv.Start()
+	a.t.Cleanup(srv.Close)
+	slow := *a
+	slow.srv = srv
+	return &slow
 }
 
 // forEachDatabase runs the test on SQLite and on PostgreSQL.

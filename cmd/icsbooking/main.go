@@ -26,6 +26,7 @@ import (
 	"github.com/ics-booking/icsbooking/notify"
 	"github.com/ics-booking/icsbooking/staff"
 	"github.com/ics-booking/icsbooking/web"
+	"github.com/ics-booking/icsbooking/web/middleware"
 )
 
 const usage = `usage: icsbooking <command>
@@ -326,9 +327,9 @@ func checkCatalogueInUse(ctx context.Context, st *store.Store, cat booking.Catal
 func newLogger(cfg config, w io.Writer, level slog.Level) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
-		return slog.New(web.LogHandler(slog.NewJSONHandler(w, opts)))
+		return slog.New(middleware.LogHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(web.LogHandler(slog.NewTextHandler(w, opts)))
+	return slog.New(middleware.LogHandler(slog.NewTextHandler(w, opts)))
 }
 
 // servePprof serves Go's profiles (net/http/pprof) on addr, a separate

@@ -1,0 +1,101 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/web/render"
+)
+
+type centerResponse struct {
+	ID                   string         `json:"id"`
+	Name                 string         `json:"name"`
+	Address              string         `json:"address"`
+	Phone                string         `json:"phone"`
+	Email                string         `json:"email"`
+	TimeZone             string         `json:"time_zone"`
+	Hours                []hoursPayload `json:"hours"`
+	Languages            []string       `json:"languages"`
+	InterpreterLanguages []string       `json:"interpreter_languages"`
+	Desks                int            `json:"desks"`
+	SlotMinutes          int            `json:"slot_minutes"`
+	// EstimatedWaitMinutes is the wait for a walk-in ticket taken now;
+	// null while the center gives none.
+	EstimatedWaitMinutes *int `json:"estimated_wait_minutes"`
+}
+
+type hoursPayload struct {
+	Day   string `json:"day"`
+	Open  string `json:"open"`
+	Close string `json:"close"`
+}
+
+// weekdays in the order people read a week in Denmark.
+var weekdays = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
+
+func (h *Handler) centerResponse(ctx context.Context, c booking.Center) (centerResponse, error) {
+	estimate, err := h.walkIns.EstimatedWait(ctx, c.ID)
+	if err != nil {
+		return centerResponse{}, err
+	}
+	hours := []hoursPayload{}
+	for _, wd := range weekdays {
+		if span, ok := c.Hours[wd]; ok {
+			open, closing, _ := strings.Cut(span.String(), "-")
+			hours = append(hours, hoursPayload{Day: strings.ToLower(wd.String()), Open: open, Close: closing})
+		}
+	}
+	return centerResponse{
+		ID:                   c.ID,
+		Name:                 c.Name,
+		Address:              c.Address,
+		Phone:                c.Phone,
+		Email:                c.Email,
+		TimeZone:             h.scheduler.Location().String(),
+		Hours:                hours,
+		Languages:            nonNil(c.Languages),
+		InterpreterLanguages: c.InterpreterLanguages(),
+		Desks:                c.Desks,
+		SlotMinutes:          int(c.SlotStep.Minutes()),
+		EstimatedWaitMinutes: waitMinutes(estimate),
+	}, nil
+}
+
+func (h *Handler) listCenters(c *gin.Context) {
+	centers := []centerResponse{}
+	for _, ce := range h.scheduler.Catalogue().Centers {
+		r, err := h.centerResponse(c.Request.Context(), ce)
+		if err != nil {
+			render.FailProblem(c, err)
+			return
+		}
+		centers = append(centers, r)
+	}
+	c.JSON(http.StatusOK, gin.H{"centers": centers})
+}
+
+func (h *Handler) getCenter(c *gin.Context) {
+	center, err := h.scheduler.Catalogue().Center(c.Param("center"))
+	if err != nil {
+		render.FailProblem(c, err)
+		return
+	}
+	r, err := h.centerResponse(c.Request.Context(), center)
+	if err != nil {
+		render.FailProblem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, r)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

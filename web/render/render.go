@@ -1,0 +1,224 @@
+// Package render draws what every audience of the site is answered with:
+// the pages (html/template files in templates/, each inside layout.html, in
+// the language of the request), the static files they use, the error pages,
+// and the RFC 9457 problem documents of the APIs. It holds no route: the
+// packages of each audience (api, site, backoffice) use it.
+package render
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/locale"
+)
+
+// Every word a person reads on a page is taken from package locale in the
+// language of the request.
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// pageTemplates holds one template set per page: the layout with the page's
+// own blocks.
+var pageTemplates = mustParsePages()
+
+func mustParsePages() map[string]*template.Template {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	sets := map[string]*template.Template{}
+	for _, name := range names {
+		base := path.Base(name)
+		if base == "layout.html" || base == "partials.html" {
+			continue
+		}
+		t := template.New("layout.html").Funcs(template.FuncMap{"static": StaticURL})
+		sets[base] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/partials.html", name))
+	}
+	return sets
+}
+
+// Page is what the layout needs of every page: the language, the title and
+// the links to the same page in the other languages. Each page's data
+// embeds it, so its templates reach .L, the request's locale.
+type Page struct {
+	L     *locale.Locale
+	Title string
+	// Languages links to this page in every language, for the switch.
+	Languages []LanguageLink
+	// Section says the page is one of the site's sections, for the
+	// navigation's aria-current.
+	Section string
+}
+
+// LanguageLink is one language of the switch.
+type LanguageLink struct {
+	Tag     string
+	Name    string // the language's name in itself: English, Dansk
+	URL     string
+	Current bool
+}
+
+// LanguageNames are the languages' names in themselves.
+var LanguageNames = map[string]string{"en": "English", "da": "Dansk"}
+
+// NewPage starts the data of a page titled with the message title, or
+// untitled if title is "" (the caller then sets Title).
+func NewPage(c *gin.Context, title string, args ...any) Page {
+	l := Locale(c)
+	p := Page{L: l}
+	if title != "" {
+		p.Title = l.T(title, args...)
+	}
+	for _, tag := range locale.Tags() {
+		p.Languages = append(p.Languages, LanguageLink{
+			Tag: tag, Name: LanguageNames[tag], URL: withQuery(c.Request.URL, "lang", tag), Current: tag == l.Tag(),
+		})
+	}
+	return p
+}
+
+// LinkLanguages points the language switch at path: a page answering a
+// form has no address of its own to reload in another language.
+func (p *Page) LinkLanguages(path string) {
+	for i := range p.Languages {
+		p.Languages[i].URL = path + "?lang=" + p.Languages[i].Tag
+	}
+}
+
+// withQuery returns u's path and query with name set to value.
+func withQuery(u *url.URL, name, value string) string {
+	q := u.Query()
+	q.Set(name, value)
+	return u.Path + "?" + q.Encode()
+}
+
+// ServiceItem is a service as the pages list it: in a category, at the
+// kiosk, among the services a desk may move a ticket to.
+type ServiceItem struct {
+	ID   string
+	Name string // in the page's language
+	Mode booking.Mode
+}
+
+// Render writes a page. Pages may show a booking or a form's values, so
+// no cache keeps them.
+func Render(c *gin.Context, status int, name string, data any) {
+	t, ok := pageTemplates[name]
+	if !ok {
+		panic("no page template " + name)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		Logger(c).Error("render page", "template", name, "error", err)
+		c.Status(http.StatusInternalServerError)
+		return
+	}
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Language", Locale(c).Tag())
+	c.Status(status)
+	c.Writer.Write(buf.Bytes())
+}
+
+// staticFile is a file of static/ with the hash that versions its URL.
+type staticFile struct {
+	data []byte
+	hash string
+}
+
+var staticFiles = mustLoadStatic()
+
+func mustLoadStatic() map[string]staticFile {
+	files := map[string]staticFile{}
+	err := fs.WalkDir(staticFS, "static", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := staticFS.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		files[strings.TrimPrefix(name, "static/")] = staticFile{data: data, hash: hex.EncodeToString(sum[:6])}
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	return files
+}
+
+// StaticURL is the address of a static file, versioned by its content so
+// that it can be cached for good and a new build is fetched at once.
+func StaticURL(name string) string {
+	f, ok := staticFiles[name]
+	if !ok {
+		panic(fmt.Sprintf("no static file %q", name))
+	}
+	return "/static/" + name + "?v=" + f.hash
+}
+
+// staticTypes are the media types of the static files whose extension
+// mime does not know or knows otherwise.
+var staticTypes = map[string]string{
+	".webmanifest": "application/manifest+json",
+	".css":         "text/css; charset=utf-8",
+	".js":          "text/javascript; charset=utf-8",
+	".svg":         "image/svg+xml",
+}
+
+// Static serves the static file the route's *file parameter names.
+func Static(c *gin.Context) {
+	name := strings.TrimPrefix(c.Param("file"), "/")
+	f, ok := staticFiles[name]
+	if !ok {
+		FailProblem(c, &HTTPError{Status: http.StatusNotFound, Code: "not_found", Detail: "no such file"})
+		return
+	}
+	ext := path.Ext(name)
+	ctype, ok := staticTypes[ext]
+	if !ok {
+		ctype = mime.TypeByExtension(ext)
+	}
+	if c.Query("v") == f.hash {
+		c.Header("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		c.Header("Cache-Control", "no-cache")
+	}
+	c.Header("ETag", `"`+f.hash+`"`)
+	if c.GetHeader("If-None-Match") == `"`+f.hash+`"` {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	c.Data(http.StatusOK, ctype, f.data)
+}
+
+// Manifest serves the web app manifest at the site's root, where browsers
+// look for it and its scope covers every page.
+func Manifest(c *gin.Context) {
+	c.Header("Cache-Control", "no-cache")
+	c.Data(http.StatusOK, "application/manifest+json", staticFiles["manifest.webmanifest"].data)
+}
+
+// ContentSecurityPolicy allows the site's own files only: no inline style
+// or script, no framing, forms posting to the site alone.
+const ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"

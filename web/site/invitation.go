@@ -1,0 +1,39 @@
+package site
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/notify"
+)
+
+// invitation downloads a booking's calendar invitation: the one its emails
+// carry (same UID and SEQUENCE), so that a calendar that imported it
+// follows later changes and cancellation.
+func (h *Handler) invitation(c *gin.Context) {
+	token := c.Query("token")
+	b, err := h.scheduler.Get(c.Request.Context(), c.Param("reference"), token)
+	if err != nil {
+		h.bookingFailed(c, err)
+		return
+	}
+	cat := h.scheduler.Catalogue()
+	center, _ := cat.Center(b.Center) // the catalogue keeps what bookings use (checked at startup)
+	service, _ := cat.Service(b.Service)
+	inv := notify.BookingInvitation(h.cfg.BaseURL, h.cfg.MailFrom, b, center, service, booking.ManageURL(h.cfg.BaseURL, b.Reference, token))
+	inv.Method = notify.MethodRequest
+	if b.Status == booking.Cancelled {
+		inv.Method = notify.MethodCancel
+	}
+	inv.Stamp = h.cfg.Now()
+	data, err := inv.Encode()
+	if err != nil {
+		h.bookingFailed(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Disposition", `attachment; filename="`+b.Reference+`.ics"`)
+	c.Data(http.StatusOK, "text/calendar; charset=utf-8; method="+string(inv.Method), data)
+}

@@ -1,0 +1,46 @@
+package site
+
+import (
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ics-booking/icsbooking/web/middleware"
+	"github.com/ics-booking/icsbooking/web/render"
+)
+
+// Routes adds the pages to r, in the language each request picks; every
+// failure is a page.
+func (h *Handler) Routes(r gin.IRouter) {
+	pages := middleware.Group(r, "", render.FailPage, middleware.ChooseLanguage(strings.HasPrefix(h.cfg.BaseURL, "https://")))
+	pages.GET("/", h.home)
+	pages.GET("/centers/:center", h.centerPage)
+	pages.GET("/services/:service", h.servicePage)
+	pages.GET("/faq", h.info("faq"))
+	pages.GET("/privacy", h.info("privacy"))
+	pages.GET("/accessibility", h.info("accessibility"))
+	pages.GET("/book", h.bookCenter)
+	pages.GET("/book/:center", h.bookService)
+	pages.GET("/book/:center/:service", h.bookTime)
+	pages.GET("/book/:center/:service/details", h.bookDetails)
+	pages.POST("/book/:center/:service", h.cfg.Limit, h.book)
+
+	// A booking's pages, from the link in its emails.
+	bookings := pages.Group("/bookings/:reference")
+	bookings.GET("", h.manage)
+	bookings.GET("/confirmation", h.confirmation)
+	bookings.GET("/invitation.ics", h.invitation)
+	bookings.GET("/cancel", h.confirm("cancel.title", "cancel.html"))
+	bookings.POST("/cancel", h.cfg.Limit, h.manageCancel)
+	bookings.POST("/reschedule", h.cfg.Limit, h.manageMove)
+	bookings.GET("/delete", h.confirm("delete.title", "delete.html"))
+	bookings.POST("/delete", h.cfg.Limit, h.manageErase)
+
+	// The walk-in queue's.
+	pages.GET("/tickets/:token", h.ticketPage)
+	pages.GET("/centers/:center/kiosk", h.kiosk)
+	pages.POST("/centers/:center/kiosk/tickets", h.cfg.Limit, h.kioskTicket)
+	pages.POST("/centers/:center/kiosk/check-ins", h.cfg.Limit, h.kioskCheckIn)
+	pages.GET("/centers/:center/display", h.display)
+	pages.GET("/centers/:center/display/events", h.displayEvents)
+}

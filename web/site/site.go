@@ -1,0 +1,88 @@
+// Package site serves the newcomers' pages: the centers and services, the
+// booking flow and a booking's manage page, and the walk-in queue's pages
+// (a ticket's page, each center's kiosk and waiting-room display). Every
+// page works without JavaScript, in English and Danish; every failure is a
+// page.
+package site
+
+import (
+	"context"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/web/request"
+)
+
+// Scheduler is what the pages need of booking.Scheduler.
+type Scheduler interface {
+	Catalogue() booking.Catalogue
+	Location() *time.Location
+	Slots(ctx context.Context, q booking.SlotQuery) ([]booking.Slot, error)
+	Book(ctx context.Context, r booking.Request) (booking.Booking, string, error)
+	Validate(r booking.Request) error
+	Get(ctx context.Context, reference, token string) (booking.Booking, error)
+	Cancel(ctx context.Context, reference, token string) (booking.Booking, error)
+	Erase(ctx context.Context, reference, token string) error
+	Reschedule(ctx context.Context, reference, token string, start time.Time) (booking.Booking, error)
+	Opening(ctx context.Context, center string) (booking.Opening, error)
+	ClosedDays(ctx context.Context, center string, from, to booking.Date) ([]booking.ClosedDay, error)
+}
+
+// WalkIns is what the pages need of booking.Queue, the walk-in queue.
+type WalkIns interface {
+	IssueTicket(ctx context.Context, center, service string) (booking.TicketStatus, error)
+	CheckIn(ctx context.Context, center, reference string) (booking.TicketStatus, bool, error)
+	TicketByToken(ctx context.Context, token string) (booking.TicketStatus, error)
+	EstimatedWait(ctx context.Context, center string) (booking.Estimate, error)
+	QueueState(ctx context.Context, center string) (booking.QueueState, error)
+}
+
+// Config holds what the pages need besides the scheduler and the queue,
+// from the settings web.Config describes.
+type Config struct {
+	// BaseURL and MailFrom are written in the invitations to download, as
+	// in the emails; the confirmation and the tickets link to BaseURL,
+	// and the language cookie is Secure over https.
+	BaseURL, MailFrom string
+	// InterpreterNoticeDays, HorizonDays and RetentionDays are what the
+	// pages say of the interpreters' notice, how far ahead the weeks of
+	// times go, and how long personal data is kept.
+	InterpreterNoticeDays, HorizonDays, RetentionDays int
+	// LivePoll is how often the display's stream looks for changes it
+	// was not told of (QueueChanged); Streams ends the streams.
+	LivePoll time.Duration
+	Streams  context.Context
+	// MaxBodyBytes limits the forms' bodies.
+	MaxBodyBytes int64
+	// Limit limits the forms that book, change a booking, take a ticket
+	// or check in.
+	Limit gin.HandlerFunc
+	// Now is the clock.
+	Now func() time.Time
+}
+
+// Handler serves the pages.
+type Handler struct {
+	scheduler Scheduler
+	walkIns   WalkIns
+	cfg       Config
+	live      *hub
+}
+
+// New returns the pages' handler.
+func New(scheduler Scheduler, walkIns WalkIns, cfg Config) *Handler {
+	if cfg.LivePoll <= 0 {
+		cfg.LivePoll = time.Second
+	}
+	return &Handler{scheduler: scheduler, walkIns: walkIns, cfg: cfg, live: &hub{}}
+}
+
+// today is the date in the centers' time zone.
+func (h *Handler) today() booking.Date {
+	return booking.DateOf(h.cfg.Now().In(h.scheduler.Location()))
+}
+
+// parseForm reads the posted form of a page.
+func (h *Handler) parseForm(c *gin.Context) error { return request.Form(c, h.cfg.MaxBodyBytes) }
