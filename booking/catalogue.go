@@ -68,6 +68,21 @@ func (c Center) HasDesk(desk string) bool {
 	return err == nil && n >= 1 && n <= c.Desks && strconv.Itoa(n) == desk
 }
 
+// CheckDesk returns nil if desk is one of the center's desks (HasDesk), an
+// ErrInvalid error if it is empty, and an ErrNotFound error otherwise: a
+// desk the center lacks is not found, like a ticket of another center,
+// since a desk that does not exist would show on the display and lower the
+// wait it shows.
+func (c Center) CheckDesk(desk string) error {
+	switch {
+	case desk == "":
+		return invalid([]FieldError{{"desk", "is required"}})
+	case !c.HasDesk(desk):
+		return newError(ErrNotFound, "%s has no desk %q; its desks are 1 to %d", c.Name, desk, c.Desks)
+	}
+	return nil
+}
+
 // Speaks reports whether the center's staff speak the language themselves.
 func (c Center) Speaks(language string) bool { return slices.Contains(c.Languages, language) }
 

@@ -494,19 +494,14 @@ func (q *Queue) Recall(ctx context.Context, centerID string, id int64, desk stri
 	})
 }
 
-// deskOf returns the center if desk is one of its desks. A desk it lacks
-// is not found, like a ticket of another center: a desk that does not
-// exist would show on the display and lower the wait it shows.
+// deskOf returns the center if desk is one of its desks (Center.CheckDesk).
 func (q *Queue) deskOf(centerID, desk string) (Center, error) {
 	center, err := q.schedule.catalogue.Center(centerID)
 	if err != nil {
 		return Center{}, err
 	}
-	if desk == "" {
-		return Center{}, invalid([]FieldError{{"desk", "is required"}})
-	}
-	if !center.HasDesk(desk) {
-		return Center{}, newError(ErrNotFound, "%s has no desk %q; its desks are 1 to %d", center.Name, desk, center.Desks)
+	if err := center.CheckDesk(desk); err != nil {
+		return Center{}, err
 	}
 	return center, nil
 }
