@@ -112,6 +112,11 @@ func TestOpenAPIQueueContract(t *testing.T) {
 	limited.spend(1, "")
 	c.exchange(limited, "POST", tickets, map[string]any{"service": "tax-card"}, 429, valid)
 	c.exchange(limited, "POST", checkIns, map[string]any{"reference": "AAR-CHECK1"}, 429, valid)
+	counted := newApp(t, "sqlite", thursday, withTicketsPerAddress(1))
+	c.exchange(counted, "POST", tickets, map[string]any{"service": "tax-card"}, 201, valid)
+	if r := c.exchange(counted, "POST", tickets, map[string]any{"service": "tax-card"}, 429, valid); r.json(t)["code"] != "too_many_tickets" {
+		t.Errorf("a second ticket from one address: %s", r.body)
+	}
 
 	if err := a.store.Close(); err != nil {
 		t.Fatal(err)

@@ -83,6 +83,7 @@ type appSetup struct {
 	databaseURL    string
 	rateLimit      int
 	maxActive      int
+	ticketsPerAddr int
 }
 
 // withReady sets what /readyz asks.
@@ -132,6 +133,10 @@ func withRateLimit(n int) appOption { return func(s *appSetup) { s.rateLimit = n
 // (any number by default in tests).
 func withMaxActiveBookings(n int) appOption { return func(s *appSetup) { s.maxActive = n } }
 
+// withTicketsPerAddress lets one client address take n walk-in tickets at
+// a center a day through the API (any number by default in tests).
+func withTicketsPerAddress(n int) appOption { return func(s *appSetup) { s.ticketsPerAddr = n } }
+
 // withUTF8LocalParts accepts email addresses with a local part outside
 // ASCII, as with a mail server that offers SMTPUTF8.
 func withUTF8LocalParts() appOption { return func(s *appSetup) { s.utf8LocalParts = true } }
@@ -176,6 +181,7 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 	}, clk.Now)
 	queue := booking.NewQueue(scheduler, st, booking.QueuePolicy{
 		WalkInCutoff: 30 * time.Minute, CheckInEarly: 15 * time.Minute, CheckInLate: 15 * time.Minute, NoShowCalls: 3,
+		TicketsPerClient: setup.ticketsPerAddr,
 	})
 	directory := staff.NewDirectory(st, clk.Now)
 	if setup.throttle != nil {
