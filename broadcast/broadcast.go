@@ -20,9 +20,13 @@ import (
 	"time"
 )
 
-// ErrTooManySubscriptions: a client, or all of them together, already hold
-// as many subscriptions as the Hub allows; the error says which.
-var ErrTooManySubscriptions = errors.New("too many subscriptions")
+var (
+	// ErrTooManySubscriptions: a client, or all of them together, already
+	// hold as many subscriptions as the Hub allows; the error says which.
+	ErrTooManySubscriptions = errors.New("too many subscriptions")
+	// ErrClosed: the Hub is closed (its server is shutting down).
+	ErrClosed = errors.New("broadcast: hub closed")
+)
 
 // Config is what a Hub computes, how often, and its caps.
 type Config struct {
@@ -98,13 +102,13 @@ type Subscription struct {
 // keyed hash of an address) to key. C receives the key's state at once, or
 // as soon as it is first computed, and then each state that differs from
 // the one before. ErrTooManySubscriptions if the client or all clients
-// hold the most subscriptions allowed.
+// hold the most subscriptions allowed; ErrClosed once the Hub is closed.
 func (h *Hub) Subscribe(key, client string) (*Subscription, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch {
 	case h.ctx.Err() != nil:
-		return nil, errors.New("broadcast: hub closed")
+		return nil, ErrClosed
 	case h.cfg.MaxPerClient > 0 && h.clients[client] >= h.cfg.MaxPerClient:
 		return nil, fmt.Errorf("%w: %d from one client", ErrTooManySubscriptions, h.cfg.MaxPerClient)
 	case h.cfg.MaxTotal > 0 && h.total >= h.cfg.MaxTotal:

@@ -282,7 +282,7 @@ func TestClose(t *testing.T) {
 	}
 	h.Close()
 	sub.Close()
-	if _, err := h.Subscribe("aarhus", "a"); err == nil {
-		t.Error("subscribed to a closed hub")
+	if _, err := h.Subscribe("aarhus", "a"); !errors.Is(err, broadcast.ErrClosed) {
+		t.Errorf("subscribing to a closed hub: %v, want ErrClosed", err)
 	}
 }

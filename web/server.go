@@ -70,6 +70,10 @@ type Config struct {
 	LivePoll time.Duration
 	// Streams ends the live pages' streams when it is done, at shutdown.
 	Streams context.Context
+	// MaxStreams caps the waiting-room displays' streams open at once,
+	// MaxStreamsPerAddress those from one client address; one more gets
+	// 429. 0: no cap.
+	MaxStreams, MaxStreamsPerAddress int
 	// Ready lists why the server cannot serve (/readyz), none when it
 	// can; nil: always ready.
 	Ready func(ctx context.Context) []string
@@ -133,8 +137,12 @@ func New(scheduler Scheduler, walkIns WalkIns, cfg Config) *Server {
 		RetentionDays:         cfg.RetentionDays,
 		LivePoll:              cfg.LivePoll,
 		Streams:               cfg.Streams,
+		MaxStreams:            cfg.MaxStreams,
+		MaxStreamsPerAddress:  cfg.MaxStreamsPerAddress,
+		Addresses:             addresses,
 		MaxBodyBytes:          cfg.MaxBodyBytes,
 		Limit:                 limit,
+		Logger:                cfg.Logger,
 		Now:                   cfg.Now,
 	})
 	s.backoffice = backoffice.New(scheduler, walkIns, cfg.Staff, backoffice.Config{

@@ -62,6 +62,8 @@ type config struct {
 	RateLimitPerMinute    int
 	MaxActiveBookings     int
 	TicketsPerAddress     int // walk-in tickets per client address, center and day; 0: no limit
+	MaxStreams            int // display streams open at once; 0: no cap
+	MaxStreamsPerAddress  int // display streams open from one client address; 0: no cap
 	LoginThrottle         staff.Throttle
 	SlotCacheTTL          time.Duration
 	PprofAddr             string
@@ -118,6 +120,8 @@ func readConfig(l *loader) config {
 		RateLimitPerMinute:    l.int("ICS_RATE_LIMIT_PER_MINUTE", "30", 0, 1000000),
 		MaxActiveBookings:     l.int("ICS_MAX_ACTIVE_BOOKINGS", "3", 0, 1000),
 		TicketsPerAddress:     l.int("ICS_TICKETS_PER_ADDRESS", "2", 0, 1000),
+		MaxStreams:            l.int("ICS_MAX_STREAMS", "1000", 0, 1000000),
+		MaxStreamsPerAddress:  l.int("ICS_MAX_STREAMS_PER_ADDRESS", "10", 0, 1000000),
 		LoginThrottle: staff.Throttle{
 			Limit:        l.int("ICS_LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS", "5", 1, 1000000),
 			EmailLimit:   l.int("ICS_LOGIN_FAILURES_PER_EMAIL", "50", 1, 1000000),

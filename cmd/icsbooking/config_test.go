@@ -35,8 +35,9 @@ func TestConfigDefaults(t *testing.T) {
 		t.Errorf("defaults: retention %d days, slot cache %s, rate limit %d, active bookings %d, pprof %q",
 			c.RetentionDays, c.SlotCacheTTL, c.RateLimitPerMinute, c.MaxActiveBookings, c.PprofAddr)
 	}
-	if c.LoginThrottle != staff.DefaultThrottle || c.TicketsPerAddress != 2 {
-		t.Errorf("abuse defaults: login throttle %+v, want %+v; %d tickets per address", c.LoginThrottle, staff.DefaultThrottle, c.TicketsPerAddress)
+	if c.LoginThrottle != staff.DefaultThrottle || c.TicketsPerAddress != 2 || c.MaxStreams != 1000 || c.MaxStreamsPerAddress != 10 {
+		t.Errorf("abuse defaults: login throttle %+v, want %+v; %d tickets per address; %d streams, %d per address",
+			c.LoginThrottle, staff.DefaultThrottle, c.TicketsPerAddress, c.MaxStreams, c.MaxStreamsPerAddress)
 	}
 	if c.MailWorkers != 8 || c.JobsFetchCooldown != 10*time.Millisecond || c.JobsPollInterval != time.Second {
 		t.Errorf("job defaults: %d workers, fetch cooldown %s, poll interval %s", c.MailWorkers, c.JobsFetchCooldown, c.JobsPollInterval)
@@ -72,11 +73,15 @@ func TestConfigOverrides(t *testing.T) {
 		"ICS_CLOSED_DAYS":          "none",
 		"ICS_BASE_URL":             "https://booking.ics.dk/",
 		"ICS_TRUSTED_PROXIES":      "10.0.0.0/8, ::1",
+		"ICS_MAX_STREAMS":          "50",
+		// 0: no cap per address, for a network whose displays share one.
+		"ICS_MAX_STREAMS_PER_ADDRESS": "0",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.HorizonDays != 90 || c.ClosedDays != nil || c.BaseURL != "https://booking.ics.dk" || len(c.TrustedProxies) != 2 {
+	if c.HorizonDays != 90 || c.ClosedDays != nil || c.BaseURL != "https://booking.ics.dk" || len(c.TrustedProxies) != 2 ||
+		c.MaxStreams != 50 || c.MaxStreamsPerAddress != 0 {
 		t.Errorf("overrides: %+v", c)
 	}
 }
@@ -112,6 +117,10 @@ func TestConfigInvalidNamesVariable(t *testing.T) {
 		{"ICS_PPROF_ADDR", ":6060"}, // every interface
 		{"ICS_TICKETS_PER_ADDRESS", "-1"},
 		{"ICS_TICKETS_PER_ADDRESS", "two"},
+		{"ICS_MAX_STREAMS", "-1"},
+		{"ICS_MAX_STREAMS", "a thousand"},
+		{"ICS_MAX_STREAMS_PER_ADDRESS", "-10"},
+		{"ICS_MAX_STREAMS_PER_ADDRESS", "10.5"},
 		{"ICS_LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS", "0"},
 		{"ICS_LOGIN_FAILURES_PER_EMAIL", "many"},
 		{"ICS_LOGIN_FAILURES_PER_ADDRESS", "-5"},

@@ -211,6 +211,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Sessions:              st.Sessions(),
 		LivePoll:              livePoll,
 		Streams:               ctx,
+		MaxStreams:            cfg.MaxStreams,
+		MaxStreamsPerAddress:  cfg.MaxStreamsPerAddress,
 		Metrics:               m,
 		Ready: func(ctx context.Context) []string {
 			var reasons []string

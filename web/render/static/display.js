@@ -43,4 +43,12 @@
     document.getElementById("wait").textContent = wait(q.estimated_wait_minutes);
     root.dataset.updated = String(Date.now());
   });
+  // EventSource tries again after a broken connection, but not after a
+  // refusal (too many streams open, the server shutting down): then the
+  // page reloads itself later, as a display without JavaScript does.
+  events.addEventListener("error", () => {
+    if (events.readyState === EventSource.CLOSED) {
+      window.setTimeout(() => window.location.reload(), Number(root.dataset.reload) * 1000);
+    }
+  });
 })();
