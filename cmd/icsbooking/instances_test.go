@@ -88,7 +88,9 @@ func TestTwoServersAndACrash(t *testing.T) {
 		"ICS_REMINDER_AT":           "off",
 		"ICS_RATE_LIMIT_PER_MINUTE": "0",
 		"ICS_MAX_ACTIVE_BOOKINGS":   "0",
-		"ICS_BOOKING_NOTICE":        "0s",
+		// Every walk-in of the test takes a ticket from this one address.
+		"ICS_TICKETS_PER_ADDRESS": "0",
+		"ICS_BOOKING_NOTICE":      "0s",
 	}
 	var out bytes.Buffer
 	err := run(context.Background(), []string{"staff", "add", "--email", "desk@ics.dk", "--center", "aarhus", "--role", "staff"},
