@@ -15,7 +15,8 @@ import (
 
 // Who may do what: requireStaff lets through a logged-in account,
 // requireCenter one that may see the center of the path, requireDesk a
-// desk the center has, requireAdmin an admin. Each refuses in the failure style of its route group.
+// desk the center has, requireAdmin an admin. Each refuses in the failure
+// style of its route group.
 
 // sessionAccountKey holds the logged-in account's ID in a session.
 const sessionAccountKey = "account"
