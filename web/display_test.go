@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/ics-booking/icsbooking/booking"
 	"github.com/ics-booking/icsbooking/booking/store"
 	"github.com/ics-booking/icsbooking/web"
@@ -258,5 +260,40 @@ func TestDisplayStreamCaps(t *testing.T) {
 	}
 	if text := log.String(); strings.Contains(text, "level=WARN") || strings.Contains(text, "context canceled") {
 		t.Errorf("the log warns of a client that left:\n%s", text)
+	}
+}
+
+// A display whose stream is refused (all the streams allowed are open)
+// opens it again later by itself, and shows the queue as it is then.
+func TestDisplayRetriesRefusedStream(t *testing.T) {
+	var log syncBuffer
+	a := newApp(t, "sqlite", thursday, withLivePoll(time.Hour), withMaxStreams(1, 1), withLog(&log))
+	held, _, leave := a.openStream("aarhus")
+	if held.status != http.StatusOK {
+		t.Fatalf("the test's stream: %d", held.status)
+	}
+	display := openTab(t, desktop)
+	display.do(chromedp.Navigate(a.srv.URL + "/centers/aarhus/display"))
+	refused := `route=/centers/:center/display/events status=429`
+	for deadline := time.Now().Add(waitLimit); !strings.Contains(log.String(), refused); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the display's stream was not refused:\n%s", log.String())
+		}
+		time.Sleep(20 * time.Millisecond) // polling the condition, with a deadline
+	}
+
+	if _, err := a.queue.IssueTicket(t.Context(), "aarhus", "tax-card"); err != nil {
+		t.Fatal(err)
+	}
+	called, ok, err := a.queue.CallNext(t.Context(), "aarhus", "2")
+	if err != nil || !ok {
+		t.Fatalf("call next: %v %v", ok, err)
+	}
+	a.web.QueueChanged("aarhus")
+	leave()
+	if _, err := chromedp.Run(display.ctx, chromedp.Poll[bool](
+		`document.querySelector('#at-desks').textContent.includes(`+jsString(called.Number)+`)`,
+		chromedp.WithPollingTimeout(waitLimit))); err != nil {
+		t.Fatalf("the display does not show %s after its stream was refused: %v (it shows %q)", called.Number, err, display.text("#at-desks"))
 	}
 }

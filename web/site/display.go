@@ -24,12 +24,13 @@ type displayPage struct {
 	Queue  api.QueueResponse
 	Wait   string
 	Events string
-	// Reload is displayReload, for the page.
+	// Reload is displayReload, for the page and its script.
 	Reload int
 }
 
 // displayReload is how often, in seconds, the display reloads itself
-// when it cannot run its script, or when its stream is refused.
+// when it cannot run its script, and how long display.js waits before it
+// opens a refused stream again.
 const displayReload = 10
 
 func (h *Handler) display(c *gin.Context) {

@@ -58,8 +58,8 @@ var errTooManyStreams = &render.HTTPError{Status: http.StatusTooManyRequests, Co
 	Detail: "too many live displays are open from your address, or on the server; close one, or try again later"}
 
 // subscribe subscribes the request's client to the center's queue, or
-// refuses with 429 past the caps, with a Retry-After of the displays'
-// reload, when a display without its stream tries again.
+// refuses with 429 past the caps, with a Retry-After of displayReload,
+// after which display.js tries again.
 func (h *Handler) subscribe(c *gin.Context, center string) (*broadcast.Subscription, bool) {
 	sub, err := h.live.Subscribe(center, string(h.cfg.Addresses.Client(c)))
 	switch {
