@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -49,13 +50,37 @@ type Center struct {
 	Hours   map[time.Weekday]Span
 	// Languages are spoken at the desks without an interpreter.
 	Languages []string
-	// Desks is how many appointments the center serves at once.
+	// Desks is how many appointments the center serves at once, and how
+	// many desks call its queue: desks "1" to Desks (HasDesk).
 	Desks int
 	// SlotStep is the distance between the starts of bookable slots.
 	SlotStep time.Duration
 	// Interpreters holds, per language code, how many interpreters can
 	// serve at once.
 	Interpreters map[string]int
+}
+
+// HasDesk reports whether desk names one of the center's desks: a number
+// from 1 to Desks, written as strconv.Itoa writes it ("1", not "01"), so
+// that one desk never shows under two names.
+func (c Center) HasDesk(desk string) bool {
+	n, err := strconv.Atoi(desk)
+	return err == nil && n >= 1 && n <= c.Desks && strconv.Itoa(n) == desk
+}
+
+// CheckDesk returns nil if desk is one of the center's desks (HasDesk), an
+// ErrInvalid error if it is empty, and an ErrNotFound error otherwise: a
+// desk the center lacks is not found, like a ticket of another center,
+// since a desk that does not exist would show on the display and lower the
+// wait it shows.
+func (c Center) CheckDesk(desk string) error {
+	switch {
+	case desk == "":
+		return invalid([]FieldError{{"desk", "is required"}})
+	case !c.HasDesk(desk):
+		return newError(ErrNotFound, "%s has no desk %q; its desks are 1 to %d", c.Name, desk, c.Desks)
+	}
+	return nil
 }
 
 // Speaks reports whether the center's staff speak the language themselves.

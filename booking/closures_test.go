@@ -120,3 +120,15 @@ func TestCancelClosedLeavesStarted(t *testing.T) {
 		t.Errorf("the booking under way: %+v", got)
 	}
 }
+
+// A closure's reason is free text like any other: one line, without
+// control or bidirectional override characters.
+func TestClosureReason(t *testing.T) {
+	f := newFixture(t)
+	for _, reason := range []string{"", "Staff\nmeeting", "Staff \u202emeeting", "Staff \u2066meeting\u2069"} {
+		_, err := f.scheduler.AddClosure(t.Context(), booking.Closure{Center: "aarhus", Day: monday, Reason: reason})
+		if !errors.Is(err, booking.ErrInvalid) {
+			t.Errorf("reason %+q: %v, want ErrInvalid", reason, err)
+		}
+	}
+}

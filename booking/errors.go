@@ -34,6 +34,10 @@ var (
 	// ErrCheckIn: the booking cannot be checked in here or now (another
 	// center, another day, too early, cancelled).
 	ErrCheckIn = errors.New("check-in refused")
+	// ErrTooManyTickets: the client has taken as many walk-in tickets at
+	// the center today as one client may (QueuePolicy.TicketsPerClient);
+	// Error.At is when the limit clears.
+	ErrTooManyTickets = errors.New("too many tickets")
 	// ErrTooFewCalls: a ticket cannot be marked a no-show before it has
 	// been called QueuePolicy.NoShowCalls times; calling again remedies it.
 	ErrTooFewCalls = errors.New("too few calls")

@@ -58,6 +58,7 @@ func TestCancelByStaff(t *testing.T) {
 		{"a booking under way, without a reason", "aarhus", started.ID, " ", booking.ErrStarted},
 		{"without a reason", "aarhus", ahead.ID, "  ", booking.ErrInvalid},
 		{"a reason of two lines", "aarhus", ahead.ID, "Burst\npipe", booking.ErrInvalid},
+		{"a reason with an override", "aarhus", ahead.ID, "Burst \u202epipe", booking.ErrInvalid},
 	} {
 		b, done, err := f.scheduler.CancelByStaff(ctx, tt.center, tt.id, tt.reason)
 		if !errors.Is(err, tt.want) || done || b.ID != 0 {

@@ -31,6 +31,7 @@ type memStore struct {
 
 	tickets []booking.Ticket
 	numbers map[string]int // by center, day and prefix
+	clients map[string]int // tickets by center, day and client
 }
 
 var (
@@ -39,7 +40,7 @@ var (
 )
 
 func newMemStore() *memStore {
-	return &memStore{bookings: map[int64]booking.Booking{}, emails: map[int64][]booking.EmailKind{}, numbers: map[string]int{}}
+	return &memStore{bookings: map[int64]booking.Booking{}, emails: map[int64][]booking.EmailKind{}, numbers: map[string]int{}, clients: map[string]int{}}
 }
 
 // add stores a booking as it is, without the booking rules, and returns it
@@ -157,13 +158,20 @@ func (m *memStore) UpdateBookings(_ context.Context, updates []booking.Update, e
 	return nil
 }
 
-func (m *memStore) IssueTicket(_ context.Context, t booking.Ticket) (booking.Ticket, error) {
+func (m *memStore) IssueTicket(_ context.Context, t booking.Ticket, limit booking.ClientLimit) (booking.Ticket, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, o := range m.tickets {
 		if o.Token == t.Token || (t.BookingID != 0 && o.BookingID == t.BookingID) {
 			return booking.Ticket{}, fmt.Errorf("ticket: %w", booking.ErrDuplicate)
 		}
+	}
+	client := t.Center + " " + t.Day.String() + " " + string(limit.Client)
+	if limit.Caps() && m.clients[client] >= limit.Max {
+		return booking.Ticket{}, fmt.Errorf("ticket: %w", booking.ErrTooManyTickets)
+	}
+	if limit.Caps() {
+		m.clients[client]++
 	}
 	key := t.Center + " " + t.Day.String() + " " + t.Kind.Prefix()
 	m.numbers[key]++

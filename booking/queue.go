@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -20,8 +19,11 @@ type TicketStore interface {
 	// IssueTicket draws the next number of the ticket's center, day and
 	// prefix, inserts the ticket and returns it with its ID and number.
 	// ErrDuplicate if the booking already has a ticket, or the token
-	// exists.
-	IssueTicket(ctx context.Context, t Ticket) (Ticket, error)
+	// exists. With a ClientLimit, the ticket counts towards its client's
+	// tickets of the center and day, in the same transaction, and
+	// ErrTooManyTickets (with nothing written) if the client has taken
+	// its Max already; two servers issuing at once count together.
+	IssueTicket(ctx context.Context, t Ticket, limit ClientLimit) (Ticket, error)
 	// Ticket returns a ticket by ID.
 	Ticket(ctx context.Context, id int64) (Ticket, error)
 	// TicketByToken returns the ticket whose public page token is token.
@@ -43,6 +45,19 @@ type TicketStore interface {
 	UpdateTicket(ctx context.Context, t Ticket, from TicketState, calls int) error
 }
 
+// ClientLimit caps the walk-in tickets one client takes at a center on a
+// day. The zero ClientLimit caps nothing.
+type ClientLimit struct {
+	// Client is a keyed hash of the client's address, never the address;
+	// nil for a client shared by many people (the kiosk).
+	Client []byte
+	// Max is how many tickets the client may take; 0 for no cap.
+	Max int
+}
+
+// Caps reports whether the limit caps anything: a client and a Max.
+func (l ClientLimit) Caps() bool { return len(l.Client) > 0 && l.Max > 0 }
+
 // QueuePolicy holds the queue's rules that come from configuration.
 type QueuePolicy struct {
 	// WalkInCutoff is how long before closing the last tickets are given.
@@ -54,6 +69,11 @@ type QueuePolicy struct {
 	// NoShowCalls is how often a ticket must have been called before it
 	// can be marked a no-show.
 	NoShowCalls int
+	// TicketsPerClient is how many walk-in tickets one client (an
+	// address) may take at a center on a day with IssueTicketFor; 0 for
+	// no limit. It stops a script filling a queue with people who never
+	// come, each costing a desk its calls before a no-show.
+	TicketsPerClient int
 }
 
 // Queue runs the walk-in queue of every center: tickets for walk-ins,
@@ -89,8 +109,19 @@ const ticketAttempts = 3
 
 // IssueTicket gives a walk-in a ticket for a service at a center, while it
 // takes tickets: on a day it is open, from opening until WalkInCutoff before
-// closing. Otherwise the error (ErrQueueClosed) says when to come.
+// closing. Otherwise the error (ErrQueueClosed) says when to come. It does
+// not count the tickets of anyone: it is the kiosk's, which everyone in
+// the room shares.
 func (q *Queue) IssueTicket(ctx context.Context, centerID, serviceID string) (TicketStatus, error) {
+	return q.IssueTicketFor(ctx, nil, centerID, serviceID)
+}
+
+// IssueTicketFor is IssueTicket for one client, known by a keyed hash of
+// its address (never the address): once the client has taken
+// TicketsPerClient tickets at the center today, it refuses with
+// ErrTooManyTickets, whose At is the start of tomorrow. A nil client is not
+// counted.
+func (q *Queue) IssueTicketFor(ctx context.Context, client []byte, centerID, serviceID string) (TicketStatus, error) {
 	center, service, err := q.schedule.lookup(centerID, serviceID)
 	if err != nil {
 		return TicketStatus{}, err
@@ -102,24 +133,32 @@ func (q *Queue) IssueTicket(ctx context.Context, centerID, serviceID string) (Ti
 		return TicketStatus{}, err
 	}
 	now := q.schedule.now().UTC()
-	return q.issue(ctx, Ticket{
+	today := q.schedule.today()
+	limit := ClientLimit{Client: client, Max: q.policy.TicketsPerClient}
+	st, err := q.issue(ctx, Ticket{
 		Center:   center.ID,
-		Day:      q.schedule.today(),
+		Day:      today,
 		Kind:     WalkInTicket,
 		Service:  service.ID,
 		Lane:     WalkInLane,
 		Priority: now,
 		State:    Waiting,
 		IssuedAt: now,
-	})
+	}, limit)
+	if errors.Is(err, ErrTooManyTickets) {
+		return TicketStatus{}, &Error{Kind: ErrTooManyTickets, At: today.AddDays(1).At(0, q.schedule.policy.Location),
+			Detail: fmt.Sprintf("%d walk-in tickets at %s today is the most one address may take; "+
+				"take one at the kiosk in the center, or ask at the desk", limit.Max, center.Name)}
+	}
+	return st, err
 }
 
-// issue stores a new ticket under a fresh token and returns it with its
-// place.
-func (q *Queue) issue(ctx context.Context, t Ticket) (TicketStatus, error) {
+// issue stores a new ticket under a fresh token, within the client's
+// limit, and returns it with its place.
+func (q *Queue) issue(ctx context.Context, t Ticket, limit ClientLimit) (TicketStatus, error) {
 	for attempt := 1; ; attempt++ {
 		t.Token = newTicketToken()
-		issued, err := q.store.IssueTicket(ctx, t)
+		issued, err := q.store.IssueTicket(ctx, t, limit)
 		if err == nil {
 			return q.status(ctx, issued)
 		}
@@ -191,7 +230,7 @@ func (q *Queue) CheckIn(ctx context.Context, centerID, reference string) (status
 		}
 		return TicketStatus{}, false, fmt.Errorf("check in: %w", err)
 	}
-	if err := q.checkBooking(center, b); err != nil {
+	if err := q.checkBooking(ctx, center, b); err != nil {
 		return TicketStatus{}, false, err
 	}
 	if t, err := q.store.TicketOfBooking(ctx, b.ID); err == nil {
@@ -216,7 +255,7 @@ func (q *Queue) CheckIn(ctx context.Context, centerID, reference string) (status
 	if now.After(b.Start.Add(q.policy.CheckInLate)) {
 		t.Lane, t.Priority = WalkInLane, now
 	}
-	status, err = q.issue(ctx, t)
+	status, err = q.issue(ctx, t, ClientLimit{})
 	if errors.Is(err, ErrDuplicate) {
 		// Checked in twice at once: the other one won.
 		t, err := q.store.TicketOfBooking(ctx, b.ID)
@@ -229,28 +268,47 @@ func (q *Queue) CheckIn(ctx context.Context, centerID, reference string) (status
 	return status, err == nil, err
 }
 
-// checkBooking checks that b may be checked in at center now.
-func (q *Queue) checkBooking(center Center, b Booking) error {
+// checkBooking checks that b may be checked in at center now. A booking
+// that is cancelled, of another day or of another center gets one answer,
+// whichever it is, that says no more than the center's own hours: anyone
+// may type a reference at a kiosk, and must not learn from it whether a
+// booking was cancelled, when it is, or where.
+func (q *Queue) checkBooking(ctx context.Context, center Center, b Booking) error {
 	loc := q.schedule.policy.Location
 	start := b.Start.In(loc)
-	switch {
-	case b.Status != Confirmed:
-		return newError(ErrCheckIn, "booking %s is cancelled; take a walk-in ticket or book a new appointment", b.Reference)
-	case b.Center != center.ID:
-		other := b.Center
-		if c, err := q.schedule.catalogue.Center(b.Center); err == nil {
-			other = c.Name + ", " + c.Address
-		}
-		return newError(ErrCheckIn, "booking %s is not at %s but at %s", b.Reference, center.Name, other)
-	case DateOf(start) != q.schedule.today():
-		return &Error{Kind: ErrCheckIn, At: b.Start,
-			Detail: fmt.Sprintf("booking %s is on %s at %s, not today", b.Reference, DateOf(start).Long(), start.Format("15:04"))}
+	if b.Status != Confirmed || b.Center != center.ID || DateOf(start) != q.schedule.today() {
+		return q.notForToday(ctx, center)
 	}
 	if from := b.Start.Add(-q.policy.CheckInEarly); q.schedule.now().Before(from) {
 		return &Error{Kind: ErrCheckIn, At: from,
 			Detail: fmt.Sprintf("booking %s is at %s: check in from %s", b.Reference, start.Format("15:04"), from.In(loc).Format("15:04"))}
 	}
 	return nil
+}
+
+// notForToday is the ErrCheckIn error of a booking that is not one of the
+// center's today, with the center's hours.
+func (q *Queue) notForToday(ctx context.Context, center Center) error {
+	loc := q.schedule.policy.Location
+	today := q.schedule.today()
+	hours := fmt.Sprintf("call %s", center.Phone)
+	day, periods, found, err := q.schedule.firstOpenDay(ctx, center, today)
+	if err != nil {
+		return err
+	}
+	if found {
+		spans := make([]string, len(periods))
+		for i, p := range periods {
+			spans[i] = p.from.In(loc).Format("15:04") + "-" + p.to.In(loc).Format("15:04")
+		}
+		when := "today"
+		if day != today {
+			when = "next on " + day.Long()
+		}
+		hours = fmt.Sprintf("%s is open %s %s", center.Name, when, strings.Join(spans, " and "))
+	}
+	return newError(ErrCheckIn, "this booking is not for today at %s: check in on the day of your appointment, "+
+		"at the center it is at, or ask at the desk; %s", center.Name, hours)
 }
 
 // TicketByToken returns the ticket of a public ticket page with its place.
@@ -402,19 +460,14 @@ func (q *Queue) QueueState(ctx context.Context, centerID string) (QueueState, er
 	return state, nil
 }
 
-// deskPattern is what a desk may be called: a short name for the display.
-var deskPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._-]{0,19}$`)
-
 // CallNext calls the next ticket of a center's queue to a desk: a
 // checked-in appointment holder whose time has come, otherwise whoever has
 // waited longest in the walk-in line. ok is false when nobody is ready.
+// The desk must be one of the center's (see Center.Desk).
 func (q *Queue) CallNext(ctx context.Context, centerID, desk string) (t Ticket, ok bool, err error) {
-	center, err := q.schedule.catalogue.Center(centerID)
+	center, err := q.deskOf(centerID, desk)
 	if err != nil {
 		return Ticket{}, false, err
-	}
-	if !deskPattern.MatchString(desk) {
-		return Ticket{}, false, invalid([]FieldError{{"desk", "must be 1 to 20 letters, digits, spaces, dots, dashes or underscores"}})
 	}
 	t, err = q.store.CallNext(ctx, center.ID, q.schedule.today(), desk, q.schedule.now().UTC())
 	if errors.Is(err, ErrNotFound) {
@@ -426,10 +479,10 @@ func (q *Queue) CallNext(ctx context.Context, centerID, desk string) (t Ticket, 
 	return t, true, nil
 }
 
-// Recall calls a called ticket again, from desk.
+// Recall calls a called ticket again, from desk, one of the center's.
 func (q *Queue) Recall(ctx context.Context, centerID string, id int64, desk string) (Ticket, error) {
-	if !deskPattern.MatchString(desk) {
-		return Ticket{}, invalid([]FieldError{{"desk", "must be 1 to 20 letters, digits, spaces, dots, dashes or underscores"}})
+	if _, err := q.deskOf(centerID, desk); err != nil {
+		return Ticket{}, err
 	}
 	return q.change(ctx, centerID, id, "recall", func(t *Ticket, now time.Time) error {
 		if err := mustBe(*t, Called); err != nil {
@@ -439,6 +492,18 @@ func (q *Queue) Recall(ctx context.Context, centerID string, id int64, desk stri
 		t.Desk, t.CalledAt = desk, now
 		return nil
 	})
+}
+
+// deskOf returns the center if desk is one of its desks (Center.CheckDesk).
+func (q *Queue) deskOf(centerID, desk string) (Center, error) {
+	center, err := q.schedule.catalogue.Center(centerID)
+	if err != nil {
+		return Center{}, err
+	}
+	if err := center.CheckDesk(desk); err != nil {
+		return Center{}, err
+	}
+	return center, nil
 }
 
 // Attend records that the called person came to the desk.

@@ -2,6 +2,7 @@ package booking_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,6 +45,66 @@ func TestIssueTicket(t *testing.T) {
 	f.clock.Set(cph(2026, time.November, 27, 9, 0))
 	if st := f.walkIn("tax-card"); st.Ticket.Number != "W-001" {
 		t.Errorf("the next day: %s", st.Ticket.Number)
+	}
+}
+
+// One client (an address) takes at most TicketsPerClient walk-in tickets at
+// a center on a day; the kiosk, another client, another center and the next
+// day are not counted with them, nor is a ticket refused for another reason.
+func TestTicketsPerClient(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	ana, bo := []byte("ana's address key"), []byte("bo's address key")
+	take := func(client []byte, center string) error {
+		t.Helper()
+		_, err := f.queue.IssueTicketFor(ctx, client, center, "general-information")
+		return err
+	}
+	f.clock.Set(thursdayAt(8, 0)) // closed: refused, and not counted
+	refused(t, take(ana, "aarhus"), booking.ErrQueueClosed, thursdayAt(9, 0))
+	f.clock.Set(thursdayAt(10, 0))
+	for i := range 2 {
+		if err := take(ana, "aarhus"); err != nil {
+			t.Fatalf("ticket %d: %v", i+1, err)
+		}
+	}
+	err := take(ana, "aarhus")
+	refused(t, err, booking.ErrTooManyTickets, cph(2026, time.November, 27, 0, 0))
+	if !strings.Contains(err.Error(), "2 walk-in tickets at Aarhus ICS Center") {
+		t.Errorf("the refusal %q does not say the limit", err)
+	}
+	if _, err := f.queue.IssueTicketFor(ctx, ana, "aarhus", "residence-permit-renewal"); !errors.Is(err, booking.ErrNotBookable) {
+		t.Errorf("an appointment-only service past the limit: %v, want ErrNotBookable first", err)
+	}
+	for _, tt := range []struct {
+		name   string
+		client []byte
+		center string
+	}{
+		{"another client", bo, "aarhus"},
+		{"another center", ana, "odense"},
+		{"the kiosk", nil, "aarhus"},
+		{"the kiosk again", nil, "aarhus"},
+		{"the kiosk once more", nil, "aarhus"},
+	} {
+		if err := take(tt.client, tt.center); err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+		}
+	}
+	if _, err := f.queue.IssueTicket(ctx, "aarhus", "tax-card"); err != nil {
+		t.Errorf("IssueTicket, the kiosk's: %v", err)
+	}
+	f.clock.Set(cph(2026, time.November, 27, 9, 0))
+	if err := take(ana, "aarhus"); err != nil {
+		t.Errorf("the next day: %v", err)
+	}
+
+	// A policy of 0 counts nobody.
+	unlimited := booking.NewQueue(f.scheduler, f.store, booking.QueuePolicy{WalkInCutoff: 30 * time.Minute, NoShowCalls: 3})
+	for i := range 5 {
+		if _, err := unlimited.IssueTicketFor(ctx, bo, "aarhus", "general-information"); err != nil {
+			t.Fatalf("without a limit, ticket %d: %v", i+1, err)
+		}
 	}
 }
 
@@ -109,12 +170,22 @@ func TestCheckIn(t *testing.T) {
 	f.clock.Set(thursdayAt(10, 10))
 	_, _, err := f.queue.CheckIn(ctx, "aarhus", "AAR-CHECK1")
 	refused(t, err, booking.ErrCheckIn, thursdayAt(10, 15)) // too early
-	_, _, err = f.queue.CheckIn(ctx, "aarhus", "AAR-CHECK3")
-	refused(t, err, booking.ErrCheckIn, cph(2026, time.November, 27, 10, 0)) // tomorrow
-	_, _, err = f.queue.CheckIn(ctx, "aarhus", "ODE-CHECK4")
-	refused(t, err, booking.ErrCheckIn, time.Time{}) // another center
-	_, _, err = f.queue.CheckIn(ctx, "aarhus", "AAR-CHECK5")
-	refused(t, err, booking.ErrCheckIn, time.Time{}) // cancelled
+	// Tomorrow, another center, cancelled: one answer, which tells
+	// nothing of the booking, only the center's hours.
+	var answers []string
+	for _, ref := range []string{"AAR-CHECK3", "ODE-CHECK4", "AAR-CHECK5"} {
+		_, _, err = f.queue.CheckIn(ctx, "aarhus", ref)
+		refused(t, err, booking.ErrCheckIn, time.Time{})
+		answers = append(answers, err.Error())
+		for _, secret := range []string{ref, "cancel", "Friday", "27 November", "10:00", "Odense", "Østre Stationsvej"} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("%s: the answer %q tells %q", ref, err, secret)
+			}
+		}
+	}
+	if answers[0] != answers[1] || answers[1] != answers[2] || !strings.Contains(answers[0], "Aarhus ICS Center is open today 09:00-15:00") {
+		t.Errorf("answers %q: want one, with Aarhus' hours of today", answers)
+	}
 	if _, _, err := f.queue.CheckIn(ctx, "aarhus", "AAR-NOSUCH"); !errors.Is(err, booking.ErrNotFound) {
 		t.Errorf("an unknown reference: %v", err)
 	}
@@ -263,5 +334,50 @@ func TestDeskOperations(t *testing.T) {
 	}
 	if state.Estimate.Open || state.Estimate.Waiting != 1 || state.Estimate.Wait != 0 {
 		t.Errorf("estimate past the cutoff %+v", state.Estimate)
+	}
+}
+
+// Only the center's own desks, 1 to its number of desks, call and recall:
+// any other desk is not found, and the ticket stays as it was.
+func TestOnlyTheCentersDesks(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	f.walkIn("general-information")
+	called := f.callNext("3") // Aarhus has three desks
+	for _, tt := range []struct {
+		desk string
+		want error
+	}{
+		{"0", booking.ErrNotFound},
+		{"4", booking.ErrNotFound},
+		{"99", booking.ErrNotFound},
+		{"-1", booking.ErrNotFound},
+		{"01", booking.ErrNotFound},
+		{"+1", booking.ErrNotFound},
+		{" 1", booking.ErrNotFound},
+		{"1.0", booking.ErrNotFound},
+		{"A", booking.ErrNotFound},
+		{"desk 1", booking.ErrNotFound},
+		{"99999999999999999999", booking.ErrNotFound},
+		{"", booking.ErrInvalid},
+	} {
+		if _, ok, err := f.queue.CallNext(ctx, "aarhus", tt.desk); ok || !errors.Is(err, tt.want) {
+			t.Errorf("CallNext from desk %q: %v, %v; want %v", tt.desk, ok, err, tt.want)
+		}
+		if _, err := f.queue.Recall(ctx, "aarhus", called.ID, tt.desk); !errors.Is(err, tt.want) {
+			t.Errorf("Recall from desk %q: %v; want %v", tt.desk, err, tt.want)
+		}
+	}
+	// Odense has two desks: Aarhus' third is not one of them.
+	if _, ok, err := f.queue.CallNext(ctx, "odense", "3"); ok || !errors.Is(err, booking.ErrNotFound) {
+		t.Errorf("CallNext from Odense's desk 3: %v, %v", ok, err)
+	}
+	if tk, err := f.store.Ticket(ctx, called.ID); err != nil || tk.Calls != 1 || tk.Desk != "3" {
+		t.Errorf("after the refused calls the ticket is %+v, %v; want called once, to desk 3", tk, err)
+	}
+	for _, desk := range []string{"1", "2", "3"} {
+		if _, err := f.queue.Recall(ctx, "aarhus", called.ID, desk); err != nil {
+			t.Errorf("Recall from desk %s: %v", desk, err)
+		}
 	}
 }

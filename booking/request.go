@@ -122,9 +122,28 @@ func normalizeLanguage(s string) (string, *FieldError) {
 
 // checkLine checks a single-line field: no control characters at all (a line
 // break in a name could add a header to an email or a property to an
-// invitation), and no bidirectional embedding, override or isolate, which
-// could make the text of an email read differently from what it is.
+// invitation).
 func checkLine(s string, max int, required bool) string {
+	return checkFreeText(s, max, required, false)
+}
+
+// checkText checks a multi-line field: line breaks and tabs are fine, other
+// control characters are not.
+func checkText(s string, max int) string {
+	return checkFreeText(s, max, false, true)
+}
+
+// checkFreeText is the one check of every text a person types (names,
+// emails, notes, reasons), on one line or several: valid UTF-8, at most
+// max characters, no control characters but the line breaks and tabs of
+// multi-line text, and no bidirectional embedding, override or isolate,
+// which could make the text of an email, a page or an invitation read
+// differently from what it is.
+func checkFreeText(s string, max int, required, multiline bool) string {
+	control := isControl
+	if multiline {
+		control = func(r rune) bool { return r != '\n' && r != '\t' && isControl(r) }
+	}
 	switch {
 	case required && s == "":
 		return "is required"
@@ -132,24 +151,12 @@ func checkLine(s string, max int, required bool) string {
 		return "is not valid UTF-8"
 	case utf8.RuneCountInString(s) > max:
 		return fmt.Sprintf("is too long (at most %d characters)", max)
-	case strings.IndexFunc(s, isControl) >= 0:
+	case strings.IndexFunc(s, control) >= 0 && multiline:
+		return "must not contain control characters"
+	case strings.IndexFunc(s, control) >= 0:
 		return "must be a single line without control characters"
 	case strings.IndexFunc(s, isBidiControl) >= 0:
 		return "must not contain bidirectional override or isolate characters (U+202A to U+202E, U+2066 to U+2069)"
-	}
-	return ""
-}
-
-// checkText checks a multi-line field: line breaks and tabs are fine, other
-// control characters are not.
-func checkText(s string, max int) string {
-	switch {
-	case !utf8.ValidString(s):
-		return "is not valid UTF-8"
-	case utf8.RuneCountInString(s) > max:
-		return fmt.Sprintf("is too long (at most %d characters)", max)
-	case strings.IndexFunc(s, func(r rune) bool { return r != '\n' && r != '\t' && isControl(r) }) >= 0:
-		return "must not contain control characters"
 	}
 	return ""
 }

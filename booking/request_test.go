@@ -65,6 +65,8 @@ func TestRequestRefused(t *testing.T) {
 		{"phone", func(r *Request) { r.Phone = "+45\u202d12345678" }},
 		{"phone", func(r *Request) { r.Phone = "call me" }},
 		{"notes", func(r *Request) { r.Notes = "bell\a" }},
+		{"notes", func(r *Request) { r.Notes = "Pay \u202e0001\u202c kr" }},
+		{"notes", func(r *Request) { r.Notes = "line one\n\u2067line two" }},
 		{"notes", func(r *Request) { r.Notes = strings.Repeat("n", MaxNotes+1) }},
 		{"locale", func(r *Request) { r.Locale = "fr" }},
 		{"language", func(r *Request) { r.Language = "arabic" }},
@@ -82,6 +84,28 @@ func TestRequestRefused(t *testing.T) {
 		}
 		if len(e.Fields) != 1 || e.Fields[0].Field != tt.field {
 			t.Errorf("%s: fields %+v", tt.field, e.Fields)
+		}
+	}
+}
+
+// Every free text, on one line or several, refuses each bidirectional
+// embedding, override and isolate, and keeps the marks that only say a
+// direction (LRM, RLM, ALM), which right-to-left names need.
+func TestFreeTextBidi(t *testing.T) {
+	for r := rune(0x2000); r <= 0x206f; r++ {
+		s := "a" + string(r) + "b"
+		want := r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+		line, text := checkLine(s, MaxName, true), checkText(s, MaxNotes)
+		if got := strings.Contains(line, "bidirectional"); got != want {
+			t.Errorf("checkLine(U+%04X) = %q; refused for bidi %v, want %v", r, line, got, want)
+		}
+		if got := strings.Contains(text, "bidirectional"); got != want {
+			t.Errorf("checkText(U+%04X) = %q; refused for bidi %v, want %v", r, text, got, want)
+		}
+	}
+	for _, s := range []string{"\u200e", "\u200f", "\u061c"} {
+		if msg := checkText("a"+s+"b", MaxNotes); msg != "" {
+			t.Errorf("a direction mark %+q refused: %s", s, msg)
 		}
 	}
 }

@@ -21,8 +21,16 @@ func NewDirectory(store Store, now func() time.Time) *Directory {
 	return &Directory{store: store, now: now, throttle: DefaultThrottle}
 }
 
-// SetThrottle replaces the default throttle.
-func (d *Directory) SetThrottle(t Throttle) { d.throttle = t }
+// SetThrottle replaces the default throttle, whose values its zero fields
+// keep; an ErrInvalid error if it cannot work (see Throttle.Check), and the
+// throttle stays as it was.
+func (d *Directory) SetThrottle(t Throttle) error {
+	if err := t.Check(); err != nil {
+		return err
+	}
+	d.throttle = t.withDefaults()
+	return nil
+}
 
 // NewAccount is what it takes to add an account.
 type NewAccount struct {
@@ -87,19 +95,30 @@ func (d *Directory) Disable(ctx context.Context, email string) error {
 
 // Login returns the account whose email and password these are, from a
 // client at address. A wrong password, an email without an account and a
-// disabled account all give ErrBadCredentials after the same work; while
-// the email or the address has failed too often lately, ErrThrottled.
+// disabled account all give ErrBadCredentials after the same work. While
+// the email from this address, the email from anywhere or the address has
+// failed too often lately (see Throttle), the error is a *ThrottledError,
+// which is an ErrThrottled.
 func (d *Directory) Login(ctx context.Context, email, password, address string) (Account, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	keys := []string{emailKey(email), addressKey(address)}
-	failures, err := d.store.LoginFailures(ctx, keys)
+	keys := d.throttle.keys(email, address)
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.key
+	}
+	failures, err := d.store.LoginFailures(ctx, names)
 	if err != nil {
 		return Account{}, fmt.Errorf("login: %w", err)
 	}
 	now := d.now()
-	if now.Before(d.throttle.lockedUntil(failures[keys[0]], d.throttle.Limit)) ||
-		now.Before(d.throttle.lockedUntil(failures[keys[1]], d.throttle.AddressLimit)) {
-		return Account{}, ErrThrottled
+	var until time.Time
+	for _, k := range keys {
+		if u := d.throttle.lockedUntil(failures[k.key], k.limit); u.After(until) {
+			until = u
+		}
+	}
+	if now.Before(until) {
+		return Account{}, &ThrottledError{RetryAfter: until.Sub(now)}
 	}
 
 	a, hash, err := d.store.AccountByEmail(ctx, email)
@@ -114,14 +133,17 @@ func (d *Directory) Login(ctx context.Context, email, password, address string) 
 		return Account{}, fmt.Errorf("login: %w", err)
 	}
 	if !ok || a.ID == 0 || a.Disabled {
-		for _, key := range keys {
-			if err := d.store.RecordLoginFailure(ctx, key, now, now.Add(-d.throttle.Forget)); err != nil {
+		for _, name := range names {
+			if err := d.store.RecordLoginFailure(ctx, name, now, now.Add(-d.throttle.Forget)); err != nil {
 				return Account{}, fmt.Errorf("login: %w", err)
 			}
 		}
 		return Account{}, ErrBadCredentials
 	}
-	if err := d.store.ClearLoginFailures(ctx, keys[0]); err != nil {
+	// The pair's failures only: forgetting the email's would let whoever
+	// guesses slowly from many addresses start again at every login of
+	// its owner.
+	if err := d.store.ClearLoginFailures(ctx, names[0]); err != nil {
 		return Account{}, fmt.Errorf("login: %w", err)
 	}
 	return a, nil

@@ -2,6 +2,7 @@ package staff_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -91,35 +92,6 @@ func TestDirectory(t *testing.T) {
 				t.Errorf("unknown email: %v", err)
 			}
 
-			// Five failures lock the email out for a minute, then two, ...
-			for range 4 {
-				if _, err := d.Login(ctx, "mette@ics.dk", "wrong password", "192.0.2.2"); !errors.Is(err, staff.ErrBadCredentials) {
-					t.Fatalf("failure: %v", err)
-				}
-			}
-			if _, err := d.Login(ctx, "mette@ics.dk", "twelve chars!", "192.0.2.3"); !errors.Is(err, staff.ErrThrottled) {
-				t.Fatalf("the right password after five failures: %v, want ErrThrottled", err)
-			}
-			now = now.Add(time.Minute)
-			if _, err := d.Login(ctx, "mette@ics.dk", "wrong password", "192.0.2.3"); !errors.Is(err, staff.ErrBadCredentials) {
-				t.Fatalf("after a minute: %v", err)
-			}
-			now = now.Add(time.Minute)
-			if _, err := d.Login(ctx, "mette@ics.dk", "twelve chars!", "192.0.2.3"); !errors.Is(err, staff.ErrThrottled) {
-				t.Fatalf("a minute after the sixth failure: %v, want ErrThrottled", err)
-			}
-			now = now.Add(time.Minute)
-			if _, err := d.Login(ctx, "mette@ics.dk", "twelve chars!", "192.0.2.3"); err != nil {
-				t.Fatalf("two minutes after the sixth failure: %v", err)
-			}
-			// The success forgot the email's failures.
-			if _, err := d.Login(ctx, "mette@ics.dk", "wrong password", "192.0.2.3"); !errors.Is(err, staff.ErrBadCredentials) {
-				t.Fatalf("after a success: %v", err)
-			}
-			if _, err := d.Login(ctx, "mette@ics.dk", "twelve chars!", "192.0.2.3"); err != nil {
-				t.Fatalf("after one failure: %v", err)
-			}
-
 			if err := d.Disable(ctx, "Mette@ics.dk"); err != nil {
 				t.Fatal(err)
 			}
@@ -150,29 +122,141 @@ func TestDirectory(t *testing.T) {
 	}
 }
 
+// throttled returns a directory over a fresh database of the dialect with
+// the throttle, its clock (set *now to move it) and an account
+// mette@ics.dk whose password is "twelve chars!".
+func throttled(t *testing.T, dialect string, th staff.Throttle) (*staff.Directory, *time.Time) {
+	t.Helper()
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	d := staff.NewDirectory(storetest.Open(t, dialect), func() time.Time { return now })
+	if err := d.SetThrottle(th); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Add(t.Context(), staff.NewAccount{Email: "mette@ics.dk", Center: "aarhus", Role: staff.RoleStaff, Password: "twelve chars!"}); err != nil {
+		t.Fatal(err)
+	}
+	return d, &now
+}
+
+// login tries a login and checks its outcome: nil for a success,
+// ErrBadCredentials, or a *ThrottledError with the wait given.
+func login(t *testing.T, d *staff.Directory, email, password, address string, want error, wait time.Duration) {
+	t.Helper()
+	_, err := d.Login(t.Context(), email, password, address)
+	if !errors.Is(err, want) || (want == nil) != (err == nil) {
+		t.Fatalf("login of %s from %s: %v, want %v", email, address, err, want)
+	}
+	var te *staff.ThrottledError
+	if errors.Is(want, staff.ErrThrottled) && (!errors.As(err, &te) || te.RetryAfter != wait) {
+		t.Fatalf("login of %s from %s: %v, want a wait of %s", email, address, err, wait)
+	}
+}
+
+// Failures of one email from one address lock that pair out, for a minute,
+// then two, ... with the real time left; its owner elsewhere logs in as
+// usual, and a success forgets the pair's failures.
+func TestThrottleEmailAndAddress(t *testing.T) {
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			d, now := throttled(t, dialect, staff.DefaultThrottle)
+			const attacker, office = "192.0.2.66", "198.51.100.7"
+			for range 5 {
+				login(t, d, "mette@ics.dk", "wrong password", attacker, staff.ErrBadCredentials, 0)
+			}
+			login(t, d, "mette@ics.dk", "twelve chars!", attacker, staff.ErrThrottled, time.Minute)
+			login(t, d, "mette@ics.dk", "twelve chars!", office, nil, 0)
+			login(t, d, "METTE@ics.dk ", "twelve chars!", office, nil, 0)
+
+			*now = now.Add(20 * time.Second)
+			login(t, d, "mette@ics.dk", "twelve chars!", attacker, staff.ErrThrottled, 40*time.Second)
+			*now = now.Add(40 * time.Second)
+			login(t, d, "mette@ics.dk", "wrong password", attacker, staff.ErrBadCredentials, 0)
+			*now = now.Add(time.Minute)
+			login(t, d, "mette@ics.dk", "twelve chars!", attacker, staff.ErrThrottled, time.Minute)
+			*now = now.Add(time.Minute)
+			login(t, d, "mette@ics.dk", "wrong password", attacker, staff.ErrBadCredentials, 0)
+			login(t, d, "mette@ics.dk", "twelve chars!", attacker, staff.ErrThrottled, 4*time.Minute)
+			// Doubling stops at an hour.
+			for range 8 {
+				*now = now.Add(time.Hour)
+				login(t, d, "mette@ics.dk", "wrong password", attacker, staff.ErrBadCredentials, 0)
+			}
+			login(t, d, "mette@ics.dk", "twelve chars!", attacker, staff.ErrThrottled, time.Hour)
+
+			// A success forgets the pair's failures: one more does not
+			// lock it again.
+			*now = now.Add(time.Hour)
+			login(t, d, "mette@ics.dk", "twelve chars!", attacker, nil, 0)
+			login(t, d, "mette@ics.dk", "wrong password", attacker, staff.ErrBadCredentials, 0)
+			login(t, d, "mette@ics.dk", "twelve chars!", attacker, nil, 0)
+		})
+	}
+}
+
+// Slow guessing of one email from many addresses meets the per-email
+// limit, which locks the email from everywhere; the failures of every
+// pair count towards it.
+func TestThrottleEmail(t *testing.T) {
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			th := staff.DefaultThrottle
+			th.EmailLimit = 8
+			d, now := throttled(t, dialect, th)
+			for i := range 8 {
+				login(t, d, "mette@ics.dk", "wrong password", fmt.Sprintf("192.0.2.%d", i), staff.ErrBadCredentials, 0)
+				*now = now.Add(time.Second)
+			}
+			// Locked a minute from the last failure, a second ago.
+			login(t, d, "mette@ics.dk", "twelve chars!", "198.51.100.7", staff.ErrThrottled, time.Minute-time.Second)
+			login(t, d, "other@ics.dk", "wrong password", "198.51.100.7", staff.ErrBadCredentials, 0)
+			*now = now.Add(time.Minute)
+			login(t, d, "mette@ics.dk", "twelve chars!", "198.51.100.7", nil, 0)
+		})
+	}
+}
+
 // An address that fails too often is refused, whichever emails it tries.
 func TestThrottleAddress(t *testing.T) {
-	ctx := t.Context()
-	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
-	d := staff.NewDirectory(storetest.Open(t, "sqlite"), func() time.Time { return now })
-	d.SetThrottle(staff.Throttle{Limit: 5, AddressLimit: 3, Lockout: time.Minute, MaxLockout: time.Hour, Forget: time.Hour})
-	for _, email := range []string{"a@ics.dk", "b@ics.dk", "c@ics.dk"} {
-		if _, err := d.Login(ctx, email, "wrong password", "192.0.2.9"); !errors.Is(err, staff.ErrBadCredentials) {
-			t.Fatal(err)
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			th := staff.DefaultThrottle
+			th.AddressLimit, th.Forget = 3, time.Hour
+			d, now := throttled(t, dialect, th)
+			for _, email := range []string{"a@ics.dk", "b@ics.dk", "c@ics.dk"} {
+				login(t, d, email, "wrong password", "192.0.2.9", staff.ErrBadCredentials, 0)
+			}
+			login(t, d, "d@ics.dk", "wrong password", "192.0.2.9", staff.ErrThrottled, time.Minute)
+			login(t, d, "d@ics.dk", "wrong password", "192.0.2.10", staff.ErrBadCredentials, 0)
+			// An hour and a minute on, the failures are forgotten: one
+			// more does not lock the address again.
+			*now = now.Add(time.Hour + time.Minute)
+			for range 2 {
+				login(t, d, "e@ics.dk", "wrong password", "192.0.2.9", staff.ErrBadCredentials, 0)
+			}
+		})
+	}
+}
+
+// A throttle that cannot work is refused; its zero fields are the
+// default's.
+func TestThrottleCheck(t *testing.T) {
+	for _, change := range []func(*staff.Throttle){
+		func(th *staff.Throttle) { th.Limit = -1 },
+		func(th *staff.Throttle) { th.EmailLimit = -1 },
+		func(th *staff.Throttle) { th.AddressLimit = -1 },
+		func(th *staff.Throttle) { th.Lockout = time.Millisecond },
+		func(th *staff.Throttle) { th.MaxLockout = th.Lockout / 2 },
+		func(th *staff.Throttle) { th.Forget = th.MaxLockout / 2 },
+	} {
+		th := staff.DefaultThrottle
+		change(&th)
+		if err := th.Check(); !errors.Is(err, staff.ErrInvalid) {
+			t.Errorf("%+v: %v, want ErrInvalid", th, err)
 		}
 	}
-	if _, err := d.Login(ctx, "d@ics.dk", "wrong password", "192.0.2.9"); !errors.Is(err, staff.ErrThrottled) {
-		t.Errorf("fourth email from one address: %v, want ErrThrottled", err)
-	}
-	if _, err := d.Login(ctx, "d@ics.dk", "wrong password", "192.0.2.10"); !errors.Is(err, staff.ErrBadCredentials) {
-		t.Errorf("another address: %v, want ErrBadCredentials", err)
-	}
-	// An hour and a minute on, the failures are forgotten: one more does
-	// not lock the address again.
-	now = now.Add(time.Hour + time.Minute)
-	for range 2 {
-		if _, err := d.Login(ctx, "e@ics.dk", "wrong password", "192.0.2.9"); !errors.Is(err, staff.ErrBadCredentials) {
-			t.Errorf("after the failures were forgotten: %v", err)
+	for _, th := range []staff.Throttle{staff.DefaultThrottle, {}, {Limit: 3, AddressLimit: 2}} {
+		if err := th.Check(); err != nil {
+			t.Errorf("%+v: %v", th, err)
 		}
 	}
 }

@@ -112,6 +112,11 @@ func TestOpenAPIQueueContract(t *testing.T) {
 	limited.spend(1, "")
 	c.exchange(limited, "POST", tickets, map[string]any{"service": "tax-card"}, 429, valid)
 	c.exchange(limited, "POST", checkIns, map[string]any{"reference": "AAR-CHECK1"}, 429, valid)
+	counted := newApp(t, "sqlite", thursday, withTicketsPerAddress(1))
+	c.exchange(counted, "POST", tickets, map[string]any{"service": "tax-card"}, 201, valid)
+	if r := c.exchange(counted, "POST", tickets, map[string]any{"service": "tax-card"}, 429, valid); r.json(t)["code"] != "too_many_tickets" {
+		t.Errorf("a second ticket from one address: %s", r.body)
+	}
 
 	if err := a.store.Close(); err != nil {
 		t.Fatal(err)
@@ -176,9 +181,30 @@ func TestQueueAPI(t *testing.T) {
 		if r.status != http.StatusCreated || r.json(t)["number"] != "A-001" || r.json(t)["position"] != 1.0 {
 			t.Errorf("check in: %d %s", r.status, r.body)
 		}
+		// A reference typed at a kiosk tells nothing of its booking: one
+		// of another center, of another day or cancelled gets the same
+		// answer, with this center's own hours.
 		p := expectProblem(t, a.do("POST", "/api/v1/centers/aarhus/check-ins", map[string]any{"reference": "ODE-CHECK2"}), 422, "check_in_refused")
-		if !strings.Contains(p["detail"].(string), "Odense ICS Center") {
-			t.Errorf("wrong center: %v", p["detail"])
+		detail := p["detail"].(string)
+		if !strings.Contains(detail, "Aarhus ICS Center") || !strings.Contains(detail, "09:00-15:00") {
+			t.Errorf("another center's booking: %q, want Aarhus' hours", detail)
+		}
+		for _, secret := range []string{"Odense", "Østre Stationsvej", "10:10", "26 November", "2026-11-26", "confirmed", "cancel"} {
+			if strings.Contains(detail, secret) {
+				t.Errorf("another center's booking: %q tells %q", detail, secret)
+			}
+		}
+		a.storeBooking("AAR-CHECK3", "aarhus", thursday.Add(24*time.Hour))
+		a.storeBooking("AAR-CHECK4", "aarhus", thursday.Add(30*time.Minute))
+		if err := a.store.DB().WithContext(t.Context()).Table("bookings").Where("reference = ?", "AAR-CHECK4").
+			Update("status", string(booking.Cancelled)).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, ref := range []string{"AAR-CHECK3", "AAR-CHECK4"} {
+			p := expectProblem(t, a.do("POST", "/api/v1/centers/aarhus/check-ins", map[string]any{"reference": ref}), 422, "check_in_refused")
+			if p["detail"] != detail {
+				t.Errorf("%s: %q, want the answer to another center's booking, %q", ref, p["detail"], detail)
+			}
 		}
 
 		// The display's data and the centers' waits.

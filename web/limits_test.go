@@ -87,6 +87,55 @@ func TestRateLimitedForm(t *testing.T) {
 	}
 }
 
+// One client address takes at most ICS_TICKETS_PER_ADDRESS walk-in tickets
+// a day at a center through the API: one more is refused with 429 and a
+// Retry-After until midnight, while another address, another center, the
+// kiosk (shared by everyone in the room) and the next day still give one.
+func TestTicketsPerAddress(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		a := newApp(t, dialect, thursday, withTicketsPerAddress(2), withTrustedProxies("127.0.0.1", "::1"))
+		take := func(center, address string) response {
+			t.Helper()
+			return a.do("POST", "/api/v1/centers/"+center+"/tickets", map[string]any{"service": "tax-card"}, "X-Forwarded-For", address)
+		}
+		for i := range 2 {
+			if r := take("aarhus", "192.0.2.1"); r.status != http.StatusCreated {
+				t.Fatalf("ticket %d: %d %s", i+1, r.status, r.body)
+			}
+		}
+		r := take("aarhus", "192.0.2.1")
+		p := expectProblem(t, r, http.StatusTooManyRequests, "too_many_tickets")
+		// 10:00 in Copenhagen: 14 hours to midnight, when the count starts again.
+		if got := r.header.Get("Retry-After"); got != "50400" {
+			t.Errorf("Retry-After %q, want 50400", got)
+		}
+		if d := p["detail"].(string); !strings.Contains(d, "kiosk") || !strings.Contains(d, "2 walk-in tickets") {
+			t.Errorf("the refusal does not say why or what to do: %q", d)
+		}
+		if q := a.do("GET", "/api/v1/centers/aarhus/queue", nil).json(t); q["waiting"] != 2.0 {
+			t.Errorf("a refused ticket joined the queue: %v", q)
+		}
+
+		for _, ok := range []struct{ center, address string }{{"odense", "192.0.2.1"}, {"aarhus", "192.0.2.2"}} {
+			if r := take(ok.center, ok.address); r.status != http.StatusCreated {
+				t.Errorf("a ticket at %s from %s: %d %s", ok.center, ok.address, r.status, r.body)
+			}
+		}
+		for range 3 {
+			kiosk := a.do("POST", "/centers/aarhus/kiosk/tickets", "service=tax-card",
+				"X-Forwarded-For", "192.0.2.1", "Content-Type", "application/x-www-form-urlencoded")
+			if kiosk.status != http.StatusOK || !strings.Contains(string(kiosk.body), `id="number">W-`) {
+				t.Fatalf("a kiosk ticket from the same address: %d", kiosk.status)
+			}
+		}
+
+		a.advance(24 * time.Hour)
+		if r := take("aarhus", "192.0.2.1"); r.status != http.StatusCreated {
+			t.Errorf("the next day: %d %s", r.status, r.body)
+		}
+	})
+}
+
 // One email address may hold ICS_MAX_ACTIVE_BOOKINGS upcoming bookings;
 // the next is refused with 422 until one is cancelled.
 func TestMaxActiveBookings(t *testing.T) {

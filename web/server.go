@@ -70,6 +70,10 @@ type Config struct {
 	LivePoll time.Duration
 	// Streams ends the live pages' streams when it is done, at shutdown.
 	Streams context.Context
+	// MaxStreams caps the waiting-room displays' streams open at once,
+	// MaxStreamsPerAddress those from one client address; one more gets
+	// 429. 0: no cap.
+	MaxStreams, MaxStreamsPerAddress int
 	// Ready lists why the server cannot serve (/readyz), none when it
 	// can; nil: always ready.
 	Ready func(ctx context.Context) []string
@@ -93,8 +97,8 @@ type Config struct {
 	// one database.
 	RateCounter middleware.RateCounter
 	// AddressKey is the key client addresses are hashed with before they
-	// are counted; servers sharing a database must share it. Empty: a
-	// random key.
+	// are counted (requests, walk-in tickets, display streams); servers
+	// sharing a database must share it. Empty: a random key.
 	AddressKey []byte
 	// Staff keeps the back office's accounts, logins and audit trail.
 	Staff backoffice.Directory
@@ -121,9 +125,10 @@ func New(scheduler Scheduler, walkIns WalkIns, cfg Config) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	// One limit for all that books, changes a booking or takes a ticket,
 	// through the API or the pages.
-	limit := middleware.NewRateLimit(cfg.RateLimitPerMinute, cfg.RateCounter, cfg.AddressKey, cfg.Now).Limit
+	addresses := middleware.NewAddresses(cfg.AddressKey)
+	limit := middleware.NewRateLimit(cfg.RateLimitPerMinute, cfg.RateCounter, addresses, cfg.Now).Limit
 	s := &Server{cfg: cfg, log: cfg.Logger}
-	s.api = api.New(scheduler, walkIns, api.Config{BaseURL: cfg.BaseURL, Limit: limit})
+	s.api = api.New(scheduler, walkIns, api.Config{BaseURL: cfg.BaseURL, Limit: limit, Addresses: addresses, Now: cfg.Now})
 	s.site = site.New(scheduler, walkIns, site.Config{
 		BaseURL:               cfg.BaseURL,
 		MailFrom:              cfg.MailFrom,
@@ -132,8 +137,12 @@ func New(scheduler Scheduler, walkIns WalkIns, cfg Config) *Server {
 		RetentionDays:         cfg.RetentionDays,
 		LivePoll:              cfg.LivePoll,
 		Streams:               cfg.Streams,
+		MaxStreams:            cfg.MaxStreams,
+		MaxStreamsPerAddress:  cfg.MaxStreamsPerAddress,
+		Addresses:             addresses,
 		MaxBodyBytes:          cfg.MaxBodyBytes,
 		Limit:                 limit,
+		Logger:                cfg.Logger,
 		Now:                   cfg.Now,
 	})
 	s.backoffice = backoffice.New(scheduler, walkIns, cfg.Staff, backoffice.Config{

@@ -105,6 +105,12 @@ func TestDeskAPI(t *testing.T) {
 		w1 := a.takeTicket("aarhus", "general-information")["number"]
 		w2 := a.takeTicket("aarhus", "tax-card")["number"]
 		a1 := a.checkIn("AAR-DESK01", thursday.Add(10*time.Minute))["number"]
+		// Only Aarhus' desks, 1 to 3, call or recall: an invented desk
+		// would show on the display and lower the wait it shows.
+		for _, invented := range []string{"0", "4", "99", "-1", "01", "1.0"} {
+			expectProblem(t, a.do("POST", "/api/v1/staff/centers/aarhus/desks/"+invented+"/call", nil, "Cookie", d.cookie), 404, "not_found")
+			expectProblem(t, d.act(1, "recall", map[string]any{"desk": invented}), 404, "not_found")
+		}
 		first, _ := d.call()
 		if first.Number != w1 || first.State != "called" || first.Desk != "1" || first.Calls != 1 || first.Kind != "walk_in" || first.CalledAt == nil {
 			t.Fatalf("first call at 10:00: %+v, want %v", first, w1)
@@ -221,7 +227,9 @@ func TestOpenAPIDeskContract(t *testing.T) {
 	c.exchange(a, "POST", "/api/v1/staff/centers/copenhagen/desks/1/call", nil, 403, valid, session...)
 	c.exchange(a, "POST", call, nil, 403, valid, "Sec-Fetch-Site", "cross-site", session[0], session[1])
 	c.exchange(a, "POST", "/api/v1/staff/centers/roskilde/desks/1/call", nil, 404, valid, session...)
-	c.exchange(a, "POST", "/api/v1/staff/centers/aarhus/desks/-1/call", nil, 400, invalid, session...)
+	c.exchange(a, "POST", "/api/v1/staff/centers/aarhus/desks/99/call", nil, 404, valid, session...)
+	c.exchange(a, "POST", "/api/v1/staff/centers/aarhus/desks/0/call", nil, 404, invalid, session...)
+	c.exchange(a, "POST", "/api/v1/staff/centers/aarhus/desks/-1/call", nil, 404, invalid, session...)
 	c.exchange(a, "POST", call, `{}`, 415, valid, "Content-Encoding", "gzip", session[0], session[1])
 
 	for range 3 {
@@ -244,6 +252,8 @@ func TestOpenAPIDeskContract(t *testing.T) {
 			c.exchange(a, "POST", path, `{"desk":"`+strings.Repeat("1", 70<<10)+`"}`, 413, invalid, session...)
 		}
 	}
+	c.exchange(a, "POST", ticket(id, "recall"), map[string]any{"desk": "99"}, 404, valid, session...)
+	c.exchange(a, "POST", ticket(id, "recall"), map[string]any{"desk": "0"}, 404, invalid, session...)
 	c.exchange(a, "POST", ticket(id, "no-show"), nil, 422, valid, session...)
 	c.exchange(a, "POST", ticket(id, "recall"), map[string]any{"desk": "1"}, 200, valid, session...)
 	c.exchange(a, "POST", ticket(id, "recall"), map[string]any{"desk": "1"}, 200, valid, session...)
@@ -325,6 +335,21 @@ func TestDeskPage(t *testing.T) {
 		}
 		if body := get("/staff/centers/aarhus/desks"); !strings.Contains(body, `href="/staff/centers/aarhus/desks/1"`) {
 			t.Errorf("the desks page lacks desk 1:\n%s", body)
+		}
+		// Aarhus has desks 1 to 3: no page, form or pick leads to another.
+		for _, invented := range []string{"0", "4", "99", "-1", "01"} {
+			path := "/staff/centers/aarhus/desks/" + invented
+			if r := a.do("GET", path, nil, "Cookie", cookie); r.status != http.StatusNotFound || !strings.Contains(string(r.body), "Page not found") {
+				t.Errorf("GET %s: %d, want the page that is not found", path, r.status)
+			}
+			if r := a.doNoRedirect("GET", "/staff/centers/aarhus/desks?desk="+url.QueryEscape(invented), nil, "Cookie", cookie); r.status != http.StatusNotFound {
+				t.Errorf("picking desk %s: %d %v", invented, r.status, r.header)
+			}
+			for _, action := range []string{"/call", "/tickets/1/recall", "/tickets/1/serve"} {
+				if r := form(path+action, nil); r.status != http.StatusNotFound {
+					t.Errorf("POST %s%s: %d", path, action, r.status)
+				}
+			}
 		}
 
 		body := get(page)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -151,16 +152,47 @@ func TestStaffFailedLogins(t *testing.T) {
 		}
 		// Now even the right password is refused for a minute.
 		same(a.postLogin("mette@ics.dk", staffPassword), a.postLogin("nobody@ics.dk", staffPassword), http.StatusTooManyRequests)
-		if r := a.postLogin("mette@ics.dk", staffPassword); !strings.Contains(string(r.body), "Too many failed attempts") || r.header.Get("Retry-After") == "" {
-			t.Errorf("refused login: %s %v", r.body, r.header)
+		if r := a.postLogin("mette@ics.dk", staffPassword); !strings.Contains(string(r.body), "Too many failed attempts") || r.header.Get("Retry-After") != "60" {
+			t.Errorf("refused login: %s %v, want a Retry-After of 60", r.body, r.header)
 		}
-		a.advance(59 * time.Second)
-		if r := a.postLogin("mette@ics.dk", staffPassword); r.status != http.StatusTooManyRequests {
-			t.Errorf("after 59 seconds: %d", r.status)
+		// Retry-After is the time left, not the whole lockout.
+		a.advance(45 * time.Second)
+		if r := a.postLogin("mette@ics.dk", staffPassword); r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "15" {
+			t.Errorf("after 45 seconds: %d, Retry-After %q, want 15", r.status, r.header.Get("Retry-After"))
 		}
-		a.advance(time.Second)
+		a.advance(14*time.Second + 500*time.Millisecond)
+		if r := a.postLogin("mette@ics.dk", staffPassword); r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "1" {
+			t.Errorf("half a second before the end: %d, Retry-After %q, want 1", r.status, r.header.Get("Retry-After"))
+		}
+		a.advance(500 * time.Millisecond)
 		if r := a.postLogin("mette@ics.dk", staffPassword); r.status != http.StatusSeeOther {
 			t.Errorf("after a minute: %d %s", r.status, r.body)
+		}
+	})
+}
+
+// Whoever guesses a staff member's password from one address locks out
+// that address only: the owner, at another address, logs in meanwhile,
+// and the guesser is told the time left.
+func TestStaffLockoutSparesOwner(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		a := newApp(t, dialect, thursday, withTrustedProxies("127.0.0.1", "::1"))
+		a.addStaff("mette@ics.dk", "aarhus", staff.RoleStaff)
+		const attacker, owner = "203.0.113.66", "192.0.2.10"
+		for i := range 5 {
+			if r := a.postLogin("mette@ics.dk", "guess "+strconv.Itoa(i), "X-Forwarded-For", attacker); r.status != http.StatusUnprocessableEntity {
+				t.Fatalf("guess %d: %d", i+1, r.status)
+			}
+		}
+		a.advance(20 * time.Second)
+		if r := a.postLogin("mette@ics.dk", staffPassword, "X-Forwarded-For", attacker); r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "40" {
+			t.Errorf("the guesser with the right password: %d, Retry-After %q, want 429 and 40", r.status, r.header.Get("Retry-After"))
+		}
+		if r := a.postLogin("mette@ics.dk", staffPassword, "X-Forwarded-For", owner); r.status != http.StatusSeeOther || sessionCookie(t, r) == nil {
+			t.Errorf("the owner at another address during the guesser's lockout: %d %s", r.status, r.body)
+		}
+		if r := a.postLogin("mette@ics.dk", "guess 6", "X-Forwarded-For", attacker); r.status != http.StatusTooManyRequests {
+			t.Errorf("the guesser after the owner's login: %d", r.status)
 		}
 	})
 }

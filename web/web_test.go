@@ -83,6 +83,9 @@ type appSetup struct {
 	databaseURL    string
 	rateLimit      int
 	maxActive      int
+	ticketsPerAddr int
+	maxStreams     [2]int
+	wrapWalkIns    func(web.WalkIns) web.WalkIns
 }
 
 // withReady sets what /readyz asks.
@@ -132,6 +135,21 @@ func withRateLimit(n int) appOption { return func(s *appSetup) { s.rateLimit = n
 // (any number by default in tests).
 func withMaxActiveBookings(n int) appOption { return func(s *appSetup) { s.maxActive = n } }
 
+// withTicketsPerAddress lets one client address take n walk-in tickets at
+// a center a day through the API (any number by default in tests).
+func withTicketsPerAddress(n int) appOption { return func(s *appSetup) { s.ticketsPerAddr = n } }
+
+// withMaxStreams caps the displays' streams open at once, in all and from
+// one client address (none by default in tests).
+func withMaxStreams(total, perAddress int) appOption {
+	return func(s *appSetup) { s.maxStreams = [2]int{total, perAddress} }
+}
+
+// withWalkIns puts wrap's queue between the handlers and the real one.
+func withWalkIns(wrap func(web.WalkIns) web.WalkIns) appOption {
+	return func(s *appSetup) { s.wrapWalkIns = wrap }
+}
+
 // withUTF8LocalParts accepts email addresses with a local part outside
 // ASCII, as with a mail server that offers SMTPUTF8.
 func withUTF8LocalParts() appOption { return func(s *appSetup) { s.utf8LocalParts = true } }
@@ -139,7 +157,7 @@ func withUTF8LocalParts() appOption { return func(s *appSetup) { s.utf8LocalPart
 func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *app {
 	t.Helper()
 	setup := appSetup{log: io.Discard, wrap: func(s web.Scheduler) web.Scheduler { return s }, catalogue: configs.Catalogue,
-		baseURL: "https://booking.example.dk"}
+		baseURL: "https://booking.example.dk", wrapWalkIns: func(q web.WalkIns) web.WalkIns { return q }}
 	for _, o := range options {
 		o(&setup)
 	}
@@ -176,6 +194,7 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 	}, clk.Now)
 	queue := booking.NewQueue(scheduler, st, booking.QueuePolicy{
 		WalkInCutoff: 30 * time.Minute, CheckInEarly: 15 * time.Minute, CheckInLate: 15 * time.Minute, NoShowCalls: 3,
+		TicketsPerClient: setup.ticketsPerAddr,
 	})
 	directory := staff.NewDirectory(st, clk.Now)
 	if setup.throttle != nil {
@@ -183,7 +202,7 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 	}
 	logger := slog.New(middleware.LogHandler(slog.NewTextHandler(setup.log, nil)))
 	streams, endStreams := context.WithCancel(context.Background())
-	server := web.New(setup.wrap(scheduler), queue, web.Config{
+	server := web.New(setup.wrap(scheduler), setup.wrapWalkIns(queue), web.Config{
 		BaseURL:               setup.baseURL,
 		MailFrom:              "booking@example.dk",
 		InterpreterNoticeDays: 2,
@@ -195,6 +214,8 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		Ready:                 setup.ready,
 		Metrics:               metrics.New(),
 		Streams:               streams,
+		MaxStreams:            setup.maxStreams[0],
+		MaxStreamsPerAddress:  setup.maxStreams[1],
 		TrustedProxies:        setup.trustedProxies,
 		RateLimitPerMinute:    setup.rateLimit,
 		RateCounter:           st,

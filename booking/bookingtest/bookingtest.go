@@ -86,6 +86,8 @@ func QueuePolicy() booking.QueuePolicy {
 		CheckInEarly: 15 * time.Minute,
 		CheckInLate:  15 * time.Minute,
 		NoShowCalls:  3,
+
+		TicketsPerClient: 2,
 	}
 }
 

@@ -2,11 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"time"
 
+	"gorm.io/gorm"
 	gormlogger "gorm.io/gorm/logger"
 )
 
@@ -15,55 +16,102 @@ import (
 const slowQuery = 500 * time.Millisecond
 
 // gormLogger routes GORM's log to slog: statements at debug level, slow ones
-// as warnings. Statements are logged without their parameters, which carry
-// names, emails and notes.
+// as warnings, always as the database got them, with placeholders and
+// never with their parameters, which carry names, emails, addresses,
+// tokens and references.
+//
+// GORM's own way of logging a statement, Logger.Trace, cannot promise
+// that: Scan (db.Raw(...).Scan) records the statement through a logger of
+// its own, which writes the parameters into it, and hands Trace only the
+// result. So Trace logs nothing, and the statements are logged by
+// callbacks around every statement GORM runs (register), which see the
+// statement as it is sent.
 type gormLogger struct {
 	logger *slog.Logger
+	// slow is how long a statement may take before it is a warning.
+	slow time.Duration
 }
 
-func newGormLogger(logger *slog.Logger) gormLogger { return gormLogger{logger: logger} }
+func newGormLogger(logger *slog.Logger, slow time.Duration) *gormLogger {
+	return &gormLogger{logger: logger, slow: slow}
+}
 
 // LogMode is ignored: the slog handler's level decides.
-func (l gormLogger) LogMode(gormlogger.LogLevel) gormlogger.Interface { return l }
+func (l *gormLogger) LogMode(gormlogger.LogLevel) gormlogger.Interface { return l }
 
-func (l gormLogger) Info(ctx context.Context, msg string, args ...any) {
+func (l *gormLogger) Info(ctx context.Context, msg string, args ...any) {
 	l.logger.DebugContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
 }
 
-func (l gormLogger) Warn(ctx context.Context, msg string, args ...any) {
+func (l *gormLogger) Warn(ctx context.Context, msg string, args ...any) {
 	l.logger.WarnContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
 }
 
-func (l gormLogger) Error(ctx context.Context, msg string, args ...any) {
+func (l *gormLogger) Error(ctx context.Context, msg string, args ...any) {
 	l.logger.ErrorContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
 }
 
-// Trace logs one statement. Errors are logged at debug level too: the store
-// returns them, and its caller decides whether they matter (a full slot or a
-// duplicate reference is no fault).
-func (l gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
-	elapsed := time.Since(begin)
+// Trace logs nothing: the callbacks of register log every statement.
+func (l *gormLogger) Trace(context.Context, time.Time, func() (string, int64), error) {}
+
+// The names of the callbacks that log statements, and the key of a
+// statement's start among its settings.
+const (
+	statementStart  = "icsbooking:statement_start"
+	statementLogged = "icsbooking:statement_log"
+)
+
+// register adds the callbacks that time and log every statement to each of
+// GORM's processors (create, query, update, delete, row, raw).
+func (l *gormLogger) register(db *gorm.DB) error {
+	cb := db.Callback()
+	var errs []error
+	add := func(before, after registrar) {
+		errs = append(errs, before.Register(statementStart, l.start), after.Register(statementLogged, l.log))
+	}
+	add(cb.Create().Before("*"), cb.Create().After("*"))
+	add(cb.Query().Before("*"), cb.Query().After("*"))
+	add(cb.Update().Before("*"), cb.Update().After("*"))
+	add(cb.Delete().Before("*"), cb.Delete().After("*"))
+	add(cb.Row().Before("*"), cb.Row().After("*"))
+	add(cb.Raw().Before("*"), cb.Raw().After("*"))
+	return errors.Join(errs...)
+}
+
+// registrar is what Before and After of a GORM processor return.
+type registrar interface {
+	Register(name string, fn func(*gorm.DB)) error
+}
+
+// start notes when a statement began.
+func (l *gormLogger) start(db *gorm.DB) {
+	db.InstanceSet(statementStart, time.Now())
+}
+
+// log logs a statement that ran: its SQL with placeholders, the rows it
+// affected, how long it took and its error. Errors are logged at debug
+// level too: the store returns them, and its caller decides whether they
+// matter (a full slot or a duplicate reference is no fault).
+func (l *gormLogger) log(db *gorm.DB) {
+	stmt := db.Statement
+	if stmt.SQL.Len() == 0 {
+		return
+	}
+	var elapsed time.Duration
+	if begin, ok := db.InstanceGet(statementStart); ok {
+		elapsed = time.Since(begin.(time.Time))
+	}
 	level := slog.LevelDebug
-	if elapsed >= slowQuery {
+	if elapsed >= l.slow {
 		level = slog.LevelWarn
 	}
+	ctx := stmt.Context
 	if !l.logger.Enabled(ctx, level) {
 		return
 	}
-	query, rows := fc()
-	attrs := []any{"sql", placeholder.ReplaceAllString(query, "$$$1"), "rows", rows, "duration", elapsed}
-	if err != nil {
-		attrs = append(attrs, "error", err)
+	attrs := []any{"sql", stmt.SQL.String(), "rows", db.RowsAffected, "duration", elapsed}
+	if db.Error != nil {
+		attrs = append(attrs, "error", db.Error)
 	}
 	l.logger.Log(ctx, level, "sql", attrs...)
 }
-
-// ParamsFilter keeps the parameters out of the statement GORM hands to
-// Trace.
-func (gormLogger) ParamsFilter(_ context.Context, query string, _ ...any) (string, []any) {
-	return query, nil
-}
-
-// placeholder matches the $1$ that GORM's PostgreSQL dialect makes of $1 when
-// it explains a statement without its parameters.
-var placeholder = regexp.MustCompile(`\$(\d+)\$`)

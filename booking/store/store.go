@@ -8,7 +8,8 @@
 //     queued in the transaction of the change they tell of (emails.go);
 //     personal data past its retention is erased (retention.go);
 //   - the walk-in queue's tickets, with their numbers drawn per center and
-//     day: it implements booking.TicketStore (tickets.go);
+//     day and the tickets of each client counted per center and day: it
+//     implements booking.TicketStore (tickets.go);
 //   - staff accounts, the audit trail and failed logins, for staff.Store,
 //     and the back office's sessions, for scs (staff.go);
 //   - the counts behind rate limits and the cap on a newcomer's bookings
@@ -75,13 +76,15 @@ const txAttempts = 3
 // Store is the database of ICS Booking. It implements booking.Store and is
 // safe for concurrent use.
 type Store struct {
-	db       *gorm.DB
-	sqlDB    *sql.DB
-	dialect  string
-	logger   *slog.Logger
-	enqueuer Enqueuer // nil: emails are recorded, not queued
-	stmts    statements
-	sessions sessionStore
+	db      *gorm.DB
+	sqlDB   *sql.DB
+	dialect string
+	logger  *slog.Logger
+	// statementLog logs every statement, without its parameters.
+	statementLog *gormLogger
+	enqueuer     Enqueuer // nil: emails are recorded, not queued
+	stmts        statements
+	sessions     sessionStore
 	// instance tells this process's announcements from others' (Listen).
 	instance string
 	batcher  *batcher // writes new bookings (batch.go)
@@ -142,12 +145,16 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store,
 		return nil, fmt.Errorf("connect to %s: %w", s.dialect, err)
 	}
 	s.stmts.db = s.sqlDB
+	s.statementLog = newGormLogger(logger, slowQuery)
 	s.db, err = gorm.Open(dialector, &gorm.Config{
 		PrepareStmt:            false, // River needs the *sql.Tx behind a transaction
 		SkipDefaultTransaction: true,
-		Logger:                 newGormLogger(logger),
+		Logger:                 s.statementLog,
 		NowFunc:                func() time.Time { return dbTime(time.Now()) },
 	})
+	if err == nil {
+		err = s.statementLog.register(s.db)
+	}
 	if err != nil {
 		s.sqlDB.Close()
 		return nil, fmt.Errorf("open %s with GORM: %w", s.dialect, err)

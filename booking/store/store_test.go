@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -631,36 +630,6 @@ func TestOpenURLs(t *testing.T) {
 		t.Fatalf("Migrate in memory: %v", err)
 	}
 	create(t, mem, newBooking("CPH-MEM001", nine), desk(nine, 1))
-}
-
-func TestLogsNoParameters(t *testing.T) {
-	var buf bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewTextHandler(lockedWriter{&buf, &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s, err := store.Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "log.db"), logger)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer s.Close()
-	if err := s.Migrate(t.Context()); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	b := newBooking("CPH-LOG001", nine)
-	create(t, s, b, desk(nine, 1))
-	if _, err := s.Booking(t.Context(), b.Reference); err != nil {
-		t.Fatalf("Booking: %v", err)
-	}
-	mu.Lock()
-	out := buf.String()
-	mu.Unlock()
-	if !strings.Contains(out, "INSERT INTO") {
-		t.Errorf("log has no statements:\n%s", out)
-	}
-	for _, secret := range []string{b.Name, b.Email, b.Reference, "passport"} {
-		if strings.Contains(out, secret) {
-			t.Errorf("log contains %q:\n%s", secret, out)
-		}
-	}
 }
 
 type lockedWriter struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"gorm.io/gorm"
@@ -89,10 +90,28 @@ func (r ticketRow) toTicket() (booking.Ticket, error) {
 // IssueTicket draws the ticket's number from the counter of its center, day
 // and prefix and inserts it, in one transaction: the counter row stays
 // locked until the ticket is in, so concurrent tickets get consecutive
-// numbers, and a ticket that fails gives its number back.
-func (s *Store) IssueTicket(ctx context.Context, t booking.Ticket) (booking.Ticket, error) {
+// numbers, and a ticket that fails gives its number back. With a
+// ClientLimit, the client's count of the center and day is raised first, in
+// the same transaction: its row stays locked until the commit, so two
+// tickets of one client at once are counted one after the other, and a
+// refused or failed ticket leaves the count as it was. Every transaction
+// locks the client's row before the counter's, so none waits for another
+// in a circle.
+func (s *Store) IssueTicket(ctx context.Context, t booking.Ticket, limit booking.ClientLimit) (booking.Ticket, error) {
 	var issued ticketRow
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		if limit.Caps() {
+			var n int
+			err := tx.Raw(`INSERT INTO ticket_clients (center_id, day, client, n) VALUES (?, ?, ?, 1)
+				ON CONFLICT (center_id, day, client) DO UPDATE SET n = ticket_clients.n + 1
+				RETURNING n`, t.Center, t.Day.String(), limit.Client).Row().Scan(&n)
+			if err != nil {
+				return fmt.Errorf("count the client's tickets: %w", err)
+			}
+			if n > limit.Max {
+				return fmt.Errorf("ticket %d of one client: %w", n, booking.ErrTooManyTickets)
+			}
+		}
 		prefix := t.Kind.Prefix()
 		var n int
 		err := tx.Raw(`INSERT INTO ticket_counters (center_id, day, prefix, n) VALUES (?, ?, ?, 1)
@@ -115,6 +134,13 @@ func (s *Store) IssueTicket(ctx context.Context, t booking.Ticket) (booking.Tick
 	})
 	if err != nil {
 		return booking.Ticket{}, fmt.Errorf("issue ticket at %s: %w", t.Center, err)
+	}
+	if limit.Caps() && rand.IntN(pruneEvery) == 0 {
+		// The counts of past days limit nothing. The ticket is issued
+		// whether or not they go: the next try deletes them.
+		if err := s.db.WithContext(ctx).Exec(`DELETE FROM ticket_clients WHERE day < ?`, t.Day.String()).Error; err != nil {
+			s.logger.WarnContext(ctx, "delete past days' ticket counts", "error", err)
+		}
 	}
 	return issued.toTicket()
 }

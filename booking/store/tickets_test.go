@@ -44,7 +44,7 @@ func nextSuffix() string {
 
 func issue(t *testing.T, s *store.Store, tk booking.Ticket) booking.Ticket {
 	t.Helper()
-	issued, err := s.IssueTicket(t.Context(), tk)
+	issued, err := s.IssueTicket(t.Context(), tk, booking.ClientLimit{})
 	if err != nil {
 		t.Fatalf("IssueTicket: %v", err)
 	}
@@ -95,7 +95,7 @@ func TestTicketNumbers(t *testing.T) {
 		// A booking has one ticket; a failed ticket gives its number back.
 		again := appointment
 		again.Token = "another-token"
-		if _, err := s.IssueTicket(t.Context(), again); !errors.Is(err, booking.ErrDuplicate) {
+		if _, err := s.IssueTicket(t.Context(), again, booking.ClientLimit{}); !errors.Is(err, booking.ErrDuplicate) {
 			t.Errorf("a second ticket for a booking: %v", err)
 		}
 		b2 := create(t, s, newBooking("CPH-TICKT2", nine))
@@ -151,7 +151,7 @@ func TestConcurrentTicketNumbers(t *testing.T) {
 		at := bookingtest.Thursday.Add(5 * time.Minute)
 		numbers := make([]string, n)
 		together(t, n, func(i int) error {
-			tk, err := stores[i%2].IssueTicket(context.Background(), walkInTicket("aarhus", queueDay, at))
+			tk, err := stores[i%2].IssueTicket(context.Background(), walkInTicket("aarhus", queueDay, at), booking.ClientLimit{})
 			numbers[i] = tk.Number
 			return err
 		})
@@ -160,6 +160,52 @@ func TestConcurrentTicketNumbers(t *testing.T) {
 			if want := fmt.Sprintf("W-%03d", i+1); got != want {
 				t.Fatalf("numbers %v: want W-001 to W-%03d, each once", numbers, n)
 			}
+		}
+	})
+}
+
+// One client's tickets taken at once through two servers are counted
+// together: exactly Max are issued, the others refused with nothing
+// written; another client, center or day counts on its own, and a ticket
+// without a limit counts nothing.
+func TestConcurrentTicketsPerClient(t *testing.T) {
+	eachDialectTwoStores(t, func(t *testing.T, stores [2]*store.Store) {
+		const n, max = 12, 3
+		at := time.Date(2026, 11, 26, 9, 5, 0, 0, time.UTC)
+		ana := booking.ClientLimit{Client: []byte("ana's address key"), Max: max}
+		issued := make([]bool, n)
+		together(t, n, func(i int) error {
+			_, err := stores[i%2].IssueTicket(context.Background(), walkInTicket("aarhus", queueDay, at), ana)
+			issued[i] = err == nil
+			if errors.Is(err, booking.ErrTooManyTickets) {
+				return nil
+			}
+			return err
+		})
+		if got := count(t, stores[0], "tickets", "center_id = ?", "aarhus"); got != max {
+			t.Errorf("%d tickets issued of %d taken at once (%v), want %d", got, n, issued, max)
+		}
+		if got := count(t, stores[0], "ticket_clients", "n = ?", max); got != 1 {
+			t.Errorf("%d rows count %d tickets, want the one client's: refused tickets count nothing", got, max)
+		}
+		for _, tt := range []struct {
+			name   string
+			center string
+			day    booking.Date
+			limit  booking.ClientLimit
+		}{
+			{"another client", "aarhus", queueDay, booking.ClientLimit{Client: []byte("bo's address key"), Max: max}},
+			{"another center", "odense", queueDay, ana},
+			{"another day", "aarhus", queueDay.AddDays(1), ana},
+			{"no client", "aarhus", queueDay, booking.ClientLimit{Max: max}},
+			{"no limit", "aarhus", queueDay, booking.ClientLimit{Client: ana.Client}},
+		} {
+			if _, err := stores[0].IssueTicket(t.Context(), walkInTicket(tt.center, tt.day, at), tt.limit); err != nil {
+				t.Errorf("%s: %v", tt.name, err)
+			}
+		}
+		if _, err := stores[1].IssueTicket(t.Context(), walkInTicket("aarhus", queueDay, at), ana); !errors.Is(err, booking.ErrTooManyTickets) {
+			t.Errorf("past the limit, after tickets without it: %v", err)
 		}
 	})
 }

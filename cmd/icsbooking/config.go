@@ -14,6 +14,7 @@ import (
 
 	"github.com/ics-booking/icsbooking/booking"
 	"github.com/ics-booking/icsbooking/notify"
+	"github.com/ics-booking/icsbooking/staff"
 )
 
 // config is every setting of the server. Each comes from an ICS_* variable
@@ -60,6 +61,10 @@ type config struct {
 	NoShowCalls           int
 	RateLimitPerMinute    int
 	MaxActiveBookings     int
+	TicketsPerAddress     int // walk-in tickets per client address, center and day; 0: no limit
+	MaxStreams            int // display streams open at once; 0: no cap
+	MaxStreamsPerAddress  int // display streams open from one client address; 0: no cap
+	LoginThrottle         staff.Throttle
 	SlotCacheTTL          time.Duration
 	PprofAddr             string
 }
@@ -114,6 +119,17 @@ func readConfig(l *loader) config {
 		NoShowCalls:           l.int("ICS_NO_SHOW_CALLS", "3", 1, 20),
 		RateLimitPerMinute:    l.int("ICS_RATE_LIMIT_PER_MINUTE", "30", 0, 1000000),
 		MaxActiveBookings:     l.int("ICS_MAX_ACTIVE_BOOKINGS", "3", 0, 1000),
+		TicketsPerAddress:     l.int("ICS_TICKETS_PER_ADDRESS", "2", 0, 1000),
+		MaxStreams:            l.int("ICS_MAX_STREAMS", "1000", 0, 1000000),
+		MaxStreamsPerAddress:  l.int("ICS_MAX_STREAMS_PER_ADDRESS", "10", 0, 1000000),
+		LoginThrottle: staff.Throttle{
+			Limit:        l.int("ICS_LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS", "5", 1, 1000000),
+			EmailLimit:   l.int("ICS_LOGIN_FAILURES_PER_EMAIL", "50", 1, 1000000),
+			AddressLimit: l.int("ICS_LOGIN_FAILURES_PER_ADDRESS", "50", 1, 1000000),
+			Lockout:      l.duration("ICS_LOGIN_LOCKOUT", "1m", time.Second),
+			MaxLockout:   l.duration("ICS_LOGIN_MAX_LOCKOUT", "1h", time.Second),
+			Forget:       l.duration("ICS_LOGIN_FAILURES_FORGET", "24h", time.Second),
+		},
 	}
 	// Required unless the mail server is on this machine.
 	c.SMTPTLS = l.oneOf("ICS_SMTP_TLS", notify.DefaultTLSOf(c.SMTPURL), notify.TLSOpportunistic, notify.TLSRequired, notify.TLSNone)
@@ -122,6 +138,11 @@ func readConfig(l *loader) config {
 	if c.JobsFetchCooldown > c.JobsPollInterval {
 		l.errs = append(l.errs, fmt.Errorf("ICS_JOBS_FETCH_COOLDOWN=%s: must not be longer than ICS_JOBS_POLL_INTERVAL=%s",
 			c.JobsFetchCooldown, c.JobsPollInterval))
+	}
+	if t := c.LoginThrottle; t.MaxLockout < t.Lockout {
+		l.errs = append(l.errs, fmt.Errorf("ICS_LOGIN_MAX_LOCKOUT=%s: must not be shorter than ICS_LOGIN_LOCKOUT=%s", t.MaxLockout, t.Lockout))
+	} else if t.Forget < t.MaxLockout {
+		l.errs = append(l.errs, fmt.Errorf("ICS_LOGIN_FAILURES_FORGET=%s: must not be shorter than ICS_LOGIN_MAX_LOCKOUT=%s", t.Forget, t.MaxLockout))
 	}
 	return c
 }

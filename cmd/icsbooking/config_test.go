@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ics-booking/icsbooking/staff"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -32,6 +34,10 @@ func TestConfigDefaults(t *testing.T) {
 	if c.RetentionDays != 30 || c.SlotCacheTTL != 2*time.Second || c.RateLimitPerMinute != 30 || c.MaxActiveBookings != 3 || c.PprofAddr != "" {
 		t.Errorf("defaults: retention %d days, slot cache %s, rate limit %d, active bookings %d, pprof %q",
 			c.RetentionDays, c.SlotCacheTTL, c.RateLimitPerMinute, c.MaxActiveBookings, c.PprofAddr)
+	}
+	if c.LoginThrottle != staff.DefaultThrottle || c.TicketsPerAddress != 2 || c.MaxStreams != 1000 || c.MaxStreamsPerAddress != 10 {
+		t.Errorf("abuse defaults: login throttle %+v, want %+v; %d tickets per address; %d streams, %d per address",
+			c.LoginThrottle, staff.DefaultThrottle, c.TicketsPerAddress, c.MaxStreams, c.MaxStreamsPerAddress)
 	}
 	if c.MailWorkers != 8 || c.JobsFetchCooldown != 10*time.Millisecond || c.JobsPollInterval != time.Second {
 		t.Errorf("job defaults: %d workers, fetch cooldown %s, poll interval %s", c.MailWorkers, c.JobsFetchCooldown, c.JobsPollInterval)
@@ -67,11 +73,15 @@ func TestConfigOverrides(t *testing.T) {
 		"ICS_CLOSED_DAYS":          "none",
 		"ICS_BASE_URL":             "https://booking.ics.dk/",
 		"ICS_TRUSTED_PROXIES":      "10.0.0.0/8, ::1",
+		"ICS_MAX_STREAMS":          "50",
+		// 0: no cap per address, for a network whose displays share one.
+		"ICS_MAX_STREAMS_PER_ADDRESS": "0",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.HorizonDays != 90 || c.ClosedDays != nil || c.BaseURL != "https://booking.ics.dk" || len(c.TrustedProxies) != 2 {
+	if c.HorizonDays != 90 || c.ClosedDays != nil || c.BaseURL != "https://booking.ics.dk" || len(c.TrustedProxies) != 2 ||
+		c.MaxStreams != 50 || c.MaxStreamsPerAddress != 0 {
 		t.Errorf("overrides: %+v", c)
 	}
 }
@@ -105,6 +115,20 @@ func TestConfigInvalidNamesVariable(t *testing.T) {
 		{"ICS_MAX_ACTIVE_BOOKINGS", "three"},
 		{"ICS_SLOT_CACHE_TTL", "-1s"},
 		{"ICS_PPROF_ADDR", ":6060"}, // every interface
+		{"ICS_TICKETS_PER_ADDRESS", "-1"},
+		{"ICS_TICKETS_PER_ADDRESS", "two"},
+		{"ICS_MAX_STREAMS", "-1"},
+		{"ICS_MAX_STREAMS", "a thousand"},
+		{"ICS_MAX_STREAMS_PER_ADDRESS", "-10"},
+		{"ICS_MAX_STREAMS_PER_ADDRESS", "10.5"},
+		{"ICS_LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS", "0"},
+		{"ICS_LOGIN_FAILURES_PER_EMAIL", "many"},
+		{"ICS_LOGIN_FAILURES_PER_ADDRESS", "-5"},
+		{"ICS_LOGIN_LOCKOUT", "1"},
+		{"ICS_LOGIN_LOCKOUT", "2h"}, // longer than the longest lockout
+		{"ICS_LOGIN_MAX_LOCKOUT", "0s"},
+		{"ICS_LOGIN_FAILURES_FORGET", "a day"},
+		{"ICS_LOGIN_FAILURES_FORGET", "30m"}, // shorter than the longest lockout
 		{"ICS_PPROF_ADDR", "10.0.0.5:6060"},
 	} {
 		_, err := loadConfig(env(map[string]string{tt.name: tt.value}))

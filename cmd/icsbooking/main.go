@@ -88,6 +88,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	staffDirectory := staff.NewDirectory(st, time.Now)
+	if err := staffDirectory.SetThrottle(cfg.LoginThrottle); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
 	if args[0] == "staff" {
 		return staffCommand(ctx, args[1:], staffDirectory, cat, stdin, stdout, stderr)
 	}
@@ -132,6 +135,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		CheckInEarly: cfg.CheckInEarly,
 		CheckInLate:  cfg.CheckInLate,
 		NoShowCalls:  cfg.NoShowCalls,
+		// Counted only where the web layer passes a client (the API's
+		// tickets), never at the kiosk.
+		TicketsPerClient: cfg.TicketsPerAddress,
 	})
 
 	m := metrics.New()
@@ -205,6 +211,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Sessions:              st.Sessions(),
 		LivePoll:              livePoll,
 		Streams:               ctx,
+		MaxStreams:            cfg.MaxStreams,
+		MaxStreamsPerAddress:  cfg.MaxStreamsPerAddress,
 		Metrics:               m,
 		Ready: func(ctx context.Context) []string {
 			var reasons []string

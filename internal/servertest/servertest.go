@@ -51,10 +51,12 @@ func Settings(dir, databaseURL, smtpURL string) (map[string]string, error) {
 		"ICS_SMTP_TLS":              "none",
 		"ICS_REMINDER_AT":           "off",
 		"ICS_RATE_LIMIT_PER_MINUTE": "0",
-		"ICS_MAX_ACTIVE_BOOKINGS":   "0",
-		"ICS_BOOKING_NOTICE":        "0s",
-		"ICS_WALKIN_CUTOFF":         "0s",
-		"ICS_CLOSED_DAYS":           "none",
+		// Tests take every walk-in ticket from one address.
+		"ICS_TICKETS_PER_ADDRESS": "0",
+		"ICS_MAX_ACTIVE_BOOKINGS": "0",
+		"ICS_BOOKING_NOTICE":      "0s",
+		"ICS_WALKIN_CUTOFF":       "0s",
+		"ICS_CLOSED_DAYS":         "none",
 	}, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/web/middleware"
 	"github.com/ics-booking/icsbooking/web/render"
 )
 
@@ -27,7 +28,7 @@ type Scheduler interface {
 
 // WalkIns is what the API needs of booking.Queue, the walk-in queue.
 type WalkIns interface {
-	IssueTicket(ctx context.Context, center, service string) (booking.TicketStatus, error)
+	IssueTicketFor(ctx context.Context, client []byte, center, service string) (booking.TicketStatus, error)
 	CheckIn(ctx context.Context, center, reference string) (booking.TicketStatus, bool, error)
 	EstimatedWait(ctx context.Context, center string) (booking.Estimate, error)
 	QueueState(ctx context.Context, center string) (booking.QueueState, error)
@@ -41,6 +42,10 @@ type Config struct {
 	// Limit limits the requests that book, change a booking, take a
 	// ticket or check in.
 	Limit gin.HandlerFunc
+	// Addresses names the clients whose walk-in tickets are counted.
+	Addresses middleware.Addresses
+	// Now is the clock.
+	Now func() time.Time
 }
 
 // Handler serves the API.

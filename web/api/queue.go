@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -48,7 +49,14 @@ func (h *Handler) createTicket(c *gin.Context) {
 		render.FailProblem(c, render.InvalidFields(render.FieldProblem{Field: "service", Detail: "is required: the id of a walk-in service from /api/v1/services"}))
 		return
 	}
-	st, err := h.walkIns.IssueTicket(c.Request.Context(), c.Param("center"), req.Service)
+	// Counted per client address, unlike the kiosk's, which everyone in
+	// the room shares: one address cannot fill the queue with people who
+	// never come.
+	st, err := h.walkIns.IssueTicketFor(c.Request.Context(), h.cfg.Addresses.Client(c), c.Param("center"), req.Service)
+	var de *booking.Error
+	if errors.As(err, &de) && errors.Is(err, booking.ErrTooManyTickets) {
+		render.RetryAfter(c, de.At.Sub(h.cfg.Now()))
+	}
 	if err != nil {
 		render.FailProblem(c, err)
 		return

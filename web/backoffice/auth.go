@@ -14,8 +14,9 @@ import (
 )
 
 // Who may do what: requireStaff lets through a logged-in account,
-// requireCenter one that may see the center of the path, requireAdmin an
-// admin. Each refuses in the failure style of its route group.
+// requireCenter one that may see the center of the path, requireDesk a
+// desk the center has, requireAdmin an admin. Each refuses in the failure
+// style of its route group.
 
 // sessionAccountKey holds the logged-in account's ID in a session.
 const sessionAccountKey = "account"
@@ -107,6 +108,17 @@ func (h *Handler) requireCenter(c *gin.Context) {
 func centerOf(c *gin.Context) booking.Center {
 	ce, _ := c.Value(centerKey).(booking.Center)
 	return ce
+}
+
+// requireDesk lets through requests for a desk of the path (:desk) that is
+// one of the center's (requireCenter's); any other desk is not found, on
+// the pages as in the API.
+func requireDesk(c *gin.Context) {
+	if err := centerOf(c).CheckDesk(c.Param("desk")); err != nil {
+		middleware.Fail(c, err)
+		return
+	}
+	c.Next()
 }
 
 // requireAdmin lets admins through; others get refuse's answer.

@@ -219,10 +219,15 @@ type deskTicket struct {
 }
 
 // staffDesks lets staff pick their desk: a link per desk of the center, or
-// any desk's name by the form (?desk=), which leads to that desk's page.
+// a desk's number by the form (?desk=), which leads to that desk's page if
+// the center has it.
 func (h *Handler) staffDesks(c *gin.Context) {
 	center := centerOf(c)
 	if desk := c.Query("desk"); desk != "" {
+		if err := center.CheckDesk(desk); err != nil {
+			failPage(c, err)
+			return
+		}
 		c.Redirect(http.StatusSeeOther, deskPath(center.ID, desk))
 		return
 	}
@@ -315,8 +320,6 @@ func (h *Handler) deskFailed(c *gin.Context, err error) {
 		msg = "desk.problem_calls"
 	case errors.Is(err, booking.ErrConflict):
 		msg = "desk.problem_changed"
-	case errors.Is(err, booking.ErrInvalid):
-		msg = "desk.problem_desk"
 	case errors.Is(err, booking.ErrNotFound):
 		msg = "desk.problem_gone"
 	default:

@@ -66,12 +66,13 @@ func (h *Handler) staffLoginPost(c *gin.Context) {
 	}
 	email := c.PostForm("email")
 	a, err := h.staff.Login(c.Request.Context(), email, c.PostForm("password"), c.ClientIP())
+	var throttled *staff.ThrottledError
 	switch {
 	case errors.Is(err, staff.ErrBadCredentials):
 		h.renderLogin(c, http.StatusUnprocessableEntity, email, "staff.login.failed")
 		return
-	case errors.Is(err, staff.ErrThrottled):
-		c.Header("Retry-After", "60")
+	case errors.As(err, &throttled):
+		render.RetryAfter(c, throttled.RetryAfter)
 		h.renderLogin(c, http.StatusTooManyRequests, email, "staff.login.throttled")
 		return
 	case err != nil:

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -43,6 +45,7 @@ var statuses = []struct {
 	{booking.ErrQueueClosed, http.StatusUnprocessableEntity, "queue_closed"},
 	{booking.ErrCheckIn, http.StatusUnprocessableEntity, "check_in_refused"},
 	{booking.ErrTooFewCalls, http.StatusUnprocessableEntity, "too_few_calls"},
+	{booking.ErrTooManyTickets, http.StatusTooManyRequests, "too_many_tickets"},
 	{booking.ErrSlotFull, http.StatusConflict, "slot_full"},
 	{booking.ErrConflict, http.StatusConflict, "conflict"},
 }
@@ -57,6 +60,13 @@ type HTTPError struct {
 }
 
 func (e *HTTPError) Error() string { return e.Detail }
+
+// RetryAfter tells the client to try again after d (a refusal's 429 or
+// 503): in whole seconds, rounded up, at least 1, since 0 would invite a
+// retry that is refused again.
+func RetryAfter(c *gin.Context, d time.Duration) {
+	c.Header("Retry-After", strconv.Itoa(max(1, int((d+time.Second-1)/time.Second))))
+}
 
 // InvalidFields is a 400 listing the fields.
 func InvalidFields(fields ...FieldProblem) error {

@@ -24,10 +24,13 @@ type displayPage struct {
 	Queue  api.QueueResponse
 	Wait   string
 	Events string
+	// Reload is displayReload, for the page and its script.
+	Reload int
 }
 
 // displayReload is how often, in seconds, the display reloads itself
-// when it cannot run its script.
+// when it cannot run its script, and how long display.js waits before it
+// opens a refused stream again.
 const displayReload = 10
 
 func (h *Handler) display(c *gin.Context) {
@@ -42,7 +45,7 @@ func (h *Handler) display(c *gin.Context) {
 		return
 	}
 	p := displayPage{Page: render.NewPage(c, "display.title", "Center", center.Name), Center: center, Queue: q,
-		Events: "/centers/" + center.ID + "/display/events"}
+		Events: "/centers/" + center.ID + "/display/events", Reload: displayReload}
 	p.Wait = displayWait(p.L, q.EstimatedWaitMinutes)
 	render.Render(c, http.StatusOK, "display.html", p)
 }
@@ -69,15 +72,19 @@ func displayWait(l *locale.Locale, minutes *int) string {
 	return l.T("display.wait", "Minutes", *minutes)
 }
 
-// displayEvents streams the center's queue to its display; display.js
-// reads it, so a failure is a problem document.
+// displayEvents streams the center's queue to its display, as the API
+// answers it (QueueResponse) and computed once for all its displays;
+// display.js reads it, so a failure is a problem document.
 func (h *Handler) displayEvents(c *gin.Context) {
 	center, err := h.scheduler.Catalogue().Center(c.Param("center"))
 	if err != nil {
 		render.FailProblem(c, err)
 		return
 	}
-	h.stream(c, center.ID, "queue", func(ctx context.Context) (any, error) {
-		return h.queue(ctx, center.ID)
-	})
+	sub, ok := h.subscribe(c, center.ID)
+	if !ok {
+		return
+	}
+	defer sub.Close()
+	h.stream(c, "queue", sub)
 }

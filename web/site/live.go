@@ -1,79 +1,88 @@
 package site
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ics-booking/icsbooking/broadcast"
 	"github.com/ics-booking/icsbooking/web/render"
 )
 
-// hub wakes the live pages of a center (the waiting-room display, a
-// ticket's page) when its queue changes: on PostgreSQL on the
-// notification every process's change sends at commit (QueueChanged, fed
-// by store.Listen), on SQLite on this process's own changes and a
-// short poll.
-type hub struct {
-	mu   sync.Mutex
-	subs map[string]map[chan struct{}]struct{}
-}
+// The live pages (the waiting-room displays) follow a center's queue
+// through one broadcast.Hub: its state is computed once per change, or per
+// poll, and the same bytes go to every stream of the center, so a thousand
+// open displays cost what one does. A change is announced on PostgreSQL by
+// the notification every process's change sends at commit (QueueChanged,
+// fed by store.Listen), on SQLite by this process's own desks; the poll
+// catches what nobody announces (Config.LivePoll).
 
-// changed wakes the subscribers of a center, or of every center if center
-// is "". A subscriber already woken stays woken once.
-func (h *hub) changed(center string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for c, subs := range h.subs {
-		if center != "" && c != center {
-			continue
-		}
-		for ch := range subs {
-			select {
-			case ch <- struct{}{}:
-			default:
+// newLive returns the hub of the displays' streams, which ends with
+// cfg.Streams.
+func (h *Handler) newLive(cfg Config) *broadcast.Hub {
+	hub := broadcast.New(broadcast.Config{
+		Compute: func(ctx context.Context, center string) ([]byte, error) {
+			q, err := h.queue(ctx, center)
+			if err != nil {
+				return nil, err
 			}
-		}
+			return json.Marshal(q)
+		},
+		Poll:         cfg.LivePoll,
+		MaxPerClient: cfg.MaxStreamsPerAddress,
+		MaxTotal:     cfg.MaxStreams,
+		Logger:       cfg.Logger,
+	})
+	if cfg.Streams != nil {
+		context.AfterFunc(cfg.Streams, hub.Close)
 	}
-}
-
-// subscribe returns a channel woken on every change of the center's queue
-// and the function that ends the subscription.
-func (h *hub) subscribe(center string) (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.subs == nil {
-		h.subs = map[string]map[chan struct{}]struct{}{}
-	}
-	if h.subs[center] == nil {
-		h.subs[center] = map[chan struct{}]struct{}{}
-	}
-	h.subs[center][ch] = struct{}{}
-	return ch, func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		delete(h.subs[center], ch)
-	}
+	return hub
 }
 
 // QueueChanged tells the live pages of a center that its queue changed
 // ("" for every center); cmd/icsbooking feeds it from store.Listen.
-func (h *Handler) QueueChanged(center string) { h.live.changed(center) }
+func (h *Handler) QueueChanged(center string) { h.live.Changed(center) }
 
 // keepAlive is how often an idle stream sends a comment, so that proxies
 // keep the connection open.
 const keepAlive = 15 * time.Second
 
-// stream sends state as Server-Sent Events named event: at once, and again
-// whenever the center's queue changes and the state with it, until the
-// client leaves or the server shuts down (Config.Streams).
-func (h *Handler) stream(c *gin.Context, center, event string, state func(ctx context.Context) (any, error)) {
+// errTooManyStreams refuses a stream past the caps (Config.MaxStreams,
+// MaxStreamsPerAddress): one client cannot hold the server's streams.
+var errTooManyStreams = &render.HTTPError{Status: http.StatusTooManyRequests, Code: "too_many_streams",
+	Detail: "too many live displays are open from your address, or on the server; close one, or try again later"}
+
+// subscribe subscribes the request's client to the center's queue, or
+// refuses with 429 past the caps, with a Retry-After of displayReload,
+// after which display.js tries again.
+func (h *Handler) subscribe(c *gin.Context, center string) (*broadcast.Subscription, bool) {
+	sub, err := h.live.Subscribe(center, string(h.cfg.Addresses.Client(c)))
+	switch {
+	case errors.Is(err, broadcast.ErrTooManySubscriptions):
+		render.RetryAfter(c, displayReload*time.Second)
+		render.FailProblem(c, errTooManyStreams)
+		return nil, false
+	case errors.Is(err, broadcast.ErrClosed):
+		render.FailProblem(c, &render.HTTPError{Status: http.StatusServiceUnavailable, Code: "shutting_down",
+			Detail: "the server is shutting down; try again in a moment"})
+		return nil, false
+	case err != nil:
+		render.FailProblem(c, err)
+		return nil, false
+	}
+	return sub, true
+}
+
+// stream sends each state sub receives as a Server-Sent Event named
+// event, until the client leaves or the server shuts down
+// (Config.Streams). A client that leaves is the normal end of a stream,
+// not a failure: nothing is logged.
+func (h *Handler) stream(c *gin.Context, event string, sub *broadcast.Subscription) {
 	ctx := c.Request.Context()
 	// A stream outlives the server's WriteTimeout, which would cut it.
 	if err := http.NewResponseController(c.Writer).SetWriteDeadline(time.Time{}); err != nil {
@@ -84,45 +93,26 @@ func (h *Handler) stream(c *gin.Context, center, event string, state func(ctx co
 	header.Set("Cache-Control", "no-store")
 	header.Set("X-Accel-Buffering", "no")
 	c.Status(http.StatusOK)
+	c.Writer.Flush()
 
-	woken, unsubscribe := h.live.subscribe(center)
-	defer unsubscribe()
-	poll := time.NewTicker(h.cfg.LivePoll)
-	defer poll.Stop()
 	alive := time.NewTicker(keepAlive)
 	defer alive.Stop()
-
-	var last []byte
-	send := func() bool {
-		v, err := state(ctx)
-		if err != nil {
-			render.Logger(c).Warn("live state", "error", err)
-			return ctx.Err() == nil
-		}
-		data, err := json.Marshal(v)
-		if err != nil || bytes.Equal(data, last) {
-			return err == nil
-		}
-		last = data
-		_, err = fmt.Fprintf(c.Writer, "event: %s\ndata: %s\n\n", event, data)
-		c.Writer.Flush()
-		return err == nil
-	}
-	for ok := send(); ok; {
+	for {
+		var err error
 		select {
 		case <-ctx.Done():
 			return
 		case <-h.streamsDone():
 			return
-		case <-woken:
-			ok = send()
-		case <-poll.C:
-			ok = send()
+		case state := <-sub.C:
+			_, err = fmt.Fprintf(c.Writer, "event: %s\ndata: %s\n\n", event, state)
 		case <-alive.C:
-			_, err := fmt.Fprint(c.Writer, ": still here\n\n")
-			c.Writer.Flush()
-			ok = err == nil
+			_, err = fmt.Fprint(c.Writer, ": still here\n\n")
 		}
+		if err != nil {
+			return
+		}
+		c.Writer.Flush()
 	}
 }
 

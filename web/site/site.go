@@ -7,11 +7,14 @@ package site
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/broadcast"
+	"github.com/ics-booking/icsbooking/web/middleware"
 	"github.com/ics-booking/icsbooking/web/request"
 )
 
@@ -50,15 +53,24 @@ type Config struct {
 	// pages say of the interpreters' notice, how far ahead the weeks of
 	// times go, and how long personal data is kept.
 	InterpreterNoticeDays, HorizonDays, RetentionDays int
-	// LivePoll is how often the display's stream looks for changes it
-	// was not told of (QueueChanged); Streams ends the streams.
+	// LivePoll is how often the displays' state is computed again without
+	// a change told (QueueChanged); Streams ends the streams.
 	LivePoll time.Duration
 	Streams  context.Context
+	// MaxStreams and MaxStreamsPerAddress cap the displays' streams open
+	// in all and from one client address (0: no cap); one more is
+	// refused with 429.
+	MaxStreams, MaxStreamsPerAddress int
+	// Addresses names the clients whose streams are counted.
+	Addresses middleware.Addresses
 	// MaxBodyBytes limits the forms' bodies.
 	MaxBodyBytes int64
 	// Limit limits the forms that book, change a booking, take a ticket
 	// or check in.
 	Limit gin.HandlerFunc
+	// Logger gets the failures of the displays' state, computed apart
+	// from any request.
+	Logger *slog.Logger
 	// Now is the clock.
 	Now func() time.Time
 }
@@ -68,15 +80,18 @@ type Handler struct {
 	scheduler Scheduler
 	walkIns   WalkIns
 	cfg       Config
-	live      *hub
+	live      *broadcast.Hub
 }
 
-// New returns the pages' handler.
+// New returns the pages' handler. Its displays' streams end with
+// cfg.Streams.
 func New(scheduler Scheduler, walkIns WalkIns, cfg Config) *Handler {
 	if cfg.LivePoll <= 0 {
 		cfg.LivePoll = time.Second
 	}
-	return &Handler{scheduler: scheduler, walkIns: walkIns, cfg: cfg, live: &hub{}}
+	h := &Handler{scheduler: scheduler, walkIns: walkIns, cfg: cfg}
+	h.live = h.newLive(cfg)
+	return h
 }
 
 // today is the date in the centers' time zone.

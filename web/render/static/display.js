@@ -34,13 +34,27 @@
     }
     return m === 0 ? root.dataset.waitZero : root.dataset.wait.replace("{}", m);
   };
-  const events = new EventSource(root.dataset.events);
-  events.addEventListener("queue", (e) => {
+  const show = (e) => {
     const q = JSON.parse(e.data);
     document.getElementById("at-desks").replaceChildren(...q.at_desks.map((t) => item(t, true)));
     document.getElementById("nobody").hidden = q.at_desks.length > 0;
     document.getElementById("last-calls").replaceChildren(...q.last_calls.map((t) => item(t, false)));
     document.getElementById("wait").textContent = wait(q.estimated_wait_minutes);
     root.dataset.updated = String(Date.now());
-  });
+  };
+  // EventSource tries again after a broken connection, but not after a
+  // refusal (too many streams open, the server shutting down, a proxy's
+  // error): then the stream is opened again later, every data-reload
+  // seconds, and its first state brings the display up to date. The page
+  // itself stays, whether or not the server answers meanwhile.
+  const listen = () => {
+    const events = new EventSource(root.dataset.events);
+    events.addEventListener("queue", show);
+    events.addEventListener("error", () => {
+      if (events.readyState === EventSource.CLOSED) {
+        window.setTimeout(listen, Number(root.dataset.reload) * 1000);
+      }
+    });
+  };
+  listen();
 })();
