@@ -9,12 +9,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	_ "time/tzdata"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/booking/bookingtest"
 	"github.com/ics-booking/icsbooking/booking/catalogue"
 	"github.com/ics-booking/icsbooking/booking/store"
 	"github.com/ics-booking/icsbooking/booking/store/storetest"
@@ -34,28 +34,12 @@ type app struct {
 	scheduler *booking.Scheduler
 	queue     *booking.Queue
 	web       *web.Server
-	clock     *clock
+	clock     *bookingtest.Clock
 	staff     *staff.Directory
 }
 
-// clock is the app's clock: fixed, unless a test moves it.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
 // advance moves the app's clock on by d.
-func (a *app) advance(d time.Duration) {
-	a.clock.mu.Lock()
-	defer a.clock.mu.Unlock()
-	a.clock.now = a.clock.now.Add(d)
-}
+func (a *app) advance(d time.Duration) { a.clock.Advance(d) }
 
 // waitLimit bounds every wait for a condition in these tests: generous,
 // because it only ends a test that fails, while two browsers and a server
@@ -174,28 +158,20 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		}
 		t.Cleanup(func() { st.Close() })
 	}
-	clk := &clock{now: now}
+	clk := bookingtest.NewClock(now)
 	sealer, err := booking.NewSealer(bytes.Repeat([]byte{7}, booking.TokenKeySize))
 	if err != nil {
 		t.Fatal(err)
 	}
-	scheduler := booking.NewScheduler(cat, st, sealer, booking.Policy{
-		Location:              loc,
-		Notice:                2 * time.Hour,
-		HorizonDays:           60,
-		InterpreterNoticeDays: 2,
-		ExtraClosedDays:       booking.DefaultExtraClosedDays,
-		MaxSlotDays:           31,
-		LinkGrace:             24 * time.Hour,
-		UTF8LocalParts:        setup.utf8LocalParts,
-		MaxActiveBookings:     setup.maxActive,
-		// Longer than any test: a listing that misses a change shows.
-		SeatCacheTTL: time.Hour,
-	}, clk.Now)
-	queue := booking.NewQueue(scheduler, st, booking.QueuePolicy{
-		WalkInCutoff: 30 * time.Minute, CheckInEarly: 15 * time.Minute, CheckInLate: 15 * time.Minute, NoShowCalls: 3,
-		TicketsPerClient: setup.ticketsPerAddr,
-	})
+	policy := bookingtest.Policy(loc)
+	policy.UTF8LocalParts = setup.utf8LocalParts
+	policy.MaxActiveBookings = setup.maxActive
+	// Longer than any test: a listing that misses a change shows.
+	policy.SeatCacheTTL = time.Hour
+	scheduler := booking.NewScheduler(cat, st, sealer, policy, clk.Now)
+	queuePolicy := bookingtest.QueuePolicy()
+	queuePolicy.TicketsPerClient = setup.ticketsPerAddr
+	queue := booking.NewQueue(scheduler, st, queuePolicy)
 	directory := staff.NewDirectory(st, clk.Now)
 	if setup.throttle != nil {
 		directory.SetThrottle(*setup.throttle)
