@@ -19,17 +19,14 @@ import (
 
 	"github.com/ics-booking/icsbooking/booking"
 	"github.com/ics-booking/icsbooking/staff"
+	"github.com/ics-booking/icsbooking/web/bookingform"
 	"github.com/ics-booking/icsbooking/web/middleware"
 	"github.com/ics-booking/icsbooking/web/request"
 )
 
 // Scheduler is what the back office needs of booking.Scheduler.
 type Scheduler interface {
-	Catalogue() booking.Catalogue
-	Location() *time.Location
-	Slots(ctx context.Context, q booking.SlotQuery) ([]booking.Slot, error)
-	Book(ctx context.Context, r booking.Request) (booking.Booking, string, error)
-	Validate(r booking.Request) error
+	bookingform.Booker
 	Appointments(ctx context.Context, center string) ([]booking.Booking, error)
 	Agenda(ctx context.Context, center string, day booking.Date) ([]booking.BookingWithEmails, error)
 	CancelByStaff(ctx context.Context, center string, id int64, reason string) (booking.Booking, bool, error)

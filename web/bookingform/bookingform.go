@@ -64,8 +64,12 @@ func NewKey() string { return "form-" + rand.Text() }
 // correct: the form is shown again with them.
 var ErrFields = errors.New("the form has fields to correct")
 
-// Booker is what a form needs of booking.Scheduler.
+// Booker is what a booking form needs of booking.Scheduler: the
+// catalogue, the free times in the centers' zone, and booking.
 type Booker interface {
+	Catalogue() booking.Catalogue
+	Location() *time.Location
+	Slots(ctx context.Context, q booking.SlotQuery) ([]booking.Slot, error)
 	Book(ctx context.Context, r booking.Request) (booking.Booking, string, error)
 	Validate(r booking.Request) error
 }

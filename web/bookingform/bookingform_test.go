@@ -13,8 +13,10 @@ import (
 )
 
 // booker answers as the scheduler would: err for both booking and
-// checking, and remembers what it was asked.
+// checking, and remembers what it was asked. A form submits through Book
+// and Validate alone; the rest of the Booker is never called.
 type booker struct {
+	bookingform.Booker
 	err            error
 	booked, tested []booking.Request
 }

@@ -14,17 +14,14 @@ import (
 
 	"github.com/ics-booking/icsbooking/booking"
 	"github.com/ics-booking/icsbooking/broadcast"
+	"github.com/ics-booking/icsbooking/web/bookingform"
 	"github.com/ics-booking/icsbooking/web/middleware"
 	"github.com/ics-booking/icsbooking/web/request"
 )
 
 // Scheduler is what the pages need of booking.Scheduler.
 type Scheduler interface {
-	Catalogue() booking.Catalogue
-	Location() *time.Location
-	Slots(ctx context.Context, q booking.SlotQuery) ([]booking.Slot, error)
-	Book(ctx context.Context, r booking.Request) (booking.Booking, string, error)
-	Validate(r booking.Request) error
+	bookingform.Booker
 	Get(ctx context.Context, reference, token string) (booking.Booking, error)
 	Cancel(ctx context.Context, reference, token string) (booking.Booking, error)
 	Erase(ctx context.Context, reference, token string) error
