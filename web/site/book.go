@@ -284,10 +284,8 @@ type confirmationPage struct {
 // confirmation shows a new booking: what, when, where, what to bring, the
 // invitation to download and the link to change it.
 func (h *Handler) confirmation(c *gin.Context) {
-	token := c.Query("token")
-	b, err := h.scheduler.Get(c.Request.Context(), c.Param("reference"), token)
-	if err != nil {
-		h.bookingFailed(c, err)
+	b, token, ok := h.heldBooking(c)
+	if !ok {
 		return
 	}
 	p := confirmationPage{managePage: h.managePage(c, b, token)}

@@ -13,10 +13,8 @@ import (
 // carry (same UID and SEQUENCE), so that a calendar that imported it
 // follows later changes and cancellation.
 func (h *Handler) invitation(c *gin.Context) {
-	token := c.Query("token")
-	b, err := h.scheduler.Get(c.Request.Context(), c.Param("reference"), token)
-	if err != nil {
-		h.bookingFailed(c, err)
+	b, token, ok := h.heldBooking(c)
+	if !ok {
 		return
 	}
 	cat := h.scheduler.Catalogue()

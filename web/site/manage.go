@@ -47,10 +47,8 @@ var doneMessages = map[string]string{
 }
 
 func (h *Handler) manage(c *gin.Context) {
-	token := c.Query("token")
-	b, err := h.scheduler.Get(c.Request.Context(), c.Param("reference"), token)
-	if err != nil {
-		h.bookingFailed(c, err)
+	b, token, ok := h.heldBooking(c)
+	if !ok {
 		return
 	}
 	done := ""
@@ -65,10 +63,8 @@ func (h *Handler) manage(c *gin.Context) {
 // makes it.
 func (h *Handler) confirm(title, tmpl string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		token := c.Query("token")
-		b, err := h.scheduler.Get(c.Request.Context(), c.Param("reference"), token)
-		if err != nil {
-			h.bookingFailed(c, err)
+		b, token, ok := h.heldBooking(c)
+		if !ok {
 			return
 		}
 		p := h.managePage(c, b, token)
@@ -169,6 +165,19 @@ func (h *Handler) renderManage(c *gin.Context, status int, b booking.Booking, to
 
 func managePath(reference, token, done string) string {
 	return "/bookings/" + url.PathEscape(reference) + "?token=" + url.QueryEscape(token) + "&done=" + done
+}
+
+// heldBooking is the booking the request's address names, read with the
+// token in its query, and that token for the page's links. If the booking
+// cannot be shown, it shows why and returns false.
+func (h *Handler) heldBooking(c *gin.Context) (booking.Booking, string, bool) {
+	token := c.Query("token")
+	b, err := h.scheduler.Get(c.Request.Context(), c.Param("reference"), token)
+	if err != nil {
+		h.bookingFailed(c, err)
+		return booking.Booking{}, "", false
+	}
+	return b, token, true
 }
 
 // bookingFailed shows a failure of a booking's pages; a booking not found
