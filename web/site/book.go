@@ -54,9 +54,8 @@ type bookServicePage struct {
 
 // bookService asks which service.
 func (h *Handler) bookService(c *gin.Context) {
-	center, err := h.scheduler.Catalogue().Center(c.Param("center"))
-	if err != nil {
-		render.FailPage(c, err)
+	center, ok := h.pathCenter(c)
+	if !ok {
 		return
 	}
 	p := bookServicePage{Page: render.NewPage(c, "book.service", "Center", center.Name), Center: center}

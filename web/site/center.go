@@ -27,13 +27,13 @@ type closedDay struct {
 const closedDaysAhead = 28
 
 func (h *Handler) centerPage(c *gin.Context) {
-	center, err := h.scheduler.Catalogue().Center(c.Param("center"))
-	if err != nil {
-		render.FailPage(c, err)
+	center, ok := h.pathCenter(c)
+	if !ok {
 		return
 	}
 	p := centerPage{Page: render.NewPage(c, "")}
 	p.Title = center.Name
+	var err error
 	if p.Center, err = h.centerCard(c.Request.Context(), p.L, center); err != nil {
 		render.FailPage(c, err)
 		return

@@ -34,9 +34,8 @@ type displayPage struct {
 const displayReload = 10
 
 func (h *Handler) display(c *gin.Context) {
-	center, err := h.scheduler.Catalogue().Center(c.Param("center"))
-	if err != nil {
-		render.FailPage(c, err)
+	center, ok := h.pathCenter(c)
+	if !ok {
 		return
 	}
 	q, err := h.queue(c.Request.Context(), center.ID)

@@ -111,9 +111,8 @@ type kioskPage struct {
 // kiosk is the self-service page of a center's waiting room: take a ticket
 // for a walk-in service, or check in with a booking's reference.
 func (h *Handler) kiosk(c *gin.Context) {
-	center, err := h.scheduler.Catalogue().Center(c.Param("center"))
-	if err != nil {
-		render.FailPage(c, err)
+	center, ok := h.pathCenter(c)
+	if !ok {
 		return
 	}
 	h.renderKiosk(c, http.StatusOK, center, "", "")
@@ -159,9 +158,8 @@ func (h *Handler) kioskCheckIn(c *gin.Context) {
 // refusal is shown on the kiosk page, saying in the page's language what to
 // do; notFound is the message for an unknown service or booking.
 func (h *Handler) atKiosk(c *gin.Context, notFound string, action func(booking.Center) (booking.TicketStatus, error)) {
-	center, err := h.scheduler.Catalogue().Center(c.Param("center"))
-	if err != nil {
-		render.FailPage(c, err)
+	center, ok := h.pathCenter(c)
+	if !ok {
 		return
 	}
 	if err := h.parseForm(c); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/ics-booking/icsbooking/broadcast"
 	"github.com/ics-booking/icsbooking/web/bookingform"
 	"github.com/ics-booking/icsbooking/web/middleware"
+	"github.com/ics-booking/icsbooking/web/render"
 	"github.com/ics-booking/icsbooking/web/request"
 )
 
@@ -98,3 +99,15 @@ func (h *Handler) today() booking.Date {
 
 // parseForm reads the posted form of a page.
 func (h *Handler) parseForm(c *gin.Context) error { return request.Form(c, h.cfg.MaxBodyBytes) }
+
+// pathCenter is the center the request's path names (:center). For a
+// center the catalogue does not have, it shows the not-found page and
+// returns false.
+func (h *Handler) pathCenter(c *gin.Context) (booking.Center, bool) {
+	center, err := h.scheduler.Catalogue().Center(c.Param("center"))
+	if err != nil {
+		render.FailPage(c, err)
+		return booking.Center{}, false
+	}
+	return center, true
+}
