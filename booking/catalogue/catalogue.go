@@ -423,27 +423,23 @@ func (c *checker) language(e, field, code string) {
 
 // duration parses a positive multiple of booking.Unit.
 func (c *checker) duration(e, field, s string) time.Duration {
+	return c.multiple(e, field, s, booking.Unit, unit)
+}
+
+// minutes parses a positive duration of whole minutes.
+func (c *checker) minutes(e, field, s string) time.Duration {
+	return c.multiple(e, field, s, time.Minute, "1m")
+}
+
+// multiple parses a positive multiple of step, written name in the file.
+func (c *checker) multiple(e, field, s string, step time.Duration, name string) time.Duration {
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		c.addf(e, field, "%q is not a duration such as 30m", s)
 		return 0
 	}
-	if d <= 0 || d%booking.Unit != 0 {
-		c.addf(e, field, "%q is not a positive multiple of %s", s, unit)
-		return 0
-	}
-	return d
-}
-
-// minutes parses a positive duration of whole minutes.
-func (c *checker) minutes(e, field, s string) time.Duration {
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		c.addf(e, field, "%q is not a duration such as 15m", s)
-		return 0
-	}
-	if d <= 0 || d%time.Minute != 0 {
-		c.addf(e, field, "%q is not a positive number of whole minutes", s)
+	if d <= 0 || d%step != 0 {
+		c.addf(e, field, "%q is not a positive multiple of %s", s, name)
 		return 0
 	}
 	return d

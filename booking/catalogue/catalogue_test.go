@@ -398,7 +398,7 @@ func TestParseErrors(t *testing.T) {
 		{"people not a number", "    duration: 60m\n", "    duration: 60m\n    max_people: a family\n", []string{`service "translation"`, "a family"}},
 		{"time per person not a duration", "    duration: 60m\n", "    duration: 60m\n    per_person: 15\n", []string{`service "translation"`, "per_person", `"15"`}},
 		{"no time per person", "    duration: 60m\n", "    duration: 60m\n    per_person: 0m\n", []string{`service "translation"`, "per_person", "positive"}},
-		{"time per person of seconds", "    duration: 60m\n", "    duration: 60m\n    per_person: 90s\n", []string{`service "translation"`, "per_person", "whole minutes"}},
+		{"time per person of seconds", "    duration: 60m\n", "    duration: 60m\n    per_person: 90s\n", []string{`service "translation"`, "per_person", "multiple of 1m"}},
 		{"no services a visit", "    desks: 3\n", "    desks: 3\n    max_services: 0\n", []string{center, "max_services", "0 is less than 1"}},
 	}
 	for _, tt := range tests {
