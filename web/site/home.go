@@ -39,12 +39,6 @@ type serviceGroup struct {
 	Services []render.ServiceItem
 }
 
-type serviceItem struct {
-	ID   string
-	Name string
-	Mode booking.Mode
-}
-
 func (h *Handler) home(c *gin.Context) {
 	p := homePage{Page: render.NewPage(c, "home.title")}
 	centers, err := h.centerCards(c.Request.Context(), p.L)
