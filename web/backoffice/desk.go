@@ -269,7 +269,7 @@ func (h *Handler) renderDesk(c *gin.Context, status int, notice, problem string)
 		Path: deskPath(center.ID, desk), Waiting: state.Estimate.Waiting, NoShowCalls: h.noShowCalls(), Notice: notice, Problem: problem}
 	tag := p.L.Tag()
 	for _, sv := range h.scheduler.Catalogue().Services {
-		p.Services = append(p.Services, render.ServiceItem{ID: sv.ID, Name: sv.In(tag).Name, Mode: sv.Mode})
+		p.Services = append(p.Services, render.NewServiceItem(sv, tag))
 	}
 	if i := slices.IndexFunc(state.AtDesks, func(t booking.Ticket) bool { return t.Desk == desk }); i >= 0 {
 		t := state.AtDesks[i]
