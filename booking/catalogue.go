@@ -51,7 +51,7 @@ type Center struct {
 	// Languages are spoken at the desks without an interpreter.
 	Languages []string
 	// Desks is how many appointments the center serves at once, and how
-	// many desks call its queue: desks "1" to Desks (HasDesk).
+	// many desks call its queue: desks "1" to Desks (CheckDesk).
 	Desks int
 	// SlotStep is the distance between the starts of bookable slots.
 	SlotStep time.Duration
@@ -75,24 +75,17 @@ func (c Center) ServicesPerVisit() int {
 	return DefaultMaxServices
 }
 
-// HasDesk reports whether desk names one of the center's desks: a number
-// from 1 to Desks, written as strconv.Itoa writes it ("1", not "01"), so
-// that one desk never shows under two names.
-func (c Center) HasDesk(desk string) bool {
-	n, err := strconv.Atoi(desk)
-	return err == nil && n >= 1 && n <= c.Desks && strconv.Itoa(n) == desk
-}
-
-// CheckDesk returns nil if desk is one of the center's desks (HasDesk), an
+// CheckDesk returns nil if desk names one of the center's desks, an
 // ErrInvalid error if it is empty, and an ErrNotFound error otherwise: a
 // desk the center lacks is not found, like a ticket of another center,
 // since a desk that does not exist would show on the display and lower the
-// wait it shows.
+// wait it shows. A desk is a number from 1 to Desks written as strconv.Itoa
+// writes it ("1", not "01"), so that one desk never shows under two names.
 func (c Center) CheckDesk(desk string) error {
-	switch {
-	case desk == "":
+	if desk == "" {
 		return invalid([]FieldError{{"desk", "is required"}})
-	case !c.HasDesk(desk):
+	}
+	if n, err := strconv.Atoi(desk); err != nil || n < 1 || n > c.Desks || strconv.Itoa(n) != desk {
 		return newError(ErrNotFound, "%s has no desk %q; its desks are 1 to %d", c.Name, desk, c.Desks)
 	}
 	return nil

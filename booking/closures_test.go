@@ -121,6 +121,28 @@ func TestCancelClosedLeavesStarted(t *testing.T) {
 	}
 }
 
+// TestCancelClosedAfterClosingAgain: closing a day again replaces its
+// closure, so the bookings cancelled are those the new closure hits, with
+// its reason.
+func TestCancelClosedAfterClosingAgain(t *testing.T) {
+	f, hit, spared := closedAfternoon(t)
+	ctx := t.Context()
+	if _, err := f.scheduler.AddClosure(ctx, booking.Closure{Center: "aarhus", Day: monday, Reason: "Moving"}); err != nil {
+		t.Fatal(err)
+	}
+	morning := spared[0]
+	want := []string{morning.Reference, hit[0].Reference, hit[1].Reference}
+	cancelled, err := f.scheduler.CancelClosed(ctx, "aarhus", monday)
+	if err != nil || !slices.Equal(references(cancelled), want) {
+		t.Fatalf("cancelled %v, %v; want the whole day's %v", references(cancelled), err, want)
+	}
+	for _, b := range cancelled {
+		if b.CancelReason != "Moving" {
+			t.Errorf("%s cancelled for %q, want the new closure's reason", b.Reference, b.CancelReason)
+		}
+	}
+}
+
 // A closure's reason is free text like any other: one line, without
 // control or bidirectional override characters.
 func TestClosureReason(t *testing.T) {

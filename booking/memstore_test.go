@@ -120,9 +120,12 @@ func (m *memStore) Closures(_ context.Context, center string, from, to booking.D
 	return cs, nil
 }
 
+// AddClosure replaces the center's closure of the same day, as
+// booking/store does.
 func (m *memStore) AddClosure(_ context.Context, c booking.Closure) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.closures = slices.DeleteFunc(m.closures, func(old booking.Closure) bool { return old.Center == c.Center && old.Day == c.Day })
 	m.closures = append(m.closures, c)
 	return nil
 }

@@ -164,10 +164,6 @@ func checkText(s string, max int) string {
 // which could make the text of an email, a page or an invitation read
 // differently from what it is.
 func checkFreeText(s string, max int, required, multiline bool) string {
-	control := isControl
-	if multiline {
-		control = func(r rune) bool { return r != '\n' && r != '\t' && isControl(r) }
-	}
 	switch {
 	case required && s == "":
 		return "is required"
@@ -175,18 +171,26 @@ func checkFreeText(s string, max int, required, multiline bool) string {
 		return "is not valid UTF-8"
 	case utf8.RuneCountInString(s) > max:
 		return fmt.Sprintf("is too long (at most %d characters)", max)
-	case strings.IndexFunc(s, control) >= 0 && multiline:
+	case multiline && strings.ContainsFunc(s, isControlInText):
 		return "must not contain control characters"
-	case strings.IndexFunc(s, control) >= 0:
+	case !multiline && strings.ContainsFunc(s, isControl):
 		return "must be a single line without control characters"
-	case strings.IndexFunc(s, isBidiControl) >= 0:
+	case strings.ContainsFunc(s, isBidiControl):
 		return "must not contain bidirectional override or isolate characters (U+202A to U+202E, U+2066 to U+2069)"
 	}
 	return ""
 }
 
+// isControl reports whether r is a control character or a Unicode line or
+// paragraph separator.
 func isControl(r rune) bool {
 	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+}
+
+// isControlInText is isControl without the line breaks and tabs that a text
+// of several lines holds.
+func isControlInText(r rune) bool {
+	return r != '\n' && r != '\t' && isControl(r)
 }
 
 // isBidiControl reports whether r is an explicit bidirectional embedding,

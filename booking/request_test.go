@@ -88,6 +88,49 @@ func TestRequestRefused(t *testing.T) {
 	}
 }
 
+// A single line refuses every control character, line breaks included; a
+// text of several lines allows its line breaks and tabs and refuses the
+// other control characters. Each refusal names the first rule the text
+// breaks.
+func TestFreeTextControl(t *testing.T) {
+	const (
+		max      = 20
+		required = "is required"
+		notUTF8  = "is not valid UTF-8"
+		tooLong  = "is too long (at most 20 characters)"
+		oneLine  = "must be a single line without control characters"
+		control  = "must not contain control characters"
+		bidi     = "must not contain bidirectional override or isolate characters (U+202A to U+202E, U+2066 to U+2069)"
+	)
+	for _, tt := range []struct {
+		s          string
+		line, text string
+	}{
+		{"", required, ""},
+		{"plain", "", ""},
+		{"one\ntwo", oneLine, ""},
+		{"one\ttwo", oneLine, ""},
+		{"one\rtwo", oneLine, control},
+		{"bell\a", oneLine, control},
+		{"nul\x00", oneLine, control},
+		{"del\x7f", oneLine, control},
+		{"next\u0085line", oneLine, control},
+		{"one\u2028two", oneLine, control},
+		{"one\u2029two", oneLine, control},
+		{"one \u202etwo", bidi, bidi},
+		{"one\n\u202etwo", oneLine, bidi},
+		{"bad\xff\n", notUTF8, notUTF8},
+		{strings.Repeat("a", max) + "\n", tooLong, tooLong},
+	} {
+		if got := checkLine(tt.s, max, true); got != tt.line {
+			t.Errorf("checkLine(%+q) = %q; want %q", tt.s, got, tt.line)
+		}
+		if got := checkText(tt.s, max); got != tt.text {
+			t.Errorf("checkText(%+q) = %q; want %q", tt.s, got, tt.text)
+		}
+	}
+}
+
 // Every free text, on one line or several, refuses each bidirectional
 // embedding, override and isolate, and keeps the marks that only say a
 // direction (LRM, RLM, ALM), which right-to-left names need.

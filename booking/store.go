@@ -17,8 +17,8 @@ type Store interface {
 
 	// Closures returns the closures of a center on days in [from, to].
 	Closures(ctx context.Context, center string, from, to Date) ([]Closure, error)
-	// AddClosure records a closure; adding the same day twice updates the
-	// reason.
+	// AddClosure records a closure; adding one for a day that has one
+	// replaces that day's closure, its reason and hours.
 	AddClosure(ctx context.Context, c Closure) error
 	// RemoveClosure deletes a closure; ErrNotFound if there is none.
 	RemoveClosure(ctx context.Context, center string, day Date) error

@@ -168,9 +168,13 @@ func (h *Hub) Changed(key string) {
 }
 
 // Close stops every computation and waits for them to end. Subscriptions
-// receive nothing more; their holders should end them.
+// receive nothing more; their holders should end them. It cancels under
+// h.mu, as Subscribe checks, so that a Subscribe either sees the Hub
+// closed or has started its key's computation before Close waits.
 func (h *Hub) Close() {
+	h.mu.Lock()
 	h.cancel()
+	h.mu.Unlock()
 	h.wg.Wait()
 }
 

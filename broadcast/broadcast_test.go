@@ -286,3 +286,41 @@ func TestClose(t *testing.T) {
 		t.Errorf("subscribing to a closed hub: %v, want ErrClosed", err)
 	}
 }
+
+// A Subscribe at the moment the Hub closes is either refused with
+// ErrClosed or made before Close, which then waits for the computation it
+// started. Each round lets a Subscribe of a new key and Close go at once,
+// while another key's computation makes Close wait; a Subscribe that
+// passed the closed check and started its computation once Close waited
+// is a data race on the Hub's wait group, which -race reports within a
+// few hundred rounds.
+func TestSubscribeWhileClosing(t *testing.T) {
+	for range 2000 {
+		h := broadcast.New(broadcast.Config{Compute: func(context.Context, string) ([]byte, error) {
+			return []byte("state"), nil
+		}})
+		held, err := h.Subscribe("aarhus", "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := make(chan struct{})
+		var racers sync.WaitGroup
+		racers.Go(func() {
+			<-start
+			sub, err := h.Subscribe("odense", "b")
+			switch {
+			case err == nil:
+				sub.Close()
+			case !errors.Is(err, broadcast.ErrClosed):
+				t.Errorf("Subscribe while closing: %v", err)
+			}
+		})
+		racers.Go(func() {
+			<-start
+			h.Close()
+		})
+		close(start)
+		racers.Wait()
+		held.Close()
+	}
+}

@@ -96,8 +96,9 @@ const (
 	ActionTicketMove   = "move"
 )
 
-// Failures counts the failed logins of one key (an email as typed, or a
-// client address) and when the last one was.
+// Failures counts the failed logins of one key (an email and client
+// address together, an email, or a client address; see Throttle) and when
+// the last one was.
 type Failures struct {
 	Count int
 	Last  time.Time

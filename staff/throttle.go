@@ -8,12 +8,13 @@ import (
 	"time"
 )
 
-// Throttle slows down guessing without letting anyone lock staff out. Failed
-// logins are counted three ways: per email (as typed, whether or not it has
-// an account) and client address together, per email, and per client
-// address. Once one count reaches its limit, logins it covers are refused
-// for Lockout, twice as long after each further failure, at most
-// MaxLockout.
+// Throttle slows down guessing, and makes locking staff out take many
+// addresses, or a long time from one. Failed logins are counted three ways:
+// per email (trimmed and lower-cased, whether or not it has an account) and
+// client address together, per email, and per client address. Once one
+// count reaches its limit, the logins it covers are refused, unchecked, for
+// Lockout from the last failure; each failure after that doubles the wait,
+// up to MaxLockout.
 //
 // The count that locks first is the pair's: someone guessing one account's
 // password from one address is stopped after a few tries, while the
@@ -105,8 +106,8 @@ func (t Throttle) keys(email, address string) []throttleKey {
 	}
 }
 
-// lockedUntil returns until when failures past limit lock a key out; the
-// zero time if they do not.
+// lockedUntil returns until when a key's failures lock it out, once they
+// have reached limit; the zero time before.
 func (t Throttle) lockedUntil(f Failures, limit int) time.Time {
 	if f.Count < limit {
 		return time.Time{}

@@ -105,15 +105,17 @@ func TestDeskAPI(t *testing.T) {
 		w1 := a.takeTicket("aarhus", "general-information")["number"]
 		w2 := a.takeTicket("aarhus", "tax-card")["number"]
 		a1 := a.checkIn("AAR-DESK01", thursday.Add(10*time.Minute))["number"]
-		// Only Aarhus' desks, 1 to 3, call or recall: an invented desk
-		// would show on the display and lower the wait it shows.
-		for _, invented := range []string{"0", "4", "99", "-1", "01", "1.0"} {
-			expectProblem(t, a.do("POST", "/api/v1/staff/centers/aarhus/desks/"+invented+"/call", nil, "Cookie", d.cookie), 404, "not_found")
-			expectProblem(t, d.act(1, "recall", map[string]any{"desk": invented}), 404, "not_found")
-		}
 		first, _ := d.call()
 		if first.Number != w1 || first.State != "called" || first.Desk != "1" || first.Calls != 1 || first.Kind != "walk_in" || first.CalledAt == nil {
 			t.Fatalf("first call at 10:00: %+v, want %v", first, w1)
+		}
+		// Only Aarhus' desks, 1 to 3, call or recall: an invented desk
+		// would show on the display and lower the wait it shows. The
+		// called ticket and the two waiting are left as they were, as the
+		// calls below and the audit trail show.
+		for _, invented := range []string{"0", "4", "99", "-1", "01", "1.0"} {
+			expectProblem(t, a.do("POST", "/api/v1/staff/centers/aarhus/desks/"+invented+"/call", nil, "Cookie", d.cookie), 404, "not_found")
+			expectProblem(t, d.act(first.ID, "recall", map[string]any{"desk": invented}), 404, "not_found")
 		}
 		a.advance(10 * time.Minute)
 		other := desk{a: a, cookie: a.login("admin@ics.dk"), center: "aarhus", name: "2"}
@@ -345,11 +347,6 @@ func TestDeskPage(t *testing.T) {
 			if r := a.doNoRedirect("GET", "/staff/centers/aarhus/desks?desk="+url.QueryEscape(invented), nil, "Cookie", cookie); r.status != http.StatusNotFound {
 				t.Errorf("picking desk %s: %d %v", invented, r.status, r.header)
 			}
-			for _, action := range []string{"/call", "/tickets/1/recall", "/tickets/1/serve"} {
-				if r := form(path+action, nil); r.status != http.StatusNotFound {
-					t.Errorf("POST %s%s: %d", path, action, r.status)
-				}
-			}
 		}
 
 		body := get(page)
@@ -382,6 +379,26 @@ func TestDeskPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		ticketPath := fmt.Sprintf("%s/tickets/%d", page, id)
+
+		// Nor does any form of another desk act, on the called ticket or
+		// the waiting one: the ticket is still called once at desk 1.
+		for _, invented := range []string{"0", "4", "99", "-1", "01"} {
+			path := fmt.Sprintf("/staff/centers/aarhus/desks/%s/tickets/%d", invented, id)
+			for _, action := range ticketActions {
+				if r := form(path+"/"+action, url.Values{"service": {"tax-card"}}); r.status != http.StatusNotFound {
+					t.Errorf("POST %s/%s: %d", path, action, r.status)
+				}
+			}
+			if r := form("/staff/centers/aarhus/desks/"+invented+"/call", nil); r.status != http.StatusNotFound {
+				t.Errorf("POST desk %s's call: %d", invented, r.status)
+			}
+		}
+		body = get(page)
+		for _, want := range []string{`id="ticket-number">` + number, `id="ticket-calls">1`, "Waiting in the queue: 1"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("after the forms of invented desks the desk page lacks %s", want)
+			}
+		}
 
 		r := form(ticketPath+"/no-show", nil)
 		if r.status != http.StatusUnprocessableEntity || !strings.Contains(string(r.body), "Call the ticket again first") {

@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -20,18 +22,27 @@ import (
 )
 
 // rawRequest writes a request on a connection of its own, then reads the
-// answer, however long the server takes to give it.
+// answer, for up to waitLimit: a server that never answers fails the test
+// with a message instead of hanging it until the package's timeout.
 func (a *app) rawRequest(request string) response {
 	a.t.Helper()
-	conn, err := net.Dial("tcp", a.srv.Listener.Addr().String())
+	conn, err := net.DialTimeout("tcp", a.srv.Listener.Addr().String(), waitLimit)
 	if err != nil {
 		a.t.Fatal(err)
 	}
 	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(waitLimit)); err != nil {
+		a.t.Fatal(err)
+	}
 	if _, err := io.WriteString(conn, request); err != nil {
 		a.t.Fatal(err)
 	}
-	return a.read(http.ReadResponse(bufio.NewReader(conn), nil))
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		line, _, _ := strings.Cut(request, "\r\n")
+		a.t.Fatalf("%s: no answer within %s", line, waitLimit)
+	}
+	return a.read(res, err)
 }
 
 // slowRequest is a POST whose body stops halfway: it announces more bytes

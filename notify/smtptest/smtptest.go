@@ -32,9 +32,6 @@ type Message struct {
 	// reply goes out, so a client that saw the 250 sent a message whose
 	// number is at most Server.Seq read afterwards.
 	Seq int
-	// Conn numbers the connections the server accepted, from 1: messages
-	// with the same Conn came on one connection.
-	Conn int
 }
 
 // Server is an SMTP server for one test.
@@ -317,7 +314,7 @@ func (s *session) Data(r io.Reader) error {
 	s.msg.Data = data
 	s.s.connMu.Lock()
 	s.s.received = append(s.s.received, received{conn: s.conn, before: len(s.conn.said)})
-	s.msg.Seq, s.msg.Conn = len(s.s.received), s.conn.id
+	s.msg.Seq = len(s.s.received)
 	s.s.connMu.Unlock()
 	s.s.Messages <- s.msg
 	return nil
@@ -339,7 +336,6 @@ func (l failListener) Accept() (net.Conn, error) {
 	fc := &failConn{Conn: c, s: l.s}
 	l.s.connMu.Lock()
 	l.s.accepted++
-	fc.id = l.s.accepted
 	l.s.open[fc] = true
 	l.s.connMu.Unlock()
 	return fc, nil
@@ -350,7 +346,6 @@ func (l failListener) Accept() (net.Conn, error) {
 type failConn struct {
 	net.Conn
 	s       *Server
-	id      int
 	mu      sync.Mutex
 	pending int // the code to answer the command just read with
 

@@ -114,5 +114,15 @@ func (h *Handler) today() booking.Date {
 	return booking.DateOf(h.cfg.Now().In(h.scheduler.Location()))
 }
 
+// serviceName is the name in lang of the catalogue's service id, or id
+// itself for a service the catalogue no longer has: tickets and their
+// statistics outlive a service taken out of the configuration.
+func serviceName(cat booking.Catalogue, id, lang string) string {
+	if sv, err := cat.Service(id); err == nil {
+		return sv.In(lang).Name
+	}
+	return id
+}
+
 // parseForm reads the posted form of a page.
 func (h *Handler) parseForm(c *gin.Context) error { return request.Form(c, h.cfg.MaxBodyBytes) }

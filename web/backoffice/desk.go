@@ -269,16 +269,12 @@ func (h *Handler) renderDesk(c *gin.Context, status int, notice, problem string)
 		Path: deskPath(center.ID, desk), Waiting: state.Estimate.Waiting, NoShowCalls: h.noShowCalls(), Notice: notice, Problem: problem}
 	tag := p.L.Tag()
 	for _, sv := range h.scheduler.Catalogue().Services {
-		p.Services = append(p.Services, render.ServiceItem{ID: sv.ID, Name: sv.In(tag).Name, Mode: sv.Mode})
+		p.Services = append(p.Services, render.NewServiceItem(sv, tag))
 	}
 	if i := slices.IndexFunc(state.AtDesks, func(t booking.Ticket) bool { return t.Desk == desk }); i >= 0 {
 		t := state.AtDesks[i]
-		dt := &deskTicket{Ticket: t, ServiceName: t.Service, KindName: p.L.T("desk.kind_" + string(t.Kind)),
-			CanNoShow: t.State == booking.Called && t.Calls >= p.NoShowCalls}
-		if sv, err := h.scheduler.Catalogue().Service(t.Service); err == nil {
-			dt.ServiceName = sv.In(tag).Name
-		}
-		p.Ticket = dt
+		p.Ticket = &deskTicket{Ticket: t, ServiceName: serviceName(h.scheduler.Catalogue(), t.Service, tag),
+			KindName: p.L.T("desk.kind_" + string(t.Kind)), CanNoShow: t.State == booking.Called && t.Calls >= p.NoShowCalls}
 	}
 	render.Render(c, status, "staff-desk.html", p)
 }

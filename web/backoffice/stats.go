@@ -120,11 +120,7 @@ func (p *statsPage) fill(days []booking.Stats, total booking.Stats, cat booking.
 	}
 	p.Total = row(p.L.T("stats.total"), total)
 	for _, id := range slices.Sorted(maps.Keys(total.ServiceTimes)) {
-		name := id
-		if sv, err := cat.Service(id); err == nil {
-			name = sv.In(p.L.Tag()).Name
-		}
-		p.Services = append(p.Services, serviceTime{Name: name, Average: minutesText(p.L, total.ServiceTimes[id])})
+		p.Services = append(p.Services, serviceTime{Name: serviceName(cat, id, p.L.Tag()), Average: minutesText(p.L, total.ServiceTimes[id])})
 	}
 	p.Chart = chart(p.L, days)
 }

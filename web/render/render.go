@@ -118,6 +118,11 @@ type ServiceItem struct {
 	Mode booking.Mode
 }
 
+// NewServiceItem is sv as the pages list it, named in lang.
+func NewServiceItem(sv booking.Service, lang string) ServiceItem {
+	return ServiceItem{ID: sv.ID, Name: sv.In(lang).Name, Mode: sv.Mode}
+}
+
 // Render writes a page. Pages may show a booking or a form's values, so
 // no cache keeps them.
 func Render(c *gin.Context, status int, name string, data any) {

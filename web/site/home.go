@@ -39,12 +39,6 @@ type serviceGroup struct {
 	Services []render.ServiceItem
 }
 
-type serviceItem struct {
-	ID   string
-	Name string
-	Mode booking.Mode
-}
-
 func (h *Handler) home(c *gin.Context) {
 	p := homePage{Page: render.NewPage(c, "home.title")}
 	centers, err := h.centerCards(c.Request.Context(), p.L)
@@ -120,7 +114,7 @@ func groupServices(l *locale.Locale, services []booking.Service) []serviceGroup 
 		g := serviceGroup{Title: title}
 		for _, sv := range services {
 			if keep(sv) {
-				g.Services = append(g.Services, render.ServiceItem{ID: sv.ID, Name: sv.In(l.Tag()).Name, Mode: sv.Mode})
+				g.Services = append(g.Services, render.NewServiceItem(sv, l.Tag()))
 			}
 		}
 		if len(g.Services) > 0 {

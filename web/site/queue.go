@@ -123,7 +123,7 @@ func (h *Handler) renderKiosk(c *gin.Context, status int, center booking.Center,
 	p.LinkLanguages(kioskPath(center))
 	for _, sv := range h.scheduler.Catalogue().Services {
 		if sv.Mode != booking.Appointment {
-			p.Services = append(p.Services, render.ServiceItem{ID: sv.ID, Name: sv.In(p.L.Tag()).Name, Mode: sv.Mode})
+			p.Services = append(p.Services, render.NewServiceItem(sv, p.L.Tag()))
 		}
 	}
 	estimate, err := h.walkIns.EstimatedWait(c.Request.Context(), center.ID)
