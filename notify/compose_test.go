@@ -1,7 +1,9 @@
 package notify
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"html"
 	"maps"
 	"slices"
@@ -11,6 +13,7 @@ import (
 	_ "time/tzdata" // the tests must not depend on the machine's zoneinfo
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/booking/bookingtest"
 	"github.com/ics-booking/icsbooking/locale"
 )
 
@@ -361,5 +364,85 @@ func TestComposeCancellationByStaff(t *testing.T) {
 	_, text, _, err := Compose(testLetter(t, booking.EmailCancellation, "en", time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)))
 	if err != nil || strings.Contains(text, "Reason") {
 		t.Errorf("own cancellation: %v\n%s", err, text)
+	}
+}
+
+// goldenStart is Monday 7 December 2026, 09:00 in Copenhagen (CET).
+var goldenStart = time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+
+// catalogueBooking is a booking at the Aarhus center of the built-in
+// catalogue of services, in order, for people, from goldenStart for length,
+// with its emails in locale.
+func catalogueBooking(locale string, length time.Duration, people int, services ...string) booking.Booking {
+	return booking.Booking{
+		Reference: "AAR-7K3M9Q",
+		Center:    "aarhus",
+		Service:   services[0],
+		Services:  services,
+		People:    people,
+		Start:     goldenStart,
+		End:       goldenStart.Add(length),
+		Name:      "Amina Hassan",
+		Email:     "amina@example.com",
+		Locale:    locale,
+		Status:    booking.Confirmed,
+	}
+}
+
+// aarhusOf finds the Aarhus center of the built-in catalogue and its
+// services ids, in order.
+func aarhusOf(t *testing.T, ids ...string) (booking.Center, []booking.Service) {
+	t.Helper()
+	cat, _ := bookingtest.Catalogue()
+	center, err := cat.Center("aarhus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	services := make([]booking.Service, len(ids))
+	for i, id := range ids {
+		if services[i], err = cat.Service(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return center, services
+}
+
+// emailKinds are the kinds of email Compose writes.
+var emailKinds = []booking.EmailKind{booking.EmailConfirmation, booking.EmailUpdate, booking.EmailReminder, booking.EmailCancellation}
+
+// TestComposeGolden writes every kind of email about a booking of the
+// built-in catalogue, in English and Danish, the cancellation by staff, and
+// compares them with testdata/letters-<booking>-<locale>.txt.
+func TestComposeGolden(t *testing.T) {
+	_, loc := bookingtest.Catalogue()
+	tests := []struct {
+		name string
+		b    func(locale string) booking.Booking
+	}{
+		{"renewal", func(locale string) booking.Booking {
+			return catalogueBooking(locale, 45*time.Minute, 1, "residence-permit-renewal")
+		}},
+	}
+	for _, tt := range tests {
+		for _, locale := range []string{"en", "da"} {
+			t.Run(tt.name+"/"+locale, func(t *testing.T) {
+				b := tt.b(locale)
+				center, services := aarhusOf(t, b.Services...)
+				var out bytes.Buffer
+				for _, kind := range emailKinds {
+					l := Letter{Kind: kind, Booking: b, Center: center, Service: services[0], Location: loc, ManageURL: letterManageURL}
+					if kind == booking.EmailCancellation {
+						l.Booking.Status, l.Booking.CancelReason = booking.Cancelled, "Closed for staff training"
+						l.RebookURL = "https://booking.example.dk/book/aarhus/" + b.Service + "?lang=" + locale
+					}
+					subject, text, html, err := Compose(l)
+					if err != nil {
+						t.Fatal(err)
+					}
+					fmt.Fprintf(&out, "===== %s: subject\n%s\n===== %s: text\n%s===== %s: HTML\n%s", kind, subject, kind, text, kind, html)
+				}
+				checkGolden(t, "letters-"+tt.name+"-"+locale+".txt", out.Bytes())
+			})
+		}
 	}
 }

@@ -122,3 +122,18 @@ func TestDeliverRecordsOutcomeAfterContextEnds(t *testing.T) {
 		})
 	}
 }
+
+// TestBookingInvitationGolden writes the invitation of a booking of the
+// built-in catalogue, in English and Danish, and compares it with
+// testdata/invite-<booking>-<locale>.ics.
+func TestBookingInvitationGolden(t *testing.T) {
+	center, services := aarhusOf(t, "residence-permit-renewal")
+	for _, locale := range []string{"en", "da"} {
+		t.Run(locale, func(t *testing.T) {
+			b := catalogueBooking(locale, 45*time.Minute, 1, services[0].ID)
+			inv := BookingInvitation("https://booking.example.dk", "booking@example.dk", b, center, services[0], letterManageURL)
+			inv.Method, inv.Stamp = MethodRequest, time.Date(2026, 11, 20, 13, 5, 0, 0, time.UTC)
+			checkGolden(t, "invite-renewal-"+locale+".ics", encodeInvitation(t, inv))
+		})
+	}
+}
