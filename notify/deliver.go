@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -239,11 +240,7 @@ func (d *Deliverer) waitForEarlier(ctx context.Context, e booking.Email) error {
 // message builds the email as the booking was right after the change it
 // tells of.
 func (d *Deliverer) message(e booking.Email, b booking.Booking) (*mail.Msg, error) {
-	center, err := d.catalogue.Center(b.Center)
-	if err != nil {
-		return nil, err
-	}
-	service, err := d.catalogue.Service(b.Service)
+	center, services, err := visitOf(d.catalogue, b)
 	if err != nil {
 		return nil, err
 	}
@@ -261,10 +258,10 @@ func (d *Deliverer) message(e booking.Email, b booking.Booking) (*mail.Msg, erro
 		Kind:      e.Kind,
 		Booking:   b,
 		Center:    center,
-		Service:   service,
+		Services:  services,
 		Location:  d.cfg.Location,
 		ManageURL: manage,
-		RebookURL: d.cfg.BaseURL + "/book/" + url.PathEscape(center.ID) + "/" + url.PathEscape(service.ID) + "?lang=" + url.QueryEscape(b.Locale),
+		RebookURL: rebookURL(d.cfg.BaseURL, b),
 	})
 	if err != nil {
 		return nil, err
@@ -280,7 +277,7 @@ func (d *Deliverer) message(e booking.Email, b booking.Booking) (*mail.Msg, erro
 		HTML:        html,
 	}
 	if method, ok := invitationMethod(e.Kind); ok {
-		inv := BookingInvitation(d.cfg.BaseURL, d.cfg.From, b, center, service, manage)
+		inv := BookingInvitation(d.cfg.BaseURL, d.cfg.From, b, center, services[0], manage)
 		inv.Method = method
 		inv.Stamp = d.cfg.Now()
 		if email.Calendar, err = inv.Encode(); err != nil {
@@ -301,6 +298,39 @@ func invitationMethod(kind booking.EmailKind) (Method, bool) {
 		return MethodCancel, true
 	}
 	return "", false
+}
+
+// visitOf finds the center and the services, in order, of b in the
+// catalogue.
+func visitOf(cat booking.Catalogue, b booking.Booking) (booking.Center, []booking.Service, error) {
+	center, err := cat.Center(b.Center)
+	if err != nil {
+		return booking.Center{}, nil, err
+	}
+	if len(b.Services) == 0 {
+		return booking.Center{}, nil, fmt.Errorf("booking %s lists no service", b.Reference)
+	}
+	services := make([]booking.Service, len(b.Services))
+	for i, id := range b.Services {
+		if services[i], err = cat.Service(id); err != nil {
+			return booking.Center{}, nil, err
+		}
+	}
+	return center, services, nil
+}
+
+// rebookURL leads to booking b's services for its number of people at its
+// center again, in its language: the booking page of the first service,
+// with the others as the site's "also" fields.
+func rebookURL(baseURL string, b booking.Booking) string {
+	q := url.Values{"lang": {b.Locale}}
+	if len(b.Services) > 1 {
+		q["also"] = b.Services[1:]
+	}
+	if b.People > 1 {
+		q.Set("people", strconv.Itoa(b.People))
+	}
+	return baseURL + "/book/" + url.PathEscape(b.Center) + "/" + url.PathEscape(b.Services[0]) + "?" + q.Encode()
 }
 
 // BookingInvitation is the booking as a calendar event, in the booking's
