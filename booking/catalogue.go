@@ -160,6 +160,21 @@ func (s Service) In(lang string) ServiceText {
 	return ServiceText{Name: s.Name, Description: s.Description, Bring: s.Bring}
 }
 
+// Bring lists what to bring to a visit for services, in a language: each
+// service's documents in the services' order, each document once however
+// many of the services ask for it, since one passport serves them all.
+func Bring(services []Service, lang string) []string {
+	var bring []string
+	for _, sv := range services {
+		for _, item := range sv.In(lang).Bring {
+			if !slices.Contains(bring, item) {
+				bring = append(bring, item)
+			}
+		}
+	}
+	return bring
+}
+
 // Catalogue is the set of centers and services, loaded from configuration.
 type Catalogue struct {
 	Centers  []Center
