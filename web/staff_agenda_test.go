@@ -320,3 +320,84 @@ func TestStaffBookOnBehalf(t *testing.T) {
 		}
 	})
 }
+
+// newStaffApp is newApp at thursday with Mette of Aarhus' staff logged
+// in; it returns her session cookie too.
+func newStaffApp(t *testing.T, dialect string) (*app, string) {
+	t.Helper()
+	a := newApp(t, dialect, thursday)
+	a.addStaff("mette@ics.dk", "aarhus", staff.RoleStaff)
+	return a, a.login("mette@ics.dk")
+}
+
+// bookVisit books a visit to Aarhus for people at start, of the services
+// in order, as the scheduler does for the site and the API.
+func (a *app) bookVisit(start string, people int, services ...string) booking.Booking {
+	a.t.Helper()
+	at, err := time.Parse(time.RFC3339, start)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	b, _, err := a.scheduler.Book(a.t.Context(), booking.Request{
+		Center: "aarhus", Services: services, People: people, Start: at,
+		Name: "Ana Silva", Email: "ana@example.com", Locale: "en",
+	})
+	if err != nil {
+		a.t.Fatalf("book a visit of %v for %d: %v", services, people, err)
+	}
+	return b
+}
+
+// serviceName is a service's name in a language.
+func (a *app) serviceName(id, lang string) string {
+	a.t.Helper()
+	sv, err := a.scheduler.Catalogue().Service(id)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return sv.In(lang).Name
+}
+
+// agendaRowOf is the row of a booking on an agenda page.
+func agendaRowOf(t *testing.T, body string, id int64) string {
+	t.Helper()
+	start := strings.Index(body, `<tr id="booking-`+strconv.FormatInt(id, 10)+`"`)
+	if start < 0 {
+		t.Fatalf("no row of booking %d:\n%s", id, body)
+	}
+	end := strings.Index(body[start:], "</tr>")
+	return body[start : start+end]
+}
+
+// A visit of two services for four people is one row of the agenda, over
+// the visit's whole length, naming both services in order and the people.
+func TestStaffAgendaVisit(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		a, cookie := newStaffApp(t, dialect)
+		// 45 + 3×15 and 30 + 3×15 minutes: 09:00 to 11:45.
+		visit := a.bookVisit("2026-11-30T09:00:00+01:00", 4, "eu-residence-document", "cpr-number")
+		single, _ := a.book(bookingBody("aarhus", permit, "2026-11-30T13:00:00+01:00"))
+
+		for _, tt := range []struct{ lang, visitTime, singleTime, header, people string }{
+			{"en", "09:00–11:45", "13:00–13:45", `<th scope="col">Visit</th>`, "People: "},
+			{"da", "09.00–11.45", "13.00–13.45", `<th scope="col">Besøg</th>`, "Personer: "},
+		} {
+			for _, path := range []string{"/staff/centers/aarhus?day=2026-11-30", "/staff/centers/aarhus/print?day=2026-11-30"} {
+				_, body := a.page(cookie, path, "Accept-Language", tt.lang)
+				if n := strings.Count(body, `<tr id="booking-`); n != 2 || !strings.Contains(body, tt.header) {
+					t.Errorf("%s %s: %d rows for a visit and a booking, want 2 under %s:\n%s", tt.lang, path, n, tt.header, body)
+				}
+				eu, cpr := a.serviceName("eu-residence-document", tt.lang), a.serviceName("cpr-number", tt.lang)
+				row := agendaRowOf(t, body, visit.ID)
+				if !inOrder(row, tt.visitTime, visit.Reference, "Ana Silva",
+					`<td class="visit"><ol class="services"><li>`+eu+`</li><li>`+cpr+`</li></ol>`, `<span class="people">`+tt.people+`4</span></td>`) {
+					t.Errorf("%s %s: the visit's row:\n%s", tt.lang, path, row)
+				}
+				row = agendaRowOf(t, body, a.bookingID("aarhus", agendaMonday, single))
+				if !inOrder(row, tt.singleTime, single, `<td class="visit">`+a.serviceName(permit, tt.lang)+`<br>`, `<span class="people">`+tt.people+`1</span></td>`) {
+					t.Errorf("%s %s: a booking of one service for one:\n%s", tt.lang, path, row)
+				}
+			}
+		}
+	})
+}
