@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -397,6 +398,71 @@ func TestStaffAgendaVisit(t *testing.T) {
 				if !inOrder(row, tt.singleTime, single, `<td class="visit">`+a.serviceName(permit, tt.lang)+`<br>`, `<span class="people">`+tt.people+`1</span></td>`) {
 					t.Errorf("%s %s: a booking of one service for one:\n%s", tt.lang, path, row)
 				}
+			}
+		}
+	})
+}
+
+// Staff book a visit on a newcomer's behalf as the site does: services
+// added after the first (also) and people, the times offered those where
+// the whole visit fits, and a visit's problems next to its fields.
+func TestStaffBookVisit(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		a, cookie := newStaffApp(t, dialect)
+
+		// Aarhus allows 3 services a visit: two selects add to the first.
+		_, body := a.page(cookie, "/staff/centers/aarhus/book")
+		if n := strings.Count(body, `name="also"`); n != 2 || !strings.Contains(body, `<select id="people" name="people">`) ||
+			!strings.Contains(body, `<option value="6">6</option>`) || strings.Contains(body, `<option value="7">`) {
+			t.Fatalf("book page: %d selects of added services, want 2:\n%s", n, body)
+		}
+		if strings.Contains(body, `value="general-information"`) {
+			t.Error("a walk-in service is offered for a visit")
+		}
+
+		// 45 + 3×15 and 30 + 3×15 minutes: the last start that ends by
+		// 15:00 is 12:00; the first service alone could start at 14:00.
+		visit := "/staff/centers/aarhus/book?service=eu-residence-document&also=cpr-number&also=&people=4&day=2026-11-30"
+		_, body = a.page(cookie, visit)
+		m := formKey.FindStringSubmatch(body)
+		if m == nil || !strings.Contains(body, `value="2026-11-30T12:00:00+01:00"`) || strings.Contains(body, `value="2026-11-30T12:30:00+01:00"`) ||
+			!strings.Contains(body, `<input type="hidden" name="also" value="cpr-number">`) || !strings.Contains(body, `<input type="hidden" name="people" value="4">`) ||
+			!strings.Contains(body, `<option value="cpr-number" selected>`) || !strings.Contains(body, `<option value="4" selected>4</option>`) {
+			t.Fatalf("the visit's times:\n%s", body)
+		}
+		if _, alone := a.page(cookie, "/staff/centers/aarhus/book?service=eu-residence-document&day=2026-11-30"); !strings.Contains(alone, `value="2026-11-30T14:00:00+01:00"`) {
+			t.Errorf("the first service alone lacks 14:00:\n%s", alone)
+		}
+		r := a.staffPost(cookie, "/staff/centers/aarhus/book", url.Values{
+			"service": {"eu-residence-document"}, "also": {"cpr-number"}, "people": {"4"}, "day": {"2026-11-30"}, "key": {m[1]},
+			"start": {"2026-11-30T09:00:00+01:00"}, "name": {"Ana Silva"}, "email": {"ana@example.com"}, "locale": {"en"},
+		})
+		if r.status != http.StatusSeeOther || r.header.Get("Location") != "/staff/centers/aarhus?day=2026-11-30" {
+			t.Fatalf("book the visit: %d %v %s", r.status, r.header, r.body)
+		}
+		day := a.agenda("aarhus", agendaMonday)
+		if len(day) != 1 {
+			t.Fatalf("%d bookings, want the visit", len(day))
+		}
+		b := day[0]
+		if !slices.Equal(b.Services, []string{"eu-residence-document", "cpr-number"}) || b.Service != "eu-residence-document" || b.People != 4 ||
+			!b.End.Equal(b.Start.Add(165*time.Minute)) {
+			t.Errorf("the visit booked: %v for %d, %s to %s", b.Services, b.People, b.Start, b.End)
+		}
+
+		// A service twice, too many people for CPR numbers: said next to
+		// the fields, no times offered.
+		for _, tt := range []struct{ lang, query, field, message string }{
+			{"en", "service=eu-residence-document&also=eu-residence-document", "services-error", "Choose each service once, and at most 3 in one visit."},
+			{"da", "service=eu-residence-document&also=eu-residence-document", "services-error", "Vælg hver ydelse én gang og højst 3 til ét besøg."},
+			{"en", "service=eu-residence-document&also=tax-card&people=5", "people-error", "Choose how many people come: at most 4 for one visit of these services."},
+			{"da", "service=cpr-number&people=5", "people-error", "Vælg antal personer: højst 4 til ét besøg for disse ydelser."},
+			{"en", "service=cpr-number&people=none", "people-error", "Choose how many people come: at most 4"},
+			{"en", "service=cpr-number&also=general-information", "services-error", "Choose each service once"},
+		} {
+			status, body := a.page(cookie, "/staff/centers/aarhus/book?day=2026-12-01&"+tt.query, "Accept-Language", tt.lang)
+			if status != 200 || !strings.Contains(body, `id="`+tt.field+`">`+tt.message) || strings.Contains(body, `name="start"`) {
+				t.Errorf("%s %s: %d, want %q:\n%s", tt.lang, tt.query, status, tt.message, body)
 			}
 		}
 	})
