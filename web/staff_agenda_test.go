@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"errors"
 	"html"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	ics "github.com/arran4/golang-ical"
 
 	"github.com/ics-booking/icsbooking/booking"
 	"github.com/ics-booking/icsbooking/staff"
@@ -464,6 +467,30 @@ func TestStaffBookVisit(t *testing.T) {
 			if status != 200 || !strings.Contains(body, `id="`+tt.field+`">`+tt.message) || strings.Contains(body, `name="start"`) {
 				t.Errorf("%s %s: %d, want %q:\n%s", tt.lang, tt.query, status, tt.message, body)
 			}
+		}
+	})
+}
+
+// The staff's calendar feed shows a visit as one event over its whole
+// length, naming its services and people.
+func TestStaffFeedVisit(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		a := newApp(t, dialect, thursday)
+		visit := a.bookVisit("2026-11-30T09:00:00+01:00", 4, "eu-residence-document", "cpr-number")
+		r := a.do("GET", "/centers/aarhus/calendar.ics?token="+feedToken, nil)
+		cal, err := ics.ParseCalendar(bytes.NewReader(r.body))
+		if err != nil {
+			t.Fatalf("feed %d: %v\n%s", r.status, err, r.body)
+		}
+		events := cal.Events()
+		if len(events) != 1 {
+			t.Fatalf("%d events for one visit:\n%s", len(events), r.body)
+		}
+		e := events[0]
+		want := "Ana Silva – EU residence document application, CPR number application guidance (4 people)"
+		if e.Id() != visit.Reference+"@booking.example.dk" || e.GetProperty(ics.ComponentPropertySummary).Value != want ||
+			e.GetProperty(ics.ComponentPropertyDtStart).Value != "20261130T080000Z" || e.GetProperty(ics.ComponentPropertyDtEnd).Value != "20261130T104500Z" {
+			t.Errorf("the visit's event:\n%s", r.body)
 		}
 	})
 }
