@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,13 +22,27 @@ import (
 // Booking for a newcomer, at the desk or on the phone: the same form and
 // the same way to a booking as the newcomers' own (package bookingform),
 // with a day's times on one page and the language of the newcomer's
-// emails chosen by staff.
+// emails chosen by staff. A visit may add services after the first (the
+// repeated field also, up to the center's limit) and bring more people
+// (the field people); the times offered fit the whole visit.
 
 type staffBookPage struct {
 	staffPage
 	Center   booking.Center
 	Services []bookingform.Option
 	Service  booking.Service
+	// Also are the selects of the services a visit adds after the first,
+	// as many as the center allows in one visit; Added are the services
+	// chosen in them, in order.
+	Also  []alsoSelect
+	Added []string
+	// People is how many people come, chosen from PeopleChoices.
+	People        int
+	PeopleChoices []bookingform.Option
+	// ServicesError and PeopleError say what is wrong with the visit's
+	// services or people, which then offers no times.
+	ServicesError string
+	PeopleError   string
 	// Interpreters are the interpreter languages the center offers.
 	Interpreters []bookingform.Option
 	Language     string
@@ -42,6 +58,13 @@ type staffBookPage struct {
 	// newcomers' details form does.
 	Form   bookingform.Form
 	Action string
+}
+
+// alsoSelect is the select of a service added to the visit: the visit's
+// service number N, counting the first.
+type alsoSelect struct {
+	N       int
+	Options []bookingform.Option
 }
 
 // bookOnBehalfFields are the fields of the booking form, in order, for the
@@ -70,11 +93,14 @@ func (h *Handler) staffBookPage(c *gin.Context, chosen string) (staffBookPage, e
 		Action: "/staff/centers/" + url.PathEscape(center.ID) + "/book"}
 	p.Form = bookingform.Form{Details: bookingform.DetailsFrom(c.Request.FormValue), Errors: map[string]string{}}
 	serviceID := c.Request.FormValue("service")
-	for _, sv := range cat.Services {
-		if sv.Mode.Bookable() {
-			p.Services = append(p.Services, bookingform.Option{Code: sv.ID, Name: sv.In(p.L.Tag()).Name, Selected: sv.ID == serviceID})
+	for _, id := range c.Request.Form["also"] { // read by FormValue
+		if id != "" {
+			p.Added = append(p.Added, id)
 		}
 	}
+	people, peopleOK := peopleParam(c.Request.FormValue("people"))
+	p.People = people
+	p.offerVisit(cat, center, serviceID)
 	for _, code := range center.InterpreterLanguages() {
 		p.Interpreters = append(p.Interpreters, bookingform.Option{Code: code, Name: p.L.LanguageName(code), Selected: code == p.Language})
 	}
@@ -95,22 +121,125 @@ func (h *Handler) staffBookPage(c *gin.Context, chosen string) (staffBookPage, e
 		return p, nil
 	}
 	p.Service = service
-	if service.NeedsLanguage && (p.Language == "" || center.Speaks(p.Language)) {
+	visit, ok := p.visitServices(cat)
+	if !ok {
+		p.ServicesError = p.L.T("staff.book.services_invalid", "Max", center.ServicesPerVisit())
+		return p, nil
+	}
+	if !peopleOK {
+		p.PeopleError = p.L.T("staff.book.people_invalid", "Max", peopleLimit(visit))
+		return p, nil
+	}
+	if slices.ContainsFunc(visit, func(sv booking.Service) bool { return sv.NeedsLanguage }) && (p.Language == "" || center.Speaks(p.Language)) {
 		p.LanguageError = p.L.T("book.language_needed")
 		return p, nil
 	}
-	slots, err := h.scheduler.Slots(c.Request.Context(), booking.SlotQuery{
-		Center: center.ID, Service: service.ID, Language: p.Language, From: day, To: day,
-	})
-	if errors.Is(err, booking.ErrInvalid) || errors.Is(err, booking.ErrNotBookable) {
+	q := booking.SlotQuery{Center: center.ID, People: p.People, Language: p.Language, From: day, To: day}
+	q.Service, q.Services = p.visit()
+	slots, err := h.scheduler.Slots(c.Request.Context(), q)
+	switch {
+	case invalidField(err, "services"): // a service chosen twice, too many
+		p.ServicesError = p.L.T("staff.book.services_invalid", "Max", center.ServicesPerVisit())
+		return p, nil
+	case invalidField(err, "people"): // more than the services allow
+		p.PeopleError = p.L.T("staff.book.people_invalid", "Max", peopleLimit(visit))
+		return p, nil
+	case errors.Is(err, booking.ErrInvalid) || errors.Is(err, booking.ErrNotBookable):
 		// A day out of the horizon or a language not offered: no times.
 		slots = nil
-	} else if err != nil {
+	case err != nil:
 		return staffBookPage{}, err
 	}
 	p.Chosen = true
 	p.Days = bookingform.Days(p.L, h.scheduler.Location(), slots, time.Time{}, chosen)
 	return p, nil
+}
+
+// offerVisit offers the bookable services for the visit's first service,
+// serviceID selected, and for each it may add, the added ones selected;
+// and the numbers of people, up to the most any service allows.
+func (p *staffBookPage) offerVisit(cat booking.Catalogue, center booking.Center, serviceID string) {
+	options := func(selected string) []bookingform.Option {
+		var options []bookingform.Option
+		for _, sv := range cat.Services {
+			if sv.Mode.Bookable() {
+				options = append(options, bookingform.Option{Code: sv.ID, Name: sv.In(p.L.Tag()).Name, Selected: sv.ID == selected})
+			}
+		}
+		return options
+	}
+	p.Services = options(serviceID)
+	for i := range center.ServicesPerVisit() - 1 {
+		selected := ""
+		if i < len(p.Added) {
+			selected = p.Added[i]
+		}
+		p.Also = append(p.Also, alsoSelect{N: i + 2, Options: options(selected)})
+	}
+	most := 1
+	for _, sv := range cat.Services {
+		if sv.Mode.Bookable() {
+			most = max(most, sv.PeoplePerVisit())
+		}
+	}
+	for n := 1; n <= most; n++ {
+		p.PeopleChoices = append(p.PeopleChoices, bookingform.Option{Code: strconv.Itoa(n), Name: strconv.Itoa(n), Selected: n == p.People})
+	}
+}
+
+// visit returns the services of the visit as a request names them: one
+// Service, or the list of Services when services are added.
+func (p staffBookPage) visit() (service string, services []string) {
+	if len(p.Added) == 0 {
+		return p.Service.ID, nil
+	}
+	return "", append([]string{p.Service.ID}, p.Added...)
+}
+
+// visitServices finds the visit's services in the catalogue, the first
+// and the added ones; ok is false if an added one is not bookable or not
+// in the catalogue, which the form does not offer.
+func (p staffBookPage) visitServices(cat booking.Catalogue) (visit []booking.Service, ok bool) {
+	visit = []booking.Service{p.Service}
+	for _, id := range p.Added {
+		sv, err := cat.Service(id)
+		if err != nil || !sv.Mode.Bookable() {
+			return nil, false
+		}
+		visit = append(visit, sv)
+	}
+	return visit, true
+}
+
+// peopleParam reads how many people come: one if the form does not say;
+// ok is false for anything but a whole number from one.
+func peopleParam(v string) (people int, ok bool) {
+	if v == "" {
+		return 1, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 1, false
+	}
+	return n, true
+}
+
+// peopleLimit is how many people a visit of the services may bring: the
+// fewest any of them allows.
+func peopleLimit(visit []booking.Service) int {
+	n := visit[0].PeoplePerVisit()
+	for _, sv := range visit[1:] {
+		n = min(n, sv.PeoplePerVisit())
+	}
+	return n
+}
+
+// invalidField reports whether err is an ErrInvalid error that names the
+// field.
+func invalidField(err error, field string) bool {
+	var invalid *booking.Error
+	return errors.As(err, &invalid) && errors.Is(err, booking.ErrInvalid) &&
+		slices.ContainsFunc(invalid.Fields, func(fe booking.FieldError) bool { return fe.Field == field })
 }
 
 // staffBookPost makes the booking the form asks for, in the language of
@@ -139,9 +268,9 @@ func (h *Handler) staffBookPost(c *gin.Context) {
 	if err != nil || start.IsZero() {
 		p.Form.Errors["start"] = p.L.T("time.choose")
 	}
-	b, _, err := p.Form.Submit(c.Request.Context(), h.scheduler, p.L, booking.Request{
-		Center: centerID, Service: p.Service.ID, Start: start, Language: p.Language, Locale: emailLocale,
-	}, bookOnBehalfFields)
+	req := booking.Request{Center: centerID, People: p.People, Start: start, Language: p.Language, Locale: emailLocale}
+	req.Service, req.Services = p.visit()
+	b, _, err := p.Form.Submit(c.Request.Context(), h.scheduler, p.L, req, bookOnBehalfFields)
 	switch {
 	case err == nil:
 		h.audit(c, centerID, staff.ActionBookingCreate, b.Reference, "")
