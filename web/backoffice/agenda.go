@@ -158,7 +158,7 @@ func (h *Handler) agendaPage(c *gin.Context, day booking.Date) (agendaPage, erro
 		row := agendaRow{
 			ID: b.ID, Reference: b.Reference, Start: start.Format(time.RFC3339),
 			Time: p.L.Clock(start) + "–" + p.L.Clock(end), Name: b.Name, Phone: b.Phone,
-			Services: serviceNames(h.scheduler.Catalogue(), p.L.Tag(), b.Services), People: b.People,
+			Services: serviceNames(h.scheduler.Catalogue(), b.Services, p.L.Tag()), People: b.People,
 			Interpreter: p.L.LanguageName(b.Language), Notes: b.Notes,
 			Cancelled: b.Status == booking.Cancelled, CancelReason: b.CancelReason,
 			Cancellable: b.Changeable(now),
@@ -185,7 +185,7 @@ func (h *Handler) agendaPage(c *gin.Context, day booking.Date) (agendaPage, erro
 }
 
 // serviceNames names services in a language, in order.
-func serviceNames(cat booking.Catalogue, tag string, ids []string) []string {
+func serviceNames(cat booking.Catalogue, ids []string, tag string) []string {
 	names := make([]string, len(ids))
 	for i, id := range ids {
 		names[i] = serviceName(cat, id, tag)

@@ -303,7 +303,7 @@ func (h *Handler) renderDesk(c *gin.Context, status int, notice, problem string)
 		}
 		cat := h.scheduler.Catalogue()
 		p.Ticket = &deskTicket{Ticket: t, ServiceName: serviceName(cat, t.Service, tag), KindName: p.L.T("desk.kind_" + string(t.Kind)),
-			Services: serviceNames(cat, tag, visit.Services), People: visit.People,
+			Services: serviceNames(cat, visit.Services, tag), People: visit.People,
 			CanNoShow: t.State == booking.Called && t.Calls >= p.NoShowCalls}
 	}
 	render.Render(c, status, "staff-desk.html", p)

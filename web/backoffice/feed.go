@@ -58,7 +58,7 @@ func (h *Handler) calendarFeed(c *gin.Context) {
 // feedVisit names a booking's visit in the feed, in English as the feed
 // is: its services in order, and its people if more than one come.
 func feedVisit(cat booking.Catalogue, b booking.Booking) string {
-	visit := strings.Join(serviceNames(cat, "en", b.Services), ", ")
+	visit := strings.Join(serviceNames(cat, b.Services, "en"), ", ")
 	if b.People > 1 {
 		visit += fmt.Sprintf(" (%d people)", b.People)
 	}
