@@ -598,6 +598,10 @@ func TestDeskVisit(t *testing.T) {
 		if !slices.Equal(ticketOf(t, served).Services, called.Services) {
 			t.Errorf("the served visit's ticket: %s", served.body)
 		}
+		path := fmt.Sprintf("/api/v1/staff/centers/aarhus/tickets/%d/serve", called.ID)
+		if err := newContract(t, loadDocument(t, a)).validate("POST", path, nil, false, []string{"Cookie", d.cookie}, served, true); err != nil {
+			t.Errorf("the visit's ticket does not match the document: %v", err)
+		}
 
 		r := a.do("POST", "/api/v1/staff/centers/aarhus/desks/1/call", nil, "Cookie", d.cookie)
 		if ticketOf(t, r).Number != walkIn || strings.Contains(string(r.body), `"services"`) {
