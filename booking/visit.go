@@ -39,6 +39,13 @@ func (v visit) length() time.Duration {
 	return (d + Unit - 1) / Unit * Unit
 }
 
+// VisitLength is how long a visit for services, in order, and people
+// takes, as a booking of it would: what a page says before a time is
+// chosen. people 0 means one.
+func VisitLength(services []Service, people int) time.Duration {
+	return visit{services: services, people: max(people, 1)}.length()
+}
+
 // names lists the visit's services by name, for messages.
 func (v visit) names() string {
 	names := make([]string, len(v.services))
