@@ -32,12 +32,12 @@ type staffBookPage struct {
 	Services []bookingform.Option
 	Service  booking.Service
 	// Also are the selects of the services a visit adds after the first,
-	// as many as the center allows in one visit; Added are the services
-	// chosen in them, in order.
-	Also  []alsoSelect
-	Added []string
-	// People is how many people come, chosen from PeopleChoices.
-	People        int
+	// as many as the center allows in one visit.
+	Also []alsoSelect
+	// Visit is the visit the form asks for, read once a bookable service
+	// is chosen: its services and how many people come, chosen from
+	// PeopleChoices.
+	Visit         bookingform.Visit
 	PeopleChoices []bookingform.Option
 	// ServicesError and PeopleError say what is wrong with the visit's
 	// services or people, which then offers no times.
@@ -93,13 +93,12 @@ func (h *Handler) staffBookPage(c *gin.Context, chosen string) (staffBookPage, e
 		Action: "/staff/centers/" + url.PathEscape(center.ID) + "/book"}
 	p.Form = bookingform.Form{Details: bookingform.DetailsFrom(c.Request.FormValue), Errors: map[string]string{}}
 	serviceID := c.Request.FormValue("service")
-	for _, id := range c.Request.Form["also"] { // read by FormValue
-		if id != "" {
-			p.Added = append(p.Added, id)
-		}
+	service, err := cat.Service(serviceID)
+	bookable := err == nil && service.Mode.Bookable()
+	if bookable {
+		// FormValue has read the query and a posted form into Form.
+		p.Visit = bookingform.ReadVisit(p.L, cat, center, service, c.Request.Form)
 	}
-	people, peopleOK := peopleParam(c.Request.FormValue("people"))
-	p.People = people
 	p.offerVisit(cat, center, serviceID)
 	for _, code := range center.InterpreterLanguages() {
 		p.Interpreters = append(p.Interpreters, bookingform.Option{Code: code, Name: p.L.LanguageName(code), Selected: code == p.Language})
@@ -116,33 +115,33 @@ func (h *Handler) staffBookPage(c *gin.Context, chosen string) (staffBookPage, e
 	if dayErr == nil {
 		p.Day = day.String()
 	}
-	service, err := cat.Service(serviceID)
-	if err != nil || !service.Mode.Bookable() || dayErr != nil {
+	if !bookable || dayErr != nil {
 		return p, nil
 	}
 	p.Service = service
-	visit, ok := p.visitServices(cat)
-	if !ok {
+	// The visit's errors are said in the staff's words, next to the
+	// fields: the services' fieldset, the people's select.
+	if p.Visit.Errors["also"] != "" {
 		p.ServicesError = p.L.T("staff.book.services_invalid", "Max", center.ServicesPerVisit())
 		return p, nil
 	}
-	if !peopleOK {
-		p.PeopleError = p.L.T("staff.book.people_invalid", "Max", peopleLimit(visit))
+	if p.Visit.Errors["people"] != "" {
+		p.PeopleError = p.L.T("staff.book.people_invalid", "Max", p.Visit.MaxPeople())
 		return p, nil
 	}
-	if slices.ContainsFunc(visit, func(sv booking.Service) bool { return sv.NeedsLanguage }) && (p.Language == "" || center.Speaks(p.Language)) {
+	if p.Visit.NeedsLanguage() && (p.Language == "" || center.Speaks(p.Language)) {
 		p.LanguageError = p.L.T("book.language_needed")
 		return p, nil
 	}
-	q := booking.SlotQuery{Center: center.ID, People: p.People, Language: p.Language, From: day, To: day}
-	q.Service, q.Services = p.visit()
-	slots, err := h.scheduler.Slots(c.Request.Context(), q)
+	slots, err := h.scheduler.Slots(c.Request.Context(), p.Visit.SlotQuery(booking.SlotQuery{
+		Center: center.ID, Language: p.Language, From: day, To: day,
+	}))
 	switch {
 	case invalidField(err, "services"): // a service chosen twice, too many
 		p.ServicesError = p.L.T("staff.book.services_invalid", "Max", center.ServicesPerVisit())
 		return p, nil
 	case invalidField(err, "people"): // more than the services allow
-		p.PeopleError = p.L.T("staff.book.people_invalid", "Max", peopleLimit(visit))
+		p.PeopleError = p.L.T("staff.book.people_invalid", "Max", p.Visit.MaxPeople())
 		return p, nil
 	case errors.Is(err, booking.ErrInvalid) || errors.Is(err, booking.ErrNotBookable):
 		// A day out of the horizon or a language not offered: no times.
@@ -156,8 +155,9 @@ func (h *Handler) staffBookPage(c *gin.Context, chosen string) (staffBookPage, e
 }
 
 // offerVisit offers the bookable services for the visit's first service,
-// serviceID selected, and for each it may add, the added ones selected;
-// and the numbers of people, up to the most any service allows.
+// serviceID selected, and for each it may add, the ones the form added
+// selected; and the numbers of people, up to the most any service allows,
+// the visit's selected (one until a visit is read).
 func (p *staffBookPage) offerVisit(cat booking.Catalogue, center booking.Center, serviceID string) {
 	options := func(selected string) []bookingform.Option {
 		var options []bookingform.Option
@@ -171,8 +171,8 @@ func (p *staffBookPage) offerVisit(cat booking.Catalogue, center booking.Center,
 	p.Services = options(serviceID)
 	for i := range center.ServicesPerVisit() - 1 {
 		selected := ""
-		if i < len(p.Added) {
-			selected = p.Added[i]
+		if i < len(p.Visit.Asked) {
+			selected = p.Visit.Asked[i]
 		}
 		p.Also = append(p.Also, alsoSelect{N: i + 2, Options: options(selected)})
 	}
@@ -182,56 +182,10 @@ func (p *staffBookPage) offerVisit(cat booking.Catalogue, center booking.Center,
 			most = max(most, sv.PeoplePerVisit())
 		}
 	}
+	people := max(p.Visit.People, 1)
 	for n := 1; n <= most; n++ {
-		p.PeopleChoices = append(p.PeopleChoices, bookingform.Option{Code: strconv.Itoa(n), Name: strconv.Itoa(n), Selected: n == p.People})
+		p.PeopleChoices = append(p.PeopleChoices, bookingform.Option{Code: strconv.Itoa(n), Name: strconv.Itoa(n), Selected: n == people})
 	}
-}
-
-// visit returns the services of the visit as a request names them: one
-// Service, or the list of Services when services are added.
-func (p staffBookPage) visit() (service string, services []string) {
-	if len(p.Added) == 0 {
-		return p.Service.ID, nil
-	}
-	return "", append([]string{p.Service.ID}, p.Added...)
-}
-
-// visitServices finds the visit's services in the catalogue, the first
-// and the added ones; ok is false if an added one is not bookable or not
-// in the catalogue, which the form does not offer.
-func (p staffBookPage) visitServices(cat booking.Catalogue) (visit []booking.Service, ok bool) {
-	visit = []booking.Service{p.Service}
-	for _, id := range p.Added {
-		sv, err := cat.Service(id)
-		if err != nil || !sv.Mode.Bookable() {
-			return nil, false
-		}
-		visit = append(visit, sv)
-	}
-	return visit, true
-}
-
-// peopleParam reads how many people come: one if the form does not say;
-// ok is false for anything but a whole number from one.
-func peopleParam(v string) (people int, ok bool) {
-	if v == "" {
-		return 1, true
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		return 1, false
-	}
-	return n, true
-}
-
-// peopleLimit is how many people a visit of the services may bring: the
-// fewest any of them allows.
-func peopleLimit(visit []booking.Service) int {
-	n := visit[0].PeoplePerVisit()
-	for _, sv := range visit[1:] {
-		n = min(n, sv.PeoplePerVisit())
-	}
-	return n
 }
 
 // invalidField reports whether err is an ErrInvalid error that names the
@@ -268,8 +222,7 @@ func (h *Handler) staffBookPost(c *gin.Context) {
 	if err != nil || start.IsZero() {
 		p.Form.Errors["start"] = p.L.T("time.choose")
 	}
-	req := booking.Request{Center: centerID, People: p.People, Start: start, Language: p.Language, Locale: emailLocale}
-	req.Service, req.Services = p.visit()
+	req := p.Visit.Request(booking.Request{Center: centerID, Start: start, Language: p.Language, Locale: emailLocale})
 	b, _, err := p.Form.Submit(c.Request.Context(), h.scheduler, p.L, req, bookOnBehalfFields)
 	switch {
 	case err == nil:

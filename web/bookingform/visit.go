@@ -26,6 +26,10 @@ type Visit struct {
 	// the form's language. A service "also" names that the visit cannot
 	// take is left out of Services; a visit with Errors is not booked.
 	Errors map[string]string
+	// Asked lists the services "also" named, in order, empty values left
+	// out and those Errors rejects kept, for a form that shows the choice
+	// again.
+	Asked []string
 
 	catalogue booking.Catalogue
 }
@@ -43,6 +47,7 @@ func ReadVisit(l *locale.Locale, cat booking.Catalogue, center booking.Center, f
 		if id == "" {
 			continue
 		}
+		v.Asked = append(v.Asked, id)
 		sv, err := cat.Service(id)
 		switch {
 		case err != nil:
