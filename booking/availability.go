@@ -297,10 +297,12 @@ func (s *schedule) closures(ctx context.Context, center Center, from, to Date) (
 	return cs, nil
 }
 
-// listingKey is a slot query as Slots settles it.
+// listingKey is a slot query as Slots settles it: the slots of services
+// that take as long are the same.
 type listingKey struct {
-	service, interp string
-	from, to        Date
+	length   time.Duration
+	interp   string
+	from, to Date
 }
 
 // listing is the slots of a query and what they were computed from.

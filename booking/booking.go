@@ -11,8 +11,10 @@ const (
 	Cancelled Status = "cancelled"
 )
 
-// Booking is an appointment a newcomer has booked. Start and End are
-// instants; they are shown in the center's time zone.
+// Booking is an appointment a newcomer has booked: one visit to a center,
+// for one or more services in order and one or more people. Start and End
+// are instants, End the end of the whole visit; they are shown in the
+// center's time zone.
 type Booking struct {
 	ID        int64
 	Reference string // short, readable, not sequential: CPH-7K3M9Q
@@ -21,7 +23,9 @@ type Booking struct {
 	// for the manage link in emails sent later.
 	TokenSealed []byte
 	Center      string
-	Service     string
+	Service     string   // the first of Services
+	Services    []string // the visit's services, in order: one or more
+	People      int      // how many people come: one or more
 	Start       time.Time
 	End         time.Time
 	Language    string // interpreter language, or "" when none is needed

@@ -58,6 +58,21 @@ type Center struct {
 	// Interpreters holds, per language code, how many interpreters can
 	// serve at once.
 	Interpreters map[string]int
+	// MaxServices is how many services one visit may hold; 0 means
+	// DefaultMaxServices (see ServicesPerVisit).
+	MaxServices int
+}
+
+// DefaultMaxServices is how many services one visit may hold at a center
+// that does not say.
+const DefaultMaxServices = 3
+
+// ServicesPerVisit is how many services one visit may hold at the center.
+func (c Center) ServicesPerVisit() int {
+	if c.MaxServices > 0 {
+		return c.MaxServices
+	}
+	return DefaultMaxServices
 }
 
 // CheckDesk returns nil if desk names one of the center's desks, an
@@ -105,9 +120,27 @@ type Service struct {
 	// NeedsLanguage is set for services such as document translation,
 	// which cannot be booked without a language.
 	NeedsLanguage bool
+	// MaxPeople is how many people one visit for the service may bring;
+	// 0 means 1 (see PeoplePerVisit).
+	MaxPeople int
+	// PerPerson is how much longer a visit takes for each person after
+	// the first; 0 means Duration (see TimePerPerson).
+	PerPerson time.Duration
 	// Translations holds the name, description and what to bring in
 	// languages other than English, by language tag.
 	Translations map[string]ServiceText
+}
+
+// PeoplePerVisit is how many people one visit for the service may bring.
+func (s Service) PeoplePerVisit() int { return max(s.MaxPeople, 1) }
+
+// TimePerPerson is how much longer a visit for the service takes for each
+// person after the first.
+func (s Service) TimePerPerson() time.Duration {
+	if s.PerPerson > 0 {
+		return s.PerPerson
+	}
+	return s.Duration
 }
 
 // ServiceText is how a service is named and described in one language.
@@ -125,6 +158,21 @@ func (s Service) In(lang string) ServiceText {
 		return t
 	}
 	return ServiceText{Name: s.Name, Description: s.Description, Bring: s.Bring}
+}
+
+// Bring lists what to bring to a visit for services, in a language: each
+// service's documents in the services' order, each document once however
+// many of the services ask for it, since one passport serves them all.
+func Bring(services []Service, lang string) []string {
+	var bring []string
+	for _, sv := range services {
+		for _, item := range sv.In(lang).Bring {
+			if !slices.Contains(bring, item) {
+				bring = append(bring, item)
+			}
+		}
+	}
+	return bring
 }
 
 // Catalogue is the set of centers and services, loaded from configuration.

@@ -1,6 +1,9 @@
 package booking
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestCheckUses(t *testing.T) {
 	cat := Catalogue{Centers: []Center{{ID: "aarhus"}}, Services: []Service{{ID: "families"}}}
@@ -18,5 +21,30 @@ no center "odense": 2 bookings of service "families" at center "odense"
 no center "odense", no service "tax-card": 4 bookings of service "tax-card" at center "odense"`
 	if err == nil || err.Error() != want {
 		t.Errorf("CheckUses:\n%v\nwant\n%s", err, want)
+	}
+}
+
+func TestBring(t *testing.T) {
+	cpr := Service{ID: "cpr-number", Bring: []string{"Passport", "Proof of address", "Marriage certificate"},
+		Translations: map[string]ServiceText{"da": {Bring: []string{"Pas", "Adressebevis", "Vielsesattest"}}}}
+	tax := Service{ID: "tax-card", Bring: []string{"Passport", "Employment contract"},
+		Translations: map[string]ServiceText{"da": {Bring: []string{"Pas", "Ansættelseskontrakt"}}}}
+	none := Service{ID: "advice"}
+	tests := []struct {
+		services []Service
+		lang     string
+		want     []string
+	}{
+		{[]Service{cpr}, "en", []string{"Passport", "Proof of address", "Marriage certificate"}},
+		{[]Service{cpr, tax}, "en", []string{"Passport", "Proof of address", "Marriage certificate", "Employment contract"}},
+		{[]Service{tax, cpr}, "en", []string{"Passport", "Employment contract", "Proof of address", "Marriage certificate"}},
+		{[]Service{cpr, tax}, "da", []string{"Pas", "Adressebevis", "Vielsesattest", "Ansættelseskontrakt"}},
+		{[]Service{none, tax}, "fr", []string{"Passport", "Employment contract"}},
+		{[]Service{none}, "en", nil},
+	}
+	for _, tt := range tests {
+		if got := Bring(tt.services, tt.lang); !slices.Equal(got, tt.want) {
+			t.Errorf("Bring(%d services, %s) = %q, want %q", len(tt.services), tt.lang, got, tt.want)
+		}
 	}
 }

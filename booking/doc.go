@@ -8,7 +8,8 @@
 //     calendar the centers keep: public holidays and the days every center
 //     closes (calendar.go), with dates (date.go);
 //   - the Scheduler: the slots a center offers and the checks of a start
-//     (slots.go), when a center is open (opening.go), closures staff enter
+//     (slots.go), a visit of several services and people and its length
+//     (visit.go), when a center is open (opening.go), closures staff enter
 //     and the bookings they hit (closures.go), and a booking's life: made,
 //     read with its token, moved, cancelled by the newcomer or by staff,
 //     reminded of and erased after the retention (lifecycle.go); seats and

@@ -39,12 +39,18 @@ func thursdayAt(hour, minute int) time.Time {
 // newFixture starts at bookingtest.Thursday, 10:00 in Copenhagen.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureOf(t, defaultCatalogue, bookingtest.Policy(copenhagen))
+}
+
+// newFixtureOf is newFixture with another catalogue and policy.
+func newFixtureOf(t *testing.T, cat booking.Catalogue, policy booking.Policy) *fixture {
+	t.Helper()
 	sealer, err := booking.NewSealer(bytes.Repeat([]byte{1}, booking.TokenKeySize))
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, store: newMemStore(), clock: bookingtest.NewClock(bookingtest.Thursday)}
-	f.scheduler = booking.NewScheduler(defaultCatalogue, f.store, sealer, bookingtest.Policy(copenhagen), f.clock.Now)
+	f.scheduler = booking.NewScheduler(cat, f.store, sealer, policy, f.clock.Now)
 	f.queue = booking.NewQueue(f.scheduler, f.store, bookingtest.QueuePolicy())
 	return f
 }

@@ -40,7 +40,8 @@ func (s *Scheduler) Book(ctx context.Context, r Request) (Booking, string, error
 	if err := r.normalize(s.policy.UTF8LocalParts); err != nil {
 		return Booking{}, "", err
 	}
-	center, service, err := s.lookup(r.Center, r.Service)
+	ids, listed := r.visit()
+	center, v, err := s.lookupVisit(r.Center, ids, r.People, listed)
 	if err != nil {
 		return Booking{}, "", err
 	}
@@ -49,11 +50,11 @@ func (s *Scheduler) Book(ctx context.Context, r Request) (Booking, string, error
 			return b, token, err
 		}
 	}
-	if err := s.checkService(center, service, r.Language); err != nil {
+	if err := s.checkVisit(center, v, r.Language); err != nil {
 		return Booking{}, "", err
 	}
 	interp := interpreterLanguage(center, r.Language)
-	if err := s.checkStart(ctx, center, service, interp, r.Start); err != nil {
+	if err := s.checkStart(ctx, center, v, interp, r.Start); err != nil {
 		return Booking{}, "", err
 	}
 	if err := s.checkActive(ctx, r.Email); err != nil {
@@ -63,9 +64,11 @@ func (s *Scheduler) Book(ctx context.Context, r Request) (Booking, string, error
 	now := s.now().UTC()
 	b := Booking{
 		Center:    center.ID,
-		Service:   service.ID,
+		Service:   v.services[0].ID,
+		Services:  v.ids(),
+		People:    v.people,
 		Start:     r.Start.UTC(),
-		End:       r.Start.Add(service.Duration).UTC(),
+		End:       r.Start.Add(v.length()).UTC(),
 		Language:  interp,
 		Name:      r.Name,
 		Email:     r.Email,
@@ -101,7 +104,7 @@ func (s *Scheduler) Book(ctx context.Context, r Request) (Booking, string, error
 			return Booking{}, "", s.full(b.Start)
 		}
 		if !errors.Is(err, ErrDuplicate) || attempt == 5 {
-			return Booking{}, "", fmt.Errorf("book %s at %s: %w", service.ID, center.ID, err)
+			return Booking{}, "", fmt.Errorf("book %s at %s: %w", strings.Join(b.Services, "+"), center.ID, err)
 		}
 		// Either the same Idempotency-Key won a race, or the random
 		// reference exists: replay the first, draw again for the second.
@@ -276,20 +279,24 @@ func (s *Scheduler) Reschedule(ctx context.Context, reference, token string, sta
 		// Already there: nothing changes and nobody is told of a move.
 		return b, nil
 	}
-	center, service, err := s.lookup(b.Center, b.Service)
+	center, err := s.catalogue.Center(b.Center)
 	if err != nil {
 		return Booking{}, fmt.Errorf("reschedule booking %d: %w", b.ID, err)
 	}
-	if err := s.checkService(center, service, b.Language); err != nil {
+	v, err := s.findVisit(b.Services, b.People, false)
+	if err != nil {
+		return Booking{}, fmt.Errorf("reschedule booking %d: %w", b.ID, err)
+	}
+	if err := s.checkVisit(center, v, b.Language); err != nil {
 		return Booking{}, err
 	}
-	if err := s.checkStart(ctx, center, service, b.Language, start); err != nil {
+	if err := s.checkStart(ctx, center, v, b.Language, start); err != nil {
 		return Booking{}, err
 	}
 	release := s.claims(center, b.Start, b.End, b.Language)
 	oldStart, oldEnd := b.Start, b.End
 	b.Start = start.UTC()
-	b.End = start.Add(service.Duration).UTC()
+	b.End = start.Add(v.length()).UTC()
 	claims := s.claims(center, b.Start, b.End, b.Language)
 	b.Sequence++
 	b.UpdatedAt = s.now().UTC()

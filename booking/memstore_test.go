@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,7 +14,8 @@ import (
 // memStore keeps bookings, closures and tickets in memory for the tests of
 // the rules, and answers as booking/store does, but for what only a
 // database can promise (concurrency, persistence), which booking/store's
-// tests check. Seats are not counted: a claim always succeeds. The Store
+// tests check. Seats are not counted: a claim always succeeds, and every
+// seat is free. The Store
 // methods no rule test needs are left to the nil interface embedded:
 // calling one panics.
 type memStore struct {
@@ -52,6 +54,35 @@ func (m *memStore) add(b booking.Booking) booking.Booking {
 	b.ID = m.nextID
 	m.bookings[b.ID] = b
 	return b
+}
+
+// CreateBooking stores a booking as booked, with the email queued. The
+// claims are not counted: see memStore.
+func (m *memStore) CreateBooking(_ context.Context, b booking.Booking, _ []booking.Claim, _ *booking.Idempotency, email booking.EmailKind) (booking.Booking, error) {
+	b = m.add(b)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.emails[b.ID] = append(m.emails[b.ID], email)
+	return b, nil
+}
+
+// Usage answers that no seat is taken: see memStore.
+func (m *memStore) Usage(context.Context, string, time.Time, time.Time) ([]booking.Usage, error) {
+	return nil, nil
+}
+
+// ActiveBookings counts the confirmed bookings of the email that have not
+// started at now, whatever the case of its letters.
+func (m *memStore) ActiveBookings(_ context.Context, email string, now time.Time) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, b := range m.bookings {
+		if strings.EqualFold(b.Email, email) && b.Status == booking.Confirmed && b.Start.After(now) {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // get returns the booking with the ID as stored.

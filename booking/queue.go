@@ -268,6 +268,28 @@ func (q *Queue) CheckIn(ctx context.Context, centerID, reference string) (status
 	return status, err == nil, err
 }
 
+// TicketVisit is what a desk sees of the visit an appointment ticket was
+// checked in for: its services, in the order they are served, and how many
+// people come; nothing personal.
+type TicketVisit struct {
+	Services []string
+	People   int
+}
+
+// Visit returns the visit an appointment ticket was checked in for, from
+// its booking: the one ticket of a visit stands for every service in it. A
+// walk-in ticket has none: the zero TicketVisit.
+func (q *Queue) Visit(ctx context.Context, t Ticket) (TicketVisit, error) {
+	if t.BookingID == 0 {
+		return TicketVisit{}, nil
+	}
+	b, err := q.schedule.store.BookingInCenter(ctx, t.Center, t.BookingID)
+	if err != nil {
+		return TicketVisit{}, fmt.Errorf("visit of ticket %s: %w", t.Number, err)
+	}
+	return TicketVisit{Services: b.Services, People: b.People}, nil
+}
+
 // checkBooking checks that b may be checked in at center now. A booking
 // that is cancelled, of another day or of another center gets one answer,
 // whichever it is, that says no more than the center's own hours: anyone

@@ -232,6 +232,41 @@ func TestCheckIn(t *testing.T) {
 	}
 }
 
+// A visit of several services and people checks in as one ticket, for its
+// first service, and the desk that calls it sees the whole visit.
+func TestCheckInVisit(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	start := thursdayAt(10, 30)
+	visit := f.store.add(booking.Booking{
+		Reference: "AAR-FAM4XY", Center: "aarhus", Service: "eu-residence-document",
+		Services: []string{"eu-residence-document", "cpr-number"}, People: 4,
+		Start: start.UTC(), End: start.Add(165 * time.Minute).UTC(), Name: "Ana Silva", Email: "ana@example.com",
+		Locale: "en", Status: booking.Confirmed,
+	})
+	f.clock.Set(thursdayAt(10, 25))
+	st, created, err := f.queue.CheckIn(ctx, "aarhus", "AAR-FAM4XY")
+	if err != nil || !created {
+		t.Fatalf("check in: %v, created %v", err, created)
+	}
+	if again, created, err := f.queue.CheckIn(ctx, "aarhus", "AAR-FAM4XY"); err != nil || created || again.Ticket.ID != st.Ticket.ID {
+		t.Errorf("checking in again: %+v, created %v, %v; want the visit's one ticket", again.Ticket, created, err)
+	}
+	tickets, err := f.queue.Tickets(ctx, "aarhus", booking.DateOf(start))
+	if err != nil || len(tickets) != 1 || tickets[0].BookingID != visit.ID || tickets[0].Service != "eu-residence-document" {
+		t.Fatalf("tickets %+v, %v: want one, for the visit's first service", tickets, err)
+	}
+	f.clock.Set(start)
+	called := f.callNext("1")
+	got, err := f.queue.Visit(ctx, called)
+	if err != nil || strings.Join(got.Services, " ") != "eu-residence-document cpr-number" || got.People != 4 {
+		t.Errorf("the called ticket's visit: %+v, %v", got, err)
+	}
+	if got, err := f.queue.Visit(ctx, f.walkIn("general-information").Ticket); err != nil || got.Services != nil || got.People != 0 {
+		t.Errorf("a walk-in's visit: %+v, %v; want none", got, err)
+	}
+}
+
 func TestDeskOperations(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -20,13 +21,27 @@ const (
 	MinIdempotencyKey = 16
 )
 
+// visit returns the ids of the request's services, and whether they came
+// as a list.
+func (r Request) visit() ([]string, bool) {
+	if r.Services != nil {
+		return r.Services, true
+	}
+	return []string{r.Service}, false
+}
+
 // Locales in which emails can be written.
 var Locales = []string{"en", "da"}
 
-// Request is what a newcomer asks for when booking.
+// Request is what a newcomer asks for when booking: a visit to a center for
+// one service (Service) or several in order (Services, not both), for one
+// or more people.
 type Request struct {
 	Center   string
 	Service  string
+	Services []string
+	// People is how many people come; 0 means one.
+	People   int
 	Start    time.Time
 	Name     string
 	Email    string
@@ -56,7 +71,16 @@ func (r *Request) normalize(utf8Local bool) error {
 	if r.Center == "" {
 		add("center", "is required")
 	}
-	if r.Service == "" {
+	switch {
+	case r.Service != "" && r.Services != nil:
+		add("services", "must not come with service: send service or services, not both")
+	case r.Services != nil && len(r.Services) == 0:
+		add("services", "must list at least one service")
+	case r.Services != nil:
+		for i, id := range r.Services {
+			r.Services[i] = strings.TrimSpace(id)
+		}
+	case r.Service == "":
 		add("service", "is required")
 	}
 	if r.Start.IsZero() {
@@ -186,7 +210,12 @@ func isVisibleLetter(r rune) bool {
 // booking.
 func (r Request) fingerprint() []byte {
 	h := sha256.New()
-	for _, f := range []string{r.Center, r.Service, r.Start.UTC().Format(time.RFC3339), r.Name, r.Email, r.Phone, r.Language, r.Notes, r.Locale} {
+	fields := []string{r.Center, r.Service, r.Start.UTC().Format(time.RFC3339), r.Name, r.Email, r.Phone, r.Language, r.Notes, r.Locale}
+	if r.Services != nil || r.People > 1 {
+		// Only then, so that a key sent before visits keeps its print.
+		fields = append(fields, strings.Join(r.Services, " "), strconv.Itoa(r.People))
+	}
+	for _, f := range fields {
 		h.Write([]byte(f))
 		h.Write([]byte{0})
 	}

@@ -98,5 +98,19 @@ func (s *schedule) lookup(centerID, serviceID string) (Center, Service, error) {
 	return center, service, nil
 }
 
+// lookupVisit returns a center of the catalogue and a visit to it, checked
+// as visitOf checks it.
+func (s *schedule) lookupVisit(centerID string, ids []string, people int, listed bool) (Center, visit, error) {
+	center, err := s.catalogue.Center(centerID)
+	if err != nil {
+		return Center{}, visit{}, err
+	}
+	v, err := s.visitOf(center, ids, people, listed)
+	if err != nil {
+		return Center{}, visit{}, err
+	}
+	return center, v, nil
+}
+
 // today is the date in the centers' time zone.
 func (s *schedule) today() Date { return DateOf(s.now().In(s.policy.Location)) }

@@ -17,20 +17,26 @@ type Slot struct {
 	Available int
 }
 
-// SlotQuery asks for the slots of a service at a center on the days From to
-// To, both included. Zero dates mean today and a week from it.
+// SlotQuery asks for the starts of a visit to a center, for one service
+// (Service) or several (Services), and a number of people, on the days From
+// to To, both included. Zero dates mean today and a week from it; People 0
+// means one.
 type SlotQuery struct {
 	Center   string
 	Service  string
+	Services []string
+	People   int
 	From     Date
 	To       Date
 	Language string
 }
 
-// Slots lists the slots that can still be booked, full ones included with
-// Available 0. The slice may be shared with other callers: do not change it.
+// Slots lists the starts where the whole visit can still be booked, full
+// ones included with Available 0; a slot's End is the visit's end. The
+// slice may be shared with other callers: do not change it.
 func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
-	center, service, err := s.lookup(q.Center, q.Service)
+	ids, listed := Request{Service: q.Service, Services: q.Services}.visit()
+	center, v, err := s.lookupVisit(q.Center, ids, q.People, listed)
 	if err != nil {
 		return nil, err
 	}
@@ -38,9 +44,10 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 	if langErr != nil {
 		return nil, invalid([]FieldError{*langErr})
 	}
-	if err := s.checkService(center, service, lang); err != nil {
+	if err := s.checkVisit(center, v, lang); err != nil {
 		return nil, err
 	}
+	length := v.length()
 	interp := interpreterLanguage(center, lang)
 	today := s.today()
 	if q.From == (Date{}) {
@@ -75,7 +82,7 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("slots of %s: %w", center.ID, err)
 	}
-	key := listingKey{service.ID, interp, q.From, q.To}
+	key := listingKey{length, interp, q.From, q.To}
 	if slots, ok := s.seatCache.listed(center.ID, key, closures, days, earliest); ok {
 		return slots, nil
 	}
@@ -89,8 +96,8 @@ func (s *Scheduler) Slots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 			continue
 		}
 		open, closing := s.openingInstants(center, d)
-		for start := open; !start.Add(service.Duration).After(closing); start = start.Add(center.SlotStep) {
-			end := start.Add(service.Duration)
+		for start := open; !start.Add(length).After(closing); start = start.Add(center.SlotStep) {
+			end := start.Add(length)
 			if start.Before(earliest) || !within(periods, start, end) {
 				continue
 			}
@@ -155,14 +162,16 @@ func (s *Scheduler) claims(center Center, start, end time.Time, interp string) [
 	return claims
 }
 
-// checkService checks that the service can be booked at the center in the
-// language.
-func (s *Scheduler) checkService(center Center, service Service, lang string) error {
-	if !service.Mode.Bookable() {
-		return notBookable("%s is a walk-in service: no appointment is needed, come to %s during opening hours", service.Name, center.Name)
-	}
-	if service.NeedsLanguage && (lang == "" || center.Speaks(lang)) {
-		return invalid([]FieldError{{"language", fmt.Sprintf("%s needs the language of the documents, one of %s", service.Name, strings.Join(center.InterpreterLanguages(), ", "))}})
+// checkVisit checks that the visit's services can be booked at the center
+// in the language.
+func (s *Scheduler) checkVisit(center Center, v visit, lang string) error {
+	for _, service := range v.services {
+		if !service.Mode.Bookable() {
+			return notBookable("%s is a walk-in service: no appointment is needed, come to %s during opening hours", service.Name, center.Name)
+		}
+		if service.NeedsLanguage && (lang == "" || center.Speaks(lang)) {
+			return invalid([]FieldError{{"language", fmt.Sprintf("%s needs the language of the documents, one of %s", service.Name, strings.Join(center.InterpreterLanguages(), ", "))}})
+		}
 	}
 	if lang != "" && !center.Speaks(lang) && center.Interpreters[lang] <= 0 {
 		return notBookable("%s offers no interpreter for language %q; it offers %s", center.Name, lang, strings.Join(center.InterpreterLanguages(), ", "))
@@ -183,9 +192,10 @@ func (s *Scheduler) window(interpreter bool) (time.Time, Date) {
 	return earliest, today.AddDays(s.policy.HorizonDays)
 }
 
-// checkStart checks that a booking of the service may start at start, and
-// says why not; interp is the interpreter language, if any.
-func (s *Scheduler) checkStart(ctx context.Context, center Center, service Service, interp string, start time.Time) error {
+// checkStart checks that the visit may start at start, and says why not;
+// interp is the interpreter language, if any.
+func (s *Scheduler) checkStart(ctx context.Context, center Center, v visit, interp string, start time.Time) error {
+	length := v.length()
 	local := start.In(s.policy.Location)
 	day := DateOf(local)
 	if reason, shut := s.dayClosed(center, day); shut {
@@ -198,7 +208,7 @@ func (s *Scheduler) checkStart(ctx context.Context, center Center, service Servi
 		return err
 	}
 	closures := cs.byDay
-	if c, closed := closures[day]; closed && !within(s.openPeriods(center, day, closures), start, start.Add(service.Duration)) {
+	if c, closed := closures[day]; closed && !within(s.openPeriods(center, day, closures), start, start.Add(length)) {
 		msg := fmt.Sprintf("%s is closed on %s", center.Name, day.Long())
 		if !c.WholeDay() {
 			msg = fmt.Sprintf("%s is closed from %s to %s on %s", center.Name, clock(c.Part.Open), clock(c.Part.Close), day.Long())
@@ -210,8 +220,8 @@ func (s *Scheduler) checkStart(ctx context.Context, center Center, service Servi
 	}
 	span := center.Hours[day.Weekday()]
 	open, closing := s.openingInstants(center, day)
-	if start.Before(open) || start.Add(service.Duration).After(closing) {
-		return notBookable("%s is outside the opening hours %s on %ss (%s takes %s)", local.Format("15:04"), span, day.Weekday(), service.Name, minutes(service.Duration))
+	if start.Before(open) || start.Add(length).After(closing) {
+		return notBookable("%s is outside the opening hours %s on %ss (%s takes %s)", local.Format("15:04"), span, day.Weekday(), v.names(), minutes(length))
 	}
 	if start.Sub(open)%center.SlotStep != 0 {
 		return notBookable("%s is not a slot start: slots start every %s from %s", local.Format("15:04"), minutes(center.SlotStep), clock(span.Open))

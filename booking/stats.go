@@ -10,9 +10,14 @@ import (
 
 // Stats is what a center's day, or a period of days, adds up to.
 type Stats struct {
-	Day          Date // zero for a period
-	Appointments int  // confirmed bookings
-	WalkIns      int  // walk-in tickets
+	Day Date // zero for a period
+	// Appointments counts the confirmed bookings: visits, each once
+	// however many services and people it holds. ServicesBooked counts
+	// their services, PeopleExpected the people they bring.
+	Appointments   int
+	ServicesBooked int
+	PeopleExpected int
+	WalkIns        int // walk-in tickets
 	// NoShows are tickets called in vain too often, and past confirmed
 	// appointments never checked in.
 	NoShows int
@@ -77,6 +82,8 @@ func Statistics(tickets []Ticket, bookings []Booking, from, to Date, loc *time.L
 		}
 		for _, x := range []*tally{day, total} {
 			x.stats.Appointments++
+			x.stats.ServicesBooked += max(len(b.Services), 1)
+			x.stats.PeopleExpected += max(b.People, 1)
 			if !checkedIn[b.ID] && !now.Before(b.End) {
 				x.stats.NoShows++
 			}

@@ -36,10 +36,10 @@ func TestStatistics(t *testing.T) {
 	}
 	bookings := []Booking{
 		{ID: 1, Start: at(mon, "10:00"), End: at(mon, "10:45"), Status: Confirmed},
-		{ID: 2, Start: at(mon, "11:00"), End: at(mon, "11:45"), Status: Confirmed}, // never came
-		{ID: 3, Start: at(tue, "09:30"), End: at(tue, "10:15"), Status: Confirmed},
-		{ID: 4, Start: at(tue, "14:00"), End: at(tue, "14:45"), Status: Confirmed}, // not yet passed
-		{ID: 5, Start: at(tue, "11:00"), End: at(tue, "11:45"), Status: Cancelled},
+		{ID: 2, Start: at(mon, "11:00"), End: at(mon, "11:45"), Status: Confirmed},                                                 // never came
+		{ID: 3, Start: at(tue, "09:30"), End: at(tue, "10:15"), Status: Confirmed, Services: []string{"permit", "cpr"}, People: 4}, // a visit
+		{ID: 4, Start: at(tue, "14:00"), End: at(tue, "14:45"), Status: Confirmed},                                                 // not yet passed
+		{ID: 5, Start: at(tue, "11:00"), End: at(tue, "11:45"), Status: Cancelled, Services: []string{"permit", "cpr"}, People: 2},
 	}
 	days, period := Statistics(tickets, bookings, mon, tue, cph, at(tue, "12:00"))
 	if len(days) != 2 {
@@ -51,14 +51,18 @@ func TestStatistics(t *testing.T) {
 		appointments, walkIns, noShows, served, waits int
 		avgWait, p90Wait                              time.Duration
 		info, permit                                  time.Duration
+		services, people                              int
 	}{
-		{"Monday", days[0], 2, 3, 2, 3, 4, 15 * time.Minute, 30 * time.Minute, 20 * time.Minute, 40 * time.Minute},
-		{"Tuesday", days[1], 2, 1, 0, 1, 1, 0, 0, 0, 40 * time.Minute},
-		{"period", period, 4, 4, 2, 4, 5, 12 * time.Minute, 30 * time.Minute, 20 * time.Minute, 40 * time.Minute},
+		{"Monday", days[0], 2, 3, 2, 3, 4, 15 * time.Minute, 30 * time.Minute, 20 * time.Minute, 40 * time.Minute, 2, 2},
+		{"Tuesday", days[1], 2, 1, 0, 1, 1, 0, 0, 0, 40 * time.Minute, 3, 5},
+		{"period", period, 4, 4, 2, 4, 5, 12 * time.Minute, 30 * time.Minute, 20 * time.Minute, 40 * time.Minute, 5, 7},
 	} {
 		g := tt.got
 		if g.Appointments != tt.appointments || g.WalkIns != tt.walkIns || g.NoShows != tt.noShows || g.Served != tt.served || g.Waits != tt.waits {
 			t.Errorf("%s: %+v", tt.name, g)
+		}
+		if g.ServicesBooked != tt.services || g.PeopleExpected != tt.people {
+			t.Errorf("%s: %d services booked for %d people, want %d for %d", tt.name, g.ServicesBooked, g.PeopleExpected, tt.services, tt.people)
 		}
 		if g.AverageWait != tt.avgWait || g.P90Wait != tt.p90Wait {
 			t.Errorf("%s: waits %s (90%% %s), want %s (%s)", tt.name, g.AverageWait, g.P90Wait, tt.avgWait, tt.p90Wait)

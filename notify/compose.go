@@ -22,14 +22,16 @@ type Letter struct {
 	Kind    booking.EmailKind
 	Booking booking.Booking
 	Center  booking.Center
-	Service booking.Service
+	// Services are the visit's services (the booking's Services), in
+	// order: one or more.
+	Services []booking.Service
 	// Location is the time zone the appointment is shown in (the centers'
 	// Europe/Copenhagen).
 	Location *time.Location
 	// ManageURL lets the newcomer see, move or cancel the booking. It is
 	// required for every kind but a cancellation, which does not show it.
 	ManageURL string
-	// RebookURL, in a cancellation, leads to booking the same service at
+	// RebookURL, in a cancellation, leads to booking the same services at
 	// the same center again.
 	RebookURL string
 }
@@ -89,10 +91,13 @@ func parseLetterTemplates(fsys fs.FS) (map[string]letterTemplates, error) {
 
 // letterData is what the templates see. Every value is ready to print.
 type letterData struct {
-	Lang      string
-	Kind      booking.EmailKind
-	Name      string
-	Service   string
+	Lang string
+	Kind booking.EmailKind
+	Name string
+	// Services names the visit's services, in order.
+	Services []string
+	// People is how many people come.
+	People    int
 	Reference string
 	LongDate  string // Monday 7 December 2026
 	Date      string // 7 December 2026
@@ -103,7 +108,8 @@ type letterData struct {
 	Address   string
 	Phone     string
 	Hours     []locale.HoursLine
-	Bring     []string
+	// Bring is what to bring for all the services, each document once.
+	Bring []string
 	// Interpreter is the interpreter's language named in the letter's
 	// locale, or "" when there is none.
 	Interpreter string
@@ -159,6 +165,9 @@ func (l Letter) data() (letterData, string, error) {
 	if b.Start.IsZero() || !b.End.After(b.Start) {
 		return letterData{}, "", fmt.Errorf("%w: booking %s has no valid start and end", ErrInvalidLetter, b.Reference)
 	}
+	if len(l.Services) == 0 {
+		return letterData{}, "", fmt.Errorf("%w: booking %s has no service", ErrInvalidLetter, b.Reference)
+	}
 	if l.Kind != booking.EmailCancellation && l.ManageURL == "" {
 		return letterData{}, "", fmt.Errorf("%w: a %s needs a manage link", ErrInvalidLetter, l.Kind)
 	}
@@ -167,11 +176,16 @@ func (l Letter) data() (letterData, string, error) {
 	tag := loc.Tag()
 
 	start, end := b.Start.In(l.Location), b.End.In(l.Location)
+	names := make([]string, len(l.Services))
+	for i, sv := range l.Services {
+		names[i] = sv.In(tag).Name
+	}
 	d := letterData{
 		Lang:        tag,
 		Kind:        l.Kind,
 		Name:        b.Name,
-		Service:     l.Service.In(tag).Name,
+		Services:    names,
+		People:      max(b.People, 1),
 		Reference:   b.Reference,
 		LongDate:    loc.LongDate(start),
 		Date:        loc.Date(start),
@@ -182,7 +196,7 @@ func (l Letter) data() (letterData, string, error) {
 		Address:     l.Center.Address,
 		Phone:       l.Center.Phone,
 		Hours:       loc.OpeningHours(l.Center.Hours),
-		Bring:       l.Service.In(tag).Bring,
+		Bring:       booking.Bring(l.Services, tag),
 		Interpreter: loc.LanguageName(b.Language),
 		ManageURL:   l.ManageURL,
 	}

@@ -1,7 +1,9 @@
 package notify
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"html"
 	"maps"
 	"slices"
@@ -11,6 +13,7 @@ import (
 	_ "time/tzdata" // the tests must not depend on the machine's zoneinfo
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/booking/bookingtest"
 	"github.com/ics-booking/icsbooking/locale"
 )
 
@@ -58,7 +61,7 @@ func testLetter(t *testing.T, kind booking.EmailKind, locale string, start time.
 			Status:    booking.Confirmed,
 		},
 		Center:    letterCenter(),
-		Service:   letterService(),
+		Services:  []booking.Service{letterService()},
 		Location:  copenhagenZone(t),
 		ManageURL: letterManageURL,
 	}
@@ -279,6 +282,7 @@ func TestComposeRefusesIncompleteLetters(t *testing.T) {
 	cases := map[string]func(*Letter){
 		"unknown kind":               func(l *Letter) { l.Kind = "invoice" },
 		"no time zone":               func(l *Letter) { l.Location = nil },
+		"no service":                 func(l *Letter) { l.Services = nil },
 		"no start":                   func(l *Letter) { l.Booking.Start = time.Time{} },
 		"end before start":           func(l *Letter) { l.Booking.End = l.Booking.Start.Add(-time.Minute) },
 		"confirmation without link":  func(l *Letter) { l.ManageURL = "" },
@@ -362,4 +366,167 @@ func TestComposeCancellationByStaff(t *testing.T) {
 	if err != nil || strings.Contains(text, "Reason") {
 		t.Errorf("own cancellation: %v\n%s", err, text)
 	}
+}
+
+// goldenStart is Monday 7 December 2026, 09:00 in Copenhagen (CET).
+var goldenStart = time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+
+// catalogueBooking is a booking at the Aarhus center of the built-in
+// catalogue of services, in order, for people, from goldenStart for length,
+// with its emails in locale.
+func catalogueBooking(locale string, length time.Duration, people int, services ...string) booking.Booking {
+	return booking.Booking{
+		Reference: "AAR-7K3M9Q",
+		Center:    "aarhus",
+		Service:   services[0],
+		Services:  services,
+		People:    people,
+		Start:     goldenStart,
+		End:       goldenStart.Add(length),
+		Name:      "Amina Hassan",
+		Email:     "amina@example.com",
+		Locale:    locale,
+		Status:    booking.Confirmed,
+	}
+}
+
+// aarhusOf finds the Aarhus center of the built-in catalogue and its
+// services ids, in order.
+func aarhusOf(t *testing.T, ids ...string) (booking.Center, []booking.Service) {
+	t.Helper()
+	cat, _ := bookingtest.Catalogue()
+	center, err := cat.Center("aarhus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	services := make([]booking.Service, len(ids))
+	for i, id := range ids {
+		if services[i], err = cat.Service(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return center, services
+}
+
+// visitBooking is a family's visit: a CPR number and a tax card for four
+// people, 150 minutes (30 and 30, and 15 for each service and each person
+// after the first).
+func visitBooking(locale string) booking.Booking {
+	return catalogueBooking(locale, 150*time.Minute, 4, "cpr-number", "tax-card")
+}
+
+// emailKinds are the kinds of email Compose writes.
+var emailKinds = []booking.EmailKind{booking.EmailConfirmation, booking.EmailUpdate, booking.EmailReminder, booking.EmailCancellation}
+
+// TestComposeGolden writes every kind of email about a booking of the
+// built-in catalogue, in English and Danish, the cancellation by staff, and
+// compares them with testdata/letters-<booking>-<locale>.txt.
+func TestComposeGolden(t *testing.T) {
+	_, loc := bookingtest.Catalogue()
+	tests := []struct {
+		name string
+		b    func(locale string) booking.Booking
+	}{
+		{"renewal", func(locale string) booking.Booking {
+			return catalogueBooking(locale, 45*time.Minute, 1, "residence-permit-renewal")
+		}},
+		{"visit", visitBooking},
+	}
+	for _, tt := range tests {
+		for _, locale := range []string{"en", "da"} {
+			t.Run(tt.name+"/"+locale, func(t *testing.T) {
+				b := tt.b(locale)
+				center, services := aarhusOf(t, b.Services...)
+				var out bytes.Buffer
+				for _, kind := range emailKinds {
+					l := Letter{Kind: kind, Booking: b, Center: center, Services: services, Location: loc, ManageURL: letterManageURL}
+					if kind == booking.EmailCancellation {
+						l.Booking.Status, l.Booking.CancelReason = booking.Cancelled, "Closed for staff training"
+						l.RebookURL = rebookURL("https://booking.example.dk", b)
+					}
+					subject, text, html, err := Compose(l)
+					if err != nil {
+						t.Fatal(err)
+					}
+					fmt.Fprintf(&out, "===== %s: subject\n%s\n===== %s: text\n%s===== %s: HTML\n%s", kind, subject, kind, text, kind, html)
+				}
+				checkGolden(t, "letters-"+tt.name+"-"+locale+".txt", out.Bytes())
+			})
+		}
+	}
+}
+
+// Every email about a visit names each of its services in the email's
+// language, in order, and the number of people, and lists what to bring
+// once: the passport both services ask for appears once.
+func TestComposeVisit(t *testing.T) {
+	_, loc := bookingtest.Catalogue()
+	tests := []struct {
+		locale   string
+		services []string
+		people   string
+		when     string
+		bring    []string
+	}{
+		{"en", []string{"CPR number application guidance", "Tax card application support"}, "People: 4",
+			"Monday 7 December 2026, 09:00–11:30 (Copenhagen time, CET)",
+			[]string{"Passport with valid visa/residence permit", "Proof of address in Denmark",
+				"Employment contract or study enrollment (if applicable)", "Marriage certificate (if applicable)",
+				"Birth certificates for children (if applicable)"}},
+		{"da", []string{"Vejledning om at få et CPR-nummer", "Hjælp til at søge om skattekort"}, "Antal personer: 4",
+			"mandag den 7. december 2026 kl. 09.00–11.30 (dansk tid, CET)",
+			[]string{"Pas med gyldigt visum eller gyldig opholdstilladelse", "Dokumentation for din adresse i Danmark",
+				"Ansættelseskontrakt eller bevis for studieplads (hvis relevant)", "Vielsesattest (hvis relevant)",
+				"Fødselsattester for dine børn (hvis relevant)"}},
+	}
+	for _, tt := range tests {
+		for _, kind := range emailKinds {
+			t.Run(tt.locale+"/"+string(kind), func(t *testing.T) {
+				b := visitBooking(tt.locale)
+				center, services := aarhusOf(t, b.Services...)
+				_, text, htmlBody, err := Compose(Letter{Kind: kind, Booking: b, Center: center, Services: services, Location: loc, ManageURL: letterManageURL})
+				if err != nil {
+					t.Fatal(err)
+				}
+				shown := html.UnescapeString(htmlBody)
+				wantText := "- " + strings.Join(tt.services, "\n- ") + "\n" + tt.people + "\n"
+				if !strings.Contains(text, wantText) {
+					t.Errorf("text does not list the services and people as\n%s\nin\n%s", wantText, text)
+				}
+				label, n, _ := strings.Cut(tt.people, ": ")
+				wantHTML := strings.Join(tt.services, "<br>") + "</td></tr>\n" +
+					`<tr><th style="text-align: left; vertical-align: top; padding: 2px 16px 2px 0;">` + label + "</th><td>" + n + "</td></tr>"
+				if !strings.Contains(shown, wantHTML) {
+					t.Errorf("HTML does not list the services and people as\n%s\nin\n%s", wantHTML, htmlBody)
+				}
+				for _, body := range []string{text, shown} {
+					if !strings.Contains(body, tt.when) {
+						t.Errorf("no %q, the whole visit, in\n%s", tt.when, body)
+					}
+				}
+				var bring []string
+				if kind != booking.EmailCancellation {
+					bring = tt.bring
+				}
+				if got := listed(text, "- "); !slices.Equal(got, append(slices.Clone(tt.services), bring...)) {
+					t.Errorf("text lists %q, want the services %q, then what to bring, each once: %q", got, tt.services, bring)
+				}
+				if got := listed(shown, "<li>"); !slices.Equal(got, bring) {
+					t.Errorf("HTML lists %q, want what to bring, each once: %q", got, bring)
+				}
+			})
+		}
+	}
+}
+
+// listed returns the items of the lists in body: the rest of each line
+// that starts with marker.
+func listed(body, marker string) []string {
+	var items []string
+	for _, line := range strings.Split(body, "\n") {
+		if item, ok := strings.CutPrefix(line, marker); ok {
+			items = append(items, strings.TrimSuffix(item, "</li>"))
+		}
+	}
+	return items
 }

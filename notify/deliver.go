@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -239,11 +240,7 @@ func (d *Deliverer) waitForEarlier(ctx context.Context, e booking.Email) error {
 // message builds the email as the booking was right after the change it
 // tells of.
 func (d *Deliverer) message(e booking.Email, b booking.Booking) (*mail.Msg, error) {
-	center, err := d.catalogue.Center(b.Center)
-	if err != nil {
-		return nil, err
-	}
-	service, err := d.catalogue.Service(b.Service)
+	center, services, err := visitOf(d.catalogue, b)
 	if err != nil {
 		return nil, err
 	}
@@ -261,10 +258,10 @@ func (d *Deliverer) message(e booking.Email, b booking.Booking) (*mail.Msg, erro
 		Kind:      e.Kind,
 		Booking:   b,
 		Center:    center,
-		Service:   service,
+		Services:  services,
 		Location:  d.cfg.Location,
 		ManageURL: manage,
-		RebookURL: d.cfg.BaseURL + "/book/" + url.PathEscape(center.ID) + "/" + url.PathEscape(service.ID) + "?lang=" + url.QueryEscape(b.Locale),
+		RebookURL: rebookURL(d.cfg.BaseURL, b),
 	})
 	if err != nil {
 		return nil, err
@@ -280,7 +277,7 @@ func (d *Deliverer) message(e booking.Email, b booking.Booking) (*mail.Msg, erro
 		HTML:        html,
 	}
 	if method, ok := invitationMethod(e.Kind); ok {
-		inv := BookingInvitation(d.cfg.BaseURL, d.cfg.From, b, center, service, manage)
+		inv := visitInvitation(d.cfg.BaseURL, d.cfg.From, b, center, services, manage)
 		inv.Method = method
 		inv.Stamp = d.cfg.Now()
 		if email.Calendar, err = inv.Encode(); err != nil {
@@ -303,20 +300,74 @@ func invitationMethod(kind booking.EmailKind) (Method, bool) {
 	return "", false
 }
 
+// visitOf finds the center and the services, in order, of b in the
+// catalogue.
+func visitOf(cat booking.Catalogue, b booking.Booking) (booking.Center, []booking.Service, error) {
+	center, err := cat.Center(b.Center)
+	if err != nil {
+		return booking.Center{}, nil, err
+	}
+	if len(b.Services) == 0 {
+		return booking.Center{}, nil, fmt.Errorf("booking %s lists no service", b.Reference)
+	}
+	services := make([]booking.Service, len(b.Services))
+	for i, id := range b.Services {
+		if services[i], err = cat.Service(id); err != nil {
+			return booking.Center{}, nil, err
+		}
+	}
+	return center, services, nil
+}
+
+// rebookURL leads to booking b's services for its number of people at its
+// center again, in its language: the booking page of the first service,
+// with the others as the site's "also" fields.
+func rebookURL(baseURL string, b booking.Booking) string {
+	q := url.Values{"lang": {b.Locale}}
+	if len(b.Services) > 1 {
+		q["also"] = b.Services[1:]
+	}
+	if b.People > 1 {
+		q.Set("people", strconv.Itoa(b.People))
+	}
+	return baseURL + "/book/" + url.PathEscape(b.Center) + "/" + url.PathEscape(b.Services[0]) + "?" + q.Encode()
+}
+
 // BookingInvitation is the booking as a calendar event, in the booking's
 // language, organized by the center at the mailbox from: what every email
 // about it carries and what the confirmation page offers for download. Its
 // UID is the reference at the site's host, fixed for the booking's whole
-// life. The caller sets Method and Stamp.
-func BookingInvitation(baseURL, from string, b booking.Booking, center booking.Center, service booking.Service, manageURL string) Invitation {
+// life. It finds the booking's center and services in cat, and fails if
+// cat lacks one. The caller sets Method and Stamp.
+func BookingInvitation(baseURL, from string, b booking.Booking, cat booking.Catalogue, manageURL string) (Invitation, error) {
+	center, services, err := visitOf(cat, b)
+	if err != nil {
+		return Invitation{}, fmt.Errorf("invitation for %s: %w", b.Reference, err)
+	}
+	return visitInvitation(baseURL, from, b, center, services, manageURL), nil
+}
+
+// visitInvitation is BookingInvitation of b at center for services: from
+// its start to the end of the whole visit. A visit of several services is
+// named by its first and how many more ("Tax card application support + 1
+// more"), not by all: calendars show a title on a line or two and cut the
+// rest, and two or three names of 30 to 45 characters each, with the
+// center's, would be cut in the middle of one. The description names them
+// all.
+func visitInvitation(baseURL, from string, b booking.Booking, center booking.Center, services []booking.Service, manageURL string) Invitation {
+	w := wordsFor(b.Locale)
+	summary := services[0].In(b.Locale).Name
+	if more := len(services) - 1; more > 0 {
+		summary += fmt.Sprintf(w.more, more)
+	}
 	return Invitation{
 		UID:            UID(baseURL, b.Reference),
 		Sequence:       b.Sequence,
 		Start:          b.Start,
 		End:            b.End,
-		Summary:        service.In(b.Locale).Name + " – " + center.Name,
+		Summary:        summary + " – " + center.Name,
 		Location:       center.Name + ", " + center.Address,
-		Description:    description(b, center, service, manageURL),
+		Description:    description(w, b, center, services, manageURL),
 		URL:            manageURL,
 		OrganizerName:  center.Name,
 		OrganizerEmail: from,
@@ -325,26 +376,46 @@ func BookingInvitation(baseURL, from string, b booking.Booking, center booking.C
 	}
 }
 
-// description is the event's text: the reference, what to bring and the
-// manage link, in the booking's locale.
-func description(b booking.Booking, center booking.Center, service booking.Service, manageURL string) string {
-	words := map[string][3]string{
-		"en": {"Reference", "Bring", "Change or cancel"},
-		"da": {"Reference", "Medbring", "Flyt eller aflys"},
+// invitationWords are the invitation's own words in one language.
+type invitationWords struct {
+	reference, services, people, bring, manage string
+	// more follows the first service's name in the summary of a visit of
+	// several: a format of the number of the others.
+	more string
+}
+
+// wordsFor returns the invitation's words in a booking's locale, English
+// for a locale it does not know.
+func wordsFor(locale string) invitationWords {
+	if locale == "da" {
+		return invitationWords{"Reference", "Ydelser", "Antal personer", "Medbring", "Flyt eller aflys", " + %d til"}
 	}
-	w, ok := words[b.Locale]
-	if !ok {
-		w = words["en"]
-	}
+	return invitationWords{"Reference", "Services", "People", "Bring", "Change or cancel", " + %d more"}
+}
+
+// description is the event's text, in w's language: the reference, the
+// services of a visit of several and the number of people when more than
+// one come, the center, what to bring and the manage link.
+func description(w invitationWords, b booking.Booking, center booking.Center, services []booking.Service, manageURL string) string {
 	var s strings.Builder
-	fmt.Fprintf(&s, "%s: %s\n%s, %s\n", w[0], b.Reference, center.Name, center.Phone)
-	if bring := service.In(b.Locale).Bring; len(bring) > 0 {
-		fmt.Fprintf(&s, "%s:\n", w[1])
+	fmt.Fprintf(&s, "%s: %s\n", w.reference, b.Reference)
+	if len(services) > 1 {
+		fmt.Fprintf(&s, "%s:\n", w.services)
+		for _, sv := range services {
+			fmt.Fprintf(&s, "- %s\n", sv.In(b.Locale).Name)
+		}
+	}
+	if b.People > 1 {
+		fmt.Fprintf(&s, "%s: %d\n", w.people, b.People)
+	}
+	fmt.Fprintf(&s, "%s, %s\n", center.Name, center.Phone)
+	if bring := booking.Bring(services, b.Locale); len(bring) > 0 {
+		fmt.Fprintf(&s, "%s:\n", w.bring)
 		for _, item := range bring {
 			fmt.Fprintf(&s, "- %s\n", item)
 		}
 	}
-	fmt.Fprintf(&s, "%s: %s", w[2], manageURL)
+	fmt.Fprintf(&s, "%s: %s", w.manage, manageURL)
 	return s.String()
 }
 

@@ -179,30 +179,37 @@ func TestEncodeGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got := encodeInvitation(t, tt.inv)
-			path := filepath.Join("testdata", tt.file)
-			if *updateGolden {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (go test ./notify -run Golden -update writes it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("Encode differs from %s (go test ./notify -run Golden -update rewrites it)\ngot:\n%s\nwant:\n%s",
-					path, got, want)
-			}
+			want := checkGolden(t, tt.file, encodeInvitation(t, tt.inv))
 			checkPhysicalLines(t, want)
 			lines := contentLines(want)
 			for _, line := range []string{tt.start, tt.end, "DTSTAMP:" + tt.inv.Stamp.Format("20060102T150405Z")} {
 				if !hasLine(lines, line) {
-					t.Errorf("no line %q in %s", line, path)
+					t.Errorf("no line %q in %s", line, tt.file)
 				}
 			}
 		})
 	}
+}
+
+// checkGolden fails the test unless got is the content of testdata/file,
+// which it returns; go test ./notify -run Golden -update rewrites the file.
+func checkGolden(t *testing.T, file string, got []byte) []byte {
+	t.Helper()
+	path := filepath.Join("testdata", file)
+	if *updateGolden {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./notify -run Golden -update writes it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (go test ./notify -run Golden -update rewrites it)\ngot:\n%s\nwant:\n%s",
+			path, got, want)
+	}
+	return want
 }
 
 func hasLine(lines []string, line string) bool {

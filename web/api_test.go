@@ -36,6 +36,9 @@ func TestCatalogueEndpoints(t *testing.T) {
 	if aarhus["address"] != "Banegårdspladsen 1A, 8000 Aarhus C" || aarhus["time_zone"] != "Europe/Copenhagen" {
 		t.Errorf("aarhus %v", aarhus)
 	}
+	if aarhus["max_services"] != 3.0 {
+		t.Errorf("aarhus holds %v services a visit, want 3", aarhus["max_services"])
+	}
 	hours := aarhus["hours"].([]any)
 	if len(hours) != 5 || hours[0].(map[string]any)["day"] != "monday" || hours[0].(map[string]any)["open"] != "09:00" || hours[4].(map[string]any)["close"] != "15:00" {
 		t.Errorf("hours %v", hours)
@@ -44,12 +47,19 @@ func TestCatalogueEndpoints(t *testing.T) {
 
 	services := a.do("GET", "/api/v1/services", nil).json(t)["services"].([]any)
 	modes := map[string]string{}
+	visits := map[string][2]any{} // max_people, per_person_minutes
 	for _, s := range services {
 		m := s.(map[string]any)
 		modes[m["id"].(string)] = m["mode"].(string)
+		visits[m["id"].(string)] = [2]any{m["max_people"], m["per_person_minutes"]}
 	}
 	if modes["general-information"] != "walk_in" || modes["document-translation"] != "appointment" || modes[permit] != "appointment" {
 		t.Errorf("modes %v", modes)
+	}
+	for id, want := range map[string][2]any{"cpr-number": {4.0, 15.0}, permit: {6.0, 30.0}, "mitid": {2.0, 15.0}, "document-translation": {1.0, 60.0}} {
+		if visits[id] != want {
+			t.Errorf("%s: max_people and per_person_minutes %v, want %v", id, visits[id], want)
+		}
 	}
 	if r := a.do("GET", "/healthz", nil); r.status != 200 {
 		t.Errorf("healthz %d", r.status)

@@ -340,7 +340,7 @@ func TestOpenAPIContract(t *testing.T) {
 	c.exchange(a, "GET", slots+"?service="+permit+"&from=2027-06-07&to=2027-06-07", nil, 200, valid) // beyond the horizon: none
 	c.exchange(a, "GET", slots+"?service=document-translation&language=uk", nil, 200, valid)
 	c.exchange(a, "GET", "/api/v1/centers/copenhagen/slots?service="+permit, nil, 200, valid)
-	c.exchange(a, "GET", slots, nil, 400, invalid)
+	c.exchange(a, "GET", slots, nil, 400, valid) // service or services: a rule between parameters, which OpenAPI 3.0 cannot state
 	c.exchange(a, "GET", slots+"?service="+permit+"&from=30-11-2026", nil, 400, invalid)
 	c.exchange(a, "GET", slots+"?service="+permit+"&from=2026-12-01&to=2026-11-30", nil, 400, valid)
 	c.exchange(a, "GET", slots+"?service=document-translation", nil, 400, valid)
@@ -501,6 +501,60 @@ func TestOpenAPIContract(t *testing.T) {
 	// Every documented status was seen, except those no request can provoke:
 	// the services are in memory, so only a panic would give a 500.
 	c.sawEveryStatus(bookingOperations, "listServices 500")
+}
+
+// TestOpenAPIVisitContract checks visits for several services and people
+// against the document: the slots that fit them, booking one, and the
+// answers that show it.
+func TestOpenAPIVisitContract(t *testing.T) {
+	const (
+		valid   = true
+		invalid = false
+	)
+	slots := "/api/v1/centers/aarhus/slots?from=" + nov30 + "&to=" + nov30 + "&"
+	a := newApp(t, "sqlite", thursday)
+	c := newContract(t, loadDocument(t, a))
+
+	// Slots. The document cannot state that service and services exclude
+	// each other, nor the limits of a center and its services.
+	c.exchange(a, "GET", slots+familyQuery, nil, 200, valid)
+	c.exchange(a, "GET", slots+"services="+cprNumber, nil, 200, valid)
+	c.exchange(a, "GET", slots+"service="+permit+"&people=6", nil, 200, valid)
+	c.exchange(a, "GET", slots+"service="+cprNumber+"&services="+taxCard, nil, 400, valid)
+	c.exchange(a, "GET", slots+"services=", nil, 400, invalid)
+	c.exchange(a, "GET", slots+"services="+cprNumber+","+cprNumber, nil, 400, invalid)
+	c.exchange(a, "GET", slots+"services="+cprNumber+",haircut", nil, 400, valid)
+	c.exchange(a, "GET", slots+"services="+cprNumber+","+taxCard+",mitid,eu-residence-document", nil, 400, valid)
+	c.exchange(a, "GET", slots+"services="+cprNumber+"&people=0", nil, 400, invalid)
+	c.exchange(a, "GET", slots+"services="+cprNumber+"&people=two", nil, 400, invalid)
+	c.exchange(a, "GET", slots+"services="+cprNumber+","+taxCard+"&people=5", nil, 400, valid)
+	c.exchange(a, "GET", slots+"services="+cprNumber+",general-information", nil, 422, valid)
+
+	// Booking a visit, and refusals of what is wrong with it.
+	nine := aarhusTime(nov30, "09:00")
+	visit := []string{cprNumber, taxCard}
+	created := c.exchange(a, "POST", "/api/v1/bookings", visitBody("aarhus", visit, 4, nine), 201, valid).json(t)
+	c.exchange(a, "POST", "/api/v1/bookings", visitBody("aarhus", []string{"eu-residence-document", cprNumber}, 0, nine), 201, valid)
+	c.exchange(a, "POST", "/api/v1/bookings", withField(bookingBody("aarhus", permit, nine), "people", 2), 201, valid)
+	c.exchange(a, "POST", "/api/v1/bookings", withField(visitBody("aarhus", visit, 0, nine), "service", cprNumber), 400, invalid)
+	c.exchange(a, "POST", "/api/v1/bookings", visitBody("aarhus", []string{}, 0, nine), 400, invalid)
+	c.exchange(a, "POST", "/api/v1/bookings", visitBody("aarhus", []string{cprNumber, cprNumber}, 0, nine), 400, invalid)
+	c.exchange(a, "POST", "/api/v1/bookings", visitBody("aarhus", []string{cprNumber, "haircut"}, 0, nine), 400, valid)
+	c.exchange(a, "POST", "/api/v1/bookings", visitBody("aarhus", []string{cprNumber, taxCard, "mitid", "eu-residence-document"}, 0, nine), 400, valid)
+	c.exchange(a, "POST", "/api/v1/bookings", withField(visitBody("aarhus", visit, 0, nine), "people", 0), 400, invalid)
+	c.exchange(a, "POST", "/api/v1/bookings", withField(visitBody("aarhus", visit, 0, nine), "people", "4"), 400, invalid)
+	c.exchange(a, "POST", "/api/v1/bookings", visitBody("aarhus", visit, 5, nine), 400, valid)
+	c.exchange(a, "POST", "/api/v1/bookings", visitBody("aarhus", []string{cprNumber, "general-information"}, 0, nine), 422, valid)
+	c.exchange(a, "POST", "/api/v1/bookings", visitBody("aarhus", visit, 4, aarhusTime(nov30, "13:00")), 422, valid)
+
+	// Reading, moving and cancelling it.
+	auth := []string{"Authorization", "Bearer " + created["token"].(string)}
+	path := "/api/v1/bookings/" + created["reference"].(string)
+	checkVisit(t, "read back", c.exchange(a, "GET", path, nil, 200, valid, auth...).json(t), visit, 4, nine, aarhusTime(nov30, "11:30"))
+	c.exchange(a, "POST", path+"/reschedule", map[string]any{"start": aarhusTime(dec1, "13:00")}, 422, valid, auth...)
+	moved := c.exchange(a, "POST", path+"/reschedule", map[string]any{"start": aarhusTime(dec1, "12:30")}, 200, valid, auth...).json(t)
+	checkVisit(t, "moved", moved, visit, 4, aarhusTime(dec1, "12:30"), aarhusTime(dec1, "15:00"))
+	c.exchange(a, "POST", path+"/cancel", nil, 200, valid, auth...)
 }
 
 // sawEveryStatus checks that the exchanges so far provoked every status the

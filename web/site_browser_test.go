@@ -2,11 +2,15 @@ package web_test
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/ics-booking/icsbooking/booking"
 )
 
 // TestBookInBrowser books, moves and cancels through the pages as a
@@ -144,14 +148,7 @@ func TestBookOnPhoneWithoutJavaScript(t *testing.T) {
 	b := openTab(t, tabOptions{width: phone.width, height: phone.height, noScript: true})
 	b.do(chromedp.Navigate(a.srv.URL + "/book/aalborg/" + permit + "?week=2026-11-30&lang=da"))
 	b.screenshot("phone-time-da")
-	b.do(
-		chromedp.Click(chromedp.CSS(`input[value="2026-11-30T13:00:00+01:00"]`)),
-		chromedp.Click(chromedp.CSS("#choose-time")),
-		chromedp.WaitVisible(chromedp.CSS("#name")),
-		chromedp.SendKeys(chromedp.CSS("#name"), "Оксана Коваленко"),
-		chromedp.SendKeys(chromedp.CSS("#email"), "oksana@example.com"),
-		chromedp.Click(chromedp.CSS("#consent")),
-	)
+	b.fillDetails("2026-11-30T13:00:00+01:00", "Оксана Коваленко", "oksana@example.com")
 	b.screenshot("phone-details-da")
 	b.do(chromedp.DoubleClick(chromedp.CSS("#book")), chromedp.WaitVisible(chromedp.CSS("#manage-link")))
 	b.screenshot("phone-confirmation-da")
@@ -173,6 +170,14 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	translation["language"] = "ar"
 	ref, token := a.book(translation)
 	q := "?token=" + url.QueryEscape(token)
+	family, familyToken, err := a.scheduler.Book(t.Context(), booking.Request{
+		Center: "aarhus", Services: []string{"cpr-number", "tax-card"}, People: 4, Start: time.Date(2026, 12, 2, 9, 0, 0, 0, a.loc),
+		Name: "Amal Haddad", Email: "amal@example.com",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fq := "?token=" + url.QueryEscape(familyToken)
 	// A ticket's page reloads itself every 15 seconds, a time limit axe
 	// cannot know its own link turns off (WCAG 2.2.1); checked with it off.
 	ticket := pagePath(t, a.takeTicket("aarhus", "general-information")["url"]) + "?refresh=off"
@@ -195,6 +200,13 @@ func TestEveryPageIsAccessible(t *testing.T) {
 			map[string]string{"en": "Document translation – Aarhus ICS Center", "da": "Oversættelse af dokumenter – Aarhus ICS Center"}},
 		{"book-walk-in", "/book/aarhus/general-information",
 			map[string]string{"en": "General information – Aarhus ICS Center", "da": "Generel information – Aarhus ICS Center"}},
+		{"book-visit", "/book/aarhus/cpr-number?also=tax-card&people=4",
+			map[string]string{"en": "CPR number application guidance – Aarhus ICS Center", "da": "Vejledning om at få et CPR-nummer – Aarhus ICS Center"}},
+		{"book-visit-errors", "/book/aarhus/cpr-number?also=tax-card&also=nope&people=5",
+			map[string]string{"en": "CPR number application guidance – Aarhus ICS Center", "da": "Vejledning om at få et CPR-nummer – Aarhus ICS Center"}},
+		{"visit-details", "/book/aarhus/cpr-number/details?also=tax-card&people=4&start=2026-11-30T09:00:00%2B01:00", map[string]string{"en": "Your details", "da": "Dine oplysninger"}},
+		{"visit-confirmation", "/bookings/" + family.Reference + "/confirmation" + fq, map[string]string{"en": "Your appointment is booked", "da": "Din tid er bestilt"}},
+		{"visit-booking", "/bookings/" + family.Reference + fq, map[string]string{"en": "Your appointment", "da": "Din tid"}},
 		{"details", "/book/aarhus/" + permit + "/details?start=2026-11-30T09:00:00%2B01:00", map[string]string{"en": "Your details", "da": "Dine oplysninger"}},
 		{"booking", "/bookings/" + ref + q, map[string]string{"en": "Your appointment", "da": "Din tid"}},
 		{"not-found", "/bookings/AAR-000000?token=x", map[string]string{"en": "Booking not found", "da": "Bookingen findes ikke"}},
@@ -213,4 +225,96 @@ func TestEveryPageIsAccessible(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestBookVisitOnPhoneWithoutJavaScript: a family of four books CPR
+// numbers and tax cards in one visit on a 360 px screen with JavaScript
+// turned off, in English and Danish; a number of people the services do
+// not allow is said next to its field first.
+func TestBookVisitOnPhoneWithoutJavaScript(t *testing.T) {
+	for _, tt := range []struct {
+		visitLanguage
+		tooMany, booked, until string
+	}{
+		{visitLanguages[0], "Enter a number from 1 to 4", "Your appointment is booked", "12:30–15:00"},
+		{visitLanguages[1], "Skriv et tal fra 1 til 4", "Din tid er bestilt", "12.30–15.00"},
+	} {
+		t.Run(tt.lang, func(t *testing.T) {
+			a := newApp(t, "sqlite", thursday)
+			b := openTab(t, tabOptions{width: phone.width, height: phone.height, noScript: true})
+			b.do(chromedp.Navigate(a.srv.URL + "/book/aarhus/cpr-number?lang=" + tt.lang))
+			b.do(
+				chromedp.SetValue(chromedp.CSS("#also"), "tax-card"),
+				chromedp.SetValue(chromedp.CSS("#people"), ""),
+				chromedp.SendKeys(chromedp.CSS("#people"), "5"),
+				chromedp.Click(chromedp.CSS("#show-times")),
+				chromedp.WaitVisible(chromedp.CSS("#people-error")),
+			)
+			b.check("visit-people-error-" + tt.lang)
+			b.contains("#people-error", tt.tooMany)
+			b.contains("#visit-services", tt.tax)
+			if b.exists(`input[name="start"]`) {
+				t.Error("times offered for a visit that cannot be booked")
+			}
+
+			b.do(
+				chromedp.SetValue(chromedp.CSS("#people"), ""),
+				chromedp.SendKeys(chromedp.CSS("#people"), "4"),
+				chromedp.Click(chromedp.CSS("#show-times")),
+				chromedp.WaitVisible(chromedp.CSS("#visit-length")),
+			)
+			b.contains("#visit-length", tt.length)
+			b.do(chromedp.Click(chromedp.CSS("#next-week")), chromedp.WaitVisible(chromedp.CSS("#day-2026-11-30")))
+			b.check("visit-times-" + tt.lang)
+			if !b.exists(`input[value="2026-11-30T12:30:00+01:00"]`) || b.exists(`input[value="2026-11-30T13:00:00+01:00"]`) {
+				t.Error("the times are not those where the visit ends by closing: 12:30 the last")
+			}
+			b.fillDetails("2026-11-30T12:30:00+01:00", "Amal Haddad", "amal@example.com")
+			b.check("visit-details-" + tt.lang)
+			b.do(chromedp.Click(chromedp.CSS("#book")), chromedp.WaitVisible(chromedp.CSS("#manage-link")))
+			b.check("visit-confirmation-" + tt.lang)
+			b.contains("h1", tt.booked)
+			b.contains("#services", tt.cpr)
+			b.contains("#services", tt.tax)
+			b.contains("#people", "4")
+			b.contains("#when", tt.until)
+
+			loc, err := url.Parse(b.location())
+			if err != nil {
+				t.Fatal(err)
+			}
+			bk, err := a.scheduler.Get(t.Context(), strings.Split(loc.Path, "/")[2], loc.Query().Get("token"))
+			if err != nil || !slices.Equal(bk.Services, []string{"cpr-number", "tax-card"}) || bk.People != 4 {
+				t.Errorf("booked %v for %d: %v", bk.Services, bk.People, err)
+			}
+			if n := a.activeBookings(); n != 1 {
+				t.Errorf("%d bookings, want one visit", n)
+			}
+		})
+	}
+}
+
+// fillDetails chooses the time start on a times page and fills in the
+// details form that follows for name and email, consent given, without
+// sending it.
+func (b *tab) fillDetails(start, name, email string) {
+	b.t.Helper()
+	b.do(
+		chromedp.Click(chromedp.CSS(`input[value="`+start+`"]`)),
+		chromedp.Click(chromedp.CSS("#choose-time")),
+		chromedp.WaitVisible(chromedp.CSS("#name")),
+		chromedp.SendKeys(chromedp.CSS("#name"), name),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.Click(chromedp.CSS("#consent")),
+	)
+}
+
+// exists reports whether an element matches sel.
+func (b *tab) exists(sel string) bool {
+	b.t.Helper()
+	found, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.querySelector(`+jsString(sel)+`) !== null`))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return found
 }

@@ -116,3 +116,36 @@ func TestStatisticsPage(t *testing.T) {
 		}
 	})
 }
+
+// The statistics count a visit once, its services and its people, on the
+// page in both languages and in the CSV.
+func TestStatisticsOfVisits(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		a, mette := newStaffApp(t, dialect)
+		a.bookVisit("2026-11-26T12:00:00+01:00", 4, "eu-residence-document", "cpr-number")
+
+		for _, tt := range []struct{ lang, header, total string }{
+			{"en", `<th scope="col">Services booked</th><th scope="col">People expected</th>`, "All days"},
+			{"da", `<th scope="col">Bookede ydelser</th><th scope="col">Forventede personer</th>`, "Alle dage"},
+		} {
+			_, body := a.page(mette, "/staff/centers/aarhus/stats?from=2026-11-26&to=2026-11-26", "Accept-Language", tt.lang)
+			total := `<tr id="total"><th scope="row">` + tt.total + `</th><td>1</td><td>0</td><td>0</td><td>0</td>`
+			booked := `id="booked-appointments">1</dd>`
+			if !strings.Contains(body, tt.header) || !inOrder(body, total, "<td>2</td><td>4</td></tr>") ||
+				!inOrder(body, booked, `id="booked-services">2</dd>`, `id="booked-people">4</dd>`) {
+				t.Errorf("%s: statistics of one visit of two services for four:\n%s", tt.lang, body)
+			}
+		}
+		r := a.do("GET", "/staff/centers/aarhus/stats.csv?from=2026-11-26&to=2026-11-26", nil, "Cookie", mette)
+		rows, err := csv.NewReader(strings.NewReader(string(r.body))).ReadAll()
+		if err != nil || len(rows) != 3 {
+			t.Fatalf("CSV %v %q", err, rows)
+		}
+		want := []string{"day,appointments,services_booked,people_expected", "2026-11-26,1,2,4", "total,1,2,4"}
+		for i, row := range rows {
+			if got := strings.Join([]string{row[0], row[1], row[8], row[9]}, ","); got != want[i] {
+				t.Errorf("CSV row %q, want %s in its day, appointments and last two columns", row, want[i])
+			}
+		}
+	})
+}

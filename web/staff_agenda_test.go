@@ -1,15 +1,19 @@
 package web_test
 
 import (
+	"bytes"
 	"errors"
 	"html"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	ics "github.com/arran4/golang-ical"
 
 	"github.com/ics-booking/icsbooking/booking"
 	"github.com/ics-booking/icsbooking/staff"
@@ -317,6 +321,176 @@ func TestStaffBookOnBehalf(t *testing.T) {
 		}
 		if n < 1 {
 			t.Errorf("no audit entry for the booking: %+v", entries)
+		}
+	})
+}
+
+// newStaffApp is newApp at thursday with Mette of Aarhus' staff logged
+// in; it returns her session cookie too.
+func newStaffApp(t *testing.T, dialect string) (*app, string) {
+	t.Helper()
+	a := newApp(t, dialect, thursday)
+	a.addStaff("mette@ics.dk", "aarhus", staff.RoleStaff)
+	return a, a.login("mette@ics.dk")
+}
+
+// bookVisit books a visit to Aarhus for people at start, of the services
+// in order, as the scheduler does for the site and the API.
+func (a *app) bookVisit(start string, people int, services ...string) booking.Booking {
+	a.t.Helper()
+	at, err := time.Parse(time.RFC3339, start)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	b, _, err := a.scheduler.Book(a.t.Context(), booking.Request{
+		Center: "aarhus", Services: services, People: people, Start: at,
+		Name: "Ana Silva", Email: "ana@example.com", Locale: "en",
+	})
+	if err != nil {
+		a.t.Fatalf("book a visit of %v for %d: %v", services, people, err)
+	}
+	return b
+}
+
+// serviceName is a service's name in a language.
+func (a *app) serviceName(id, lang string) string {
+	a.t.Helper()
+	sv, err := a.scheduler.Catalogue().Service(id)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return sv.In(lang).Name
+}
+
+// agendaRowOf is the row of a booking on an agenda page.
+func agendaRowOf(t *testing.T, body string, id int64) string {
+	t.Helper()
+	start := strings.Index(body, `<tr id="booking-`+strconv.FormatInt(id, 10)+`"`)
+	if start < 0 {
+		t.Fatalf("no row of booking %d:\n%s", id, body)
+	}
+	end := strings.Index(body[start:], "</tr>")
+	return body[start : start+end]
+}
+
+// A visit of two services for four people is one row of the agenda, over
+// the visit's whole length, naming both services in order and the people.
+func TestStaffAgendaVisit(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		a, cookie := newStaffApp(t, dialect)
+		// 45 + 3×15 and 30 + 3×15 minutes: 09:00 to 11:45.
+		visit := a.bookVisit("2026-11-30T09:00:00+01:00", 4, "eu-residence-document", "cpr-number")
+		single, _ := a.book(bookingBody("aarhus", permit, "2026-11-30T13:00:00+01:00"))
+
+		for _, tt := range []struct{ lang, visitTime, singleTime, header, people string }{
+			{"en", "09:00–11:45", "13:00–13:45", `<th scope="col">Visit</th>`, "People: "},
+			{"da", "09.00–11.45", "13.00–13.45", `<th scope="col">Besøg</th>`, "Personer: "},
+		} {
+			for _, path := range []string{"/staff/centers/aarhus?day=2026-11-30", "/staff/centers/aarhus/print?day=2026-11-30"} {
+				_, body := a.page(cookie, path, "Accept-Language", tt.lang)
+				if n := strings.Count(body, `<tr id="booking-`); n != 2 || !strings.Contains(body, tt.header) {
+					t.Errorf("%s %s: %d rows for a visit and a booking, want 2 under %s:\n%s", tt.lang, path, n, tt.header, body)
+				}
+				eu, cpr := a.serviceName("eu-residence-document", tt.lang), a.serviceName("cpr-number", tt.lang)
+				row := agendaRowOf(t, body, visit.ID)
+				if !inOrder(row, tt.visitTime, visit.Reference, "Ana Silva",
+					`<td class="visit"><ol class="services"><li>`+eu+`</li><li>`+cpr+`</li></ol>`, `<span class="people">`+tt.people+`4</span></td>`) {
+					t.Errorf("%s %s: the visit's row:\n%s", tt.lang, path, row)
+				}
+				row = agendaRowOf(t, body, a.bookingID("aarhus", agendaMonday, single))
+				if !inOrder(row, tt.singleTime, single, `<td class="visit">`+a.serviceName(permit, tt.lang)+`<br>`, `<span class="people">`+tt.people+`1</span></td>`) {
+					t.Errorf("%s %s: a booking of one service for one:\n%s", tt.lang, path, row)
+				}
+			}
+		}
+	})
+}
+
+// Staff book a visit on a newcomer's behalf as the site does: services
+// added after the first (also) and people, the times offered those where
+// the whole visit fits, and a visit's problems next to its fields.
+func TestStaffBookVisit(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		a, cookie := newStaffApp(t, dialect)
+
+		// Aarhus allows 3 services a visit: two selects add to the first.
+		_, body := a.page(cookie, "/staff/centers/aarhus/book")
+		if n := strings.Count(body, `name="also"`); n != 2 || !strings.Contains(body, `<select id="people" name="people">`) ||
+			!strings.Contains(body, `<option value="6">6</option>`) || strings.Contains(body, `<option value="7">`) {
+			t.Fatalf("book page: %d selects of added services, want 2:\n%s", n, body)
+		}
+		if strings.Contains(body, `value="general-information"`) {
+			t.Error("a walk-in service is offered for a visit")
+		}
+
+		// 45 + 3×15 and 30 + 3×15 minutes: the last start that ends by
+		// 15:00 is 12:00; the first service alone could start at 14:00.
+		visit := "/staff/centers/aarhus/book?service=eu-residence-document&also=cpr-number&also=&people=4&day=2026-11-30"
+		_, body = a.page(cookie, visit)
+		m := formKey.FindStringSubmatch(body)
+		if m == nil || !strings.Contains(body, `value="2026-11-30T12:00:00+01:00"`) || strings.Contains(body, `value="2026-11-30T12:30:00+01:00"`) ||
+			!strings.Contains(body, `<input type="hidden" name="also" value="cpr-number">`) || !strings.Contains(body, `<input type="hidden" name="people" value="4">`) ||
+			!strings.Contains(body, `<option value="cpr-number" selected>`) || !strings.Contains(body, `<option value="4" selected>4</option>`) {
+			t.Fatalf("the visit's times:\n%s", body)
+		}
+		if _, alone := a.page(cookie, "/staff/centers/aarhus/book?service=eu-residence-document&day=2026-11-30"); !strings.Contains(alone, `value="2026-11-30T14:00:00+01:00"`) {
+			t.Errorf("the first service alone lacks 14:00:\n%s", alone)
+		}
+		r := a.staffPost(cookie, "/staff/centers/aarhus/book", url.Values{
+			"service": {"eu-residence-document"}, "also": {"cpr-number"}, "people": {"4"}, "day": {"2026-11-30"}, "key": {m[1]},
+			"start": {"2026-11-30T09:00:00+01:00"}, "name": {"Ana Silva"}, "email": {"ana@example.com"}, "locale": {"en"},
+		})
+		if r.status != http.StatusSeeOther || r.header.Get("Location") != "/staff/centers/aarhus?day=2026-11-30" {
+			t.Fatalf("book the visit: %d %v %s", r.status, r.header, r.body)
+		}
+		day := a.agenda("aarhus", agendaMonday)
+		if len(day) != 1 {
+			t.Fatalf("%d bookings, want the visit", len(day))
+		}
+		b := day[0]
+		if !slices.Equal(b.Services, []string{"eu-residence-document", "cpr-number"}) || b.Service != "eu-residence-document" || b.People != 4 ||
+			!b.End.Equal(b.Start.Add(165*time.Minute)) {
+			t.Errorf("the visit booked: %v for %d, %s to %s", b.Services, b.People, b.Start, b.End)
+		}
+
+		// A service twice, too many people for CPR numbers: said next to
+		// the fields, no times offered.
+		for _, tt := range []struct{ lang, query, field, message string }{
+			{"en", "service=eu-residence-document&also=eu-residence-document", "services-error", "Choose each service once, and at most 3 in one visit."},
+			{"da", "service=eu-residence-document&also=eu-residence-document", "services-error", "Vælg hver ydelse én gang og højst 3 til ét besøg."},
+			{"en", "service=eu-residence-document&also=tax-card&people=5", "people-error", "Choose how many people come: at most 4 for one visit of these services."},
+			{"da", "service=cpr-number&people=5", "people-error", "Vælg antal personer: højst 4 til ét besøg for disse ydelser."},
+			{"en", "service=cpr-number&people=none", "people-error", "Choose how many people come: at most 4"},
+			{"en", "service=cpr-number&also=general-information", "services-error", "Choose each service once"},
+		} {
+			status, body := a.page(cookie, "/staff/centers/aarhus/book?day=2026-12-01&"+tt.query, "Accept-Language", tt.lang)
+			if status != 200 || !strings.Contains(body, `id="`+tt.field+`">`+tt.message) || strings.Contains(body, `name="start"`) {
+				t.Errorf("%s %s: %d, want %q:\n%s", tt.lang, tt.query, status, tt.message, body)
+			}
+		}
+	})
+}
+
+// The staff's calendar feed shows a visit as one event over its whole
+// length, naming its services and people.
+func TestStaffFeedVisit(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		a := newApp(t, dialect, thursday)
+		visit := a.bookVisit("2026-11-30T09:00:00+01:00", 4, "eu-residence-document", "cpr-number")
+		r := a.do("GET", "/centers/aarhus/calendar.ics?token="+feedToken, nil)
+		cal, err := ics.ParseCalendar(bytes.NewReader(r.body))
+		if err != nil {
+			t.Fatalf("feed %d: %v\n%s", r.status, err, r.body)
+		}
+		events := cal.Events()
+		if len(events) != 1 {
+			t.Fatalf("%d events for one visit:\n%s", len(events), r.body)
+		}
+		e := events[0]
+		want := "Ana Silva – EU residence document application, CPR number application guidance (4 people)"
+		if e.Id() != visit.Reference+"@booking.example.dk" || e.GetProperty(ics.ComponentPropertySummary).Value != want ||
+			e.GetProperty(ics.ComponentPropertyDtStart).Value != "20261130T080000Z" || e.GetProperty(ics.ComponentPropertyDtEnd).Value != "20261130T104500Z" {
+			t.Errorf("the visit's event:\n%s", r.body)
 		}
 	})
 }

@@ -15,21 +15,23 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/ics-booking/icsbooking/booking"
 	"github.com/ics-booking/icsbooking/booking/store/storetest"
 	"github.com/ics-booking/icsbooking/staff"
 )
 
 // deskTicket is a ticket as the desk API answers it.
 type deskTicket struct {
-	ID       int64   `json:"id"`
-	Number   string  `json:"number"`
-	Kind     string  `json:"kind"`
-	Service  string  `json:"service"`
-	State    string  `json:"state"`
-	Desk     string  `json:"desk"`
-	Calls    int     `json:"calls"`
-	IssuedAt string  `json:"issued_at"`
-	CalledAt *string `json:"called_at"`
+	ID       int64    `json:"id"`
+	Number   string   `json:"number"`
+	Kind     string   `json:"kind"`
+	Service  string   `json:"service"`
+	Services []string `json:"services"`
+	State    string   `json:"state"`
+	Desk     string   `json:"desk"`
+	Calls    int      `json:"calls"`
+	IssuedAt string   `json:"issued_at"`
+	CalledAt *string  `json:"called_at"`
 }
 
 // ticketOf reads the ticket of a desk API's answer.
@@ -551,4 +553,62 @@ func TestDeskInBrowser(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond) // polling the condition, with a deadline
 	}
+}
+
+// A visit of two services for four people checks in as one ticket, and the
+// desk that calls it sees every service, over the API and on its page; a
+// walk-in's ticket has no services.
+func TestDeskVisit(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		a, cookie := newStaffApp(t, dialect)
+		d := desk{a: a, cookie: cookie, center: "aarhus", name: "1"}
+		visit := a.bookVisit("2026-11-26T12:00:00+01:00", 4, "eu-residence-document", "cpr-number")
+		a.advance(110 * time.Minute) // 11:50: in time to check in
+		checkIn := func() response {
+			return a.do("POST", "/api/v1/centers/aarhus/check-ins", map[string]any{"reference": visit.Reference})
+		}
+		first, again := checkIn(), checkIn()
+		if first.status != http.StatusCreated || again.status != http.StatusOK || first.json(t)["number"] != again.json(t)["number"] {
+			t.Fatalf("check in twice: %d %s, then %d %s; want one ticket", first.status, first.body, again.status, again.body)
+		}
+		tickets, err := a.queue.Tickets(t.Context(), "aarhus", booking.Date{Year: 2026, Month: time.November, Day: 26})
+		if err != nil || len(tickets) != 1 {
+			t.Fatalf("%d tickets for one visit (%v)", len(tickets), err)
+		}
+		walkIn := a.takeTicket("aarhus", "general-information")["number"]
+
+		a.advance(10 * time.Minute) // 12:00: the visit's time
+		called, _ := d.call()
+		if called.Number != first.json(t)["number"] || called.Kind != "appointment" || called.Service != "eu-residence-document" ||
+			!slices.Equal(called.Services, []string{"eu-residence-document", "cpr-number"}) {
+			t.Errorf("the visit's ticket at the desk: %+v", called)
+		}
+		for _, tt := range []struct{ lang, visit, cpr, people string }{
+			{"en", "Services of the visit", a.serviceName("cpr-number", "en"), "People"},
+			{"da", "Besøgets ydelser", a.serviceName("cpr-number", "da"), "Personer"},
+		} {
+			_, body := a.page(d.cookie, "/staff/centers/aarhus/desks/1", "Accept-Language", tt.lang)
+			eu := a.serviceName("eu-residence-document", tt.lang)
+			if !inOrder(body, `id="ticket-service">`+eu, tt.visit, `id="ticket-services"><ol><li>`+eu+`</li><li>`+tt.cpr+`</li></ol>`,
+				tt.people, `id="ticket-people">4`) {
+				t.Errorf("%s desk page of the visit:\n%s", tt.lang, body)
+			}
+		}
+		served := d.act(called.ID, "serve", nil)
+		if !slices.Equal(ticketOf(t, served).Services, called.Services) {
+			t.Errorf("the served visit's ticket: %s", served.body)
+		}
+		path := fmt.Sprintf("/api/v1/staff/centers/aarhus/tickets/%d/serve", called.ID)
+		if err := newContract(t, loadDocument(t, a)).validate("POST", path, nil, false, []string{"Cookie", d.cookie}, served, true); err != nil {
+			t.Errorf("the visit's ticket does not match the document: %v", err)
+		}
+
+		r := a.do("POST", "/api/v1/staff/centers/aarhus/desks/1/call", nil, "Cookie", d.cookie)
+		if ticketOf(t, r).Number != walkIn || strings.Contains(string(r.body), `"services"`) {
+			t.Errorf("a walk-in's ticket: %s", r.body)
+		}
+		if _, body := a.page(d.cookie, "/staff/centers/aarhus/desks/1"); strings.Contains(body, `id="ticket-services"`) {
+			t.Errorf("a walk-in's desk page names a visit:\n%s", body)
+		}
+	})
 }

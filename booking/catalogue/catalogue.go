@@ -45,6 +45,8 @@ type center struct {
 	Desks        int               `yaml:"desks"`
 	SlotStep     string            `yaml:"slot_step"`
 	Interpreters map[string]int    `yaml:"interpreters"`
+	// MaxServices is nil when the key is absent: the default.
+	MaxServices *int `yaml:"max_services"`
 }
 
 type service struct {
@@ -56,6 +58,9 @@ type service struct {
 	Duration      string   `yaml:"duration"`
 	Bring         []string `yaml:"bring"`
 	NeedsLanguage bool     `yaml:"needs_language"`
+	// MaxPeople is nil when the key is absent: one person.
+	MaxPeople *int   `yaml:"max_people"`
+	PerPerson string `yaml:"per_person"`
 	// Translations holds the name, description and bring list in other
 	// languages than English, by language tag.
 	Translations map[string]serviceText `yaml:"translations"`
@@ -258,6 +263,7 @@ func (c *checker) center(i int, in center, bookable string) booking.Center {
 		interpreters[l] = n
 	}
 	return booking.Center{
+		MaxServices:  c.atLeastOne(e, "max_services", in.MaxServices),
 		ID:           in.ID,
 		Code:         in.Code,
 		Name:         in.Name,
@@ -359,6 +365,10 @@ func (c *checker) service(i int, in service) booking.Service {
 	if in.NeedsLanguage && mode == booking.WalkIn {
 		c.addf(e, "needs_language", "only a service that can be booked can need a language")
 	}
+	var perPerson time.Duration
+	if in.PerPerson != "" {
+		perPerson = c.minutes(e, "per_person", in.PerPerson)
+	}
 	var translations map[string]booking.ServiceText
 	for _, lang := range sortedKeys(in.Translations) {
 		t := in.Translations[lang]
@@ -385,6 +395,8 @@ func (c *checker) service(i int, in service) booking.Service {
 		Duration:      d,
 		Bring:         in.Bring,
 		NeedsLanguage: in.NeedsLanguage,
+		MaxPeople:     c.atLeastOne(e, "max_people", in.MaxPeople),
+		PerPerson:     perPerson,
 		Translations:  translations,
 	}
 }
@@ -411,16 +423,38 @@ func (c *checker) language(e, field, code string) {
 
 // duration parses a positive multiple of booking.Unit.
 func (c *checker) duration(e, field, s string) time.Duration {
+	return c.multiple(e, field, s, booking.Unit, unit)
+}
+
+// minutes parses a positive duration of whole minutes.
+func (c *checker) minutes(e, field, s string) time.Duration {
+	return c.multiple(e, field, s, time.Minute, "1m")
+}
+
+// multiple parses a positive multiple of step, written name in the file.
+func (c *checker) multiple(e, field, s string, step time.Duration, name string) time.Duration {
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		c.addf(e, field, "%q is not a duration such as 30m", s)
 		return 0
 	}
-	if d <= 0 || d%booking.Unit != 0 {
-		c.addf(e, field, "%q is not a positive multiple of %s", s, unit)
+	if d <= 0 || d%step != 0 {
+		c.addf(e, field, "%q is not a positive multiple of %s", s, name)
 		return 0
 	}
 	return d
+}
+
+// atLeastOne checks an optional count: absent (nil) is 0, the default.
+func (c *checker) atLeastOne(e, field string, n *int) int {
+	switch {
+	case n == nil:
+		return 0
+	case *n < 1:
+		c.addf(e, field, "%d is less than 1", *n)
+		return 0
+	}
+	return *n
 }
 
 // unique reports every entry whose field repeats an earlier entry's. Value

@@ -294,6 +294,28 @@ func TestParseDefaults(t *testing.T) {
 	if c.SlotStep != 30*time.Minute {
 		t.Errorf("slot step = %v, want 30m", c.SlotStep)
 	}
+	if c.ServicesPerVisit() != 3 {
+		t.Errorf("services a visit = %d, want 3", c.ServicesPerVisit())
+	}
+	if s := cat.Services[0]; s.PeoplePerVisit() != 1 || s.TimePerPerson() != s.Duration {
+		t.Errorf("people a visit = %d, time a person = %s, want 1 and the duration", s.PeoplePerVisit(), s.TimePerPerson())
+	}
+}
+
+// A visit's limits as the file sets them.
+func TestParseVisits(t *testing.T) {
+	data := edit(t, "    duration: 60m\n", "    duration: 60m\n    max_people: 6\n    per_person: 10m\n")
+	data = []byte(strings.Replace(string(data), "    desks: 3\n", "    desks: 3\n    max_services: 2\n", 1))
+	cat, _, err := catalogue.Parse("test.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := cat.Centers[0].ServicesPerVisit(); n != 2 {
+		t.Errorf("services a visit = %d, want 2", n)
+	}
+	if s := cat.Services[0]; s.PeoplePerVisit() != 6 || s.TimePerPerson() != 10*time.Minute {
+		t.Errorf("people a visit = %d, time a person = %s, want 6 and 10m", s.PeoplePerVisit(), s.TimePerPerson())
+	}
 }
 
 // A center needs no desks when nothing can be booked.
@@ -372,6 +394,12 @@ func TestParseErrors(t *testing.T) {
 		{"language on a walk-in service", "    mode: walk_in\n", "    mode: walk_in\n    needs_language: true\n", []string{`service "info"`, "needs_language"}},
 		{"empty document to bring", "bring: [Passport]", "bring: [Passport, '']", []string{`service "translation"`, "bring[1]", "empty"}},
 		{"bad category", "category: practical", "category: Practical support", []string{`service "translation"`, "category"}},
+		{"no people", "    duration: 60m\n", "    duration: 60m\n    max_people: 0\n", []string{`service "translation"`, "max_people", "0 is less than 1"}},
+		{"people not a number", "    duration: 60m\n", "    duration: 60m\n    max_people: a family\n", []string{`service "translation"`, "a family"}},
+		{"time per person not a duration", "    duration: 60m\n", "    duration: 60m\n    per_person: 15\n", []string{`service "translation"`, "per_person", `"15"`}},
+		{"no time per person", "    duration: 60m\n", "    duration: 60m\n    per_person: 0m\n", []string{`service "translation"`, "per_person", "positive"}},
+		{"time per person of seconds", "    duration: 60m\n", "    duration: 60m\n    per_person: 90s\n", []string{`service "translation"`, "per_person", "multiple of 1m"}},
+		{"no services a visit", "    desks: 3\n", "    desks: 3\n    max_services: 0\n", []string{center, "max_services", "0 is less than 1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

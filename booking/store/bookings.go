@@ -144,10 +144,10 @@ func (s *Store) updateBookings(ctx context.Context, updates []booking.Update, em
 // ErrConflict if it changed meanwhile.
 func updateRow(tx *gorm.DB, row bookingRow) error {
 	res := tx.Exec(`UPDATE bookings SET reference = ?, token_hash = ?, token_sealed = ?, center_id = ?,
-		service_id = ?, starts_at = ?, ends_at = ?, language = ?, name = ?, email = ?, phone = ?,
-		notes = ?, locale = ?, status = ?, sequence = ?, cancel_reason = ?, updated_at = ?
+		service_id = ?, services = ?, people = ?, starts_at = ?, ends_at = ?, language = ?, name = ?,
+		email = ?, phone = ?, notes = ?, locale = ?, status = ?, sequence = ?, cancel_reason = ?, updated_at = ?
 		WHERE id = ? AND sequence = ?`,
-		row.Reference, row.TokenHash, row.TokenSealed, row.CenterID, row.ServiceID,
+		row.Reference, row.TokenHash, row.TokenSealed, row.CenterID, row.ServiceID, row.Services, row.People,
 		row.StartsAt, row.EndsAt, row.Language, row.Name, row.Email, row.Phone, row.Notes,
 		row.Locale, row.Status, row.Sequence, row.CancelReason, row.UpdatedAt,
 		row.ID, row.Sequence-1)

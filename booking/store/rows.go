@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ics-booking/icsbooking/booking"
@@ -39,7 +40,9 @@ type bookingRow struct {
 	TokenHash    []byte
 	TokenSealed  []byte
 	CenterID     string
-	ServiceID    string
+	ServiceID    string // the first of Services
+	Services     string // the visit's service ids in order, separated by spaces
+	People       int
 	StartsAt     time.Time
 	EndsAt       time.Time
 	Language     string
@@ -66,6 +69,8 @@ func toBookingRow(b booking.Booking) bookingRow {
 		TokenSealed:  b.TokenSealed,
 		CenterID:     b.Center,
 		ServiceID:    b.Service,
+		Services:     strings.Join(visitServices(b), " "),
+		People:       max(b.People, 1),
 		StartsAt:     dbTime(b.Start),
 		EndsAt:       dbTime(b.End),
 		Language:     b.Language,
@@ -83,6 +88,14 @@ func toBookingRow(b booking.Booking) bookingRow {
 	}
 }
 
+// visitServices is b's services, or its one Service if it lists none.
+func visitServices(b booking.Booking) []string {
+	if len(b.Services) == 0 {
+		return []string{b.Service}
+	}
+	return b.Services
+}
+
 func (r bookingRow) toBooking() booking.Booking {
 	return booking.Booking{
 		ID:           r.ID,
@@ -91,6 +104,8 @@ func (r bookingRow) toBooking() booking.Booking {
 		TokenSealed:  r.TokenSealed,
 		Center:       r.CenterID,
 		Service:      r.ServiceID,
+		Services:     strings.Fields(r.Services),
+		People:       r.People,
 		Start:        r.StartsAt.UTC(),
 		End:          r.EndsAt.UTC(),
 		Language:     r.Language,

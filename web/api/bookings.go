@@ -14,15 +14,17 @@ import (
 )
 
 type createBookingRequest struct {
-	Center   string `json:"center"`
-	Service  string `json:"service"`
-	Start    string `json:"start"`
-	Name     string `json:"name"`
-	Email    string `json:"email"`
-	Phone    string `json:"phone"`
-	Language string `json:"language"`
-	Notes    string `json:"notes"`
-	Locale   string `json:"locale"`
+	Center   string   `json:"center"`
+	Service  string   `json:"service"`
+	Services []string `json:"services"`
+	People   *int     `json:"people"` // nil when left out: one person
+	Start    string   `json:"start"`
+	Name     string   `json:"name"`
+	Email    string   `json:"email"`
+	Phone    string   `json:"phone"`
+	Language string   `json:"language"`
+	Notes    string   `json:"notes"`
+	Locale   string   `json:"locale"`
 }
 
 type rescheduleRequest struct {
@@ -30,20 +32,22 @@ type rescheduleRequest struct {
 }
 
 type bookingResponse struct {
-	Reference string `json:"reference"`
-	Token     string `json:"token,omitempty"`
-	Status    string `json:"status"`
-	Center    string `json:"center"`
-	Service   string `json:"service"`
-	Start     string `json:"start"`
-	End       string `json:"end"`
-	Language  string `json:"language"`
-	Name      string `json:"name"`
-	Email     string `json:"email"`
-	Phone     string `json:"phone"`
-	Notes     string `json:"notes"`
-	Locale    string `json:"locale"`
-	ManageURL string `json:"manage_url"`
+	Reference string   `json:"reference"`
+	Token     string   `json:"token,omitempty"`
+	Status    string   `json:"status"`
+	Center    string   `json:"center"`
+	Service   string   `json:"service"`
+	Services  []string `json:"services"`
+	People    int      `json:"people"`
+	Start     string   `json:"start"`
+	End       string   `json:"end"`
+	Language  string   `json:"language"`
+	Name      string   `json:"name"`
+	Email     string   `json:"email"`
+	Phone     string   `json:"phone"`
+	Notes     string   `json:"notes"`
+	Locale    string   `json:"locale"`
+	ManageURL string   `json:"manage_url"`
 }
 
 // bookingResponse shows a booking to the holder of its token; the token is
@@ -54,6 +58,8 @@ func (h *Handler) bookingResponse(b booking.Booking, token string, includeToken 
 		Status:    string(b.Status),
 		Center:    b.Center,
 		Service:   b.Service,
+		Services:  b.Services,
+		People:    b.People,
 		Start:     h.timestamp(b.Start),
 		End:       h.timestamp(b.End),
 		Language:  b.Language,
@@ -81,9 +87,16 @@ func (h *Handler) createBooking(c *gin.Context) {
 		render.FailProblem(c, err)
 		return
 	}
+	people, err := countPeople(req.People)
+	if err != nil {
+		render.FailProblem(c, err)
+		return
+	}
 	b, token, err := h.scheduler.Book(c.Request.Context(), booking.Request{
 		Center:         req.Center,
 		Service:        req.Service,
+		Services:       req.Services,
+		People:         people,
 		Start:          start,
 		Name:           req.Name,
 		Email:          req.Email,
@@ -99,6 +112,23 @@ func (h *Handler) createBooking(c *gin.Context) {
 	}
 	c.Header("Location", "/api/v1/bookings/"+url.PathEscape(b.Reference))
 	c.JSON(http.StatusCreated, h.bookingResponse(b, token, true))
+}
+
+// tooFewPeople is what is wrong with people that is not a whole number of
+// at least one; the scheduler says what is wrong with too many.
+var tooFewPeople = render.FieldProblem{Field: "people", Detail: "must be a whole number, 1 or more: how many people come, the newcomer included"}
+
+// countPeople reads a body's people as the scheduler takes them: left out
+// is one person, which the scheduler takes as 0, so an explicit 0 is
+// refused here rather than read as one.
+func countPeople(people *int) (int, error) {
+	switch {
+	case people == nil:
+		return 0, nil
+	case *people < 1:
+		return 0, render.InvalidFields(tooFewPeople)
+	}
+	return *people, nil
 }
 
 func (h *Handler) getBooking(c *gin.Context)    { h.withToken(c, h.scheduler.Get) }

@@ -24,6 +24,7 @@ type centerResponse struct {
 	InterpreterLanguages []string       `json:"interpreter_languages"`
 	Desks                int            `json:"desks"`
 	SlotMinutes          int            `json:"slot_minutes"`
+	MaxServices          int            `json:"max_services"`
 	// EstimatedWaitMinutes is the wait for a walk-in ticket taken now;
 	// null while the center gives none.
 	EstimatedWaitMinutes *int `json:"estimated_wait_minutes"`
@@ -62,6 +63,7 @@ func (h *Handler) centerResponse(ctx context.Context, c booking.Center) (centerR
 		InterpreterLanguages: c.InterpreterLanguages(),
 		Desks:                c.Desks,
 		SlotMinutes:          int(c.SlotStep.Minutes()),
+		MaxServices:          c.ServicesPerVisit(),
 		EstimatedWaitMinutes: waitMinutes(estimate),
 	}, nil
 }

@@ -9,26 +9,30 @@ import (
 )
 
 type serviceResponse struct {
-	ID              string   `json:"id"`
-	Name            string   `json:"name"`
-	Category        string   `json:"category"`
-	Description     string   `json:"description"`
-	Mode            string   `json:"mode"`
-	DurationMinutes int      `json:"duration_minutes"`
-	Bring           []string `json:"bring"`
-	NeedsLanguage   bool     `json:"needs_language"`
+	ID               string   `json:"id"`
+	Name             string   `json:"name"`
+	Category         string   `json:"category"`
+	Description      string   `json:"description"`
+	Mode             string   `json:"mode"`
+	DurationMinutes  int      `json:"duration_minutes"`
+	MaxPeople        int      `json:"max_people"`
+	PerPersonMinutes int      `json:"per_person_minutes"`
+	Bring            []string `json:"bring"`
+	NeedsLanguage    bool     `json:"needs_language"`
 }
 
 func newServiceResponse(s booking.Service) serviceResponse {
 	return serviceResponse{
-		ID:              s.ID,
-		Name:            s.Name,
-		Category:        s.Category,
-		Description:     s.Description,
-		Mode:            string(s.Mode),
-		DurationMinutes: int(s.Duration.Minutes()),
-		Bring:           nonNil(s.Bring),
-		NeedsLanguage:   s.NeedsLanguage,
+		ID:               s.ID,
+		Name:             s.Name,
+		Category:         s.Category,
+		Description:      s.Description,
+		Mode:             string(s.Mode),
+		DurationMinutes:  int(s.Duration.Minutes()),
+		MaxPeople:        s.PeoplePerVisit(),
+		PerPersonMinutes: int(s.TimePerPerson().Minutes()),
+		Bring:            nonNil(s.Bring),
+		NeedsLanguage:    s.NeedsLanguage,
 	}
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/gin-gonic/gin"
@@ -23,8 +24,21 @@ func (h *Handler) listSlots(c *gin.Context) {
 		Language: c.Query("language"),
 	}
 	var fields []render.FieldProblem
-	if q.Service == "" {
-		fields = append(fields, render.FieldProblem{Field: "service", Detail: "is required: a service id from /api/v1/services"})
+	services, listed := c.GetQuery("services")
+	switch {
+	case listed && q.Service != "":
+		fields = append(fields, render.FieldProblem{Field: "services", Detail: "must not come with service: send service or services, not both"})
+	case listed:
+		q.Services = visitServices(services)
+	case q.Service == "":
+		fields = append(fields, render.FieldProblem{Field: "service", Detail: "is required: a service id from /api/v1/services (or services, several ids separated by commas)"})
+	}
+	if v, ok := c.GetQuery("people"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			fields = append(fields, tooFewPeople)
+		}
+		q.People = n
 	}
 	for _, p := range []struct {
 		name string
@@ -51,6 +65,16 @@ func (h *Handler) listSlots(c *gin.Context) {
 	defer slotsBuffers.Put(buf)
 	*buf = h.appendSlots((*buf)[:0], slots)
 	c.Data(http.StatusOK, "application/json; charset=utf-8", *buf)
+}
+
+// visitServices reads the services parameter: service ids separated by
+// commas, in the order of the visit. An empty one lists none, which the
+// scheduler refuses.
+func visitServices(v string) []string {
+	if v == "" {
+		return []string{}
+	}
+	return strings.Split(v, ",")
 }
 
 // appendSlots appends the JSON of a slot listing, written out by hand

@@ -49,13 +49,16 @@ type agendaPage struct {
 
 // agendaRow is one booking of the agenda, in the page's language.
 type agendaRow struct {
-	ID          int64
-	Reference   string
-	Start       string // RFC 3339, for <time datetime>
-	Time        string // 09:30–10:15
-	Name        string
-	Phone       string
-	Service     string
+	ID        int64
+	Reference string
+	Start     string // RFC 3339, for <time datetime>
+	Time      string // 09:30–10:15
+	Name      string
+	Phone     string
+	// Services are the names of the visit's services, in order; People
+	// how many people come.
+	Services    []string
+	People      int
 	Interpreter string
 	Notes       string
 	State       string
@@ -152,11 +155,11 @@ func (h *Handler) agendaPage(c *gin.Context, day booking.Date) (agendaPage, erro
 	loc, now := h.scheduler.Location(), h.cfg.Now()
 	for _, b := range bookings {
 		start, end := b.Start.In(loc), b.End.In(loc)
-		service, _ := h.scheduler.Catalogue().Service(b.Service) // the catalogue keeps what bookings use
 		row := agendaRow{
 			ID: b.ID, Reference: b.Reference, Start: start.Format(time.RFC3339),
 			Time: p.L.Clock(start) + "–" + p.L.Clock(end), Name: b.Name, Phone: b.Phone,
-			Service: service.In(p.L.Tag()).Name, Interpreter: p.L.LanguageName(b.Language), Notes: b.Notes,
+			Services: serviceNames(h.scheduler.Catalogue(), b.Services, p.L.Tag()), People: b.People,
+			Interpreter: p.L.LanguageName(b.Language), Notes: b.Notes,
 			Cancelled: b.Status == booking.Cancelled, CancelReason: b.CancelReason,
 			Cancellable: b.Changeable(now),
 		}
@@ -179,6 +182,15 @@ func (h *Handler) agendaPage(c *gin.Context, day booking.Date) (agendaPage, erro
 		p.Rows = append(p.Rows, row)
 	}
 	return p, nil
+}
+
+// serviceNames names services in a language, in order.
+func serviceNames(cat booking.Catalogue, ids []string, tag string) []string {
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = serviceName(cat, id, tag)
+	}
+	return names
 }
 
 // staffCancel cancels a booking of the center with the reason staff give;

@@ -49,6 +49,7 @@ type WalkIns interface {
 	NoShow(ctx context.Context, center string, id int64) (booking.Ticket, error)
 	MoveTicket(ctx context.Context, center string, id int64, service string) (booking.Ticket, error)
 	Tickets(ctx context.Context, center string, day booking.Date) ([]booking.Ticket, error)
+	Visit(ctx context.Context, t booking.Ticket) (booking.TicketVisit, error)
 	Statistics(ctx context.Context, center string, from, to booking.Date) ([]booking.Stats, booking.Stats, error)
 }
 

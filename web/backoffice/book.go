@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,13 +22,27 @@ import (
 // Booking for a newcomer, at the desk or on the phone: the same form and
 // the same way to a booking as the newcomers' own (package bookingform),
 // with a day's times on one page and the language of the newcomer's
-// emails chosen by staff.
+// emails chosen by staff. A visit may add services after the first (the
+// repeated field also, up to the center's limit) and bring more people
+// (the field people); the times offered fit the whole visit.
 
 type staffBookPage struct {
 	staffPage
 	Center   booking.Center
 	Services []bookingform.Option
 	Service  booking.Service
+	// Also are the selects of the services a visit adds after the first,
+	// as many as the center allows in one visit.
+	Also []alsoSelect
+	// Visit is the visit the form asks for, read once a bookable service
+	// is chosen: its services and how many people come, chosen from
+	// PeopleChoices.
+	Visit         bookingform.Visit
+	PeopleChoices []bookingform.Option
+	// ServicesError and PeopleError say what is wrong with the visit's
+	// services or people, which then offers no times.
+	ServicesError string
+	PeopleError   string
 	// Interpreters are the interpreter languages the center offers.
 	Interpreters []bookingform.Option
 	Language     string
@@ -42,6 +58,13 @@ type staffBookPage struct {
 	// newcomers' details form does.
 	Form   bookingform.Form
 	Action string
+}
+
+// alsoSelect is the select of a service added to the visit: the visit's
+// service number N, counting the first.
+type alsoSelect struct {
+	N       int
+	Options []bookingform.Option
 }
 
 // bookOnBehalfFields are the fields of the booking form, in order, for the
@@ -70,11 +93,13 @@ func (h *Handler) staffBookPage(c *gin.Context, chosen string) (staffBookPage, e
 		Action: "/staff/centers/" + url.PathEscape(center.ID) + "/book"}
 	p.Form = bookingform.Form{Details: bookingform.DetailsFrom(c.Request.FormValue), Errors: map[string]string{}}
 	serviceID := c.Request.FormValue("service")
-	for _, sv := range cat.Services {
-		if sv.Mode.Bookable() {
-			p.Services = append(p.Services, bookingform.Option{Code: sv.ID, Name: sv.In(p.L.Tag()).Name, Selected: sv.ID == serviceID})
-		}
+	service, err := cat.Service(serviceID)
+	bookable := err == nil && service.Mode.Bookable()
+	if bookable {
+		// FormValue has read the query and a posted form into Form.
+		p.Visit = bookingform.ReadVisit(p.L, cat, center, service, c.Request.Form)
 	}
+	p.offerVisit(cat, center, serviceID)
 	for _, code := range center.InterpreterLanguages() {
 		p.Interpreters = append(p.Interpreters, bookingform.Option{Code: code, Name: p.L.LanguageName(code), Selected: code == p.Language})
 	}
@@ -90,27 +115,85 @@ func (h *Handler) staffBookPage(c *gin.Context, chosen string) (staffBookPage, e
 	if dayErr == nil {
 		p.Day = day.String()
 	}
-	service, err := cat.Service(serviceID)
-	if err != nil || !service.Mode.Bookable() || dayErr != nil {
+	if !bookable || dayErr != nil {
 		return p, nil
 	}
 	p.Service = service
-	if service.NeedsLanguage && (p.Language == "" || center.Speaks(p.Language)) {
+	// The visit's errors are said in the staff's words, next to the
+	// fields: the services' fieldset, the people's select.
+	if p.Visit.Errors["also"] != "" {
+		p.ServicesError = p.L.T("staff.book.services_invalid", "Max", center.ServicesPerVisit())
+		return p, nil
+	}
+	if p.Visit.Errors["people"] != "" {
+		p.PeopleError = p.L.T("staff.book.people_invalid", "Max", p.Visit.MaxPeople())
+		return p, nil
+	}
+	if p.Visit.NeedsLanguage() && (p.Language == "" || center.Speaks(p.Language)) {
 		p.LanguageError = p.L.T("book.language_needed")
 		return p, nil
 	}
-	slots, err := h.scheduler.Slots(c.Request.Context(), booking.SlotQuery{
-		Center: center.ID, Service: service.ID, Language: p.Language, From: day, To: day,
-	})
-	if errors.Is(err, booking.ErrInvalid) || errors.Is(err, booking.ErrNotBookable) {
+	slots, err := h.scheduler.Slots(c.Request.Context(), p.Visit.SlotQuery(booking.SlotQuery{
+		Center: center.ID, Language: p.Language, From: day, To: day,
+	}))
+	switch {
+	case invalidField(err, "services"): // a service chosen twice, too many
+		p.ServicesError = p.L.T("staff.book.services_invalid", "Max", center.ServicesPerVisit())
+		return p, nil
+	case invalidField(err, "people"): // more than the services allow
+		p.PeopleError = p.L.T("staff.book.people_invalid", "Max", p.Visit.MaxPeople())
+		return p, nil
+	case errors.Is(err, booking.ErrInvalid) || errors.Is(err, booking.ErrNotBookable):
 		// A day out of the horizon or a language not offered: no times.
 		slots = nil
-	} else if err != nil {
+	case err != nil:
 		return staffBookPage{}, err
 	}
 	p.Chosen = true
 	p.Days = bookingform.Days(p.L, h.scheduler.Location(), slots, time.Time{}, chosen)
 	return p, nil
+}
+
+// offerVisit offers the bookable services for the visit's first service,
+// serviceID selected, and for each it may add, the ones the form added
+// selected; and the numbers of people, up to the most any service allows,
+// the visit's selected (one until a visit is read).
+func (p *staffBookPage) offerVisit(cat booking.Catalogue, center booking.Center, serviceID string) {
+	options := func(selected string) []bookingform.Option {
+		var options []bookingform.Option
+		for _, sv := range cat.Services {
+			if sv.Mode.Bookable() {
+				options = append(options, bookingform.Option{Code: sv.ID, Name: sv.In(p.L.Tag()).Name, Selected: sv.ID == selected})
+			}
+		}
+		return options
+	}
+	p.Services = options(serviceID)
+	for i := range center.ServicesPerVisit() - 1 {
+		selected := ""
+		if i < len(p.Visit.Asked) {
+			selected = p.Visit.Asked[i]
+		}
+		p.Also = append(p.Also, alsoSelect{N: i + 2, Options: options(selected)})
+	}
+	most := 1
+	for _, sv := range cat.Services {
+		if sv.Mode.Bookable() {
+			most = max(most, sv.PeoplePerVisit())
+		}
+	}
+	people := max(p.Visit.People, 1)
+	for n := 1; n <= most; n++ {
+		p.PeopleChoices = append(p.PeopleChoices, bookingform.Option{Code: strconv.Itoa(n), Name: strconv.Itoa(n), Selected: n == people})
+	}
+}
+
+// invalidField reports whether err is an ErrInvalid error that names the
+// field.
+func invalidField(err error, field string) bool {
+	var invalid *booking.Error
+	return errors.As(err, &invalid) && errors.Is(err, booking.ErrInvalid) &&
+		slices.ContainsFunc(invalid.Fields, func(fe booking.FieldError) bool { return fe.Field == field })
 }
 
 // staffBookPost makes the booking the form asks for, in the language of
@@ -139,9 +222,8 @@ func (h *Handler) staffBookPost(c *gin.Context) {
 	if err != nil || start.IsZero() {
 		p.Form.Errors["start"] = p.L.T("time.choose")
 	}
-	b, _, err := p.Form.Submit(c.Request.Context(), h.scheduler, p.L, booking.Request{
-		Center: centerID, Service: p.Service.ID, Start: start, Language: p.Language, Locale: emailLocale,
-	}, bookOnBehalfFields)
+	req := p.Visit.Request(booking.Request{Center: centerID, Start: start, Language: p.Language, Locale: emailLocale})
+	b, _, err := p.Form.Submit(c.Request.Context(), h.scheduler, p.L, req, bookOnBehalfFields)
 	switch {
 	case err == nil:
 		h.audit(c, centerID, staff.ActionBookingCreate, b.Reference, "")

@@ -23,29 +23,48 @@ import (
 
 // staffTicketResponse is a ticket as a desk sees it: no booking, no name.
 type staffTicketResponse struct {
-	ID       int64   `json:"id"`
-	Number   string  `json:"number"`
-	Kind     string  `json:"kind"`
-	Service  string  `json:"service"`
-	State    string  `json:"state"`
-	Desk     string  `json:"desk"`
-	Calls    int     `json:"calls"`
-	IssuedAt string  `json:"issued_at"`
-	CalledAt *string `json:"called_at"` // null until called
+	ID      int64  `json:"id"`
+	Number  string `json:"number"`
+	Kind    string `json:"kind"`
+	Service string `json:"service"`
+	// Services are the services of the visit a checked-in booking holds,
+	// in order; only an appointment ticket has them.
+	Services []string `json:"services,omitempty"`
+	State    string   `json:"state"`
+	Desk     string   `json:"desk"`
+	Calls    int      `json:"calls"`
+	IssuedAt string   `json:"issued_at"`
+	CalledAt *string  `json:"called_at"` // null until called
 }
 
 type deskTicketResponse struct {
 	Ticket staffTicketResponse `json:"ticket"`
 }
 
-func (h *Handler) deskTicketResponse(t booking.Ticket) deskTicketResponse {
-	r := staffTicketResponse{ID: t.ID, Number: t.Number, Kind: string(t.Kind), Service: t.Service, State: string(t.State),
-		Desk: t.Desk, Calls: t.Calls, IssuedAt: render.Timestamp(t.IssuedAt, h.scheduler.Location())}
+// deskTicketResponse is t as the desks' API answers it, with the services
+// of its visit if it is an appointment's.
+func (h *Handler) deskTicketResponse(ctx context.Context, t booking.Ticket) (deskTicketResponse, error) {
+	visit, err := h.walkIns.Visit(ctx, t)
+	if err != nil {
+		return deskTicketResponse{}, err
+	}
+	r := staffTicketResponse{ID: t.ID, Number: t.Number, Kind: string(t.Kind), Service: t.Service, Services: visit.Services,
+		State: string(t.State), Desk: t.Desk, Calls: t.Calls, IssuedAt: render.Timestamp(t.IssuedAt, h.scheduler.Location())}
 	if !t.CalledAt.IsZero() {
 		at := render.Timestamp(t.CalledAt, h.scheduler.Location())
 		r.CalledAt = &at
 	}
-	return deskTicketResponse{Ticket: r}
+	return deskTicketResponse{Ticket: r}, nil
+}
+
+// answerTicket answers a desk's API with t.
+func (h *Handler) answerTicket(c *gin.Context, t booking.Ticket) {
+	res, err := h.deskTicketResponse(c.Request.Context(), t)
+	if err != nil {
+		render.FailProblem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
 }
 
 // deskInput is what a ticket action may need besides the ticket: the desk
@@ -117,7 +136,7 @@ func (h *Handler) callNext(c *gin.Context) {
 	case !ok:
 		c.Status(http.StatusNoContent)
 	default:
-		c.JSON(http.StatusOK, h.deskTicketResponse(t))
+		h.answerTicket(c, t)
 	}
 }
 
@@ -156,7 +175,7 @@ func (h *Handler) ticketAPI(a ticketAction) gin.HandlerFunc {
 			render.FailProblem(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, h.deskTicketResponse(t))
+		h.answerTicket(c, t)
 	}
 }
 
@@ -214,6 +233,10 @@ type deskTicket struct {
 	booking.Ticket
 	ServiceName string
 	KindName    string
+	// Services name the services of an appointment's visit, in order,
+	// and People says how many come; a walk-in has none.
+	Services []string
+	People   int
 	// CanNoShow says it has been called often enough for a no-show.
 	CanNoShow bool
 }
@@ -273,8 +296,15 @@ func (h *Handler) renderDesk(c *gin.Context, status int, notice, problem string)
 	}
 	if i := slices.IndexFunc(state.AtDesks, func(t booking.Ticket) bool { return t.Desk == desk }); i >= 0 {
 		t := state.AtDesks[i]
-		p.Ticket = &deskTicket{Ticket: t, ServiceName: serviceName(h.scheduler.Catalogue(), t.Service, tag),
-			KindName: p.L.T("desk.kind_" + string(t.Kind)), CanNoShow: t.State == booking.Called && t.Calls >= p.NoShowCalls}
+		visit, err := h.walkIns.Visit(c.Request.Context(), t)
+		if err != nil {
+			render.FailPage(c, err)
+			return
+		}
+		cat := h.scheduler.Catalogue()
+		p.Ticket = &deskTicket{Ticket: t, ServiceName: serviceName(cat, t.Service, tag), KindName: p.L.T("desk.kind_" + string(t.Kind)),
+			Services: serviceNames(cat, visit.Services, tag), People: visit.People,
+			CanNoShow: t.State == booking.Called && t.Calls >= p.NoShowCalls}
 	}
 	render.Render(c, status, "staff-desk.html", p)
 }

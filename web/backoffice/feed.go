@@ -2,10 +2,13 @@ package backoffice
 
 import (
 	"crypto/subtle"
+	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ics-booking/icsbooking/booking"
 	"github.com/ics-booking/icsbooking/notify"
 	"github.com/ics-booking/icsbooking/web/render"
 )
@@ -31,10 +34,6 @@ func (h *Handler) calendarFeed(c *gin.Context) {
 		render.FailProblem(c, err)
 		return
 	}
-	services := map[string]string{}
-	for _, sv := range h.scheduler.Catalogue().Services {
-		services[sv.ID] = sv.Name
-	}
 	events := make([]notify.FeedEvent, len(bookings))
 	for i, b := range bookings {
 		events[i] = notify.FeedEvent{
@@ -43,7 +42,7 @@ func (h *Handler) calendarFeed(c *gin.Context) {
 			Start:     b.Start,
 			End:       b.End,
 			Name:      b.Name,
-			Service:   services[b.Service],
+			Service:   feedVisit(h.scheduler.Catalogue(), b),
 			Reference: b.Reference,
 		}
 	}
@@ -54,4 +53,14 @@ func (h *Handler) calendarFeed(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "private, max-age=300")
 	c.Data(http.StatusOK, "text/calendar; charset=utf-8", data)
+}
+
+// feedVisit names a booking's visit in the feed, in English as the feed
+// is: its services in order, and its people if more than one come.
+func feedVisit(cat booking.Catalogue, b booking.Booking) string {
+	visit := strings.Join(serviceNames(cat, b.Services, "en"), ", ")
+	if b.People > 1 {
+		visit += fmt.Sprintf(" (%d people)", b.People)
+	}
+	return visit
 }

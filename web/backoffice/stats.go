@@ -37,6 +37,7 @@ type statsRow struct {
 	Label                                         string
 	Appointments, WalkIns, NoShows, Served, Waits int
 	AverageWait, P90Wait                          string
+	ServicesBooked, PeopleExpected                int
 }
 
 type serviceTime struct {
@@ -113,7 +114,8 @@ func (h *Handler) staffStats(c *gin.Context) {
 func (p *statsPage) fill(days []booking.Stats, total booking.Stats, cat booking.Catalogue) {
 	row := func(label string, st booking.Stats) statsRow {
 		return statsRow{Label: label, Appointments: st.Appointments, WalkIns: st.WalkIns, NoShows: st.NoShows,
-			Served: st.Served, Waits: st.Waits, AverageWait: minutesText(p.L, st.AverageWait), P90Wait: minutesText(p.L, st.P90Wait)}
+			Served: st.Served, Waits: st.Waits, AverageWait: minutesText(p.L, st.AverageWait), P90Wait: minutesText(p.L, st.P90Wait),
+			ServicesBooked: st.ServicesBooked, PeopleExpected: st.PeopleExpected}
 	}
 	for _, d := range days {
 		p.Days = append(p.Days, row(p.L.DayDate(d.Day), d))
@@ -157,7 +159,8 @@ func chart(l *locale.Locale, days []booking.Stats) statsChart {
 }
 
 // staffStatsCSV exports the statistics of a period, a line per day and a
-// last line for the whole period; times in minutes.
+// last line for the whole period; times in minutes. The columns added
+// since come last, so that a reader of the first ones still reads them.
 func (h *Handler) staffStatsCSV(c *gin.Context) {
 	centerID := centerOf(c).ID
 	from, to, err := h.statsPeriod(c)
@@ -174,11 +177,13 @@ func (h *Handler) staffStatsCSV(c *gin.Context) {
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.csv"`, centerID, from, to))
 	c.Header("Cache-Control", "no-store")
 	w := csv.NewWriter(c.Writer)
-	w.Write([]string{"day", "appointments", "walk_ins", "no_shows", "served", "waits", "average_wait_minutes", "p90_wait_minutes"})
+	w.Write([]string{"day", "appointments", "walk_ins", "no_shows", "served", "waits", "average_wait_minutes", "p90_wait_minutes",
+		"services_booked", "people_expected"})
 	line := func(day string, st booking.Stats) {
 		w.Write([]string{day, strconv.Itoa(st.Appointments), strconv.Itoa(st.WalkIns), strconv.Itoa(st.NoShows),
 			strconv.Itoa(st.Served), strconv.Itoa(st.Waits),
-			strconv.FormatFloat(st.AverageWait.Minutes(), 'f', 1, 64), strconv.FormatFloat(st.P90Wait.Minutes(), 'f', 1, 64)})
+			strconv.FormatFloat(st.AverageWait.Minutes(), 'f', 1, 64), strconv.FormatFloat(st.P90Wait.Minutes(), 'f', 1, 64),
+			strconv.Itoa(st.ServicesBooked), strconv.Itoa(st.PeopleExpected)})
 	}
 	for _, d := range days {
 		line(d.Day.String(), d)

@@ -18,7 +18,9 @@ import (
 
 // The booking flow, one question a page, with addresses partner sites can
 // link to: /book (which center), /book/{center} (which service),
-// /book/{center}/{service} (the language if needed, then a week of times),
+// /book/{center}/{service} (other services for the same visit, in the
+// repeatable field "also", how many people come, the language if needed,
+// then a week of the times the whole visit fits),
 // /book/{center}/{service}/details (who), a POST to /book/{center}/{service}
 // and a redirect to the confirmation. Every page works without JavaScript;
 // choices travel in the query, and the details typed so far travel with
@@ -70,10 +72,18 @@ type bookTimePage struct {
 	Service booking.Service
 	Text    booking.ServiceText
 	Hours   []locale.HoursLine
+	// Visit is the visit asked for: Service, the services added after it
+	// and the number of people; Added lists the added ones with a link
+	// that takes each out again, Addable those that can still be added.
+	Visit   bookingform.Visit
+	Added   []addedService
+	Addable []bookingform.Option
+	// Length says how long the visit takes.
+	Length string
 	// Languages are the interpreter languages the center offers, named.
 	Interpreters []bookingform.Option
 	Language     string
-	// NeedLanguage: the service cannot be booked before a language is
+	// NeedLanguage: the visit cannot be booked before a language is
 	// chosen.
 	NeedLanguage bool
 	Days         []bookingform.Day
@@ -85,6 +95,12 @@ type bookTimePage struct {
 	NoticeDays   int
 }
 
+// addedService is a service added to the visit, named, with the link that
+// takes it out again.
+type addedService struct {
+	ID, Name, RemoveURL string
+}
+
 // bookTime shows a week of free times, after the language if the service
 // needs one; a walk-in service says that no booking is needed.
 func (h *Handler) bookTime(c *gin.Context) {
@@ -92,7 +108,10 @@ func (h *Handler) bookTime(c *gin.Context) {
 }
 
 // renderTimes shows the times page, with chosen checked and a problem
-// (a message ID) if the last choice failed.
+// (a message ID) if the last choice failed. Before the times it asks
+// what the visit holds (services added after the path's, the number of
+// people) and the language; while the visit asked for cannot be booked,
+// it says why next to the fields and shows no times.
 func (h *Handler) renderTimes(c *gin.Context, status int, chosen, problem string) {
 	cat := h.scheduler.Catalogue()
 	center, err := cat.Center(c.Param("center"))
@@ -119,13 +138,25 @@ func (h *Handler) renderTimes(c *gin.Context, status int, chosen, problem string
 		return
 	}
 	p.Language = strings.ToLower(c.Request.FormValue("language"))
+	// FormValue has read the query and a posted form (as far as they
+	// could be read) into Form.
+	p.Visit = bookingform.ReadVisit(p.L, cat, center, service, c.Request.Form)
+	p.Addable = p.Visit.Addable(p.L)
+	for _, sv := range p.Visit.Services[1:] {
+		p.Added = append(p.Added, addedService{ID: sv.ID, Name: sv.In(p.L.Tag()).Name, RemoveURL: h.timesURL(c, p.Visit.Without(sv.ID), url.Values{})})
+	}
 	for _, code := range center.InterpreterLanguages() {
 		p.Interpreters = append(p.Interpreters, bookingform.Option{Code: code, Name: p.L.LanguageName(code), Selected: code == p.Language})
 	}
 	if p.Language != "" && !center.Speaks(p.Language) && center.Interpreters[p.Language] <= 0 {
 		p.Language = "" // not offered here: ask again
 	}
-	p.NeedLanguage = service.NeedsLanguage && (p.Language == "" || center.Speaks(p.Language))
+	p.NeedLanguage = p.Visit.NeedsLanguage() && (p.Language == "" || center.Speaks(p.Language))
+	if !p.Visit.OK() {
+		render.Render(c, http.StatusUnprocessableEntity, "book-time.html", p)
+		return
+	}
+	p.Length = p.L.T("book.length", "Length", bookingform.Length(p.L, p.Visit.Length()))
 	if p.NeedLanguage {
 		render.Render(c, status, "book-time.html", p)
 		return
@@ -143,9 +174,9 @@ func (h *Handler) renderTimes(c *gin.Context, status int, chosen, problem string
 	if week.Before(monday(today)) {
 		week = monday(today)
 	}
-	slots, err := h.scheduler.Slots(c.Request.Context(), booking.SlotQuery{
-		Center: center.ID, Service: service.ID, Language: p.Language, From: week, To: week.AddDays(6),
-	})
+	slots, err := h.scheduler.Slots(c.Request.Context(), p.Visit.SlotQuery(booking.SlotQuery{
+		Center: center.ID, Language: p.Language, From: week, To: week.AddDays(6),
+	}))
 	if err != nil {
 		render.FailPage(c, err)
 		return
@@ -153,10 +184,10 @@ func (h *Handler) renderTimes(c *gin.Context, status int, chosen, problem string
 	p.Days = bookingform.Days(p.L, h.scheduler.Location(), slots, time.Time{}, chosen)
 	p.Week = p.L.T("book.week", "From", p.L.DayDate(week), "To", p.L.DayDate(week.AddDays(6)))
 	if week.After(monday(today)) {
-		p.PrevWeek = h.weekURL(c, week.AddDays(-7))
+		p.PrevWeek = h.timesURL(c, p.Visit, url.Values{"week": {week.AddDays(-7).String()}})
 	}
 	if week.AddDays(7).Before(today.AddDays(h.cfg.HorizonDays + 1)) {
-		p.NextWeek = h.weekURL(c, week.AddDays(7))
+		p.NextWeek = h.timesURL(c, p.Visit, url.Values{"week": {week.AddDays(7).String()}})
 	}
 	render.Render(c, status, "book-time.html", p)
 }
@@ -166,21 +197,25 @@ func monday(d booking.Date) booking.Date {
 	return d.AddDays(-((int(d.Weekday()) + 6) % 7))
 }
 
-// weekURL is this page for another week, with the language and details kept.
-func (h *Handler) weekURL(c *gin.Context, week booking.Date) string {
-	q := bookingform.DetailsFrom(c.Request.FormValue).Query(url.Values{})
+// timesURL is the times page of visit v, with q, the language and the
+// details kept.
+func (h *Handler) timesURL(c *gin.Context, v bookingform.Visit, q url.Values) string {
+	q = v.Query(bookingform.DetailsFrom(c.Request.FormValue).Query(q))
 	if lang := c.Request.FormValue("language"); lang != "" {
 		q.Set("language", lang)
 	}
-	q.Set("week", week.String())
-	return c.Request.URL.Path + "?" + q.Encode()
+	return "/book/" + url.PathEscape(v.Center.ID) + "/" + url.PathEscape(v.Services[0].ID) + "?" + q.Encode()
 }
 
 type bookDetailsPage struct {
 	render.Page
 	bookingform.Form
-	Center   booking.Center
-	Service  booking.ServiceText
+	Center booking.Center
+	// Visit is the visit the details are for; Services names its
+	// services and People counts its people, for the facts.
+	Visit    bookingform.Visit
+	Services []string
+	People   int
 	When     string
 	Start    string
 	Language string
@@ -193,7 +228,7 @@ type bookDetailsPage struct {
 
 // bookDetails asks who is coming, for the time chosen.
 func (h *Handler) bookDetails(c *gin.Context) {
-	p, ok := h.detailsPage(c, c.Query)
+	p, ok := h.detailsPage(c, c.Request.URL.Query())
 	if !ok {
 		return
 	}
@@ -201,12 +236,12 @@ func (h *Handler) bookDetails(c *gin.Context) {
 	render.Render(c, http.StatusOK, "book-details.html", p)
 }
 
-// detailsPage describes the details form for the time and the details
-// that get reads from the query or the posted form. Without a time it
-// shows the times again, for an unknown center or service an error page,
-// and reports false.
-func (h *Handler) detailsPage(c *gin.Context, get func(string) string) (bookDetailsPage, bool) {
-	start, err := request.Instant("start", get("start"))
+// detailsPage describes the details form for the time, the visit and the
+// details in form, the query or the posted form. Without a time, or for a
+// visit that cannot be booked, it shows the times again, for an unknown
+// center or service an error page, and reports false.
+func (h *Handler) detailsPage(c *gin.Context, form url.Values) (bookDetailsPage, bool) {
+	start, err := request.Instant("start", form.Get("start"))
 	if err != nil || start.IsZero() {
 		h.renderTimes(c, http.StatusUnprocessableEntity, "", "time.choose")
 		return bookDetailsPage{}, false
@@ -222,19 +257,19 @@ func (h *Handler) detailsPage(c *gin.Context, get func(string) string) (bookDeta
 		render.FailPage(c, err)
 		return bookDetailsPage{}, false
 	}
-	d := bookingform.DetailsFrom(get)
-	p := bookDetailsPage{Page: render.NewPage(c, "book.details"), Form: bookingform.Form{Details: d}, Center: center, start: start}
+	p := bookDetailsPage{Page: render.NewPage(c, "book.details"), Form: bookingform.Form{Details: bookingform.DetailsFrom(form.Get)}, Center: center, start: start}
 	p.Section = "book"
-	p.Service = service.In(p.L.Tag())
-	p.When = bookingform.When(p.L, h.scheduler.Location(), start, start.Add(service.Duration))
-	p.Start = start.In(h.scheduler.Location()).Format(time.RFC3339)
-	p.Language = c.Request.FormValue("language")
-	p.Action = "/book/" + url.PathEscape(center.ID) + "/" + url.PathEscape(service.ID)
-	q := url.Values{"start": {p.Start}}
-	if p.Language != "" {
-		q.Set("language", p.Language)
+	p.Visit = bookingform.ReadVisit(p.L, cat, center, service, form)
+	if !p.Visit.OK() {
+		h.renderTimes(c, http.StatusUnprocessableEntity, "", "")
+		return bookDetailsPage{}, false
 	}
-	p.TimesURL = p.Action + "?" + d.Query(q).Encode()
+	p.Services, p.People = p.Visit.Names(p.L), p.Visit.People
+	p.When = bookingform.When(p.L, h.scheduler.Location(), start, start.Add(p.Visit.Length()))
+	p.Start = start.In(h.scheduler.Location()).Format(time.RFC3339)
+	p.Language = form.Get("language")
+	p.Action = "/book/" + url.PathEscape(center.ID) + "/" + url.PathEscape(service.ID)
+	p.TimesURL = h.timesURL(c, p.Visit, url.Values{"start": {p.Start}})
 	return p, true
 }
 
@@ -247,7 +282,7 @@ func (h *Handler) book(c *gin.Context) {
 		render.FailPage(c, err)
 		return
 	}
-	p, ok := h.detailsPage(c, c.PostForm)
+	p, ok := h.detailsPage(c, c.Request.PostForm)
 	if !ok {
 		return
 	}
@@ -258,9 +293,9 @@ func (h *Handler) book(c *gin.Context) {
 		// that every problem shows at once.
 		p.Errors = map[string]string{"consent": p.L.T("field.consent.required")}
 	}
-	b, token, err := p.Submit(c.Request.Context(), h.scheduler, p.L, booking.Request{
-		Center: c.Param("center"), Service: c.Param("service"), Start: p.start, Language: p.Language, Locale: p.L.Tag(),
-	}, detailsFields)
+	b, token, err := p.Submit(c.Request.Context(), h.scheduler, p.L, p.Visit.Request(booking.Request{
+		Center: c.Param("center"), Start: p.start, Language: p.Language, Locale: p.L.Tag(),
+	}), detailsFields)
 	switch {
 	case err == nil:
 		c.Redirect(http.StatusSeeOther, "/bookings/"+url.PathEscape(b.Reference)+"/confirmation?token="+url.QueryEscape(token))

@@ -17,10 +17,11 @@ func (h *Handler) invitation(c *gin.Context) {
 	if !ok {
 		return
 	}
-	cat := h.scheduler.Catalogue()
-	center, _ := cat.Center(b.Center) // the catalogue keeps what bookings use (checked at startup)
-	service, _ := cat.Service(b.Service)
-	inv := notify.BookingInvitation(h.cfg.BaseURL, h.cfg.MailFrom, b, center, service, booking.ManageURL(h.cfg.BaseURL, b.Reference, token))
+	inv, err := notify.BookingInvitation(h.cfg.BaseURL, h.cfg.MailFrom, b, h.scheduler.Catalogue(), booking.ManageURL(h.cfg.BaseURL, b.Reference, token))
+	if err != nil {
+		h.bookingFailed(c, err)
+		return
+	}
 	inv.Method = notify.MethodRequest
 	if b.Status == booking.Cancelled {
 		inv.Method = notify.MethodCancel

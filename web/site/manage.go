@@ -24,9 +24,14 @@ import (
 
 type managePage struct {
 	render.Page
-	Booking     booking.Booking
-	Center      booking.Center
-	Service     booking.ServiceText
+	Booking booking.Booking
+	Center  booking.Center
+	// Services names the visit's services, in order, People counts its
+	// people, and Bring lists what to bring for all of them, each
+	// document once.
+	Services    []string
+	People      int
+	Bring       []string
 	When        string
 	Interpreter string
 	Token       string
@@ -135,8 +140,13 @@ func (h *Handler) managePage(c *gin.Context, b booking.Booking, token string) ma
 	p := managePage{Page: render.NewPage(c, "manage.title"), Booking: b, Token: token}
 	cat := h.scheduler.Catalogue()
 	p.Center, _ = cat.Center(b.Center) // the catalogue keeps what bookings use (checked at startup)
-	service, _ := cat.Service(b.Service)
-	p.Service = service.In(p.L.Tag())
+	services := make([]booking.Service, len(b.Services))
+	for i, id := range b.Services {
+		services[i], _ = cat.Service(id)
+		p.Services = append(p.Services, services[i].In(p.L.Tag()).Name)
+	}
+	p.People = b.People
+	p.Bring = booking.Bring(services, p.L.Tag())
 	p.When = bookingform.When(p.L, h.scheduler.Location(), b.Start, b.End)
 	p.Interpreter = p.L.LanguageName(b.Language)
 	p.Path = "/bookings/" + url.PathEscape(b.Reference)
@@ -151,7 +161,7 @@ func (h *Handler) renderManage(c *gin.Context, status int, b booking.Booking, to
 	if p.Changeable {
 		today := h.today()
 		slots, err := h.scheduler.Slots(c.Request.Context(), booking.SlotQuery{
-			Center: b.Center, Service: b.Service, Language: b.Language, From: today, To: today.AddDays(13),
+			Center: b.Center, Services: b.Services, People: b.People, Language: b.Language, From: today, To: today.AddDays(13),
 		})
 		if err != nil {
 			// The service or language may no longer be offered: the
