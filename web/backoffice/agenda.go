@@ -184,15 +184,6 @@ func (h *Handler) agendaPage(c *gin.Context, day booking.Date) (agendaPage, erro
 	return p, nil
 }
 
-// serviceNames names services in a language, in order.
-func serviceNames(cat booking.Catalogue, ids []string, tag string) []string {
-	names := make([]string, len(ids))
-	for i, id := range ids {
-		names[i] = serviceName(cat, id, tag)
-	}
-	return names
-}
-
 // staffCancel cancels a booking of the center with the reason staff give;
 // the cancellation email tells the newcomer the reason. A booking of
 // another center is not found. The form names the booking's day, whose

@@ -125,5 +125,14 @@ func serviceName(cat booking.Catalogue, id, lang string) string {
 	return id
 }
 
+// serviceNames names services in a language, in order.
+func serviceNames(cat booking.Catalogue, ids []string, tag string) []string {
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = serviceName(cat, id, tag)
+	}
+	return names
+}
+
 // parseForm reads the posted form of a page.
 func (h *Handler) parseForm(c *gin.Context) error { return request.Form(c, h.cfg.MaxBodyBytes) }
