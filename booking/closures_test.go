@@ -29,7 +29,7 @@ func closedAfternoon(t *testing.T) (f *fixture, hit, spared []booking.Booking) {
 	odense := f.book("ODE-CLOSE4", "odense", at(13, 0))
 	cancelled := f.book("AAR-CLOSE5", "aarhus", at(14, 0))
 	cancelled.Status, cancelled.Sequence = booking.Cancelled, 1
-	if err := f.store.UpdateBooking(t.Context(), cancelled, nil, nil, ""); err != nil {
+	if err := f.store.UpdateBooking(t.Context(), booking.Update{Booking: cancelled}, ""); err != nil {
 		t.Fatal(err)
 	}
 	return f, []booking.Booking{lunch, afternoon}, []booking.Booking{morning, odense, cancelled}

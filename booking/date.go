@@ -40,6 +40,9 @@ func (d Date) At(clock time.Duration, loc *time.Location) time.Time {
 // midnight is d at 00:00 UTC, for arithmetic on days.
 func (d Date) midnight() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
 
+// IsZero reports whether d is the zero Date, no day at all.
+func (d Date) IsZero() bool { return d == Date{} }
+
 // AddDays returns the day n days after d.
 func (d Date) AddDays(n int) Date { return DateOf(d.midnight().AddDate(0, 0, n)) }
 

@@ -36,14 +36,17 @@ type BookingWithEmails struct {
 // before delivery.
 type Email struct {
 	ID        int64
-	BookingID int64
-	Kind      EmailKind
-	Sequence  int // the booking's Sequence after the change
-	Start     time.Time
-	End       time.Time
-	State     EmailState
-	Attempts  int
-	LastError string
-	CreatedAt time.Time
-	SentAt    time.Time // zero until sent
+	BookingID int64 // 0 for an email to a waitlist entry
+	// WaitlistID is the waitlist entry the email is to; 0 for an email
+	// about a booking.
+	WaitlistID int64
+	Kind       EmailKind
+	Sequence   int // the booking's Sequence after the change
+	Start      time.Time
+	End        time.Time
+	State      EmailState
+	Attempts   int
+	LastError  string
+	CreatedAt  time.Time
+	SentAt     time.Time // zero until sent
 }

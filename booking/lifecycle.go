@@ -198,7 +198,8 @@ func (s *Scheduler) cancel(ctx context.Context, load func() (Booking, error), re
 		if err != nil {
 			return Booking{}, false, err
 		}
-		err = s.store.UpdateBooking(ctx, u.Booking, u.Release, nil, EmailCancellation)
+		u.Holds = s.freedHolds(ctx, b)
+		err = s.store.UpdateBooking(ctx, u, EmailCancellation)
 		if err == nil {
 			s.changed(b.Center, b.Start, b.End)
 			return u.Booking, true, nil
@@ -298,9 +299,10 @@ func (s *Scheduler) Reschedule(ctx context.Context, reference, token string, sta
 	b.Start = start.UTC()
 	b.End = start.Add(v.length()).UTC()
 	claims := s.claims(center, b.Start, b.End, b.Language)
+	holds := s.freedHolds(ctx, Booking{Center: b.Center, Start: oldStart, End: oldEnd})
 	b.Sequence++
 	b.UpdatedAt = s.now().UTC()
-	err = s.store.UpdateBooking(ctx, b, release, claims, EmailUpdate)
+	err = s.store.UpdateBooking(ctx, Update{Booking: b, Release: release, Claims: claims, Holds: holds}, EmailUpdate)
 	if err == nil || errors.Is(err, ErrSlotFull) {
 		s.changed(b.Center, oldStart, oldEnd)
 		s.changed(b.Center, b.Start, b.End)

@@ -41,7 +41,7 @@ func TestCancelByStaff(t *testing.T) {
 	elsewhere := f.book("CPH-STAFF3", "copenhagen", thursdayAt(11, 0))
 	cancelled := f.book("AAR-STAFF4", "aarhus", thursdayAt(11, 0))
 	cancelled.Status, cancelled.Sequence = booking.Cancelled, 1
-	if err := f.store.UpdateBooking(ctx, cancelled, nil, nil, ""); err != nil {
+	if err := f.store.UpdateBooking(ctx, booking.Update{Booking: cancelled}, ""); err != nil {
 		t.Fatal(err)
 	}
 

@@ -162,9 +162,13 @@ func (m *memStore) Appointments(_ context.Context, center string, from, to time.
 	return bs, nil
 }
 
-func (m *memStore) UpdateBooking(ctx context.Context, b booking.Booking, release, claims []booking.Claim, email booking.EmailKind) error {
-	return m.UpdateBookings(ctx, []booking.Update{{Booking: b, Release: release, Claims: claims}}, email)
+func (m *memStore) UpdateBooking(ctx context.Context, u booking.Update, email booking.EmailKind) error {
+	return m.UpdateBookings(ctx, []booking.Update{u}, email)
 }
+
+// Waitlist: nobody waits in the fake; the waitlist is tested on the
+// databases (booking/store).
+func (m *memStore) Waitlist(context.Context, string) ([]booking.WaitEntry, error) { return nil, nil }
 
 // UpdateBookings writes every update or, if one of them is not one version
 // on from the booking stored, none.

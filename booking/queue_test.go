@@ -163,7 +163,7 @@ func TestCheckIn(t *testing.T) {
 	f.book("ODE-CHECK4", "odense", thursdayAt(10, 30))
 	cancelled := f.book("AAR-CHECK5", "aarhus", thursdayAt(11, 0))
 	cancelled.Status, cancelled.Sequence = booking.Cancelled, 1
-	if err := f.store.UpdateBooking(ctx, cancelled, nil, nil, ""); err != nil {
+	if err := f.store.UpdateBooking(ctx, booking.Update{Booking: cancelled}, ""); err != nil {
 		t.Fatal(err)
 	}
 

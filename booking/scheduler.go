@@ -41,6 +41,9 @@ type Policy struct {
 	// from the database without reading them again (see availability.go);
 	// 0 reads them for every listing.
 	SeatCacheTTL time.Duration
+	// WaitlistHold is how long a freed seat is held for the waitlist entry
+	// it is offered to.
+	WaitlistHold time.Duration
 }
 
 // schedule is what the Scheduler and the Queue share to know where and when

@@ -10,6 +10,8 @@ import (
 // counter's booked seats are below its capacity, checked and incremented in
 // one statement, never by reading first and writing after.
 type Store interface {
+	WaitStore
+
 	// Usage returns the taken seats of every resource of a center for the
 	// units starting in [from, to). Units with no seats taken may be
 	// missing.
@@ -46,15 +48,15 @@ type Store interface {
 	BookingInCenter(ctx context.Context, center string, id int64) (Booking, error)
 	// Idempotency returns the record for a key hash; ErrNotFound if none.
 	Idempotency(ctx context.Context, keyHash []byte) (Idempotency, error)
-	// UpdateBooking stores b in place of the booking with b.ID whose
-	// sequence is still b.Sequence-1, releasing and taking claims in the same
-	// transaction, releasing first (so a booking may move onto units it
-	// holds). ErrNotFound if there is no such booking, ErrConflict if it
+	// UpdateBooking stores u.Booking in place of the booking with its ID
+	// whose sequence is still one less, releasing u.Release and taking
+	// u.Claims in the same transaction, releasing first (so a booking may
+	// move onto units it holds), then taking the holds of u.Holds it can. ErrNotFound if there is no such booking, ErrConflict if it
 	// changed meanwhile, ErrSlotFull if a claim cannot be taken. On error
 	// nothing is written.
 	// The email of the given kind is recorded and queued in the same
 	// transaction.
-	UpdateBooking(ctx context.Context, b Booking, release, claims []Claim, email EmailKind) error
+	UpdateBooking(ctx context.Context, u Update, email EmailKind) error
 	// UpdateBookings stores every update as UpdateBooking does, each with
 	// the email of the given kind, all in one transaction: if one of them
 	// fails, nothing is written. The error names the booking that failed.
@@ -103,4 +105,8 @@ type Update struct {
 	Booking Booking
 	Release []Claim
 	Claims  []Claim
+	// Holds offer the seats the change frees to the waitlist, in line
+	// order; the store takes those it can in the change's transaction
+	// (see Hold).
+	Holds []Hold
 }

@@ -166,3 +166,10 @@ func TicketURL(baseURL, token string) string {
 func ManageURL(baseURL, reference, token string) string {
 	return strings.TrimRight(baseURL, "/") + "/bookings/" + url.PathEscape(reference) + "?token=" + url.QueryEscape(token)
 }
+
+// WaitlistURL is the page on which a waitlist entry's holder sees their
+// place, accepts or declines a time offered, and leaves the line; it goes
+// into API answers and emails.
+func WaitlistURL(baseURL, reference, token string) string {
+	return strings.TrimRight(baseURL, "/") + "/waitlist/" + url.PathEscape(reference) + "?token=" + url.QueryEscape(token)
+}

@@ -59,6 +59,13 @@ type Emails interface {
 type Scheduler interface {
 	QueueReminders(ctx context.Context) (int, error)
 	EraseExpired(ctx context.Context) (int, error)
+	// ExpireOffer ends a waitlist entry's offer number offer if its hold
+	// ran out unanswered; SweepWaitlist ends those whose job was lost and
+	// the entries past their last day; EraseWaitlist erases the personal
+	// data of old entries.
+	ExpireOffer(ctx context.Context, entryID int64, offer int) error
+	SweepWaitlist(ctx context.Context) (int, error)
+	EraseWaitlist(ctx context.Context) (int, error)
 }
 
 // Config holds the runner's settings.
@@ -212,6 +219,8 @@ func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, scheduler Sch
 	eraseInterval := cmp.Or(cfg.EraseInterval, eraseEvery)
 	river.AddWorker(workers, &eraseWorker{scheduler: scheduler, every: eraseInterval})
 	river.AddWorker(workers, &reconcileWorker{runner: r})
+	river.AddWorker(workers, &offerExpiryWorker{scheduler: scheduler})
+	river.AddWorker(workers, &sweepWorker{scheduler: scheduler})
 
 	periodic := []*river.PeriodicJob{river.NewPeriodicJob(
 		river.PeriodicInterval(cmp.Or(cfg.ReconcileInterval, reconcileEvery)),
@@ -225,6 +234,10 @@ func New(db *sql.DB, cfg Config, emails Emails, deliver Deliverer, scheduler Sch
 			unique := river.UniqueOpts{ByPeriod: max(eraseInterval, time.Second)}
 			return eraseArgs{}, &river.InsertOpts{MaxAttempts: 1, UniqueOpts: unique}
 		},
+		&river.PeriodicJobOpts{RunOnStart: true},
+	), river.NewPeriodicJob(
+		river.PeriodicInterval(sweepEvery),
+		func() (river.JobArgs, *river.InsertOpts) { return sweepArgs{}, nil },
 		&river.PeriodicJobOpts{RunOnStart: true},
 	)}
 	if cfg.ReminderInterval > 0 {
@@ -278,6 +291,16 @@ func (r *Runner) EnqueueEmails(ctx context.Context, tx *sql.Tx, emailIDs ...int6
 	}
 	if _, err := r.client.InsertManyTx(ctx, tx, params); err != nil {
 		return fmt.Errorf("enqueue %d emails: %w", len(emailIDs), err)
+	}
+	return nil
+}
+
+// EnqueueOfferExpiry queues inside tx the job that ends a waitlist entry's
+// offer number offer at at, if it is still open then.
+func (r *Runner) EnqueueOfferExpiry(ctx context.Context, tx *sql.Tx, entryID int64, offer int, at time.Time) error {
+	_, err := r.client.InsertTx(ctx, tx, offerExpiryArgs{Entry: entryID, Offer: offer}, &river.InsertOpts{ScheduledAt: at})
+	if err != nil {
+		return fmt.Errorf("enqueue the expiry of an offer: %w", err)
 	}
 	return nil
 }
@@ -526,9 +549,57 @@ type eraseWorker struct {
 // history erases all of it.
 func (w *eraseWorker) Timeout(*river.Job[eraseArgs]) time.Duration { return w.every }
 
-// Work erases the personal data past its retention.
+// Work erases the personal data past its retention, of bookings and of
+// waitlist entries.
 func (w *eraseWorker) Work(ctx context.Context, _ *river.Job[eraseArgs]) error {
 	_, err := w.scheduler.EraseExpired(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = w.scheduler.EraseWaitlist(ctx)
+	return err
+}
+
+// offerExpiryArgs is the end of a waitlist offer, scheduled at its hold's
+// expiry in the transaction that made the offer.
+type offerExpiryArgs struct {
+	Entry int64 `json:"entry"`
+	Offer int   `json:"offer"`
+}
+
+func (offerExpiryArgs) Kind() string { return "waitlist_offer_expiry" }
+
+type offerExpiryWorker struct {
+	river.WorkerDefaults[offerExpiryArgs]
+	scheduler Scheduler
+}
+
+// Work ends the offer if nobody answered it; it changes nothing when the
+// offer was accepted, declined or ended already, so running twice is safe.
+func (w *offerExpiryWorker) Work(ctx context.Context, job *river.Job[offerExpiryArgs]) error {
+	return w.scheduler.ExpireOffer(ctx, job.Args.Entry, job.Args.Offer)
+}
+
+// sweepEvery is how often the waitlist is swept for offers whose expiry job
+// was lost and entries past their last day.
+const sweepEvery = time.Minute
+
+type sweepArgs struct{}
+
+func (sweepArgs) Kind() string { return "waitlist_sweep" }
+
+// InsertOpts keeps one sweep waiting at a time, however many servers run.
+func (sweepArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByPeriod: sweepEvery}}
+}
+
+type sweepWorker struct {
+	river.WorkerDefaults[sweepArgs]
+	scheduler Scheduler
+}
+
+func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[sweepArgs]) error {
+	_, err := w.scheduler.SweepWaitlist(ctx)
 	return err
 }
 

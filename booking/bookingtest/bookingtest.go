@@ -76,6 +76,7 @@ func Policy(loc *time.Location) booking.Policy {
 		Reminders:             true,
 		ReminderAt:            10 * time.Hour,
 		RetentionDays:         30,
+		WaitlistHold:          30 * time.Minute,
 	}
 }
 

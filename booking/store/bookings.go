@@ -67,16 +67,17 @@ func (s *Store) Idempotency(ctx context.Context, keyHash []byte) (booking.Idempo
 	return row.toIdempotency(), nil
 }
 
-// UpdateBooking stores b in place of the booking with b.ID whose sequence is
-// still b.Sequence-1 (a compare-and-swap), records and queues the email of
-// the given kind, if any, then releases the release claims and takes the new
-// ones, all in one transaction. Releasing first lets a booking move to units
-// that overlap its old ones even when they are full. Every column but id and
-// created_at is overwritten.
-func (s *Store) UpdateBooking(ctx context.Context, b booking.Booking, release, claims []booking.Claim, email booking.EmailKind) error {
-	err := s.updateBookings(ctx, []booking.Update{{Booking: b, Release: release, Claims: claims}}, email)
+// UpdateBooking stores u.Booking in place of the booking with its ID whose
+// sequence is still one less (a compare-and-swap), records and queues the
+// email of the given kind, if any, then releases u.Release and takes
+// u.Claims, then offers what it can to u.Holds, all in one transaction.
+// Releasing first lets a booking move to units that overlap its old ones
+// even when they are full. Every column but id and created_at is
+// overwritten.
+func (s *Store) UpdateBooking(ctx context.Context, u booking.Update, email booking.EmailKind) error {
+	err := s.updateBookings(ctx, []booking.Update{u}, email)
 	if err != nil {
-		return fmt.Errorf("update booking %d: %w", b.ID, err)
+		return fmt.Errorf("update booking %d: %w", u.Booking.ID, err)
 	}
 	return nil
 }
@@ -91,52 +92,66 @@ func (s *Store) UpdateBookings(ctx context.Context, updates []booking.Update, em
 	return nil
 }
 
-// updateBookings writes the updates in one transaction. It locks the rows of
-// the bookings first, in the order of their IDs, then the counters of them
-// all in one statement (moveSeats): it never holds a counter while it waits
-// for a booking, so a change of many bookings cannot deadlock with a change
-// of one, whatever seats they share.
+// updateBookings writes the updates in one transaction (applyUpdates),
+// after making sure every counter they claim or hold exists.
 func (s *Store) updateBookings(ctx context.Context, updates []booking.Update, email booking.EmailKind) error {
-	updates = slices.Clone(updates)
-	slices.SortFunc(updates, func(a, b booking.Update) int { return cmp.Compare(a.Booking.ID, b.Booking.ID) })
 	for _, u := range updates {
-		if err := s.createCounters(ctx, u.Claims); err != nil {
+		if err := s.createCounters(ctx, append(holdClaims(u.Holds), u.Claims...)); err != nil {
 			return fmt.Errorf("booking %d: %w", u.Booking.ID, err)
 		}
 	}
 	return s.transaction(ctx, func(tx *gorm.DB) error {
-		for _, u := range updates {
-			row := toBookingRow(u.Booking)
-			if row.UpdatedAt.IsZero() {
-				row.UpdatedAt = dbTime(time.Now())
-			}
-			if err := updateRow(tx, row); err != nil {
-				return fmt.Errorf("booking %d: %w", u.Booking.ID, err)
-			}
-			if err := s.recordEmail(ctx, tx, email, row, row.UpdatedAt); err != nil {
-				return fmt.Errorf("booking %d: %w", u.Booking.ID, err)
-			}
+		return s.applyUpdates(ctx, tx, updates, email)
+	})
+}
+
+// applyUpdates writes the updates inside tx. It locks the rows of the
+// bookings first, in the order of their IDs, then the counters of them all
+// in one statement (moveSeats), then the waitlist entries the freed seats
+// are offered to: it never holds a counter while it waits for a booking,
+// nor an entry while it waits for a counter, so a change of many bookings
+// cannot deadlock with a change of one, whatever seats they share.
+func (s *Store) applyUpdates(ctx context.Context, tx *gorm.DB, updates []booking.Update, email booking.EmailKind) error {
+	updates = slices.Clone(updates)
+	slices.SortFunc(updates, func(a, b booking.Update) int { return cmp.Compare(a.Booking.ID, b.Booking.ID) })
+	var holds []booking.Hold
+	for _, u := range updates {
+		row := toBookingRow(u.Booking)
+		if row.UpdatedAt.IsZero() {
+			row.UpdatedAt = dbTime(time.Now())
 		}
-		if err := s.moveSeats(tx, updates); err != nil {
+		if err := updateRow(tx, row); err != nil {
+			return fmt.Errorf("booking %d: %w", u.Booking.ID, err)
+		}
+		if err := s.recordEmail(ctx, tx, email, row, row.UpdatedAt); err != nil {
+			return fmt.Errorf("booking %d: %w", u.Booking.ID, err)
+		}
+		holds = append(holds, u.Holds...)
+	}
+	if err := s.moveSeats(tx, updates, holdClaims(holds)); err != nil {
+		return err
+	}
+	if len(holds) > 0 {
+		if _, err := s.takeHolds(ctx, tx, holds, time.Now()); err != nil {
 			return err
 		}
-		// One announcement per center, of every seat of it that changed.
-		var centers []string
-		changed := map[string][]booking.Claim{}
-		for _, u := range updates {
-			c := u.Booking.Center
-			if _, seen := changed[c]; !seen {
-				centers = append(centers, c)
-			}
-			changed[c] = append(append(changed[c], u.Release...), u.Claims...)
+	}
+	// One announcement per center, of every seat of it that changed.
+	var centers []string
+	changed := map[string][]booking.Claim{}
+	for _, u := range updates {
+		c := u.Booking.Center
+		if _, seen := changed[c]; !seen {
+			centers = append(centers, c)
 		}
-		for _, c := range centers {
-			if err := s.notifySeats(tx, c, changed[c]); err != nil {
-				return err
-			}
+		changed[c] = append(append(changed[c], u.Release...), u.Claims...)
+	}
+	for _, c := range centers {
+		if err := s.notifySeats(tx, c, changed[c]); err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // updateRow stores row in place of the booking with its ID whose sequence
@@ -192,7 +207,7 @@ func (s *Store) DayBookings(ctx context.Context, center string, from, to time.Ti
 	}
 	byBooking := map[int64][]booking.Email{}
 	for _, e := range emails {
-		byBooking[e.BookingID] = append(byBooking[e.BookingID], e.toEmail())
+		byBooking[e.BookingID.Int64] = append(byBooking[e.BookingID.Int64], e.toEmail())
 	}
 	day := make([]booking.BookingWithEmails, len(rows))
 	for i, r := range rows {

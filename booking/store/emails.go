@@ -19,6 +19,9 @@ import (
 // tells of is committed. River implements it elsewhere.
 type Enqueuer interface {
 	EnqueueEmails(ctx context.Context, tx *sql.Tx, emailIDs ...int64) error
+	// EnqueueOfferExpiry queues the job that ends a waitlist entry's offer
+	// number offer at at, unless it was answered.
+	EnqueueOfferExpiry(ctx context.Context, tx *sql.Tx, entryID int64, offer int, at time.Time) error
 }
 
 // SetEnqueuer sets what queues the emails the store records. Call it once at

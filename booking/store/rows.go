@@ -188,18 +188,19 @@ func (r idempotencyRow) toIdempotency() booking.Idempotency {
 
 // emailRow is a row of emails. SentAt is NULL until the email is sent.
 type emailRow struct {
-	ID        int64
-	BookingID int64
-	Kind      string
-	Sequence  int
-	StartsAt  time.Time
-	EndsAt    time.Time
-	State     string
-	Attempts  int
-	LastError string
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	SentAt    sql.NullTime
+	ID         int64
+	BookingID  sql.NullInt64 // NULL for an email to a waitlist entry
+	WaitlistID sql.NullInt64 // NULL for an email about a booking
+	Kind       string
+	Sequence   int
+	StartsAt   time.Time
+	EndsAt     time.Time
+	State      string
+	Attempts   int
+	LastError  string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	SentAt     sql.NullTime
 }
 
 func (emailRow) TableName() string { return "emails" }
@@ -208,7 +209,7 @@ func (emailRow) TableName() string { return "emails" }
 // the change the email tells of.
 func newEmailRow(kind booking.EmailKind, b bookingRow, now time.Time) emailRow {
 	return emailRow{
-		BookingID: b.ID,
+		BookingID: sql.NullInt64{Int64: b.ID, Valid: true},
 		Kind:      string(kind),
 		Sequence:  b.Sequence,
 		StartsAt:  b.StartsAt,
@@ -221,16 +222,17 @@ func newEmailRow(kind booking.EmailKind, b bookingRow, now time.Time) emailRow {
 
 func (r emailRow) toEmail() booking.Email {
 	return booking.Email{
-		ID:        r.ID,
-		BookingID: r.BookingID,
-		Kind:      booking.EmailKind(r.Kind),
-		Sequence:  r.Sequence,
-		Start:     r.StartsAt.UTC(),
-		End:       r.EndsAt.UTC(),
-		State:     booking.EmailState(r.State),
-		Attempts:  r.Attempts,
-		LastError: r.LastError,
-		CreatedAt: r.CreatedAt.UTC(),
-		SentAt:    timeOf(r.SentAt),
+		ID:         r.ID,
+		BookingID:  r.BookingID.Int64,
+		WaitlistID: r.WaitlistID.Int64,
+		Kind:       booking.EmailKind(r.Kind),
+		Sequence:   r.Sequence,
+		Start:      r.StartsAt.UTC(),
+		End:        r.EndsAt.UTC(),
+		State:      booking.EmailState(r.State),
+		Attempts:   r.Attempts,
+		LastError:  r.LastError,
+		CreatedAt:  r.CreatedAt.UTC(),
+		SentAt:     timeOf(r.SentAt),
 	}
 }

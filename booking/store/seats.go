@@ -116,7 +116,8 @@ func (s *Store) createCounters(ctx context.Context, claims []booking.Claim) erro
 }
 
 // moveSeats gives back the seats each update releases and takes those it
-// claims inside tx, or returns an error wrapping booking.ErrSlotFull if a
+// claims inside tx, locking alsoLock with them (the seats the waitlist's
+// holds will take), or returns an error wrapping booking.ErrSlotFull if a
 // claimed unit has none left; the caller must then roll tx back. Their
 // counters must exist (createCounters).
 //
@@ -125,8 +126,8 @@ func (s *Store) createCounters(ctx context.Context, claims []booking.Claim) erro
 // transactions that need the same rows take them in the same order, so
 // neither can hold one the other waits for while waiting itself. SQLite has
 // a single writer and needs no locks.
-func (s *Store) moveSeats(tx *gorm.DB, updates []booking.Update) error {
-	var all []booking.Claim
+func (s *Store) moveSeats(tx *gorm.DB, updates []booking.Update, alsoLock []booking.Claim) error {
+	all := slices.Clone(alsoLock)
 	for _, u := range updates {
 		all = append(append(all, u.Release...), u.Claims...)
 	}

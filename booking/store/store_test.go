@@ -256,7 +256,7 @@ func TestNotFound(t *testing.T) {
 		err4 := s.RemoveClosure(ctx, "cph", booking.Date{Year: 2026, Month: time.March, Day: 2})
 		b := newBooking("CPH-NONE01", nine)
 		b.ID, b.Sequence = 4242, 1
-		err5 := s.UpdateBooking(ctx, b, nil, nil, booking.EmailUpdate)
+		err5 := s.UpdateBooking(ctx, booking.Update{Booking: b}, booking.EmailUpdate)
 		_, err6 := s.Email(ctx, 4242)
 		err7 := s.RecordEmailAttempt(ctx, 4242, 1, nil, false, nine)
 		for i, err := range []error{err1, err2, err3, err4, err5, err6, err7} {
@@ -391,14 +391,14 @@ func TestUpdateBookingConflict(t *testing.T) {
 		first.Sequence = 1
 		first.Notes = "first change"
 		first.UpdatedAt = nine.Add(-time.Hour)
-		if err := s.UpdateBooking(t.Context(), first, nil, nil, ""); err != nil {
+		if err := s.UpdateBooking(t.Context(), booking.Update{Booking: first}, ""); err != nil {
 			t.Fatalf("UpdateBooking: %v", err)
 		}
 
 		stale := b
 		stale.Sequence = 1 // made from the same version as first
 		stale.Notes = "lost change"
-		if err := s.UpdateBooking(t.Context(), stale, nil, nil, ""); !errors.Is(err, booking.ErrConflict) {
+		if err := s.UpdateBooking(t.Context(), booking.Update{Booking: stale}, ""); !errors.Is(err, booking.ErrConflict) {
 			t.Fatalf("stale UpdateBooking: err = %v, want ErrConflict", err)
 		}
 		sameBooking(t, stored(t, s, b.ID), first)
@@ -415,7 +415,7 @@ func TestCancelReleasesSeat(t *testing.T) {
 
 		a.Status = booking.Cancelled
 		a.Sequence++
-		if err := s.UpdateBooking(t.Context(), a, claims, nil, ""); err != nil {
+		if err := s.UpdateBooking(t.Context(), booking.Update{Booking: a, Release: claims}, ""); err != nil {
 			t.Fatalf("cancel: %v", err)
 		}
 		sameUsage(t, usage(t, s), nil)
@@ -436,7 +436,7 @@ func TestRescheduleIsAtomic(t *testing.T) {
 		// Into a full slot: nothing changes.
 		moved := a
 		moved.Start, moved.End, moved.Sequence = ten, ten.Add(30*time.Minute), a.Sequence+1
-		err := s.UpdateBooking(t.Context(), moved, []booking.Claim{desk(nine, 1)}, []booking.Claim{desk(ten, 1)}, booking.EmailUpdate)
+		err := s.UpdateBooking(t.Context(), booking.Update{Booking: moved, Release: []booking.Claim{desk(nine, 1)}, Claims: []booking.Claim{desk(ten, 1)}}, booking.EmailUpdate)
 		if !errors.Is(err, booking.ErrSlotFull) {
 			t.Fatalf("reschedule into a full slot: err = %v, want ErrSlotFull", err)
 		}
@@ -448,7 +448,7 @@ func TestRescheduleIsAtomic(t *testing.T) {
 
 		// Into a free slot: the seat moves.
 		moved.Start, moved.End = eleven, eleven.Add(30*time.Minute)
-		if err := s.UpdateBooking(t.Context(), moved, []booking.Claim{desk(nine, 1)}, []booking.Claim{desk(eleven, 1)}, ""); err != nil {
+		if err := s.UpdateBooking(t.Context(), booking.Update{Booking: moved, Release: []booking.Claim{desk(nine, 1)}, Claims: []booking.Claim{desk(eleven, 1)}}, ""); err != nil {
 			t.Fatalf("reschedule: %v", err)
 		}
 		sameUsage(t, usage(t, s), map[string]int{"desk 10:00": 1, "desk 11:00": 1})
@@ -462,9 +462,7 @@ func TestRescheduleOntoOwnUnits(t *testing.T) {
 		// the unit it keeps is released before it is taken again.
 		a := create(t, s, newBooking("CPH-OWN001", nine), desk(unit(0), 1), desk(unit(1), 1))
 		a.Start, a.End, a.Sequence = unit(1), unit(3), a.Sequence+1
-		err := s.UpdateBooking(t.Context(), a,
-			[]booking.Claim{desk(unit(0), 1), desk(unit(1), 1)},
-			[]booking.Claim{desk(unit(1), 1), desk(unit(2), 1)}, "")
+		err := s.UpdateBooking(t.Context(), booking.Update{Booking: a, Release: []booking.Claim{desk(unit(0), 1), desk(unit(1), 1)}, Claims: []booking.Claim{desk(unit(1), 1), desk(unit(2), 1)}}, "")
 		if err != nil {
 			t.Fatalf("reschedule: %v", err)
 		}
@@ -650,8 +648,26 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 type recordingEnqueuer struct {
 	err error
 
-	mu  sync.Mutex
-	ids []int64
+	mu       sync.Mutex
+	ids      []int64
+	expiries []offerExpiry
+}
+
+// offerExpiry is a queued end of a waitlist offer.
+type offerExpiry struct {
+	entry int64
+	offer int
+	at    time.Time
+}
+
+func (q *recordingEnqueuer) EnqueueOfferExpiry(ctx context.Context, tx *sql.Tx, entry int64, offer int, at time.Time) error {
+	if tx == nil {
+		return errors.New("EnqueueOfferExpiry got no transaction")
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.expiries = append(q.expiries, offerExpiry{entry, offer, at})
+	return nil
 }
 
 func (q *recordingEnqueuer) EnqueueEmails(ctx context.Context, tx *sql.Tx, emailIDs ...int64) error {
@@ -780,8 +796,7 @@ func TestEnqueueFailureWritesNothing(t *testing.T) {
 
 		moved := a
 		moved.Start, moved.End, moved.Sequence = unit(4), unit(6), a.Sequence+1
-		err = s.UpdateBooking(ctx, moved, []booking.Claim{desk(nine, 2)},
-			[]booking.Claim{desk(unit(4), 2), desk(unit(5), 2)}, booking.EmailUpdate)
+		err = s.UpdateBooking(ctx, booking.Update{Booking: moved, Release: []booking.Claim{desk(nine, 2)}, Claims: []booking.Claim{desk(unit(4), 2), desk(unit(5), 2)}}, booking.EmailUpdate)
 		if !errors.Is(err, errQueue) {
 			t.Errorf("UpdateBooking: err = %v, want the enqueuer's", err)
 		}
@@ -807,19 +822,19 @@ func TestUpdateBookingRecordsEmails(t *testing.T) {
 		moved := b
 		moved.Start, moved.End, moved.Sequence = unit(4), unit(6), 1
 		moved.UpdatedAt = nine.Add(-2 * time.Hour)
-		if err := s.UpdateBooking(ctx, moved, []booking.Claim{desk(nine, 1)}, []booking.Claim{desk(unit(4), 1)}, booking.EmailUpdate); err != nil {
+		if err := s.UpdateBooking(ctx, booking.Update{Booking: moved, Release: []booking.Claim{desk(nine, 1)}, Claims: []booking.Claim{desk(unit(4), 1)}}, booking.EmailUpdate); err != nil {
 			t.Fatalf("reschedule: %v", err)
 		}
 		cancelled := moved
 		cancelled.Status, cancelled.Sequence = booking.Cancelled, 2
 		cancelled.UpdatedAt = nine.Add(-time.Hour)
-		if err := s.UpdateBooking(ctx, cancelled, []booking.Claim{desk(unit(4), 1)}, nil, booking.EmailCancellation); err != nil {
+		if err := s.UpdateBooking(ctx, booking.Update{Booking: cancelled, Release: []booking.Claim{desk(unit(4), 1)}}, booking.EmailCancellation); err != nil {
 			t.Fatalf("cancel: %v", err)
 		}
 		// A change made from an old version records nothing.
 		stale := moved
 		stale.Sequence = 2
-		if err := s.UpdateBooking(ctx, stale, nil, nil, booking.EmailUpdate); !errors.Is(err, booking.ErrConflict) {
+		if err := s.UpdateBooking(ctx, booking.Update{Booking: stale}, booking.EmailUpdate); !errors.Is(err, booking.ErrConflict) {
 			t.Fatalf("stale update: err = %v, want ErrConflict", err)
 		}
 
@@ -930,7 +945,7 @@ func TestQueueReminders(t *testing.T) {
 		// A booking moved within the window is reminded of its new time.
 		moved := bookings["CPH-REM002"]
 		moved.Start, moved.End, moved.Sequence = day(3, 14, 0), day(3, 14, 30), moved.Sequence+1
-		if err := s.UpdateBooking(ctx, moved, nil, nil, booking.EmailUpdate); err != nil {
+		if err := s.UpdateBooking(ctx, booking.Update{Booking: moved}, booking.EmailUpdate); err != nil {
 			t.Fatalf("reschedule: %v", err)
 		}
 		if n, err := s.QueueReminders(ctx, from, to, madeBefore); err != nil || n != 1 {
@@ -1131,7 +1146,7 @@ func TestUpdateBookingsAllOrNone(t *testing.T) {
 		// transaction, is rolled back with it.
 		changed := bookings[1]
 		changed.Notes, changed.Sequence = "Moved by its holder", changed.Sequence+1
-		if err := s.UpdateBooking(ctx, changed, nil, nil, ""); err != nil {
+		if err := s.UpdateBooking(ctx, booking.Update{Booking: changed}, ""); err != nil {
 			t.Fatal(err)
 		}
 		s.SetEnqueuer(&recordingEnqueuer{})

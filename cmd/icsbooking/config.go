@@ -27,6 +27,7 @@ type config struct {
 	LogLevel              slog.Level
 	LogFormat             string
 	Notice                time.Duration
+	WaitlistHold          time.Duration // how long a freed seat is held for a waitlist entry
 	LinkGrace             time.Duration
 	RetentionDays         int // days after an appointment its personal data is kept
 	HorizonDays           int
@@ -87,6 +88,7 @@ func readConfig(l *loader) config {
 		LogFormat:             l.oneOf("ICS_LOG_FORMAT", "text", "text", "json"),
 		Notice:                l.duration("ICS_BOOKING_NOTICE", "2h", 0),
 		HorizonDays:           l.int("ICS_BOOKING_HORIZON_DAYS", "60", 1, 3650),
+		WaitlistHold:          l.duration("ICS_WAITLIST_HOLD", "30m", time.Minute),
 		LinkGrace:             l.duration("ICS_MANAGE_LINK_GRACE", "24h", 0),
 		RetentionDays:         l.int("ICS_RETENTION_DAYS", "30", 1, 3650),
 		InterpreterNoticeDays: l.int("ICS_INTERPRETER_NOTICE_DAYS", "2", 0, 60),

@@ -129,6 +129,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		UTF8LocalParts:        utf8LocalParts(ctx, cfg, sender, logger),
 		MaxActiveBookings:     cfg.MaxActiveBookings,
 		SeatCacheTTL:          cfg.SlotCacheTTL,
+		WaitlistHold:          cfg.WaitlistHold,
 	}, time.Now)
 	walkIns := booking.NewQueue(scheduler, st, booking.QueuePolicy{
 		WalkInCutoff: cfg.WalkInCutoff,
