@@ -223,8 +223,19 @@ func (s *Scheduler) JoinWaitlist(ctx context.Context, r WaitRequest) (WaitEntry,
 		if err == nil {
 			v, err = s.findVisit(ids, req.People, listed)
 		}
-	} else {
-		center, v, err = s.lookupVisit(req.Center, ids, req.People, listed)
+	} else if center, err = s.catalogue.Center(req.Center); err == nil {
+		v, err = s.visitOf(center, ids, req.People, listed)
+		if errors.Is(err, ErrNotFound) {
+			// A service the catalogue lacks is a mistake in the request,
+			// named as such: there is no entry it could be "not found" of.
+			field := "service"
+			if listed {
+				field = "services"
+			}
+			err = invalid([]FieldError{{field, err.Error()}})
+		}
+	} else if errors.Is(err, ErrNotFound) {
+		err = invalid([]FieldError{{"center", err.Error()}})
 	}
 	if err != nil {
 		return WaitEntry{}, "", err
@@ -445,8 +456,8 @@ func (s *Scheduler) freedHolds(ctx context.Context, b Booking) []Hold {
 }
 
 // AcceptOffer books the time held for an entry, within its hold: a new
-// booking, answered with its manage token, or, for an entry that improves
-// a booking, that booking moved (moved true, no token). Accepting after
+// booking, or, for an entry that improves a booking, that booking moved
+// (moved true); either way with its manage token. Accepting after
 // the hold ended, or twice, is a conflict.
 func (s *Scheduler) AcceptOffer(ctx context.Context, reference, token string) (b Booking, bookingToken string, moved bool, err error) {
 	e, err := s.entry(ctx, reference, token)
@@ -483,7 +494,13 @@ func (s *Scheduler) AcceptOffer(ctx context.Context, reference, token string) (b
 		}
 		s.changed(center.ID, old.Start, old.End)
 		s.changed(center.ID, b.Start, b.End)
-		return b, "", true, nil
+		// The entry was made with the booking's token: its holder may
+		// have it again, for the manage link.
+		bookingToken, err = s.sealer.Open(b.Reference, b.TokenSealed)
+		if err != nil {
+			return Booking{}, "", false, fmt.Errorf("accept offer: %w", err)
+		}
+		return b, bookingToken, true, nil
 	}
 	if err := s.checkActive(ctx, e.Email); err != nil {
 		return Booking{}, "", false, err

@@ -27,7 +27,7 @@ import (
 
 // apiOperations is every operation of the JSON API: the document must
 // describe exactly these, and the server must answer each of them.
-var apiOperations = slices.Concat(bookingOperations, queueOperations, deskOperations)
+var apiOperations = slices.Concat(bookingOperations, queueOperations, deskOperations, waitlistOperations)
 
 // bookingOperations are the catalogue's and the bookings' operations,
 // which TestOpenAPIContract exercises.

@@ -356,7 +356,7 @@ func TestWaitlistImprovesABooking(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, tok, moved, err := f.sch.AcceptOffer(ctx, e.Reference, etok)
-		if err != nil || !moved || tok != "" || b.Reference != late.Reference || !b.Start.Equal(f.friday(9, 0)) || b.Sequence != late.Sequence+1 {
+		if err != nil || !moved || tok != lateToken || b.Reference != late.Reference || !b.Start.Equal(f.friday(9, 0)) || b.Sequence != late.Sequence+1 {
 			t.Fatalf("accept: %+v %v %v", b, moved, err)
 		}
 		f.checkCounters(t)
@@ -406,8 +406,12 @@ func TestWaitlistJoinRefuses(t *testing.T) {
 		}
 		unknown := ok
 		unknown.Email, unknown.Center = "di@example.com", "nowhere"
-		if _, _, err := f.sch.JoinWaitlist(ctx, unknown); !errors.Is(err, booking.ErrNotFound) {
+		if _, _, err := f.sch.JoinWaitlist(ctx, unknown); !errors.Is(err, booking.ErrInvalid) {
 			t.Errorf("unknown center: %v", err)
+		}
+		unknown.Center, unknown.Service = "aarhus", "nothing"
+		if _, _, err := f.sch.JoinWaitlist(ctx, unknown); !errors.Is(err, booking.ErrInvalid) {
+			t.Errorf("unknown service: %v", err)
 		}
 	})
 }

@@ -24,6 +24,12 @@ type Scheduler interface {
 	Get(ctx context.Context, reference, token string) (booking.Booking, error)
 	Cancel(ctx context.Context, reference, token string) (booking.Booking, error)
 	Reschedule(ctx context.Context, reference, token string, start time.Time) (booking.Booking, error)
+
+	JoinWaitlist(ctx context.Context, r booking.WaitRequest) (booking.WaitEntry, string, error)
+	WaitEntry(ctx context.Context, reference, token string) (booking.WaitView, error)
+	AcceptOffer(ctx context.Context, reference, token string) (booking.Booking, string, bool, error)
+	DeclineOffer(ctx context.Context, reference, token string) (booking.WaitView, error)
+	LeaveWaitlist(ctx context.Context, reference, token string) (booking.WaitView, error)
 }
 
 // WalkIns is what the API needs of booking.Queue, the walk-in queue.

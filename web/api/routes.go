@@ -23,4 +23,9 @@ func (h *Handler) Routes(r gin.IRouter) {
 	api.GET("/bookings/:reference", h.getBooking)
 	api.POST("/bookings/:reference/cancel", h.cfg.Limit, h.cancelBooking)
 	api.POST("/bookings/:reference/reschedule", h.cfg.Limit, h.rescheduleBooking)
+	api.POST("/waitlist", h.cfg.Limit, h.joinWaitlist)
+	api.GET("/waitlist/:reference", h.getWaitEntry)
+	api.POST("/waitlist/:reference/accept", h.cfg.Limit, h.acceptWaitOffer)
+	api.POST("/waitlist/:reference/decline", h.cfg.Limit, h.declineWaitOffer)
+	api.POST("/waitlist/:reference/leave", h.cfg.Limit, h.leaveWaitlist)
 }
