@@ -56,7 +56,13 @@ func (s *Scheduler) RemoveClosure(ctx context.Context, centerID string, day Date
 	if err != nil {
 		return err
 	}
-	if err := s.store.RemoveClosure(ctx, center.ID, day); err != nil {
+	// The day's times are free again: those waiting get them first, in
+	// the transaction that opens the day, so no booking can come between.
+	holds, err := s.holds(ctx, center, day.At(0, s.policy.Location), day.AddDays(1).At(0, s.policy.Location), 0, day)
+	if err != nil {
+		return fmt.Errorf("open %s on %s: %w", center.ID, day, err)
+	}
+	if err := s.store.RemoveClosure(ctx, center.ID, day, holds); err != nil {
 		return err
 	}
 	s.seatCache.drop(center.ID, Date{}, Date{})

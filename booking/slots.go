@@ -195,9 +195,7 @@ func (s *Scheduler) window(interpreter bool) (time.Time, Date) {
 // checkStart checks that the visit may start at start, and says why not;
 // interp is the interpreter language, if any.
 func (s *Scheduler) checkStart(ctx context.Context, center Center, v visit, interp string, start time.Time) error {
-	length := v.length()
-	local := start.In(s.policy.Location)
-	day := DateOf(local)
+	day := DateOf(start.In(s.policy.Location))
 	if reason, shut := s.dayClosed(center, day); shut {
 		return notBookable("%s", reason)
 	}
@@ -207,7 +205,18 @@ func (s *Scheduler) checkStart(ctx context.Context, center Center, v visit, inte
 	if err != nil {
 		return err
 	}
-	closures := cs.byDay
+	return s.checkStartAmong(center, v, interp, start, cs.byDay)
+}
+
+// checkStartAmong is checkStart with the center's closures of the day
+// already read.
+func (s *Scheduler) checkStartAmong(center Center, v visit, interp string, start time.Time, closures map[Date]Closure) error {
+	length := v.length()
+	local := start.In(s.policy.Location)
+	day := DateOf(local)
+	if reason, shut := s.dayClosed(center, day); shut {
+		return notBookable("%s", reason)
+	}
 	if c, closed := closures[day]; closed && !within(s.openPeriods(center, day, closures), start, start.Add(length)) {
 		msg := fmt.Sprintf("%s is closed on %s", center.Name, day.Long())
 		if !c.WholeDay() {

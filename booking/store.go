@@ -22,8 +22,10 @@ type Store interface {
 	// AddClosure records a closure; adding one for a day that has one
 	// replaces that day's closure, its reason and hours.
 	AddClosure(ctx context.Context, c Closure) error
-	// RemoveClosure deletes a closure; ErrNotFound if there is none.
-	RemoveClosure(ctx context.Context, center string, day Date) error
+	// RemoveClosure deletes a closure and, in the same transaction, takes
+	// the holds it can of those that offer the day's times to the
+	// waitlist; ErrNotFound if there is none.
+	RemoveClosure(ctx context.Context, center string, day Date, holds []Hold) error
 
 	// CreateBooking takes every claim and inserts the booking (and the
 	// idempotency record, if any) in one transaction, and returns the

@@ -393,14 +393,21 @@ func (s *Scheduler) Waitlist(ctx context.Context, centerID string) ([]WaitView, 
 // waiting entry (but skip), every slot start in the freed time where its
 // whole visit may start (opening hours, closures, notice, interpreter
 // notice, its last day). Whether the seats are free is the store's to
-// decide, under the guard, when it takes them.
-func (s *Scheduler) holds(ctx context.Context, center Center, from, to time.Time, skip int64) ([]Hold, error) {
+// decide, under the guard, when it takes them. A closure of the day
+// reopen (if not zero) counts as gone: the holds go with its removal.
+func (s *Scheduler) holds(ctx context.Context, center Center, from, to time.Time, skip int64, reopen Date) ([]Hold, error) {
 	line, err := s.waitStore().Waitlist(ctx, center.ID)
 	if err != nil || len(line) == 0 {
 		return nil, err
 	}
 	now := s.now()
 	earliest, lastDay := s.window(false)
+	// The closures of the days freed, read once, not per start.
+	cs, err := s.readClosures(ctx, center, DateOf(from.In(s.policy.Location)), DateOf(to.In(s.policy.Location)))
+	if err != nil {
+		return nil, err
+	}
+	delete(cs.byDay, reopen)
 	var holds []Hold
 	for _, e := range line {
 		if e.Status != WaitWaiting || e.ID == skip {
@@ -415,7 +422,7 @@ func (s *Scheduler) holds(ctx context.Context, center Center, from, to time.Time
 			if day.After(e.Until) || day.After(lastDay) {
 				break
 			}
-			if t.Before(earliest) || s.checkStart(ctx, center, v, e.Language, t) != nil {
+			if t.Before(earliest) || s.checkStartAmong(center, v, e.Language, t, cs.byDay) != nil {
 				continue
 			}
 			end := t.Add(v.length())
@@ -448,7 +455,7 @@ func (s *Scheduler) freedHolds(ctx context.Context, b Booking) []Hold {
 	if err != nil {
 		return nil
 	}
-	holds, err := s.holds(ctx, center, b.Start, b.End, 0)
+	holds, err := s.holds(ctx, center, b.Start, b.End, 0, Date{})
 	if err != nil {
 		return nil
 	}
@@ -602,7 +609,7 @@ func (s *Scheduler) endOffer(ctx context.Context, e WaitEntry, to WaitStatus, mi
 	if err != nil {
 		return err
 	}
-	holds, err := s.holds(ctx, center, e.Offer.Start, e.Offer.End, e.ID)
+	holds, err := s.holds(ctx, center, e.Offer.Start, e.Offer.End, e.ID, Date{})
 	if err != nil {
 		return fmt.Errorf("end offer: %w", err)
 	}
@@ -694,7 +701,7 @@ func (s *Scheduler) OfferTime(ctx context.Context, centerID string, start time.T
 	if err != nil {
 		return WaitEntry{}, err
 	}
-	holds, err := s.holds(ctx, center, start, start.Add(Unit), 0)
+	holds, err := s.holds(ctx, center, start, start.Add(Unit), 0, Date{})
 	if err != nil {
 		return WaitEntry{}, fmt.Errorf("offer a time: %w", err)
 	}

@@ -57,8 +57,12 @@ func (s *Store) AddClosure(ctx context.Context, c booking.Closure) error {
 	return nil
 }
 
-// RemoveClosure deletes a closure.
-func (s *Store) RemoveClosure(ctx context.Context, center string, day booking.Date) error {
+// RemoveClosure deletes a closure and takes the holds it can of those
+// given, which offer the day's times to the waitlist, in one transaction.
+func (s *Store) RemoveClosure(ctx context.Context, center string, day booking.Date, holds []booking.Hold) error {
+	if err := s.createCounters(ctx, holdClaims(holds)); err != nil {
+		return err
+	}
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		res := tx.Where("center_id = ? AND day = ?", center, day.String()).Delete(&closureRow{})
 		if res.Error != nil {
@@ -66,6 +70,14 @@ func (s *Store) RemoveClosure(ctx context.Context, center string, day booking.Da
 		}
 		if res.RowsAffected == 0 {
 			return notFound("%s is not closed on %s", center, day)
+		}
+		if len(holds) > 0 {
+			if err := s.lockSeats(tx, holdClaims(holds)); err != nil {
+				return err
+			}
+			if _, err := s.takeHolds(ctx, tx, holds, time.Now()); err != nil {
+				return err
+			}
 		}
 		return s.notifySeats(tx, center)
 	})

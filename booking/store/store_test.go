@@ -253,7 +253,7 @@ func TestNotFound(t *testing.T) {
 		_, err1 := s.Booking(ctx, "CPH-NONE00")
 		_, err2 := s.BookingByID(ctx, 4242)
 		_, err3 := s.Idempotency(ctx, []byte("no such key"))
-		err4 := s.RemoveClosure(ctx, "cph", booking.Date{Year: 2026, Month: time.March, Day: 2})
+		err4 := s.RemoveClosure(ctx, "cph", booking.Date{Year: 2026, Month: time.March, Day: 2}, nil)
 		b := newBooking("CPH-NONE01", nine)
 		b.ID, b.Sequence = 4242, 1
 		err5 := s.UpdateBooking(ctx, booking.Update{Booking: b}, booking.EmailUpdate)
@@ -342,14 +342,14 @@ func TestClosures(t *testing.T) {
 			t.Errorf("Closures =\n %s\nwant\n %s", got, want)
 		}
 
-		if err := s.RemoveClosure(ctx, "cph", day(time.March, 10)); err != nil {
+		if err := s.RemoveClosure(ctx, "cph", day(time.March, 10), nil); err != nil {
 			t.Fatalf("RemoveClosure: %v", err)
 		}
 		want = "cph 2026-03-02 Moving house; cph 2026-03-31 Staff training"
 		if got := list(); got != want {
 			t.Errorf("Closures after removal =\n %s\nwant\n %s", got, want)
 		}
-		if err := s.RemoveClosure(ctx, "cph", day(time.March, 10)); !errors.Is(err, booking.ErrNotFound) {
+		if err := s.RemoveClosure(ctx, "cph", day(time.March, 10), nil); !errors.Is(err, booking.ErrNotFound) {
 			t.Errorf("RemoveClosure twice: err = %v, want ErrNotFound", err)
 		}
 	})

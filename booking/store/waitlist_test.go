@@ -415,3 +415,63 @@ func TestWaitlistJoinRefuses(t *testing.T) {
 		}
 	})
 }
+
+// A closure removed frees its day: the first in line is offered its first
+// time in the transaction that opens the day.
+func TestWaitlistGetsAReopenedDay(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		f := newWaitFixture(t, s)
+		day := booking.DateOf(f.friday(9, 0))
+		if _, err := f.sch.AddClosure(ctx, booking.Closure{Center: "aarhus", Day: day, Reason: "Staff training"}); err != nil {
+			t.Fatal(err)
+		}
+		entries, etokens := f.join(t, 1)
+		if err := f.sch.RemoveClosure(ctx, "aarhus", day); err != nil {
+			t.Fatal(err)
+		}
+		v := f.status(t, entries[0], etokens[0])
+		if v.Status != booking.WaitOffered || !v.Offer.Start.Equal(f.friday(9, 0)) {
+			t.Errorf("after the day opened: %s %+v", v.Status, v.Offer)
+		}
+		f.checkCounters(t)
+	})
+}
+
+// The personal data of an entry goes ICS_RETENTION_DAYS after its last
+// day, once it is out of line; its token then finds nothing.
+func TestWaitlistRetention(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		f := newWaitFixture(t, s)
+		entries, etokens := f.join(t, 2) // until Friday
+		if _, err := f.sch.LeaveWaitlist(ctx, entries[0].Reference, etokens[0]); err != nil {
+			t.Fatal(err)
+		}
+		// Past its last day the other expires, with an email.
+		f.clock.Advance(48 * time.Hour)
+		if n, err := f.sch.SweepWaitlist(ctx); err != nil || n != 1 {
+			t.Fatalf("sweep: %d, %v", n, err)
+		}
+		if v := f.status(t, entries[1], etokens[1]); v.Status != booking.WaitExpired {
+			t.Errorf("past its last day: %s", v.Status)
+		}
+		f.clock.Advance(29 * 24 * time.Hour)
+		if n, err := f.sch.EraseWaitlist(ctx); err != nil || n != 0 {
+			t.Errorf("erased %d before the retention, %v", n, err)
+		}
+		f.clock.Advance(24 * time.Hour)
+		if n, err := f.sch.EraseWaitlist(ctx); err != nil || n != 2 {
+			t.Errorf("erased %d, %v; want 2", n, err)
+		}
+		for i, e := range entries {
+			if _, err := f.sch.WaitEntry(ctx, e.Reference, etokens[i]); !errors.Is(err, booking.ErrNotFound) {
+				t.Errorf("entry %d after erasure: %v", i, err)
+			}
+			got, err := s.WaitEntryByID(ctx, e.ID)
+			if err != nil || got.Name != "" || got.Email != "" || got.TokenSealed != nil {
+				t.Errorf("entry %d keeps %q %q %v (%v)", i, got.Name, got.Email, got.TokenSealed, err)
+			}
+		}
+	})
+}

@@ -88,7 +88,7 @@ func readConfig(l *loader) config {
 		LogFormat:             l.oneOf("ICS_LOG_FORMAT", "text", "text", "json"),
 		Notice:                l.duration("ICS_BOOKING_NOTICE", "2h", 0),
 		HorizonDays:           l.int("ICS_BOOKING_HORIZON_DAYS", "60", 1, 3650),
-		WaitlistHold:          l.duration("ICS_WAITLIST_HOLD", "30m", time.Minute),
+		WaitlistHold:          l.duration("ICS_WAITLIST_HOLD", "30m", time.Second),
 		LinkGrace:             l.duration("ICS_MANAGE_LINK_GRACE", "24h", 0),
 		RetentionDays:         l.int("ICS_RETENTION_DAYS", "30", 1, 3650),
 		InterpreterNoticeDays: l.int("ICS_INTERPRETER_NOTICE_DAYS", "2", 0, 60),
