@@ -442,7 +442,7 @@ func TestComposeGolden(t *testing.T) {
 					l := Letter{Kind: kind, Booking: b, Center: center, Services: services, Location: loc, ManageURL: letterManageURL}
 					if kind == booking.EmailCancellation {
 						l.Booking.Status, l.Booking.CancelReason = booking.Cancelled, "Closed for staff training"
-						l.RebookURL = rebookURL("https://booking.example.dk", b)
+						l.RebookURL = rebookURL("https://booking.example.dk", b.Center, b.Services, b.People, b.Locale)
 					}
 					subject, text, html, err := Compose(l)
 					if err != nil {
@@ -529,4 +529,175 @@ func listed(body, marker string) []string {
 		}
 	}
 	return items
+}
+
+const letterWaitlistURL = "https://booking.example.dk/waitlist/AAR-4W7XKP?token=abc&x=1"
+
+// waitLetter is a letter of the given kind to a family waiting for a CPR
+// number and a tax card at the Aarhus center of the built-in catalogue,
+// until Tuesday 15 December 2026; an offer holds goldenStart for them until
+// 10:30 the working day before.
+func waitLetter(t *testing.T, kind booking.EmailKind, locale string) WaitLetter {
+	t.Helper()
+	_, loc := bookingtest.Catalogue()
+	center, services := aarhusOf(t, "cpr-number", "tax-card")
+	l := WaitLetter{
+		Kind: kind,
+		Entry: booking.WaitEntry{
+			Reference: "AAR-4W7XKP",
+			Center:    "aarhus",
+			Services:  []string{"cpr-number", "tax-card"},
+			People:    4,
+			Name:      "Amina Hassan",
+			Email:     "amina@example.com",
+			Locale:    locale,
+			Until:     booking.Date{Year: 2026, Month: time.December, Day: 15},
+			Status:    booking.WaitWaiting,
+		},
+		Center:      center,
+		Services:    services,
+		Location:    loc,
+		WaitlistURL: letterWaitlistURL,
+	}
+	switch kind {
+	case booking.EmailWaitOffer:
+		l.Entry.Status, l.Entry.Offers = booking.WaitOffered, 1
+		l.Offer = booking.Offer{Start: goldenStart, End: goldenStart.Add(150 * time.Minute), Expires: time.Date(2026, 12, 4, 9, 30, 0, 0, time.UTC)}
+		l.Entry.Offer = l.Offer
+	case booking.EmailWaitEnded:
+		l.Entry.Status, l.WaitlistURL = booking.WaitExpired, ""
+		l.RebookURL = rebookURL("https://booking.example.dk", "aarhus", l.Entry.Services, 4, locale)
+	}
+	return l
+}
+
+// TestComposeWaitGolden writes every email to a waitlist entry, in English
+// and Danish, and compares them with testdata/letters-waitlist-<locale>.txt:
+// joining, joining for an earlier time than a booking, an offer, an offer of
+// an earlier time, and the end of an entry by its last day and by missed
+// offers.
+func TestComposeWaitGolden(t *testing.T) {
+	for _, locale := range []string{"en", "da"} {
+		t.Run(locale, func(t *testing.T) {
+			var out bytes.Buffer
+			for _, c := range []struct {
+				name   string
+				kind   booking.EmailKind
+				change func(*WaitLetter)
+			}{
+				{"joined", booking.EmailWaitJoined, nil},
+				{"joined for an earlier time", booking.EmailWaitJoined, func(l *WaitLetter) { l.Entry.BookingID = 7 }},
+				{"offer", booking.EmailWaitOffer, nil},
+				{"offer of an earlier time", booking.EmailWaitOffer, func(l *WaitLetter) { l.Entry.BookingID = 7 }},
+				{"ended, last day passed", booking.EmailWaitEnded, nil},
+				{"ended, offers missed", booking.EmailWaitEnded, func(l *WaitLetter) { l.Entry.Missed = booking.MaxMissedOffers }},
+			} {
+				l := waitLetter(t, c.kind, locale)
+				if c.change != nil {
+					c.change(&l)
+				}
+				subject, text, html, err := ComposeWait(l)
+				if err != nil {
+					t.Fatalf("%s: %v", c.name, err)
+				}
+				fmt.Fprintf(&out, "===== %s: subject\n%s\n===== %s: text\n%s===== %s: HTML\n%s", c.name, subject, c.name, text, c.name, html)
+			}
+			checkGolden(t, "letters-waitlist-"+locale+".txt", out.Bytes())
+		})
+	}
+}
+
+// Each email to a waitlist entry says what it must, in text and HTML, and
+// nothing of a booking's: no time but an offer's, no manage link, nothing
+// to bring.
+func TestComposeWait(t *testing.T) {
+	tests := []struct {
+		locale  string
+		kind    booking.EmailKind
+		subject string
+		has     []string
+		lacks   []string
+	}{
+		{"en", booking.EmailWaitJoined, "You are on the waitlist at Aarhus ICS Center", []string{
+			"You are on the waitlist at Aarhus ICS Center for the visit below. We will email you the moment a time frees up",
+			"CPR number application guidance", "Tax card application support", "People", "4",
+			"Last day", "Tuesday 15 December 2026", "AAR-4W7XKP", "held for you for a while, and the email says until when",
+			"leave the waitlist", letterWaitlistURL,
+		}, []string{"Time", "Answer by", "Please bring"}},
+		{"da", booking.EmailWaitJoined, "Du er på ventelisten hos Aarhus ICS Center", []string{
+			"Du er nu på ventelisten hos Aarhus ICS Center til besøget herunder. Vi skriver til dig, så snart en tid bliver ledig",
+			"Vejledning om at få et CPR-nummer", "Hjælp til at søge om skattekort", "Antal personer",
+			"Sidste dag", "tirsdag den 15. december 2026", "forlade ventelisten", letterWaitlistURL,
+		}, []string{"Svar senest", "Husk at medbringe"}},
+		{"en", booking.EmailWaitOffer, "A time is held for you at Aarhus ICS Center on 7 December 2026 at 09:00", []string{
+			"A time has freed up at Aarhus ICS Center, and we are holding it for you.",
+			"Monday 7 December 2026, 09:00–11:30 (Copenhagen time, CET)",
+			"Answer by", "Friday 4 December 2026, 10:30 (Copenhagen time, CET)",
+			"Banegårdspladsen", "To accept the time, or to decline it", "you keep your place in line", letterWaitlistURL,
+		}, []string{"Last day", "Please bring", "your appointment moves"}},
+		{"da", booking.EmailWaitOffer, "Vi holder en tid til dig hos Aarhus ICS Center den 7. december 2026 kl. 09.00", []string{
+			"En tid er blevet ledig hos Aarhus ICS Center, og vi holder den til dig.",
+			"mandag den 7. december 2026 kl. 09.00–11.30 (dansk tid, CET)",
+			"Svar senest", "fredag den 4. december 2026 kl. 10.30 (dansk tid, CET)",
+			"Tag imod tiden eller sig nej tak", "du beholder din plads i køen", letterWaitlistURL,
+		}, []string{"Sidste dag", "Husk at medbringe"}},
+		{"en", booking.EmailWaitEnded, "Your place on the waitlist at Aarhus ICS Center has ended", []string{
+			"your last day has passed", "Last day", "Tuesday 15 December 2026", "book a new appointment",
+			"https://booking.example.dk/book/aarhus/cpr-number?also=tax-card&lang=en&people=4",
+		}, []string{"waitlist/AAR-4W7XKP", "Answer by", "Please bring"}},
+		{"da", booking.EmailWaitEnded, "Din plads på ventelisten hos Aarhus ICS Center er ophørt", []string{
+			"din sidste dag er passeret", "Sidste dag", "bestille en ny tid",
+			"https://booking.example.dk/book/aarhus/cpr-number?also=tax-card&lang=da&people=4",
+		}, []string{"waitlist/AAR-4W7XKP", "Svar senest"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.locale+"/"+string(tt.kind), func(t *testing.T) {
+			subject, text, htmlBody, err := ComposeWait(waitLetter(t, tt.kind, tt.locale))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if subject != tt.subject {
+				t.Errorf("subject = %q, want %q", subject, tt.subject)
+			}
+			shown := html.UnescapeString(htmlBody)
+			for _, body := range []string{text, shown} {
+				for _, s := range tt.has {
+					if !strings.Contains(body, s) {
+						t.Errorf("no %q in\n%s", s, body)
+					}
+				}
+				for _, s := range tt.lacks {
+					if strings.Contains(body, s) {
+						t.Errorf("%q in\n%s", s, body)
+					}
+				}
+			}
+			if tt.kind != booking.EmailWaitEnded && !strings.Contains(htmlBody, `href="`+html.EscapeString(letterWaitlistURL)+`"`) {
+				t.Errorf("HTML has no link to %s:\n%s", letterWaitlistURL, htmlBody)
+			}
+		})
+	}
+}
+
+func TestComposeWaitRefusesIncompleteLetters(t *testing.T) {
+	cases := map[string]func(*WaitLetter){
+		"booking kind":           func(l *WaitLetter) { l.Kind = booking.EmailConfirmation },
+		"no time zone":           func(l *WaitLetter) { l.Location = nil },
+		"no service":             func(l *WaitLetter) { l.Services = nil },
+		"joined without link":    func(l *WaitLetter) { l.WaitlistURL = "" },
+		"offer without link":     func(l *WaitLetter) { *l = waitLetter(t, booking.EmailWaitOffer, "en"); l.WaitlistURL = "" },
+		"offer without start":    func(l *WaitLetter) { *l = waitLetter(t, booking.EmailWaitOffer, "en"); l.Offer.Start = time.Time{} },
+		"offer ending too early": func(l *WaitLetter) { *l = waitLetter(t, booking.EmailWaitOffer, "en"); l.Offer.End = l.Offer.Start },
+		"offer without hold":     func(l *WaitLetter) { *l = waitLetter(t, booking.EmailWaitOffer, "en"); l.Offer.Expires = time.Time{} },
+	}
+	for name, change := range cases {
+		l := waitLetter(t, booking.EmailWaitJoined, "en")
+		change(&l)
+		if _, _, _, err := ComposeWait(l); !errors.Is(err, ErrInvalidLetter) {
+			t.Errorf("%s: err = %v, want ErrInvalidLetter", name, err)
+		}
+	}
+	if _, _, _, err := ComposeWait(waitLetter(t, booking.EmailWaitEnded, "en")); err != nil {
+		t.Errorf("an ended entry needs no waitlist link, got %v", err)
+	}
 }

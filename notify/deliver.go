@@ -20,6 +20,8 @@ type Store interface {
 	Email(ctx context.Context, id int64) (booking.Email, error)
 	Emails(ctx context.Context, bookingID int64) ([]booking.Email, error)
 	BookingByID(ctx context.Context, id int64) (booking.Booking, error)
+	WaitEntryByID(ctx context.Context, id int64) (booking.WaitEntry, error)
+	WaitEmails(ctx context.Context, entryID int64) ([]booking.Email, error)
 	RecordEmailAttempt(ctx context.Context, id int64, attempt int, sendErr error, final bool, at time.Time) error
 	RecordEmailSkipped(ctx context.Context, id int64, reason string, at time.Time) error
 }
@@ -41,7 +43,8 @@ type DelivererConfig struct {
 	Observe func(outcome string, latency time.Duration)
 }
 
-// Deliverer builds and sends the email recorded for a booking change.
+// Deliverer builds and sends the email recorded for a change of a booking
+// or of a waitlist entry.
 type Deliverer struct {
 	store     Store
 	catalogue booking.Catalogue
@@ -67,15 +70,17 @@ func (e permanentError) Error() string   { return e.err.Error() }
 func (e permanentError) Unwrap() error   { return e.err }
 func (e permanentError) Permanent() bool { return true }
 
-// WaitError says an email must wait for an earlier one of the same booking,
-// EmailID, which is still queued, so that calendars see the changes in
-// order: an invitation retried after an outage must not arrive after the
-// cancellation that followed it. Its method WaitingFor tells the queue which
-// email to wait for; waiting does not count as an attempt.
+// WaitError says an email must wait for an earlier one of the same booking
+// (or waitlist entry), EmailID, which is still queued, so that calendars
+// and newcomers see the changes in order: an invitation retried after an
+// outage must not arrive after the cancellation that followed it, nor an
+// offer before the email that confirmed the place in line. Its method
+// WaitingFor tells the queue which email to wait for; waiting does not
+// count as an attempt.
 type WaitError struct{ EmailID int64 }
 
 func (e *WaitError) Error() string {
-	return fmt.Sprintf("email %d of the same booking is not sent yet", e.EmailID)
+	return fmt.Sprintf("earlier email %d to the same newcomer is not sent yet", e.EmailID)
 }
 
 // WaitingFor is the ID of the email to wait for.
@@ -105,14 +110,14 @@ func (d *Deliverer) Deliver(ctx context.Context, emailID int64, final bool) erro
 	if e.State != booking.EmailQueued {
 		return nil
 	}
-	b, err := d.store.BookingByID(ctx, e.BookingID)
+	reason, build, err := d.read(ctx, e)
 	if err != nil {
 		if errors.Is(err, booking.ErrNotFound) {
 			err = permanentError{err}
 		}
-		return fmt.Errorf("email %d: booking: %w", e.ID, err)
+		return fmt.Errorf("email %d: %w", e.ID, err)
 	}
-	if reason := stale(e, b); reason != "" {
+	if reason != "" {
 		d.observe("skipped", e)
 		return d.record(ctx, func(ctx context.Context) error {
 			return d.store.RecordEmailSkipped(ctx, e.ID, reason, d.cfg.Now())
@@ -123,7 +128,7 @@ func (d *Deliverer) Deliver(ctx context.Context, emailID int64, final bool) erro
 	}
 
 	attempt := e.Attempts + 1
-	msg, err := d.message(e, b)
+	msg, err := build()
 	if err != nil {
 		if rerr := d.recordAttempt(ctx, e.ID, attempt, err, true); rerr != nil {
 			return rerr
@@ -203,6 +208,24 @@ func (d *Deliverer) record(ctx context.Context, write func(context.Context) erro
 	}
 }
 
+// read reads what email e tells of, its booking or its waitlist entry, and
+// returns why it should no longer go out ("" if it should) and what builds
+// it.
+func (d *Deliverer) read(ctx context.Context, e booking.Email) (reason string, build func() (*mail.Msg, error), err error) {
+	if e.WaitlistID != 0 {
+		w, err := d.store.WaitEntryByID(ctx, e.WaitlistID)
+		if err != nil {
+			return "", nil, fmt.Errorf("waitlist entry: %w", err)
+		}
+		return staleWait(e, w, d.cfg.Now()), func() (*mail.Msg, error) { return d.waitMessage(e, w) }, nil
+	}
+	b, err := d.store.BookingByID(ctx, e.BookingID)
+	if err != nil {
+		return "", nil, fmt.Errorf("booking: %w", err)
+	}
+	return stale(e, b), func() (*mail.Msg, error) { return d.message(e, b) }, nil
+}
+
 // stale says why an email should no longer go out, or "". Every change is
 // told; a reminder only while it is still true.
 func stale(e booking.Email, b booking.Booking) string {
@@ -218,10 +241,38 @@ func stale(e booking.Email, b booking.Booking) string {
 	return ""
 }
 
+// staleWait says why an email to waitlist entry w should no longer go out,
+// or "". An entry whose personal data is erased gets nothing; an offer goes
+// only while it is still open, as the entry's current offer with its hold
+// running: an offer that cannot be accepted only misleads. Joining and the
+// end of an entry are always told.
+func staleWait(e booking.Email, w booking.WaitEntry, now time.Time) string {
+	switch {
+	case !w.ErasedAt.IsZero():
+		return "the waitlist entry's personal data was erased"
+	case e.Kind != booking.EmailWaitOffer:
+		return ""
+	case w.Status != booking.WaitOffered || w.Offers != e.Sequence:
+		return "the offer was answered or ended before it went out"
+	case !now.Before(w.Offer.Expires):
+		return "the offer's hold ended before it went out"
+	}
+	return ""
+}
+
 // waitForEarlier returns a *WaitError while an earlier email of the booking
-// is still queued, naming the latest such: its turn comes after the others'.
+// or waitlist entry is still queued, naming the latest such: its turn comes
+// after the others'.
 func (d *Deliverer) waitForEarlier(ctx context.Context, e booking.Email) error {
-	emails, err := d.store.Emails(ctx, e.BookingID)
+	var (
+		emails []booking.Email
+		err    error
+	)
+	if e.WaitlistID != 0 {
+		emails, err = d.store.WaitEmails(ctx, e.WaitlistID)
+	} else {
+		emails, err = d.store.Emails(ctx, e.BookingID)
+	}
 	if err != nil {
 		return fmt.Errorf("email %d: %w", e.ID, err)
 	}
@@ -261,7 +312,7 @@ func (d *Deliverer) message(e booking.Email, b booking.Booking) (*mail.Msg, erro
 		Services:  services,
 		Location:  d.cfg.Location,
 		ManageURL: manage,
-		RebookURL: rebookURL(d.cfg.BaseURL, b),
+		RebookURL: rebookURL(d.cfg.BaseURL, b.Center, b.Services, b.People, b.Locale),
 	})
 	if err != nil {
 		return nil, err
@@ -288,6 +339,53 @@ func (d *Deliverer) message(e booking.Email, b booking.Booking) (*mail.Msg, erro
 	return email.Msg()
 }
 
+// waitMessage builds email e to waitlist entry w: no invitation, which
+// only the booking an accepted offer makes carries. An offer shows the time
+// the email recorded and the end of its hold, which staleWait checked is
+// the entry's current one.
+func (d *Deliverer) waitMessage(e booking.Email, w booking.WaitEntry) (*mail.Msg, error) {
+	if len(w.Services) == 0 {
+		return nil, fmt.Errorf("waitlist entry %s lists no service", w.Reference)
+	}
+	center, services, err := servicesAt(d.catalogue, w.Center, w.Services)
+	if err != nil {
+		return nil, err
+	}
+	l := WaitLetter{
+		Kind:      e.Kind,
+		Entry:     w,
+		Center:    center,
+		Services:  services,
+		Location:  d.cfg.Location,
+		RebookURL: rebookURL(d.cfg.BaseURL, w.Center, w.Services, w.People, w.Locale),
+	}
+	if e.Kind != booking.EmailWaitEnded {
+		token, err := d.sealer.Open(w.Reference, w.TokenSealed)
+		if err != nil {
+			return nil, err
+		}
+		l.WaitlistURL = booking.WaitlistURL(d.cfg.BaseURL, w.Reference, token)
+	}
+	if e.Kind == booking.EmailWaitOffer {
+		l.Offer = booking.Offer{Start: e.Start, End: e.End, Expires: w.Offer.Expires}
+	}
+	subject, text, html, err := ComposeWait(l)
+	if err != nil {
+		return nil, err
+	}
+	email := Email{
+		MessageID:   fmt.Sprintf("<%s.waitlist.%s.%d@%s>", w.Reference, strings.TrimPrefix(string(e.Kind), "waitlist-"), e.Sequence, d.host),
+		FromName:    center.Name,
+		FromAddress: d.cfg.From,
+		ToName:      w.Name,
+		ToAddress:   w.Email,
+		Subject:     subject,
+		Text:        text,
+		HTML:        html,
+	}
+	return email.Msg()
+}
+
 // invitationMethod says which calendar method an email carries; a reminder
 // carries none (the event is already in the calendar).
 func invitationMethod(kind booking.EmailKind) (Method, bool) {
@@ -303,15 +401,20 @@ func invitationMethod(kind booking.EmailKind) (Method, bool) {
 // visitOf finds the center and the services, in order, of b in the
 // catalogue.
 func visitOf(cat booking.Catalogue, b booking.Booking) (booking.Center, []booking.Service, error) {
-	center, err := cat.Center(b.Center)
-	if err != nil {
-		return booking.Center{}, nil, err
-	}
 	if len(b.Services) == 0 {
 		return booking.Center{}, nil, fmt.Errorf("booking %s lists no service", b.Reference)
 	}
-	services := make([]booking.Service, len(b.Services))
-	for i, id := range b.Services {
+	return servicesAt(cat, b.Center, b.Services)
+}
+
+// servicesAt finds a center and services, in order, in the catalogue.
+func servicesAt(cat booking.Catalogue, centerID string, ids []string) (booking.Center, []booking.Service, error) {
+	center, err := cat.Center(centerID)
+	if err != nil {
+		return booking.Center{}, nil, err
+	}
+	services := make([]booking.Service, len(ids))
+	for i, id := range ids {
 		if services[i], err = cat.Service(id); err != nil {
 			return booking.Center{}, nil, err
 		}
@@ -319,18 +422,18 @@ func visitOf(cat booking.Catalogue, b booking.Booking) (booking.Center, []bookin
 	return center, services, nil
 }
 
-// rebookURL leads to booking b's services for its number of people at its
-// center again, in its language: the booking page of the first service,
-// with the others as the site's "also" fields.
-func rebookURL(baseURL string, b booking.Booking) string {
-	q := url.Values{"lang": {b.Locale}}
-	if len(b.Services) > 1 {
-		q["also"] = b.Services[1:]
+// rebookURL leads to booking a visit, services in order for a number of
+// people at a center, again, in a language: the booking page of the first
+// service, with the others as the site's "also" fields.
+func rebookURL(baseURL, center string, services []string, people int, locale string) string {
+	q := url.Values{"lang": {locale}}
+	if len(services) > 1 {
+		q["also"] = services[1:]
 	}
-	if b.People > 1 {
-		q.Set("people", strconv.Itoa(b.People))
+	if people > 1 {
+		q.Set("people", strconv.Itoa(people))
 	}
-	return baseURL + "/book/" + url.PathEscape(b.Center) + "/" + url.PathEscape(b.Services[0]) + "?" + q.Encode()
+	return baseURL + "/book/" + url.PathEscape(center) + "/" + url.PathEscape(services[0]) + "?" + q.Encode()
 }
 
 // BookingInvitation is the booking as a calendar event, in the booking's
