@@ -125,8 +125,9 @@ type WaitStore interface {
 	// in the order they joined.
 	Waitlist(ctx context.Context, center string) ([]WaitEntry, error)
 	// TakeHolds takes the holds that can be taken, as a change of a
-	// booking does (see Hold), in one transaction, and returns them.
-	TakeHolds(ctx context.Context, holds []Hold, now time.Time) ([]Hold, error)
+	// booking does (see Hold), most of them at the most (0: any number),
+	// in one transaction, and returns them.
+	TakeHolds(ctx context.Context, holds []Hold, most int, now time.Time) ([]Hold, error)
 	// EndOffer releases the seats of e's offer and sets its status to
 	// to, counting a missed offer if missed, records the event and the
 	// email of the given kind (none if ""), then takes the holds that
@@ -708,7 +709,7 @@ func (s *Scheduler) OfferTime(ctx context.Context, centerID string, start time.T
 	if len(holds) == 0 {
 		return WaitEntry{}, notBookable("nobody in line can take a visit starting at %s: no waiting entry's visit fits there (opening hours, notice, their last day)", start.In(s.policy.Location).Format("2006-01-02 15:04"))
 	}
-	taken, err := s.waitStore().TakeHolds(ctx, holds, s.now())
+	taken, err := s.waitStore().TakeHolds(ctx, holds, 1, s.now())
 	if err != nil {
 		return WaitEntry{}, fmt.Errorf("offer a time: %w", err)
 	}

@@ -132,7 +132,7 @@ func (s *Store) applyUpdates(ctx context.Context, tx *gorm.DB, updates []booking
 		return err
 	}
 	if len(holds) > 0 {
-		if _, err := s.takeHolds(ctx, tx, holds, time.Now()); err != nil {
+		if _, err := s.takeHolds(ctx, tx, holds, 0, time.Now()); err != nil {
 			return err
 		}
 	}

@@ -75,7 +75,7 @@ func (s *Store) RemoveClosure(ctx context.Context, center string, day booking.Da
 			if err := s.lockSeats(tx, holdClaims(holds)); err != nil {
 				return err
 			}
-			if _, err := s.takeHolds(ctx, tx, holds, time.Now()); err != nil {
+			if _, err := s.takeHolds(ctx, tx, holds, 0, time.Now()); err != nil {
 				return err
 			}
 		}

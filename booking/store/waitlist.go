@@ -183,8 +183,9 @@ func (s *Store) waitRows(ctx context.Context, query string, args ...any) ([]book
 	return entries, nil
 }
 
-// TakeHolds takes, in one transaction, the holds that can be taken.
-func (s *Store) TakeHolds(ctx context.Context, holds []booking.Hold, now time.Time) ([]booking.Hold, error) {
+// TakeHolds takes, in one transaction, the holds that can be taken, most
+// of them at the most (0: any number).
+func (s *Store) TakeHolds(ctx context.Context, holds []booking.Hold, most int, now time.Time) ([]booking.Hold, error) {
 	if err := s.createCounters(ctx, holdClaims(holds)); err != nil {
 		return nil, err
 	}
@@ -194,7 +195,7 @@ func (s *Store) TakeHolds(ctx context.Context, holds []booking.Hold, now time.Ti
 			return err
 		}
 		var err error
-		taken, err = s.takeHolds(ctx, tx, holds, now)
+		taken, err = s.takeHolds(ctx, tx, holds, most, now)
 		return err
 	})
 	if err != nil {
@@ -219,14 +220,18 @@ func holdClaims(holds []booking.Hold) []booking.Claim {
 }
 
 // takeHolds takes inside tx, in order, each hold whose entry still waits as
-// read and has no hold yet and whose seats are all free, and returns those
-// it took. Their counters must exist and, on PostgreSQL, be locked.
-func (s *Store) takeHolds(ctx context.Context, tx *gorm.DB, holds []booking.Hold, now time.Time) ([]booking.Hold, error) {
+// read and has no hold yet and whose seats are all free, most of them at
+// the most (0: any number), and returns those it took. Their counters must
+// exist and, on PostgreSQL, be locked.
+func (s *Store) takeHolds(ctx context.Context, tx *gorm.DB, holds []booking.Hold, most int, now time.Time) ([]booking.Hold, error) {
 	done := map[int64]bool{} // entries offered, or no longer waiting
 	var taken []booking.Hold
 	for i, h := range holds {
 		if done[h.Entry] {
 			continue
+		}
+		if most > 0 && len(taken) == most {
+			break
 		}
 		savepoint := fmt.Sprintf("hold_%d", i)
 		if err := tx.SavePoint(savepoint).Error; err != nil {
@@ -329,7 +334,7 @@ func (s *Store) EndOffer(ctx context.Context, e booking.WaitEntry, release []boo
 				return err
 			}
 		}
-		if _, err := s.takeHolds(ctx, tx, holds, now); err != nil {
+		if _, err := s.takeHolds(ctx, tx, holds, 0, now); err != nil {
 			return err
 		}
 		return s.notifySeats(tx, e.Center, release)

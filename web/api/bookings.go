@@ -151,17 +151,24 @@ func (h *Handler) rescheduleBooking(c *gin.Context) {
 // withToken runs op on the booking named in the path with the bearer token
 // of the request, and answers with the booking as op leaves it.
 func (h *Handler) withToken(c *gin.Context, op func(ctx context.Context, reference, token string) (booking.Booking, error)) {
+	withBearer(c, op, func(b booking.Booking, token string) any { return h.bookingResponse(b, token, false) })
+}
+
+// withBearer runs op on what the path's reference names, with the bearer
+// token of the request, and answers 200 with what answer makes of the
+// result.
+func withBearer[T any](c *gin.Context, op func(ctx context.Context, reference, token string) (T, error), answer func(T, string) any) {
 	token, err := bearer(c)
 	if err != nil {
 		render.FailProblem(c, err)
 		return
 	}
-	b, err := op(c.Request.Context(), c.Param("reference"), token)
+	v, err := op(c.Request.Context(), c.Param("reference"), token)
 	if err != nil {
 		render.FailProblem(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, h.bookingResponse(b, token, false))
+	c.JSON(http.StatusOK, answer(v, token))
 }
 
 // bearer returns the token of an "Authorization: Bearer TOKEN" header.

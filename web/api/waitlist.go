@@ -152,15 +152,5 @@ func (h *Handler) acceptWaitOffer(c *gin.Context) {
 // withWaitToken runs op on the entry named in the path with the bearer
 // token of the request, and answers with the entry as op leaves it.
 func (h *Handler) withWaitToken(c *gin.Context, op func(ctx context.Context, reference, token string) (booking.WaitView, error)) {
-	token, err := bearer(c)
-	if err != nil {
-		render.FailProblem(c, err)
-		return
-	}
-	v, err := op(c.Request.Context(), c.Param("reference"), token)
-	if err != nil {
-		render.FailProblem(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, h.waitResponse(v, token, false))
+	withBearer(c, op, func(v booking.WaitView, token string) any { return h.waitResponse(v, token, false) })
 }
