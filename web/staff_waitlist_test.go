@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
 	"github.com/ics-booking/icsbooking/booking"
 	"github.com/ics-booking/icsbooking/staff"
 )
@@ -98,9 +101,9 @@ func TestStaffWaitlist(t *testing.T) {
 		a.advance(time.Minute)
 		carla := a.joinWaitlist("Carla Jensen", "carla@example.com", permit)
 
-		for _, tt := range []struct{ lang, joined, until, state, people string }{
-			{"en", "26 November 2026 10:0", "Monday 25 January 2027", "Waiting", "People: 1"},
-			{"da", "26. november 2026 10.0", "mandag den 25. januar 2027", "Venter", "Personer: 1"},
+		for _, tt := range []struct{ lang, joined, at, until, state, people, missed string }{
+			{"en", "26 November 2026<br>", "10:0", "25 January 2027", "Waiting", "People: 1", "Offers let expire: 0 of 2"},
+			{"da", "26. november 2026<br>", "10.0", "25. januar 2027", "Venter", "Personer: 1", "Udløbne tilbud: 0 af 2"},
 		} {
 			status, body := a.page(mette, "/staff/centers/aarhus/waitlist", "Accept-Language", tt.lang)
 			if status != 200 {
@@ -120,8 +123,8 @@ func TestStaffWaitlist(t *testing.T) {
 				{carla, "Carla Jensen", "carla@example.com", permit, 2},
 			} {
 				row := waitlistRowOf(t, body, w.ID)
-				if !inOrder(row, `<td class="position">`+strconv.Itoa(w.position)+`</td>`, tt.joined, w.Reference, w.name,
-					`<a href="mailto:`+w.email+`">`, a.serviceName(w.service, tt.lang), tt.people, tt.until, tt.state, `<td class="missed">0</td>`) {
+				if !inOrder(row, `<td class="position">`+strconv.Itoa(w.position)+`</td>`, tt.joined, tt.at, w.Reference, w.name,
+					`<a href="mailto:`+w.email+`">`, a.serviceName(w.service, tt.lang), tt.people, tt.until, tt.state, tt.missed) {
 					t.Errorf("%s: the row of %s, number %d for %s:\n%s", tt.lang, w.name, w.position, w.service, row)
 				}
 			}
@@ -179,11 +182,11 @@ func TestStaffOfferTime(t *testing.T) {
 			}
 		}
 		_, body := a.page(mette, "/staff/centers/aarhus/waitlist")
-		if want := "Monday 30 November 2026, 14:30 is offered to " + bo.Reference + ", number 1 in line for " +
+		if want := "Monday 30 November 2026 at 14:30 is offered to " + bo.Reference + ", number 1 in line for " +
 			a.serviceName("cpr-number", "en") + ". They are emailed; the time is held until 10:30."; !strings.Contains(body, want) {
 			t.Errorf("notice: want %q in\n%s", want, body)
 		}
-		if row := waitlistRowOf(t, body, bo.ID); !inOrder(row, "Offered", "Monday 30 November 2026, 14:30–15:00", "Held until", "10:30") {
+		if row := waitlistRowOf(t, body, bo.ID); !inOrder(row, "Offered", "30 November 2026, 14:30–15:00", "Held until", "10:30") {
 			t.Errorf("Bo's row while offered:\n%s", row)
 		}
 		if got := summary(body); got != "2 | 1 | 1 at the desks, 0 interpreters" {
@@ -297,6 +300,9 @@ func TestStaffWaitlistStats(t *testing.T) {
 		if v := a.waitEntry(ana); v.Status != booking.WaitWaiting || v.Missed != 1 {
 			t.Fatalf("Ana after her offer expired: %s, missed %d", v.Status, v.Missed)
 		}
+		if _, body := a.page(mette, "/staff/centers/aarhus/waitlist"); !inOrder(waitlistRowOf(t, body, ana.ID), "Waiting", "Offers let expire: 1 of 2") {
+			t.Errorf("Ana's row after her offer expired:\n%s", waitlistRowOf(t, body, ana.ID))
+		}
 		// Then she is offered 11:00 and declines it.
 		if r := a.offer(mette, "2026-11-30", "11:00"); r.status != http.StatusSeeOther {
 			t.Fatalf("offer 11:00: %d\n%s", r.status, r.body)
@@ -330,4 +336,69 @@ func TestStaffWaitlistStats(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestStaffWaitlistInBrowser looks at a center's waitlist in both
+// languages at 1280 and 360 px, running axe-core on each page: the line
+// with an offer out, a visit of several services and people, an
+// interpreter and an entry that improves a booking; an offer nobody can
+// take, its error next to the time; and, at 1280 px, an offer made.
+func TestStaffWaitlistInBrowser(t *testing.T) {
+	a := newApp(t, "sqlite", thursday, withBaseURL("http://127.0.0.1"))
+	a.addStaff("mette@ics.dk", "aarhus", staff.RoleStaff)
+	ctx := t.Context()
+	if _, _, err := a.scheduler.JoinWaitlist(ctx, booking.WaitRequest{Center: "aarhus", Service: permit, Language: "ar",
+		Name: "Amina Hassan", Email: "amina.hassan.long.address@example.com", Locale: "en"}); err != nil {
+		t.Fatal(err)
+	}
+	a.joinWaitlist("Bo Nielsen", "bo@example.com", "cpr-number")
+	if _, _, err := a.scheduler.JoinWaitlist(ctx, booking.WaitRequest{Center: "aarhus", Services: []string{"eu-residence-document", "cpr-number"},
+		People: 3, Name: "Carla Jensen", Email: "carla@example.com", Locale: "da"}); err != nil {
+		t.Fatal(err)
+	}
+	ref, token := a.book(bookingBody("aarhus", permit, "2026-12-10T09:00:00+01:00"))
+	if _, _, err := a.scheduler.JoinWaitlist(ctx, booking.WaitRequest{Booking: ref, BookingToken: token}); err != nil {
+		t.Fatal(err)
+	}
+	a.joinWaitlist("Eva Holm", "eva@example.com", permit)
+	// Bo, the only one whose visit fits at 14:30, has an offer out.
+	if _, err := a.scheduler.OfferTime(ctx, "aarhus", time.Date(2026, 11, 30, 13, 30, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	// One desk is free at 11:00 and at 12:00, for the offers made below.
+	for _, at := range []string{"11", "12"} {
+		a.book(bookingBody("aarhus", permit, "2026-11-30T"+at+":00:00+01:00"))
+		a.book(bookingBody("aarhus", permit, "2026-11-30T"+at+":00:00+01:00"))
+	}
+
+	for _, opt := range []tabOptions{desktop, phone} {
+		b := openTab(t, opt)
+		b.do(chromedp.Navigate(a.srv.URL + "/staff/login"))
+		b.press("#email", "mette@ics.dk")
+		b.press("#password", staffPassword)
+		b.press("form.login button", kb.Enter)
+		b.do(chromedp.WaitVisible(chromedp.CSS(`a[href="/staff/centers/aarhus"]`)))
+		for i, lang := range []string{"en", "da"} {
+			b.do(chromedp.Navigate(a.srv.URL + "/staff/centers/aarhus?day=2026-11-30&lang=" + lang))
+			b.press("#waitlist-link", kb.Enter)
+			b.do(chromedp.WaitVisible(chromedp.CSS("#waitlist table")))
+			b.contains("#waitlist tbody tr.offered .state", map[string]string{"en": "Offered", "da": "Tilbudt"}[lang])
+			if opt == desktop {
+				b.contains("#summary-seats", []string{"1 at the desks, 0 interpreters", "2 ved skrankerne, 1 tolk"}[i])
+			}
+			b.check("staff-waitlist-" + lang)
+
+			b.do(chromedp.SetValue(chromedp.CSS("#day"), "2026-11-30"), chromedp.SetValue(chromedp.CSS("#time"), "14:30"))
+			b.press("#offer", kb.Enter)
+			b.do(chromedp.WaitVisible(chromedp.CSS("#time-error")))
+			b.check("staff-waitlist-nobody-" + lang)
+
+			if opt == desktop {
+				b.do(chromedp.SetValue(chromedp.CSS("#time"), []string{"11:00", "12:00"}[i]))
+				b.press("#offer", kb.Enter)
+				b.do(chromedp.WaitVisible(chromedp.CSS("#notice")))
+				b.check("staff-waitlist-offered-" + lang)
+			}
+		}
+	}
 }

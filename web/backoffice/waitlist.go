@@ -37,8 +37,10 @@ type waitlistPage struct {
 	// that need one).
 	Waiting, Offered            int
 	DeskSeats, InterpreterSeats int
-	Rows                        []waitlistRow
-	Notice                      string
+	// MaxMissed is how many offers an entry may let expire.
+	MaxMissed int
+	Rows      []waitlistRow
+	Notice    string
 	// Problem says why the last offer failed; the field's error says
 	// more.
 	Problem string
@@ -53,14 +55,15 @@ type waitlistRow struct {
 	ID        int64
 	Reference string
 	// Position is the entry's place among those waiting for its visit.
-	Position         int
-	JoinedAt, Joined string // RFC 3339 for <time datetime>, and as read
-	Name, Email      string
-	Services         []string
-	People           int
-	Interpreter      string
-	Until            string
-	Offered          bool
+	Position              int
+	JoinedAt              string // RFC 3339, for <time datetime>
+	JoinedDay, JoinedTime string
+	Name, Email           string
+	Services              []string
+	People                int
+	Interpreter           string
+	Until                 string
+	Offered               bool
 	// While offered: the time held, and when the hold ends.
 	OfferStart, Offer  string
 	ExpiresAt, Expires string
@@ -99,7 +102,7 @@ func (h *Handler) waitlistPage(c *gin.Context, form offerForm) (waitlistPage, er
 		return waitlistPage{}, err
 	}
 	p := waitlistPage{staffPage: h.newStaffPage(c, "staff.waitlist.title", "Center", center.Name), Center: center,
-		Form: form, Today: h.today().String(), Action: waitlistPath(center.ID) + "/offer"}
+		Form: form, Today: h.today().String(), MaxMissed: booking.MaxMissedOffers, Action: waitlistPath(center.ID) + "/offer"}
 	p.Heading = p.Title
 	p.Times = offerTimes(p.L.Clock, center, form.Time)
 	loc := h.scheduler.Location()
@@ -107,16 +110,16 @@ func (h *Handler) waitlistPage(c *gin.Context, form offerForm) (waitlistPage, er
 		joined := e.CreatedAt.In(loc)
 		row := waitlistRow{
 			ID: e.ID, Reference: e.Reference, Position: e.Position,
-			JoinedAt: joined.Format(time.RFC3339), Joined: p.L.Date(joined) + " " + p.L.Clock(joined),
+			JoinedAt: joined.Format(time.RFC3339), JoinedDay: p.L.Date(joined), JoinedTime: p.L.Clock(joined),
 			Name: e.Name, Email: e.Email,
 			Services: serviceNames(h.scheduler.Catalogue(), e.Services, p.L.Tag()), People: e.People,
-			Interpreter: p.L.LanguageName(e.Language), Until: p.L.DayDate(e.Until),
+			Interpreter: p.L.LanguageName(e.Language), Until: p.L.Date(e.Until.At(12*time.Hour, loc)),
 			Missed: e.Missed, Improves: e.BookingID != 0,
 		}
 		if e.Status == booking.WaitOffered {
 			start, end, expires := e.Offer.Start.In(loc), e.Offer.End.In(loc), e.Offer.Expires.In(loc)
 			row.Offered = true
-			row.OfferStart, row.Offer = start.Format(time.RFC3339), p.L.LongDate(start)+", "+p.L.Clock(start)+"–"+p.L.Clock(end)
+			row.OfferStart, row.Offer = start.Format(time.RFC3339), p.L.Date(start)+", "+p.L.Clock(start)+"–"+p.L.Clock(end)
 			row.ExpiresAt, row.Expires = expires.Format(time.RFC3339), p.L.Clock(expires)
 			p.Offered++
 			p.DeskSeats++
@@ -206,7 +209,7 @@ func (h *Handler) staffOfferTime(c *gin.Context) {
 	h.audit(c, centerID, actionWaitlistOffer, e.Reference, when)
 	offered := e.Offer.Start.In(loc)
 	visit := strings.Join(serviceNames(h.scheduler.Catalogue(), e.Services, l.Tag()), " + ")
-	args := []any{"Reference", e.Reference, "Visit", visit, "Time", l.LongDate(offered) + ", " + l.Clock(offered),
+	args := []any{"Reference", e.Reference, "Visit", visit, "Time", l.T("time.at", "Day", l.LongDate(offered), "Time", l.Clock(offered)),
 		"Until", l.Clock(e.Offer.Expires.In(loc))}
 	// The entry's place, which the line has; should reading it fail, the
 	// offer is made all the same, and the notice says so without it.
