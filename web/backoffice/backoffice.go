@@ -35,6 +35,9 @@ type Scheduler interface {
 	AddClosure(ctx context.Context, c booking.Closure) ([]booking.Booking, error)
 	RemoveClosure(ctx context.Context, center string, day booking.Date) error
 	Closing(ctx context.Context, c booking.Closure) ([]booking.Booking, error)
+	Waitlist(ctx context.Context, center string) ([]booking.WaitView, error)
+	OfferTime(ctx context.Context, center string, start time.Time) (booking.WaitEntry, error)
+	WaitStats(ctx context.Context, center string, from, to time.Time) (map[booking.WaitEvent]int, error)
 }
 
 // WalkIns is what the back office needs of booking.Queue, the walk-in

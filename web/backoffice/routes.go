@@ -31,6 +31,8 @@ func (h *Handler) Routes(r gin.IRouter) {
 	center.GET("/stats", h.staffStats)
 	center.GET("/stats.csv", h.staffStatsCSV)
 	center.GET("/closures", h.staffClosures)
+	center.GET("/waitlist", h.staffWaitlist)
+	center.POST("/waitlist/offer", h.staffOfferTime)
 	closing := center.Group("/closures", requireAdmin(h.closuresAdminsOnly))
 	closing.POST("", h.staffAddClosure)
 	closing.POST("/:day/remove", h.staffRemoveClosure)

@@ -1,6 +1,7 @@
 package backoffice
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"maps"
@@ -30,6 +31,39 @@ type statsPage struct {
 	Chart    statsChart
 	CSVURL   string
 	Problem  string
+	// Waitlist counts what happened to the waitlist's offers in the
+	// period.
+	Waitlist waitCounts
+}
+
+// waitCounts are the waitlist's offers made in a period, and how many of
+// them were accepted, declined and let expire (an offer of the period may
+// end in the next).
+type waitCounts struct {
+	Offers, Accepts, Declines, Expiries int
+}
+
+// waitCounts counts the waitlist's events at a center from the start of
+// day from to the end of day to, in the centers' time zone.
+func (h *Handler) waitCounts(ctx context.Context, center string, from, to booking.Date) (waitCounts, error) {
+	loc := h.scheduler.Location()
+	n, err := h.scheduler.WaitStats(ctx, center, from.At(0, loc), to.AddDays(1).At(0, loc))
+	if err != nil {
+		return waitCounts{}, err
+	}
+	return waitCounts{Offers: n[booking.EventOffer], Accepts: n[booking.EventAccept],
+		Declines: n[booking.EventDecline], Expiries: n[booking.EventExpiry]}, nil
+}
+
+// add returns the sum of two counts.
+func (w waitCounts) add(o waitCounts) waitCounts {
+	return waitCounts{Offers: w.Offers + o.Offers, Accepts: w.Accepts + o.Accepts,
+		Declines: w.Declines + o.Declines, Expiries: w.Expiries + o.Expiries}
+}
+
+// csv is the counts as the CSV's columns.
+func (w waitCounts) csv() []string {
+	return []string{strconv.Itoa(w.Offers), strconv.Itoa(w.Accepts), strconv.Itoa(w.Declines), strconv.Itoa(w.Expiries)}
 }
 
 // statsRow is one line of the table.
@@ -95,6 +129,7 @@ func (h *Handler) staffStats(c *gin.Context) {
 		days, total, err = h.walkIns.Statistics(c.Request.Context(), center.ID, from, to)
 		if err == nil {
 			p.fill(days, total, h.scheduler.Catalogue())
+			p.Waitlist, err = h.waitCounts(c.Request.Context(), center.ID, from, to)
 		}
 	}
 	if err != nil {
@@ -161,6 +196,8 @@ func chart(l *locale.Locale, days []booking.Stats) statsChart {
 // staffStatsCSV exports the statistics of a period, a line per day and a
 // last line for the whole period; times in minutes. The columns added
 // since come last, so that a reader of the first ones still reads them.
+// The waitlist's columns are counted day by day, like every other column,
+// so that a spreadsheet may sum or chart any of them.
 func (h *Handler) staffStatsCSV(c *gin.Context) {
 	centerID := centerOf(c).ID
 	from, to, err := h.statsPeriod(c)
@@ -168,26 +205,36 @@ func (h *Handler) staffStatsCSV(c *gin.Context) {
 		render.FailProblem(c, err)
 		return
 	}
-	days, total, err := h.walkIns.Statistics(c.Request.Context(), centerID, from, to)
+	ctx := c.Request.Context()
+	days, total, err := h.walkIns.Statistics(ctx, centerID, from, to)
 	if err != nil {
 		render.FailProblem(c, err)
 		return
+	}
+	waits := make([]waitCounts, len(days))
+	var totalWaits waitCounts
+	for i, d := range days {
+		if waits[i], err = h.waitCounts(ctx, centerID, d.Day, d.Day); err != nil {
+			render.FailProblem(c, err)
+			return
+		}
+		totalWaits = totalWaits.add(waits[i])
 	}
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.csv"`, centerID, from, to))
 	c.Header("Cache-Control", "no-store")
 	w := csv.NewWriter(c.Writer)
 	w.Write([]string{"day", "appointments", "walk_ins", "no_shows", "served", "waits", "average_wait_minutes", "p90_wait_minutes",
-		"services_booked", "people_expected"})
-	line := func(day string, st booking.Stats) {
-		w.Write([]string{day, strconv.Itoa(st.Appointments), strconv.Itoa(st.WalkIns), strconv.Itoa(st.NoShows),
+		"services_booked", "people_expected", "waitlist_offers", "waitlist_accepts", "waitlist_declines", "waitlist_expiries"})
+	line := func(day string, st booking.Stats, waits waitCounts) {
+		w.Write(append([]string{day, strconv.Itoa(st.Appointments), strconv.Itoa(st.WalkIns), strconv.Itoa(st.NoShows),
 			strconv.Itoa(st.Served), strconv.Itoa(st.Waits),
 			strconv.FormatFloat(st.AverageWait.Minutes(), 'f', 1, 64), strconv.FormatFloat(st.P90Wait.Minutes(), 'f', 1, 64),
-			strconv.Itoa(st.ServicesBooked), strconv.Itoa(st.PeopleExpected)})
+			strconv.Itoa(st.ServicesBooked), strconv.Itoa(st.PeopleExpected)}, waits.csv()...))
 	}
-	for _, d := range days {
-		line(d.Day.String(), d)
+	for i, d := range days {
+		line(d.Day.String(), d, waits[i])
 	}
-	line("total", total)
+	line("total", total, totalWaits)
 	w.Flush()
 }
