@@ -81,6 +81,9 @@ const (
 	ActionClose = "close"
 	// ActionReopen: an admin removed a closure; the subject is the day.
 	ActionReopen = "reopen"
+	// ActionWaitlistOffer: a time offered by hand to the waitlist; the
+	// subject is the entry's reference, the detail the time offered.
+	ActionWaitlistOffer = "waitlist.offer"
 	// ActionClosureCancelBookings: an admin cancelled, in one action, the
 	// bookings a closure hits; the subject is the day, the detail the
 	// references of the bookings cancelled.

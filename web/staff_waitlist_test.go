@@ -250,8 +250,6 @@ func TestStaffOfferTime(t *testing.T) {
 // A time offered by hand is one visit's seats, offered to one entry, even
 // when more seats are free then.
 func TestStaffOfferTimeOneEntry(t *testing.T) {
-	t.Skip("booking.Scheduler.OfferTime hands a hold to every waiting entry that fits while seats are free " +
-		"(it passes TakeHolds one hold per entry); it should offer one visit's seats to the first entry only")
 	forEachDatabase(t, func(t *testing.T, dialect string) {
 		a, mette := newStaffApp(t, dialect)
 		ana := a.joinWaitlist("Ana Silva", "ana@example.com", permit)

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/staff"
 	"github.com/ics-booking/icsbooking/web/bookingform"
 	"github.com/ics-booking/icsbooking/web/render"
 )
@@ -20,12 +21,6 @@ import (
 // (staff help them on the phone); and a form to offer a time by hand,
 // which the domain gives, in line order, to the first entry whose visit
 // fits there and whose seats are free, exactly as a freed seat is offered.
-
-// actionWaitlistOffer is the audit trail's action of a time offered by
-// hand; the subject is the entry's reference, the detail the time offered.
-// It belongs beside the other actions in package staff, which names every
-// action the trail records.
-const actionWaitlistOffer = "waitlist.offer"
 
 type waitlistPage struct {
 	staffPage
@@ -206,7 +201,7 @@ func (h *Handler) staffOfferTime(c *gin.Context) {
 		return
 	}
 	when := start.Format("2006-01-02 15:04")
-	h.audit(c, centerID, actionWaitlistOffer, e.Reference, when)
+	h.audit(c, centerID, staff.ActionWaitlistOffer, e.Reference, when)
 	offered := e.Offer.Start.In(loc)
 	visit := strings.Join(serviceNames(h.scheduler.Catalogue(), e.Services, l.Tag()), " + ")
 	args := []any{"Reference", e.Reference, "Visit", visit, "Time", l.T("time.at", "Day", l.LongDate(offered), "Time", l.Clock(offered)),
