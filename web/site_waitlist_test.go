@@ -42,7 +42,9 @@ func waitEntryAt(t *testing.T, r response) (string, string) {
 }
 
 // waitEntryPath is an entry's page.
-func waitEntryPath(ref, token string) string { return "/waitlist/" + ref + "?token=" + url.QueryEscape(token) }
+func waitEntryPath(ref, token string) string {
+	return "/waitlist/" + ref + "?token=" + url.QueryEscape(token)
+}
 
 // errorNextTo is the message next to a field of a page, or "".
 func errorNextTo(body, field string) string {
