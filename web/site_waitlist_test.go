@@ -153,6 +153,11 @@ func TestWaitlistOnSite(t *testing.T) {
 			!strings.Contains(body, `<li><a href="#email">`) || !strings.Contains(body, `<li><a href="#consent">`) {
 			t.Errorf("bad email, no consent: %d\n%s", r.status, body)
 		}
+		// The answer to the post links the other language to the form,
+		// with what was typed.
+		if !regexp.MustCompile(`<a href="/book/aarhus/` + permit + `/waitlist\?email=ana%40&lang=da&name=Ana\+Silva&until=2027-01-25" lang="da"`).MatchString(body) {
+			t.Errorf("the language switch of the answer:\n%s", body)
+		}
 		for _, tt := range []struct{ until, message string }{
 			{"2026-11-25", "Choose a day from today to Monday 25 January 2027"},
 			{"2027-01-26", "Choose a day from today to Monday 25 January 2027"},

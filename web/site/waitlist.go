@@ -41,6 +41,7 @@ type waitJoinPage struct {
 	// Language the one chosen.
 	Interpreters []bookingform.Option
 	Language     string
+	NoticeDays   int
 	// Until is the last day typed (YYYY-MM-DD); Today and LastDay bound
 	// it, LastDay written out in LastDayText.
 	Until, Today, LastDay, LastDayText string
@@ -92,7 +93,8 @@ func (h *Handler) waitJoinPage(c *gin.Context, form url.Values) (waitJoinPage, b
 		h.renderTimes(c, http.StatusOK, "", "")
 		return waitJoinPage{}, false
 	}
-	p := waitJoinPage{Page: render.NewPage(c, "wait.join.title"), Form: bookingform.Form{Details: bookingform.DetailsFrom(form.Get)}, Center: center}
+	p := waitJoinPage{Page: render.NewPage(c, "wait.join.title"), Form: bookingform.Form{Details: bookingform.DetailsFrom(form.Get)},
+		Center: center, NoticeDays: h.cfg.InterpreterNoticeDays}
 	p.Section = "book"
 	p.Visit = bookingform.ReadVisit(p.L, cat, center, service, form)
 	if !p.Visit.OK() {
@@ -193,6 +195,15 @@ func (h *Handler) waitJoin(c *gin.Context) {
 		}
 	}
 	p.Title = p.L.T("wait.join.error_title")
+	// The answer to a post has no address of its own: the languages link
+	// to the form, the visit and what was typed kept.
+	for i, lang := range p.Languages {
+		q := url.Values{"lang": {lang.Tag}}
+		if p.Until != "" {
+			q.Set("until", p.Until)
+		}
+		p.Languages[i].URL = h.visitURL(c, p.Visit, "/waitlist", q)
+	}
 	render.Render(c, http.StatusUnprocessableEntity, "wait-join.html", p)
 }
 
