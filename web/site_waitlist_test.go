@@ -392,7 +392,8 @@ func TestWaitlistFromManagePage(t *testing.T) {
 		// Once is enough.
 		r = a.postIn("/bookings/"+ref+"/waitlist", url.Values{"token": {token}}, "en")
 		if body = html.UnescapeString(string(r.body)); r.status != http.StatusUnprocessableEntity ||
-			!strings.Contains(body, `id="earlier-error">You are already on the waitlist for this visit.`) {
+			!strings.Contains(body, `id="earlier-error">You are already on the waitlist for this visit.`) ||
+			!strings.Contains(body, `<a href="/bookings/`+ref+`?lang=da&token=`+url.QueryEscape(token)+`" lang="da"`) {
 			t.Errorf("asked twice: %d\n%s", r.status, body)
 		}
 		if r = a.postIn("/bookings/"+ref+"/waitlist", url.Values{"token": {"wrong"}}, "en"); r.status != http.StatusNotFound {

@@ -163,6 +163,11 @@ type manageNotes struct {
 func (h *Handler) renderManage(c *gin.Context, status int, b booking.Booking, token string, notes manageNotes) {
 	p := h.managePage(c, b, token)
 	p.manageNotes = notes
+	// The page also answers forms posted to other addresses: the
+	// languages link to the booking's own.
+	for i, lang := range p.Languages {
+		p.Languages[i].URL = p.Path + "?" + url.Values{"token": {token}, "lang": {lang.Tag}}.Encode()
+	}
 	p.Changeable = b.Changeable(h.cfg.Now())
 	if p.Changeable {
 		today := h.today()
