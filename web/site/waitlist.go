@@ -544,7 +544,7 @@ func (h *Handler) waitPage(c *gin.Context, v booking.WaitView, token string) wai
 	// A hold that has run out is ended by a job soon after; until then
 	// the entry still reads offered, but AcceptOffer refuses it, and so
 	// the page offers nothing.
-	p.Open = v.Status == booking.WaitOffered && now.Before(v.Offer.Expires)
+	p.Open = v.OfferOpen(now)
 	if p.Open {
 		p.When = bookingform.When(p.L, loc, v.Offer.Start, v.Offer.End)
 		p.HeldUntil = p.L.T("wait.offer.held", "Until", heldUntil(p.L, loc, now, v.Offer.Expires))
