@@ -119,7 +119,7 @@ func TestStaffAgenda(t *testing.T) {
 			t.Errorf("agenda not in time order with names, services, states and emails:\n%s", body)
 		}
 		for _, want := range []string{`id="center-tools"`, `href="/staff/centers/aarhus?day=2026-11-29"`, `href="/staff/centers/aarhus?day=2026-12-01"`,
-			`type="date" id="day" name="day" value="2026-11-30"`, `role="region"`, `tabindex="0"`} {
+			`type="date" id="day" name="day" value="2026-11-30"`, `<section class="table-scroll" tabindex="0" aria-labelledby="agenda-caption">`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("agenda lacks %s", want)
 			}
