@@ -35,9 +35,9 @@ type TicketStore interface {
 	// TicketsBetween returns every ticket of a center on the days from
 	// from to to, both included, by ID.
 	TicketsBetween(ctx context.Context, center string, from, to Date) ([]Ticket, error)
-	// CallNext gives the first ticket of the center's queue on day that is
-	// ready at now (the order of QueueOrder) to desk: it becomes called,
-	// with one call. ErrNotFound if no ticket is ready.
+	// CallNext gives the first waiting ticket of the center's queue on day
+	// in the order of QueueOrder at now (NextTicket) to desk: it becomes
+	// called, with one call. ErrNotFound if no ticket waits.
 	CallNext(ctx context.Context, center string, day Date, desk string, now time.Time) (Ticket, error)
 	// UpdateTicket stores t in place of the ticket with t.ID if that is
 	// still in state from with calls calls (a compare-and-swap).
@@ -369,8 +369,9 @@ func (q *Queue) status(ctx context.Context, t Ticket) (TicketStatus, error) {
 		i = len(order)
 	}
 	wait := estimateWait(order[:i], serviceTimes(tickets, q.schedule.catalogue), desksCalling(tickets, now, center.Desks))
-	if !t.Priority.Before(now) && t.Lane == AppointmentLane {
-		// Early: not called before its time.
+	if t.Early(now) {
+		// Called at its time at the latest; before it only if a desk
+		// has nobody else, which nobody can promise.
 		wait = max(wait, roundUp(t.Priority.Sub(now)))
 	}
 	return TicketStatus{Ticket: t, Position: i + 1, Wait: wait}, nil
@@ -482,10 +483,12 @@ func (q *Queue) QueueState(ctx context.Context, centerID string) (QueueState, er
 	return state, nil
 }
 
-// CallNext calls the next ticket of a center's queue to a desk: a
-// checked-in appointment holder whose time has come, otherwise whoever has
-// waited longest in the walk-in line. ok is false when nobody is ready.
-// The desk must be one of the center's (see Center.Desk).
+// CallNext calls the next ticket of a center's queue to a desk (see
+// NextTicket): a checked-in appointment holder whose time has come,
+// otherwise whoever has waited longest in the walk-in line, and when
+// nobody's turn has come the appointment holder who checked in early for
+// the earliest time, rather than leave the desk idle. ok is false when
+// nobody waits. The desk must be one of the center's (see Center.Desk).
 func (q *Queue) CallNext(ctx context.Context, centerID, desk string) (t Ticket, ok bool, err error) {
 	center, err := q.deskOf(centerID, desk)
 	if err != nil {
