@@ -432,7 +432,8 @@ func (q *Queue) estimate(center Center, tickets []Ticket, open bool) Estimate {
 }
 
 // QueueState is what a center's display shows: who is served where, the
-// latest calls and the wait for someone taking a ticket now.
+// latest calls and the wait for someone taking a ticket now; and, for the
+// desks, who waits.
 type QueueState struct {
 	Center string
 	// AtDesks holds the ticket each desk called last, while it is
@@ -441,6 +442,18 @@ type QueueState struct {
 	// LastCalls are the latest calls, the latest first.
 	LastCalls []Ticket
 	Estimate  Estimate
+	// Line holds the waiting tickets in the order desks call them
+	// (QueueOrder), for the desks; the display shows only how many.
+	Line []WaitingTicket
+}
+
+// WaitingTicket is a ticket in the line as a desk sees it.
+type WaitingTicket struct {
+	Ticket
+	// Early says it is an appointment holder's who checked in before the
+	// appointment, Ticket.Priority (Ticket.Early): called at that time,
+	// or before it by a desk that has nobody else.
+	Early bool
 }
 
 // lastCalls is how many calls QueueState lists.
@@ -461,6 +474,10 @@ func (q *Queue) QueueState(ctx context.Context, centerID string) (QueueState, er
 		return QueueState{}, err
 	}
 	state := QueueState{Center: center.ID, AtDesks: []Ticket{}, LastCalls: []Ticket{}, Estimate: q.estimate(center, tickets, open)}
+	now := q.schedule.now()
+	for _, t := range QueueOrder(tickets, now) {
+		state.Line = append(state.Line, WaitingTicket{Ticket: t, Early: t.Early(now)})
+	}
 	var called []Ticket
 	for _, t := range tickets {
 		if !t.CalledAt.IsZero() {

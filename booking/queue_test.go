@@ -2,6 +2,8 @@ package booking_test
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -251,6 +253,19 @@ func TestEarlyCheckInAtItsTime(t *testing.T) {
 	}
 	w1 := f.walkIn("general-information")
 	w2 := f.walkIn("general-information")
+	// The desks see who waits, in the order they call them, and who waits
+	// for a time.
+	state, err := f.queue.QueueState(ctx, "aarhus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line []string
+	for _, w := range state.Line {
+		line = append(line, fmt.Sprintf("%s %v", w.Number, w.Early))
+	}
+	if want := []string{w1.Ticket.Number + " false", w2.Ticket.Number + " false", st.Ticket.Number + " true"}; !slices.Equal(line, want) {
+		t.Errorf("line %v, want %v", line, want)
+	}
 	if got := f.callNext("1"); got.ID != w1.Ticket.ID {
 		t.Errorf("at 10:20 called %s, want walk-in %s", got.Number, w1.Ticket.Number)
 	}
