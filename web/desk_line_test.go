@@ -40,7 +40,7 @@ func TestIdleDeskCallsEarlyCheckIn(t *testing.T) {
 		if w < 0 || h < 0 || w > h {
 			t.Fatalf("the line shows %s and %s out of order:\n%s", walkIn, holder, line)
 		}
-		for _, want := range []string{"Walk-in, waiting since 09:56", "Appointment, appointment at 10:00: checked in early", `class="early"`} {
+		for _, want := range []string{"Walk-in, waiting since 09:56", "Appointment at 10:00; checked in early: called at that time", `class="early"`} {
 			if !strings.Contains(line, want) {
 				t.Errorf("the line lacks %q:\n%s", want, line)
 			}
@@ -65,7 +65,7 @@ func TestIdleDeskCallsEarlyCheckIn(t *testing.T) {
 		// In Danish.
 		a.checkIn("AAR-DESK11", thursday.Add(10*time.Minute))
 		r := a.do("GET", "/staff/centers/aarhus/desks/1", nil, "Cookie", d.cookie+"; lang=da")
-		if body := html.UnescapeString(string(r.body)); !strings.Contains(body, "Hvem venter") || !strings.Contains(body, "aftale kl. 10.10: tjekket ind før tid") {
+		if body := html.UnescapeString(string(r.body)); !strings.Contains(body, "Hvem venter") || !strings.Contains(body, "Aftale kl. 10.10; tjekket ind før tid") {
 			t.Errorf("Danish desk page:\n%s", body)
 		}
 	})

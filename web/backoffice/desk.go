@@ -245,13 +245,12 @@ type deskTicket struct {
 }
 
 // lineTicket is a waiting ticket on the desk page, in the page's language:
-// When says since when it waits, or the appointment's time, and whether it
-// waits for that time (checked in early).
+// Detail says since when it waits, or the appointment's time, and Early
+// that it waits for that time (checked in early).
 type lineTicket struct {
 	Number      string
 	ServiceName string
-	KindName    string
-	When        string
+	Detail      string
 	Early       bool
 }
 
@@ -331,12 +330,11 @@ func (h *Handler) line(l *locale.Locale, waiting []booking.WaitingTicket) []line
 	cat, loc := h.scheduler.Catalogue(), h.scheduler.Location()
 	line := make([]lineTicket, len(waiting))
 	for i, w := range waiting {
-		when := l.T("desk.line_since", "Time", l.Clock(w.IssuedAt.In(loc)))
+		detail := l.T("desk.line_since", "Kind", l.T("desk.kind_"+string(w.Kind)), "Time", l.Clock(w.IssuedAt.In(loc)))
 		if w.Lane == booking.AppointmentLane {
-			when = l.T("desk.line_appointment", "Time", l.Clock(w.Priority.In(loc)))
+			detail = l.T("desk.line_appointment", "Time", l.Clock(w.Priority.In(loc)))
 		}
-		line[i] = lineTicket{Number: w.Number, ServiceName: serviceName(cat, w.Service, l.Tag()),
-			KindName: l.T("desk.kind_" + string(w.Kind)), When: when, Early: w.Early}
+		line[i] = lineTicket{Number: w.Number, ServiceName: serviceName(cat, w.Service, l.Tag()), Detail: detail, Early: w.Early}
 	}
 	return line
 }

@@ -79,10 +79,23 @@
   // Notifications, if the holder asks for them. A phone shows them only
   // through a service worker (ticket-worker.js), which does nothing else.
   const notifyState = el("notify-state");
-  let worker = null;
+  let worker = null; // a promise of the worker's registration, once active
+  const active = (r) => new Promise((resolve) => {
+    const w = r.installing || r.waiting;
+    if (r.active || !w) {
+      resolve(r);
+      return;
+    }
+    w.addEventListener("statechange", () => {
+      if (w.state === "activated") {
+        resolve(r);
+      }
+    });
+  });
   const register = () => {
-    if ("serviceWorker" in navigator) {
-      navigator.serviceWorker.register(root.dataset.worker).then((r) => { worker = r; }, () => {});
+    if ("serviceWorker" in navigator && !worker) {
+      worker = navigator.serviceWorker.register(root.dataset.worker).then(active);
+      worker.catch(() => { worker = null; });
     }
   };
   const allowed = (permission) => {
@@ -107,7 +120,7 @@
     const options = {body: t.status, tag: "ticket", renotify: true, requireInteraction: true,
       icon: root.dataset.icon, data: {url: window.location.href}};
     if (worker) {
-      worker.showNotification(title, options).catch(() => {});
+      worker.then((r) => r.showNotification(title, options)).catch(() => {});
       return;
     }
     try {
