@@ -84,6 +84,10 @@ func (t Ticket) Ready(now time.Time) bool {
 	return t.State == Waiting && !t.Priority.After(now)
 }
 
+// Finished reports whether t is served or marked a no-show: nothing
+// changes it any more.
+func (t Ticket) Finished() bool { return t.State == Done || t.State == NoShow }
+
 // Early reports whether t is an appointment holder's who checked in before
 // the appointment and waits for its time at now: called at that time, or
 // before it by a desk that has nobody else (NextTicket).

@@ -88,6 +88,14 @@ func TestQueueOrder(t *testing.T) {
 	}
 }
 
+func TestTicketFinished(t *testing.T) {
+	for state, want := range map[TicketState]bool{Waiting: false, Called: false, Serving: false, Done: true, NoShow: true} {
+		if got := (Ticket{State: state}).Finished(); got != want {
+			t.Errorf("%s: finished %v, want %v", state, got, want)
+		}
+	}
+}
+
 func TestTicketEarly(t *testing.T) {
 	now := time.Date(2026, 11, 26, 8, 56, 0, 0, time.UTC)
 	appointment := func(start time.Duration, lane Lane, state TicketState) Ticket {

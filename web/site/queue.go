@@ -89,7 +89,7 @@ type ticketView struct {
 func newTicketView(l *locale.Locale, st booking.TicketStatus) ticketView {
 	t := st.Ticket
 	v := ticketView{Number: t.Number, State: string(t.State), Desk: t.Desk, Calls: t.Calls, Position: st.Position,
-		Status: l.T("ticket."+string(t.State), "Desk", t.Desk), Final: t.State == booking.Done || t.State == booking.NoShow}
+		Status: l.T("ticket."+string(t.State), "Desk", t.Desk), Final: t.Finished()}
 	if t.State == booking.Called || t.State == booking.Serving {
 		v.DeskName = l.T("display.desk", "Desk", t.Desk)
 	}
