@@ -15,12 +15,13 @@ import (
 )
 
 // The live pages (the waiting-room displays and the tickets' pages) follow
-// a center's queue through one broadcast.Hub: its state is computed once per
-// change, or per poll, and the same bytes go to every stream of the center,
-// so a thousand open displays cost what one does. A change is announced on PostgreSQL by
-// the notification every process's change sends at commit (QueueChanged,
-// fed by store.Listen), on SQLite by this process's own desks; the poll
-// catches what nobody announces (Config.LivePoll).
+// a center's queue through one broadcast.Hub: its state is computed once
+// per change, or per poll, and the same bytes go to every stream of the
+// center, so a thousand open displays cost what one does. A change is
+// announced on PostgreSQL by the notification every process's change sends
+// at commit (QueueChanged, fed by store.Listen), on SQLite by this
+// process's own desks; the poll catches what nobody announces
+// (Config.LivePoll).
 
 // newLive returns the hub of the displays' streams, which ends with
 // cfg.Streams.
