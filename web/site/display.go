@@ -80,10 +80,10 @@ func (h *Handler) displayEvents(c *gin.Context) {
 		render.FailProblem(c, err)
 		return
 	}
-	sub, ok := h.subscribe(c, center.ID)
+	sub, ok := h.subscribe(c, center.ID, "")
 	if !ok {
 		return
 	}
 	defer sub.Close()
-	h.stream(c, "queue", sub)
+	h.stream(c, "queue", sub, 0, asIs)
 }

@@ -49,6 +49,7 @@ func (h *Handler) Routes(r gin.IRouter) {
 
 	// The walk-in queue's.
 	pages.GET("/tickets/:token", h.ticketPage)
+	pages.GET("/tickets/:token/events", h.ticketEvents)
 	pages.GET("/centers/:center/kiosk", h.kiosk)
 	pages.POST("/centers/:center/kiosk/tickets", h.cfg.Limit, h.kioskTicket)
 	pages.POST("/centers/:center/kiosk/check-ins", h.cfg.Limit, h.kioskCheckIn)
