@@ -104,8 +104,8 @@ func TestTicketPageFollowsTheQueue(t *testing.T) {
 		ticket := a.takeTicket("aarhus", "general-information")
 		path := pagePath(t, ticket["url"])
 		page := html.UnescapeString(string(a.do("GET", path, nil).body))
-		for _, want := range []string{`data-events="` + path + `/events"`, `<noscript><meta http-equiv="refresh" content="15"></noscript>`,
-			`<noscript><p class="hint">This page updates itself every 15 seconds. <a href="` + path + `?refresh=off" id="refresh-off">`,
+		for _, want := range []string{`data-events="` + path + `/events"`,
+			`<noscript><p class="hint">This page does not update itself. <a href="` + path + `?refresh=on" id="refresh-on">`,
 			`id="ticket-live" hidden`, `id="notify-box" hidden`, `id="ticket-desk" hidden`} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the ticket page lacks %s:\n%s", want, page)

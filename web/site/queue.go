@@ -23,9 +23,10 @@ import (
 // stream (/tickets/{token}/events), fed by the same hub as the displays,
 // and shows the place, the wait and, once called, the desk, with a sound,
 // a vibration and, if its holder allowed it, a notification. Where no
-// script runs, the page reloads itself (a meta refresh inside <noscript>,
-// which a browser that runs scripts ignores) until its holder turns that
-// off (WCAG 2.2.1).
+// script runs, the page offers to reload itself (?refresh=on: a meta
+// refresh inside <noscript>, which a browser that runs scripts ignores)
+// and to stop again: a page that reloads itself is a time limit, which
+// its holder must choose and be able to turn off (WCAG 2.2.1).
 
 // ticketRefresh is how often, in seconds, a ticket's page reloads itself
 // where no script runs while its holder waits; kioskReturn how long the
@@ -43,8 +44,8 @@ type ticketPage struct {
 	// Refresh is the content of the page's meta refresh where no script
 	// runs, if any.
 	Refresh string
-	// Path is the ticket's page; Stopped says its holder turned its
-	// refresh off there (WCAG 2.2.1: a time limit the user can turn off).
+	// Path is the ticket's page; Stopped says it does not reload itself
+	// where no script runs, unless its holder asks (?refresh=on).
 	Path    string
 	Stopped bool
 	// Events is the ticket's stream, which the page's script follows
@@ -101,8 +102,8 @@ func newTicketView(l *locale.Locale, st booking.TicketStatus) ticketView {
 
 // ticketPage shows a ticket's number, place and estimated wait, and the
 // desk once called. Where no script runs it reloads itself while the
-// ticket waits or is called, unless ?refresh=off (a reload moves a screen
-// reader back to the top of the page).
+// ticket waits or is called if its holder asked, with ?refresh=on (a
+// reload moves a screen reader back to the top of the page).
 func (h *Handler) ticketPage(c *gin.Context) {
 	st, err := h.walkIns.TicketByToken(c.Request.Context(), c.Param("token"))
 	if err != nil {
@@ -117,7 +118,7 @@ func (h *Handler) ticketPage(c *gin.Context) {
 	p.Path = ticketPath(st.Ticket.Token)
 	if !p.Ticket.Final {
 		p.Events, p.Reload = p.Path+"/events", displayReload
-		p.Stopped = c.Query("refresh") == "off"
+		p.Stopped = c.Query("refresh") != "on"
 		if !p.Stopped {
 			p.Refresh = strconv.Itoa(ticketRefresh)
 		}
@@ -288,8 +289,9 @@ func (h *Handler) atKiosk(c *gin.Context, notFound string, action func(booking.C
 		return
 	}
 	p.KioskURL, p.Return = kioskPath(center), kioskReturn
+	// ticket.js goes back to the start after Return seconds; without a
+	// script the ticket stays until someone presses Done.
 	p.LinkLanguages(p.KioskURL)
-	p.Refresh = strconv.Itoa(kioskReturn) + ";url=" + p.KioskURL
 	render.Render(c, http.StatusOK, "ticket.html", p)
 }
 
