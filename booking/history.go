@@ -120,6 +120,10 @@ type Story struct {
 	Steps []Step
 }
 
+// Latest is the kind of email Resend would send again: the latest that
+// told the booking's state.
+func (st Story) Latest() EmailKind { return latestKind(st.Booking, st.Emails) }
+
 // DueToday reports whether the booking is a confirmed appointment of the
 // day of now in loc, the centers' time zone: one that may be checked in
 // today.

@@ -30,6 +30,10 @@ type Scheduler interface {
 	Appointments(ctx context.Context, center string) ([]booking.Booking, error)
 	Agenda(ctx context.Context, center string, day booking.Date) ([]booking.BookingWithEmails, error)
 	CancelByStaff(ctx context.Context, center string, id int64, reason string) (booking.Booking, bool, error)
+	Story(ctx context.Context, center, reference string) (booking.Story, error)
+	RescheduleByStaff(ctx context.Context, center, reference string, start time.Time) (booking.Booking, error)
+	Resend(ctx context.Context, center, reference string) (booking.Booking, booking.EmailKind, error)
+	Search(ctx context.Context, center, query string) (booking.Found, error)
 	CancelClosed(ctx context.Context, center string, day booking.Date) ([]booking.Booking, error)
 	Closures(ctx context.Context, center string, from, to booking.Date) ([]booking.Closure, error)
 	AddClosure(ctx context.Context, c booking.Closure) ([]booking.Booking, error)
@@ -41,8 +45,9 @@ type Scheduler interface {
 }
 
 // WalkIns is what the back office needs of booking.Queue, the walk-in
-// queue: the desks' work and the statistics.
+// queue: checking in at reception, the desks' work and the statistics.
 type WalkIns interface {
+	CheckIn(ctx context.Context, center, reference string) (booking.TicketStatus, bool, error)
 	QueueState(ctx context.Context, center string) (booking.QueueState, error)
 	Policy() booking.QueuePolicy
 	CallNext(ctx context.Context, center, desk string) (booking.Ticket, bool, error)
