@@ -45,8 +45,10 @@ type agendaPage struct {
 	// Ticket is the number of the ticket a check-in from the page just
 	// gave, shown large to read out.
 	Ticket string
-	// Problem says why the last check-in failed; its row shows why.
-	Problem string
+	// Problem says at the top that a check-in failed; the element
+	// ProblemField names, in the booking's row, says why.
+	Problem      string
+	ProblemField string
 	// Search: the page lists the bookings a search for Query found
 	// instead of a day's; QueryError says what is wrong with the query,
 	// Empty what to say if nothing was found, More that more were found
@@ -221,8 +223,9 @@ func (h *Handler) agendaRowOf(l *locale.Locale, b booking.Booking, emails []book
 }
 
 // agendaRefused shows the agenda of the day again with 422, edit setting
-// what went wrong in the row of booking id, and problem at the top.
-func (h *Handler) agendaRefused(c *gin.Context, day booking.Date, id int64, problem string, edit func(row *agendaRow)) {
+// what went wrong in the row of booking id, at the element field names,
+// and problem at the top.
+func (h *Handler) agendaRefused(c *gin.Context, day booking.Date, id int64, problem, field string, edit func(row *agendaRow)) {
 	p, err := h.agendaPage(c, day)
 	if err != nil {
 		render.FailPage(c, err)
@@ -235,7 +238,7 @@ func (h *Handler) agendaRefused(c *gin.Context, day booking.Date, id int64, prob
 	}
 	row := &p.Rows[i]
 	edit(row)
-	p.Problem = p.L.T(problem, "Reference", row.Reference, "Name", row.Name)
+	p.Problem, p.ProblemField = p.L.T(problem, "Reference", row.Reference, "Name", row.Name), field
 	p.Title = p.Problem
 	render.Render(c, http.StatusUnprocessableEntity, "staff-agenda.html", p)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -321,7 +322,8 @@ func (h *Handler) staffCheckIn(c *gin.Context) {
 		case !ok:
 			failBooking(c, err)
 		case fromAgenda:
-			h.agendaRefused(c, agendaDay, b.ID, "staff.checkin.failed", func(row *agendaRow) { row.CheckInError = problem })
+			h.agendaRefused(c, agendaDay, b.ID, "staff.checkin.failed", "check-in-error-"+strconv.FormatInt(b.ID, 10),
+				func(row *agendaRow) { row.CheckInError = problem })
 		default:
 			h.bookingRefused(c, "", "", "staff.checkin.failed", "check-in-error", func(p *bookingPage) { p.CheckInError = problem })
 		}
