@@ -41,28 +41,39 @@ var (
 )
 
 // staffActsSQL reads the audit trail's entries about a booking, through
-// staff_audit_center_subject_idx: those naming its reference, a closure of
-// its day that lists the reference among the bookings it cancelled, and
-// (added by StaffActs for a booking with a ticket) those naming its
-// ticket's number on the ticket's day. The account may have been deleted
-// since: the entry stays, without its email.
-const staffActsSQL = `SELECT a.action, a.detail, a.at, COALESCE(s.email, '') AS email
-	FROM staff_audit a LEFT JOIN staff_accounts s ON s.id = a.account_id
-	WHERE a.center_id = ? AND ((a.subject = ? AND a.action IN ?)
-		OR (a.subject = ? AND a.action = ? AND ' ' || a.detail || ' ' LIKE ?)`
+// staff_audit_center_subject_idx: those naming its reference, and a
+// closure of its day that lists the reference among the bookings it
+// cancelled. staffActsOfTicketSQL adds, for a booking with a ticket, those
+// naming the ticket's number on the ticket's day: a union rather than one
+// condition, so that the index bounds the time too, numbers being drawn
+// anew each day. The account may have been deleted since: the entry stays,
+// without its email.
+const (
+	staffActsSelect = `SELECT a.id AS id, a.action, a.detail, a.at AS at, COALESCE(s.email, '') AS email
+	FROM staff_audit a LEFT JOIN staff_accounts s ON s.id = a.account_id`
+	staffActsSQL = staffActsSelect + `
+	WHERE a.center_id = ? AND a.subject IN (?, ?)
+		AND ((a.subject = ? AND a.action IN ?) OR (a.subject = ? AND a.action = ? AND ' ' || a.detail || ' ' LIKE ?))`
+	staffActsOfTicketSQL = `
+	UNION ALL ` + staffActsSelect + `
+	WHERE a.center_id = ? AND a.subject = ? AND a.at >= ? AND a.at < ? AND a.action IN ?`
+)
 
 // StaffActs returns what the audit trail records of staff acting on the
 // booking and ticket q names, oldest first.
 func (s *Store) StaffActs(ctx context.Context, q booking.ActsQuery) ([]booking.StaffAct, error) {
+	day := q.Day.String()
 	query := staffActsSQL
-	args := []any{q.Center, q.Reference, bookingActions,
-		q.Day.String(), staff.ActionClosureCancelBookings, "% " + q.Reference + " %"}
+	args := []any{q.Center, q.Reference, day, q.Reference, bookingActions,
+		day, staff.ActionClosureCancelBookings, "% " + q.Reference + " %"}
 	if q.Ticket != "" {
-		query += ` OR (a.subject = ? AND a.action IN ? AND a.at >= ? AND a.at < ?)`
-		args = append(args, q.Ticket, ticketActions, dbTime(q.TicketFrom), dbTime(q.TicketTo))
+		query += staffActsOfTicketSQL
+		args = append(args, q.Center, q.Ticket, dbTime(q.TicketFrom), dbTime(q.TicketTo), ticketActions)
 	}
-	query += `) ORDER BY a.at, a.id`
+	query += `
+	ORDER BY at, id`
 	var rows []struct {
+		ID     int64
 		Action string
 		Detail string
 		At     time.Time
