@@ -65,22 +65,14 @@ func TestStaffBookingInBrowser(t *testing.T) {
 			b.do(chromedp.Navigate(a.srv.URL + "/staff/centers/aarhus?lang=" + lang))
 			b.do(chromedp.WaitVisible(chromedp.CSS("#agenda")))
 			b.check("staff-agenda-today-" + lang)
-			b.press("button.check-in", kb.Enter)
-			b.do(chromedp.WaitVisible(chromedp.CSS("#ticket-number")))
-			if n := b.text("#ticket-number"); !ticketNumber.MatchString(n) {
-				t.Errorf("the agenda shows ticket %q", n)
-			}
+			b.checkIn("button.check-in")
 			b.check("staff-agenda-checked-in-" + lang)
 
 			// From a booking's page, opened from the agenda.
 			b.press("tr:has(button.check-in) .booking-link", kb.Enter)
 			b.do(chromedp.WaitVisible(chromedp.CSS("#check-in")))
 			b.check("staff-booking-today-" + lang)
-			b.press("#check-in", kb.Enter)
-			b.do(chromedp.WaitVisible(chromedp.CSS("#ticket-number")))
-			if n := b.text("#ticket-number"); !ticketNumber.MatchString(n) {
-				t.Errorf("the booking's page shows ticket %q", n)
-			}
+			b.checkIn("#check-in")
 			b.contains("#story", map[string]string{"en": "Checked in with ticket", "da": "Tjekket ind med billet"}[lang])
 			b.check("staff-booking-checked-in-" + lang)
 
@@ -104,5 +96,16 @@ func TestStaffBookingInBrowser(t *testing.T) {
 	tickets, err := a.queue.Tickets(t.Context(), "aarhus", booking.DateOf(thursday.In(a.loc)))
 	if err != nil || len(tickets) != 12 {
 		t.Errorf("%d tickets after 12 check-ins (%v)", len(tickets), err)
+	}
+}
+
+// checkIn presses the check-in button sel by keyboard and checks that the
+// next page shows a ticket's number.
+func (b *tab) checkIn(sel string) {
+	b.t.Helper()
+	b.press(sel, kb.Enter)
+	b.do(chromedp.WaitVisible(chromedp.CSS("#ticket-number")))
+	if n := b.text("#ticket-number"); !ticketNumber.MatchString(n) {
+		b.t.Errorf("after %s the page shows ticket %q", sel, n)
 	}
 }

@@ -294,23 +294,33 @@ func (h *Handler) bookingDone(c *gin.Context, reference, notice string) {
 	c.Redirect(http.StatusSeeOther, bookingPath(centerOf(c).ID, reference))
 }
 
+// postedBooking reads the posted form of a booking's page and returns the
+// center's ID and the booking of the path; if either cannot be read, it
+// has answered.
+func (h *Handler) postedBooking(c *gin.Context) (string, booking.Booking, bool) {
+	centerID, ok := h.centerForm(c)
+	if !ok {
+		return "", booking.Booking{}, false
+	}
+	story, err := h.scheduler.Story(c.Request.Context(), centerID, c.Param("reference"))
+	if err != nil {
+		failBooking(c, err)
+		return "", booking.Booking{}, false
+	}
+	return centerID, story.Booking, true
+}
+
 // staffCheckIn checks the newcomer of a booking of the center in and gives
 // them a ticket, whose number the next page shows large: the agenda of the
 // day posted as day (the form of an agenda's row), or the booking's page.
 // A check-in the booking cannot have (too early, another day, cancelled)
 // is said next to the button that asked for it.
 func (h *Handler) staffCheckIn(c *gin.Context) {
-	centerID, ok := h.centerForm(c)
+	centerID, b, ok := h.postedBooking(c)
 	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	story, err := h.scheduler.Story(ctx, centerID, c.Param("reference"))
-	if err != nil {
-		failBooking(c, err)
-		return
-	}
-	b := story.Booking
 	agendaDay, fromAgenda := booking.Date{}, false
 	if d, err := booking.ParseDate(c.PostForm("day")); err == nil {
 		agendaDay, fromAgenda = d, true
@@ -408,18 +418,12 @@ func moveProblem(err error) string {
 // without a reason, or of an appointment that has started, is said next
 // to the reason.
 func (h *Handler) staffCancel(c *gin.Context) {
-	centerID, ok := h.centerForm(c)
+	centerID, b, ok := h.postedBooking(c)
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	story, err := h.scheduler.Story(ctx, centerID, c.Param("reference"))
-	if err != nil {
-		failBooking(c, err)
-		return
-	}
 	reason := c.PostForm("reason")
-	b, cancelled, err := h.scheduler.CancelByStaff(ctx, centerID, story.Booking.ID, reason)
+	b, cancelled, err := h.scheduler.CancelByStaff(c.Request.Context(), centerID, b.ID, reason)
 	var problem string
 	switch {
 	case errors.Is(err, booking.ErrStarted):
