@@ -408,6 +408,23 @@ func TestStaffBookingAuthz(t *testing.T) {
 			t.Errorf("a cross-site resend: %d, %d confirmations", r.status, a.emails(ref, "confirmation"))
 		}
 
+		// Odd input is the user's mistake, never the server's.
+		for _, path := range []string{bookingPage(ref) + "?day=1900-01-01", bookingPage(ref) + "?day=2999-12-31", bookingPage(ref) + "?day=tomorrow",
+			bookingPage("%FF%FE"), bookingPage("AAR-" + strings.Repeat("Z", 300)), "/staff/centers/aarhus/bookings?q=%FF%FE",
+			"/staff/centers/aarhus/bookings?q=" + strings.Repeat("a", 5000), "/staff/centers/aarhus/bookings?q=%00%01"} {
+			if status, body := a.page(cookie, path); status >= 500 {
+				t.Errorf("%s: %d\n%s", path, status, body)
+			}
+		}
+		for _, start := range []string{"1900-01-01T09:00:00+01:00", "2999-12-31T09:00:00+01:00", "2026-11-30T09:07:00Z", "2026-11-30T25:00:00+01:00", "\x00"} {
+			if r := a.staffAct(cookie, ref, "move", url.Values{"start": {start}}); r.status != http.StatusUnprocessableEntity {
+				t.Errorf("move to %q: %d\n%s", start, r.status, r.body)
+			}
+		}
+		if r := a.staffAct(cookie, ref, "cancel", url.Values{"reason": {strings.Repeat("x", 3000)}}); r.status != http.StatusUnprocessableEntity {
+			t.Errorf("a long reason: %d", r.status)
+		}
+
 		// A reference typed loosely finds the booking; an admin sees every
 		// center's.
 		if status, _ := a.page(cookie, bookingPage(strings.ToLower(ref))); status != http.StatusOK {
