@@ -1,8 +1,8 @@
 // Package backoffice serves the back office of the centers' staff: the
-// pages under /staff (the day's agenda, booking for a newcomer, closures,
-// statistics, the audit trail and each desk's page), the API under
-// /api/v1/staff that a desk's client calls, and each center's calendar
-// feed. Every route but the login and the feed needs a logged-in account,
+// pages under /staff (the day's agenda, one booking's page and finding a
+// booking, booking for a newcomer, closures, statistics, the audit trail
+// and each desk's page), the API under /api/v1/staff that a desk's client
+// calls, and each center's calendar feed. Every route but the login and the feed needs a logged-in account,
 // and every route of a center an account that may see it. Pages fail with
 // a page, or a redirect to the login without an account; the API with a
 // problem document.
