@@ -28,6 +28,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 
 	"github.com/ics-booking/icsbooking/booking/store"
@@ -108,10 +109,26 @@ const (
 )
 
 var (
-	templateOnce sync.Once
-	templateName string
-	templateErr  error
+	templateMu   sync.Mutex
+	templateName string // "" until ensureTemplate has made or found it
 )
+
+// template returns the name of the migrated template, made or found once
+// per test binary; again is set when it was found gone (another checkout's
+// test run may drop it, see ensureTemplate), and makes it again.
+func template(ctx context.Context, adminURL string, again bool) (string, error) {
+	templateMu.Lock()
+	defer templateMu.Unlock()
+	if templateName != "" && !again {
+		return templateName, nil
+	}
+	name, err := ensureTemplate(ctx, adminURL)
+	if err != nil {
+		return "", err
+	}
+	templateName = name
+	return name, nil
+}
 
 func postgresURL(t testing.TB) string {
 	t.Helper()
@@ -123,21 +140,29 @@ func postgresURL(t testing.TB) string {
 		t.Skip("ICS_TEST_DATABASE_URL not set: PostgreSQL tests skipped")
 	}
 	ctx := context.Background() // t.Context is done before cleanups run
-	templateOnce.Do(func() { templateName, templateErr = ensureTemplate(ctx, adminURL) })
-	if templateErr != nil {
-		t.Fatalf("storetest: %v", templateErr)
-	}
-
 	admin, err := sql.Open("pgx", adminURL)
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
 	defer admin.Close()
 	name := testPrefix + randomSuffix()
-	_, err = admin.ExecContext(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+
-		" TEMPLATE "+pgx.Identifier{templateName}.Sanitize())
-	if err != nil {
-		t.Fatalf("storetest: create database %s: %v", name, err)
+	for again := false; ; again = true {
+		tmpl, err := template(ctx, adminURL, again)
+		if err != nil {
+			t.Fatalf("storetest: %v", err)
+		}
+		_, err = admin.ExecContext(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+
+			" TEMPLATE "+pgx.Identifier{tmpl}.Sanitize())
+		var pgErr *pgconn.PgError
+		if !again && errors.As(err, &pgErr) && pgErr.Code == "3D000" {
+			// The template is gone: a test run of another checkout, with
+			// other migrations, dropped it as stale. Make it again.
+			continue
+		}
+		if err != nil {
+			t.Fatalf("storetest: create database %s: %v", name, err)
+		}
+		break
 	}
 	t.Cleanup(func() {
 		if err := dropDatabase(ctx, adminURL, name); err != nil {
@@ -154,7 +179,7 @@ func postgresURL(t testing.TB) string {
 
 // keepTemplates is how many of the newest templates of other migrations
 // ensureTemplate leaves alone.
-const keepTemplates = 5
+const keepTemplates = 20
 
 // ensureTemplate returns the name of a migrated template database, creating
 // it if no earlier run did. Test binaries of several packages run at once,
