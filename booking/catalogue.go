@@ -387,7 +387,15 @@ var ErrVersionMoved = errors.New("the catalogue has changed meanwhile")
 type InUseError struct {
 	// Lacking are the uses the new catalogue lacks.
 	Lacking []CatalogueUse
+	next    Catalogue
 	err     error
+}
+
+// LacksCenter reports whether the new catalogue lacks the center, rather
+// than only a service of it.
+func (e *InUseError) LacksCenter(id string) bool {
+	_, err := e.next.Center(id)
+	return err != nil
 }
 
 func (e *InUseError) Error() string {
@@ -581,7 +589,7 @@ func (s *Scheduler) ChangeCatalogue(ctx context.Context, ch CatalogueChange) (Ca
 		return CatalogueVersion{}, nil, err
 	}
 	if lacking := ch.Catalogue.Lacks(uses); len(lacking) > 0 {
-		return CatalogueVersion{}, nil, &InUseError{Lacking: lacking, err: ch.Catalogue.CheckUses(lacking)}
+		return CatalogueVersion{}, nil, &InUseError{Lacking: lacking, next: ch.Catalogue, err: ch.Catalogue.CheckUses(lacking)}
 	}
 	ch.Reason = strings.TrimSpace(ch.Reason)
 	if ch.CancelStranded {

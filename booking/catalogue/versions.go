@@ -79,3 +79,36 @@ func Same(v booking.CatalogueVersion, name string, data []byte) (bool, error) {
 	}
 	return string(doc) == string(v.Document), nil
 }
+
+// ErrOtherTimeZone: a version of the catalogue keeps hours in another time
+// zone than the scheduler, which takes a new one only at a restart.
+var ErrOtherTimeZone = errors.New("the catalogue keeps hours in another time zone: restart the server to use it")
+
+// Reload makes the scheduler use the latest version of the catalogue if it
+// is later than the one in use, and returns its number, or 0 if it kept
+// its own. Heard is the number of a version announced (0: one may have
+// been missed), which saves reading the database for a version the
+// scheduler has already.
+func Reload(ctx context.Context, st Store, s *booking.Scheduler, heard int) (int, error) {
+	if heard != 0 && heard <= s.CatalogueVersion() {
+		return 0, nil // this process stored it, or heard of it already
+	}
+	latest, err := st.CatalogueVersion(ctx, 0)
+	if err != nil {
+		return 0, err
+	}
+	if latest.Number <= s.CatalogueVersion() {
+		return 0, nil
+	}
+	cat, loc, err := Parse(VersionName(latest.Number), latest.Document)
+	if err != nil {
+		return 0, err
+	}
+	if loc.String() != s.Location().String() {
+		return 0, fmt.Errorf("%s: %w", VersionName(latest.Number), ErrOtherTimeZone)
+	}
+	if !s.UseCatalogue(latest.Number, cat) {
+		return 0, nil
+	}
+	return latest.Number, nil
+}

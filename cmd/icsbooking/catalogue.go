@@ -192,29 +192,12 @@ func exportCatalogue(ctx context.Context, st *store.Store, n int, stdout io.Writ
 // one may have been missed). A version that cannot be read, or that keeps
 // hours in another time zone, is logged and not used.
 func reloadCatalogue(ctx context.Context, st *store.Store, scheduler *booking.Scheduler, number int, logger *slog.Logger) {
-	if number != 0 && number <= scheduler.CatalogueVersion() {
-		return // this process stored it, or heard of it already
-	}
-	latest, err := st.CatalogueVersion(ctx, 0)
-	if err != nil {
-		logger.Error("reading the catalogue's latest version", "error", err)
-		return
-	}
-	if latest.Number <= scheduler.CatalogueVersion() {
-		return
-	}
-	_, cat, loc, err := catalogue.Stored(ctx, st, latest.Number)
-	if err != nil {
-		logger.Error("the catalogue's latest version cannot be used", "version", latest.Number, "error", err)
-		return
-	}
-	if loc.String() != scheduler.Location().String() {
-		logger.Error("the catalogue's latest version keeps hours in another time zone: restart the server to use it",
-			"version", latest.Number, "time_zone", loc, "in_use", scheduler.Location())
-		return
-	}
-	if scheduler.UseCatalogue(latest.Number, cat) {
-		logger.Info("catalogue version in use", "version", latest.Number)
+	n, err := catalogue.Reload(ctx, st, scheduler, number)
+	switch {
+	case err != nil:
+		logger.Error("the catalogue's latest version cannot be used", "error", err)
+	case n != 0:
+		logger.Info("catalogue version in use", "version", n)
 	}
 }
 

@@ -51,6 +51,8 @@ func (h *Handler) Routes(r gin.IRouter) {
 	// The API: every route needs a logged-in account.
 	api := middleware.Group(r, "/api/v1/staff", render.FailProblem, h.requireStaff)
 	api.GET("/me", h.staffMe)
+	api.GET("/catalogue", h.getCatalogue)
+	api.PUT("/catalogue", requireAdmin(forbidden), h.putCatalogue)
 	desks := api.Group("/centers/:center", h.requireCenter)
 	desks.POST("/desks/:desk/call", requireDesk, h.callNext)
 	desks.POST("/tickets/:ticket/recall", h.ticketAPI(recallAction))
