@@ -100,14 +100,15 @@ var (
 	spanPattern     = regexp.MustCompile(`^(\d{2}):(\d{2})-(\d{2}):(\d{2})$`)
 )
 
-// weekday is a key of hours and the day it stands for.
-type weekday struct {
-	key string
-	day time.Weekday
+// Weekday is a key of hours and the day it stands for.
+type Weekday struct {
+	Key string
+	Day time.Weekday
 }
 
-// weekdays are the keys of hours, in the order problems are reported.
-var weekdays = []weekday{
+// Weekdays are the keys of hours in the order of the week, the order
+// problems are reported and hours written in.
+var Weekdays = []Weekday{
 	{"mon", time.Monday},
 	{"tue", time.Tuesday},
 	{"wed", time.Wednesday},
@@ -349,18 +350,18 @@ func (c *checker) hours(e string, in Hours) map[time.Weekday]booking.Span {
 	}
 	hours := make(map[time.Weekday]booking.Span)
 	open := 0
-	for _, wd := range weekdays {
-		s, ok := in[wd.key]
+	for _, wd := range Weekdays {
+		s, ok := in[wd.Key]
 		if !ok || s == closed {
 			continue
 		}
 		open++
-		if span, ok := c.span(e, "hours."+wd.key, s); ok {
-			hours[wd.day] = span
+		if span, ok := c.span(e, "hours."+wd.Key, s); ok {
+			hours[wd.Day] = span
 		}
 	}
 	for _, k := range sortedKeys(in) {
-		if !slices.ContainsFunc(weekdays, func(wd weekday) bool { return wd.key == k }) {
+		if !slices.ContainsFunc(Weekdays, func(wd Weekday) bool { return wd.Key == k }) {
 			c.addf(e, "hours", "%q is not a weekday (mon, tue, wed, thu, fri, sat, sun)", k)
 		}
 	}
@@ -384,20 +385,20 @@ func (c *checker) specialHours(e string, in []SpecialHours) []booking.SpecialHou
 			okTo = false
 		}
 		hours := make(map[time.Weekday]booking.Span)
-		for _, wd := range weekdays {
-			s, ok := sh.Hours[wd.key]
+		for _, wd := range Weekdays {
+			s, ok := sh.Hours[wd.Key]
 			switch {
 			case !ok:
 			case s == closed:
-				hours[wd.day] = booking.Span{}
+				hours[wd.Day] = booking.Span{}
 			default:
-				if span, ok := c.span(e, field+".hours."+wd.key, s); ok {
-					hours[wd.day] = span
+				if span, ok := c.span(e, field+".hours."+wd.Key, s); ok {
+					hours[wd.Day] = span
 				}
 			}
 		}
 		for _, k := range sortedKeys(sh.Hours) {
-			if !slices.ContainsFunc(weekdays, func(wd weekday) bool { return wd.key == k }) {
+			if !slices.ContainsFunc(Weekdays, func(wd Weekday) bool { return wd.Key == k }) {
 				c.addf(e, field+".hours", "%q is not a weekday (mon, tue, wed, thu, fri, sat, sun)", k)
 			}
 		}

@@ -91,12 +91,12 @@ func flatten(f File) []flatEntry {
 		add("address", c.Address)
 		add("phone", c.Phone)
 		add("email", c.Email)
-		for _, wd := range weekdays {
-			v, ok := c.Hours[wd.key]
+		for _, wd := range Weekdays {
+			v, ok := c.Hours[wd.Key]
 			if !ok {
 				v = closed
 			}
-			add("hours."+wd.key, v)
+			add("hours."+wd.Key, v)
 		}
 		for j, sh := range c.SpecialHours {
 			add(fmt.Sprintf("special_hours[%d]", j), specialHoursText(sh))

@@ -81,9 +81,9 @@ func Export(f File, n int, at time.Time) ([]byte, error) {
 // others, sorted.
 func (h Hours) orderedKeys() []string {
 	keys := make([]string, 0, len(h))
-	for _, wd := range weekdays {
-		if _, ok := h[wd.key]; ok {
-			keys = append(keys, wd.key)
+	for _, wd := range Weekdays {
+		if _, ok := h[wd.Key]; ok {
+			keys = append(keys, wd.Key)
 		}
 	}
 	for _, k := range sortedKeys(h) {

@@ -20,6 +20,16 @@ func (h *Handler) Routes(r gin.IRouter) {
 	loggedIn.GET("", h.staffHome)
 	loggedIn.POST("/logout", h.staffLogout)
 	loggedIn.GET("/audit", requireAdmin(forbidden), h.staffAudit)
+	// The catalogue of centers and services, for admins.
+	catalogue := loggedIn.Group("/catalogue", requireAdmin(forbidden))
+	catalogue.GET("", h.staffCatalogue)
+	catalogue.GET("/export", h.staffCatalogueExport)
+	catalogue.GET("/centers/:center", h.staffCatalogueCenter)
+	catalogue.POST("/centers/:center", h.staffCatalogueCenterPost)
+	catalogue.GET("/services/:service", h.staffCatalogueService)
+	catalogue.POST("/services/:service", h.staffCatalogueServicePost)
+	catalogue.GET("/versions/:version", h.staffCatalogueVersion)
+	catalogue.POST("/versions/:version/revert", h.staffCatalogueRevert)
 
 	// A center's pages, for accounts that may see the center.
 	center := loggedIn.Group("/centers/:center", h.requireCenter)
