@@ -62,7 +62,9 @@ func formValues(t *testing.T, page, action string) url.Values {
 	return nil
 }
 
-func hasAttr(tag, name string) bool { return regexp.MustCompile(`\s` + name + `[\s>]`).MatchString(tag) }
+func hasAttr(tag, name string) bool {
+	return regexp.MustCompile(`\s` + name + `[\s>]`).MatchString(tag)
+}
 
 // catalogueForms drives the catalogue's pages as an admin would, without
 // JavaScript.
