@@ -1,12 +1,17 @@
 package web_test
 
 import (
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/ics-booking/icsbooking/booking/catalogue"
 	"github.com/ics-booking/icsbooking/staff"
@@ -193,7 +198,7 @@ func TestCataloguePages(t *testing.T) {
 		_, _, loaderErr := catalogue.Check("x", catalogue.File{TimeZone: "Europe/Copenhagen",
 			Centers: []catalogue.Center{{ID: "a", Hours: catalogue.Hours{"mon": "15:00-09:00"}}}})
 		if r.status != http.StatusUnprocessableEntity || !strings.Contains(loaderErr.Error(), `hours.mon: "15:00-09:00" closes before it opens`) ||
-			!strings.Contains(page, `<span class="field-error" id="hours-mon-error" lang="en">"15:00-09:00" closes before it opens</span>`) ||
+			!strings.Contains(page, `<p class="field-error" id="hours-mon-error">Monday: <span lang="en">"15:00-09:00" closes before it opens</span></p>`) ||
 			!strings.Contains(page, `href="#hours-mon"`) || !strings.Contains(page, `value="+45 11 22 33 44"`) {
 			t.Errorf("wrong hours: %d\n%s", r.status, page)
 		}
@@ -268,7 +273,7 @@ func TestCataloguePages(t *testing.T) {
 
 		// A version's changes, and restoring version 1.
 		page = html.UnescapeString(f.get("/staff/catalogue/versions/2"))
-		for _, want := range []string{"hours.sat", "<del>closed</del>", "<ins>10:00-14:00</ins>", "special_hours[0]", `center "aarhus"`} {
+		for _, want := range []string{`<dt lang="en">hours.sat</dt>`, "closed</del>", "10:00-14:00</ins>", "special_hours[0]", `Aarhus ICS Center <span class="hint" lang="en">center "aarhus"</span>`} {
 			if !strings.Contains(page, want) {
 				t.Errorf("version 2's changes lack %s", want)
 			}
@@ -307,4 +312,79 @@ func TestCataloguePages(t *testing.T) {
 			t.Errorf("audited %v", audited)
 		}
 	})
+}
+
+// TestCatalogueInBrowser looks at the catalogue's pages in both languages
+// at 1280, 768 and 360 px, running axe-core on each, with the keyboard
+// where a person would use it: the overview, a center's form and its
+// errors, the page that lists the bookings a change strands, a service's
+// form saved, and a version's changes.
+func TestCatalogueInBrowser(t *testing.T) {
+	a := newApp(t, "sqlite", thursday, withBaseURL("http://127.0.0.1"))
+	a.seedCatalogue()
+	a.addStaff("admin@ics.dk", "", staff.RoleAdmin)
+	// Saturdays open, with a booking that closing them would strand.
+	admin := a.login("admin@ics.dk")
+	doc := a.getCatalogue(admin)
+	doc.Centers = slices.Clone(doc.Centers)
+	openSaturdays(&doc.File, t)
+	centerIn(t, &doc.File, "aarhus").SpecialHours = []catalogue.SpecialHours{
+		{From: "2026-12-21", To: "2026-12-23", Hours: catalogue.Hours{"mon": "08:00-17:00", "wed": "closed"}}}
+	if r := a.putCatalogue(admin, `"1"`, doc.File, ""); r.status != 200 {
+		t.Fatalf("PUT: %d %s", r.status, r.body)
+	}
+	a.book(bookingBody("aarhus", permit, nextSaturday+"T10:00:00+01:00"))
+
+	for _, opt := range []tabOptions{desktop, tablet, phone} {
+		b := openTab(t, opt)
+		b.do(chromedp.Navigate(a.srv.URL + "/staff/login"))
+		b.press("#email", "admin@ics.dk")
+		b.press("#password", staffPassword)
+		b.press("form.login button", kb.Enter)
+		b.do(chromedp.WaitVisible(chromedp.CSS(`a[href="/staff/catalogue"]`)))
+		for _, lang := range []string{"en", "da"} {
+			b.do(chromedp.Navigate(a.srv.URL + "/staff?lang=" + lang))
+			b.press(`a[href="/staff/catalogue"]`, kb.Enter)
+			b.do(chromedp.WaitVisible(chromedp.CSS("#in-use")))
+			b.check("catalogue-" + lang)
+
+			b.press(`a[href="/staff/catalogue/centers/aarhus"]`, kb.Enter)
+			b.do(chromedp.WaitVisible(chromedp.CSS("#save")))
+			b.check("catalogue-center-" + lang)
+			// Monday closing before it opens: the loader's message at
+			// the field, linked from the summary.
+			b.do(chromedp.SetValue("#hours-mon", "15:00"), chromedp.SetValue("#hours-mon-close", "09:00"))
+			b.submit("#save")
+			b.do(chromedp.WaitVisible(chromedp.CSS("#errors")))
+			b.contains("#hours-mon-error", `"15:00-09:00" closes before it opens`)
+			b.check("catalogue-center-errors-" + lang)
+			// Closing Saturdays again strands the booking.
+			b.do(chromedp.Navigate(a.srv.URL + "/staff/catalogue/centers/aarhus"))
+			b.do(chromedp.SetValue("#hours-sat", ""), chromedp.SetValue("#hours-sat-close", ""))
+			b.submit("#save")
+			b.do(chromedp.WaitVisible(chromedp.CSS("#cancel-stranded")))
+			b.check("catalogue-stranded-" + lang)
+			b.submit("#review")
+			b.do(chromedp.WaitVisible(chromedp.CSS("#save")))
+
+			b.do(chromedp.Navigate(a.srv.URL + "/staff/catalogue/services/tax-card"))
+			b.do(chromedp.WaitVisible(chromedp.CSS("#save")))
+			b.check("catalogue-service-" + lang)
+			b.do(chromedp.SetValue("#translations-da-name", "Skattekort "+lang+fmt.Sprint(opt.width)))
+			b.submit("#save")
+			b.do(chromedp.WaitVisible(chromedp.CSS("#notice")))
+			b.check("catalogue-service-saved-" + lang)
+
+			b.do(chromedp.Navigate(a.srv.URL + "/staff/catalogue/versions/2"))
+			b.do(chromedp.WaitVisible(chromedp.CSS("#revert")))
+			b.check("catalogue-version-" + lang)
+		}
+	}
+}
+
+// submit presses Enter on a button of a form too long to tab through in a
+// test: it takes focus first, as a person would by clicking it.
+func (b *tab) submit(sel string) {
+	b.t.Helper()
+	b.do(chromedp.Focus(sel), chromedp.KeyEvent(kb.Enter))
 }

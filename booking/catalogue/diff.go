@@ -15,6 +15,8 @@ import (
 type Change struct {
 	Entry, Field string
 	Old, New     string
+	// Title is the entry's name, from new if it has the entry.
+	Title string
 }
 
 // Diff lists what changed from old to new, entry by entry in the order of
@@ -27,14 +29,17 @@ func Diff(old, new File) []Change {
 	for _, e := range b {
 		i := slices.IndexFunc(a, func(o flatEntry) bool { return o.name == e.name })
 		if i < 0 {
-			changes = append(changes, Change{Entry: e.name, New: e.title})
+			changes = append(changes, Change{Entry: e.name, New: e.title, Title: e.title})
 			continue
 		}
-		changes = append(changes, diffFields(e.name, a[i].fields, e.fields)...)
+		for _, ch := range diffFields(e.name, a[i].fields, e.fields) {
+			ch.Title = e.title
+			changes = append(changes, ch)
+		}
 	}
 	for _, e := range a {
 		if !slices.ContainsFunc(b, func(n flatEntry) bool { return n.name == e.name }) {
-			changes = append(changes, Change{Entry: e.name, Old: e.title})
+			changes = append(changes, Change{Entry: e.name, Old: e.title, Title: e.title})
 		}
 	}
 	return changes

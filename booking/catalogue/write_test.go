@@ -194,15 +194,16 @@ func TestDiff(t *testing.T) {
 	c.Interpreters = map[string]int{"ar": 1}
 	next.Services = []catalogue.Service{next.Services[1], {ID: "students", Name: "Students", Mode: "walk_in"}}
 	got := catalogue.Diff(old, next)
+	const aarhus = "Aarhus ICS Center"
 	want := []catalogue.Change{
-		{Entry: `center "aarhus"`, Field: "hours.mon", Old: "09:00-15:00", New: "08:00-15:00"},
-		{Entry: `center "aarhus"`, Field: "hours.sat", Old: "closed", New: "10:00-14:00"},
-		{Entry: `center "aarhus"`, Field: "special_hours[0]", New: "2027-08-01 to 2027-08-31: sat closed"},
-		{Entry: `center "aarhus"`, Field: "languages", Old: "en, da", New: "en"},
-		{Entry: `center "aarhus"`, Field: "interpreters.ar", Old: "2", New: "1"},
-		{Entry: `center "aarhus"`, Field: "interpreters.uk", Old: "0"},
-		{Entry: `service "students"`, New: "Students"},
-		{Entry: `service "translation"`, Old: "Document translation"},
+		{Entry: `center "aarhus"`, Field: "hours.mon", Old: "09:00-15:00", New: "08:00-15:00", Title: aarhus},
+		{Entry: `center "aarhus"`, Field: "hours.sat", Old: "closed", New: "10:00-14:00", Title: aarhus},
+		{Entry: `center "aarhus"`, Field: "special_hours[0]", New: "2027-08-01 to 2027-08-31: sat closed", Title: aarhus},
+		{Entry: `center "aarhus"`, Field: "languages", Old: "en, da", New: "en", Title: aarhus},
+		{Entry: `center "aarhus"`, Field: "interpreters.ar", Old: "2", New: "1", Title: aarhus},
+		{Entry: `center "aarhus"`, Field: "interpreters.uk", Old: "0", Title: aarhus},
+		{Entry: `service "students"`, New: "Students", Title: "Students"},
+		{Entry: `service "translation"`, Old: "Document translation", Title: "Document translation"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("diff\n%+v\nwant\n%+v", got, want)

@@ -30,7 +30,7 @@ type centerPage struct {
 	Interpreters                 []catalogueField
 	NewLanguage, NewInterpreters catalogueField
 	HoursError                   formError
-	Hours                        []dayFields
+	Hours                        weekFields
 	Special                      []specialFields
 	SpecialCount                 int
 }
@@ -42,22 +42,29 @@ type dayFields struct {
 	Open, Close string
 	Closed      bool
 	Error       formError
-	// The labels of the times and, for special hours only, of the box
-	// that closes the day.
-	OpenLabel, CloseLabel, ClosedLabel string
 }
 
-// ID is the id of the weekday's fieldset.
+// ID is the id of the weekday's opening time, where its problems link.
 func (d dayFields) ID() string { return fieldID(d.Name) }
+
+// weekFields are the weekdays' times of a form, as a table; ClosedLabel
+// is set for special hours only, whose days have a box that closes them.
+type weekFields struct {
+	ID, Caption                                  string
+	DayLabel, OpenLabel, CloseLabel, ClosedLabel string
+	Days                                         []dayFields
+}
 
 type specialFields struct {
 	Index    int
 	Legend   string
 	From, To catalogueField
-	Days     []dayFields
+	Week     weekFields
 	Remove   bool
-	New      bool
-	Error    formError
+	// New is the empty period to add one, folded away unless Open: it
+	// was filled in.
+	New, Open bool
+	Error     formError
 }
 
 // ID is the id of the period's fieldset.
@@ -182,12 +189,20 @@ func (h *Handler) centerPage(c *gin.Context, version int, center catalogue.Cente
 	p.NewLanguage = field("new_interpreter_language", "catalogue.new_language", "text", "", l.T("catalogue.new_language_hint"))
 	p.NewInterpreters = field("new_interpreter_count", "catalogue.new_interpreters", "number", "", "")
 	p.HoursError = errs.of("hours")
+	week := func(id, caption string, closed bool) weekFields {
+		w := weekFields{ID: id, Caption: caption, DayLabel: l.T("catalogue.day"), OpenLabel: l.T("catalogue.opens"), CloseLabel: l.T("catalogue.closes")}
+		if closed {
+			w.ClosedLabel = l.T("catalogue.closed_that_day")
+		}
+		return w
+	}
+	p.Hours = week("week", l.T("catalogue.week_caption"), false)
 	for _, wd := range catalogue.Weekdays {
 		open, closing := splitSpan(center.Hours, wd.Key)
 		labels["hours."+wd.Key] = locale.Capitalise(l.Weekday(wd.Day))
-		p.Hours = append(p.Hours, dayFields{Name: "hours." + wd.Key, Label: locale.Capitalise(l.Weekday(wd.Day)),
+		p.Hours.Days = append(p.Hours.Days, dayFields{Name: "hours." + wd.Key, Label: locale.Capitalise(l.Weekday(wd.Day)),
 			Open: postedValue(posted, "hours."+wd.Key+".open", open), Close: postedValue(posted, "hours."+wd.Key+".close", closing),
-			Error: errs.of("hours." + wd.Key), OpenLabel: l.T("catalogue.opens"), CloseLabel: l.T("catalogue.closes")})
+			Error: errs.of("hours." + wd.Key)})
 	}
 	rows := len(center.SpecialHours) + 1
 	if posted != nil {
@@ -212,17 +227,19 @@ func (h *Handler) centerPage(c *gin.Context, version int, center catalogue.Cente
 		labels[prefix] = s.Legend
 		labels[prefix+".from"] = s.Legend + ", " + s.From.Label
 		labels[prefix+".to"] = s.Legend + ", " + s.To.Label
+		s.Week = week(fieldID(prefix)+"-week", l.T("catalogue.special_week_caption", "Period", s.Legend), true)
+		s.Open = s.From.Value != "" || s.To.Value != "" || s.Error.Text != ""
 		for _, wd := range catalogue.Weekdays {
 			name := prefix + ".hours." + wd.Key
 			open, closing := splitSpan(sh.Hours, wd.Key)
 			d := dayFields{Name: name, Label: locale.Capitalise(l.Weekday(wd.Day)), Closed: sh.Hours[wd.Key] == "closed",
-				Open: postedValue(posted, name+".open", open), Close: postedValue(posted, name+".close", closing), Error: errs.of(name),
-				OpenLabel: l.T("catalogue.opens"), CloseLabel: l.T("catalogue.closes"), ClosedLabel: l.T("catalogue.closed_that_day")}
+				Open: postedValue(posted, name+".open", open), Close: postedValue(posted, name+".close", closing), Error: errs.of(name)}
 			labels[name] = s.Legend + ", " + d.Label
 			if posted != nil {
 				d.Closed = posted.Get(name+".closed") != ""
 			}
-			s.Days = append(s.Days, d)
+			s.Week.Days = append(s.Week.Days, d)
+			s.Open = s.Open || d.Open != "" || d.Close != "" || d.Closed || d.Error.Text != ""
 		}
 		p.Special = append(p.Special, s)
 	}

@@ -45,6 +45,12 @@ type catalogueField struct {
 	Error formError
 }
 
+// Rows is how many lines a text area shows: all of its value, within
+// reason, and a line to add one.
+func (f catalogueField) Rows() int {
+	return min(max(strings.Count(f.Value, "\n")+2, len(f.Value)/45+2, 3), 12)
+}
+
 // ID is the field's id: its name with only letters, digits and dashes.
 func (f catalogueField) ID() string { return fieldID(f.Name) }
 
@@ -209,7 +215,7 @@ func (h *Handler) staffCatalogue(c *gin.Context) {
 	}
 	for i, v := range versions[:min(len(versions), catalogueVersionsShown)] {
 		line := h.versionLine(p.L, v)
-		line.Latest = i == 0
+		line.Latest, line.Changes = i == 0, -1 // unknown without the version before
 		if i+1 < len(versions) {
 			line.Changes = countChanges(versions[i+1], v)
 		}
@@ -258,12 +264,20 @@ func (h *Handler) staffCatalogueExport(c *gin.Context) {
 type catalogueVersionPage struct {
 	catalogueView
 	Shown   versionLine
-	Changes []changeLine
+	Changes []changeGroup
+	Count   int
+}
+
+// changeGroup is what a version changed of one entry: the entry added or
+// removed whole, or the fields that changed.
+type changeGroup struct {
+	Entry, Title   string
+	Added, Removed bool
+	Fields         []changeLine
 }
 
 type changeLine struct {
-	Entry, Field, Old, New string
-	Added, Removed         bool
+	Field, Old, New string
 }
 
 // staffCatalogueVersion shows what a version changed from the one before
@@ -302,9 +316,19 @@ func (h *Handler) renderVersion(c *gin.Context, status int, problem string) {
 		}
 	}
 	for _, ch := range catalogue.Diff(before, f) {
-		line := changeLine{Entry: ch.Entry, Field: ch.Field, Old: ch.Old, New: ch.New}
-		line.Added, line.Removed = ch.Field == "" && ch.Old == "", ch.Field == "" && ch.New == ""
-		p.Changes = append(p.Changes, line)
+		p.Count++
+		if n := len(p.Changes); n == 0 || p.Changes[n-1].Entry != ch.Entry {
+			p.Changes = append(p.Changes, changeGroup{Entry: ch.Entry, Title: ch.Title})
+		}
+		g := &p.Changes[len(p.Changes)-1]
+		switch {
+		case ch.Field == "" && ch.Old == "":
+			g.Added = true
+		case ch.Field == "" && ch.New == "":
+			g.Removed = true
+		default:
+			g.Fields = append(g.Fields, changeLine{Field: ch.Field, Old: ch.Old, New: ch.New})
+		}
 	}
 	render.Render(c, status, catalogueTemplate, p)
 }

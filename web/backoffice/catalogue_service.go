@@ -129,7 +129,11 @@ func (h *Handler) staffCatalogueServicePost(c *gin.Context) {
 // fields.
 func (h *Handler) servicePage(c *gin.Context, version int, sv catalogue.Service, posted url.Values, errs *formErrors) servicePage {
 	da := sv.Translations[danish]
-	p := servicePage{catalogueView: h.catalogueView(c, "service", "catalogue.service_title", "Service", sv.Name),
+	title := sv.Name
+	if t, ok := sv.Translations[render.Locale(c).Tag()]; ok && t.Name != "" {
+		title = t.Name
+	}
+	p := servicePage{catalogueView: h.catalogueView(c, "service", "catalogue.service_title", "Service", title),
 		ID: sv.ID, Action: "/staff/catalogue/services/" + url.PathEscape(sv.ID)}
 	p.Version = version
 	p.LinkLanguages(p.Action)
