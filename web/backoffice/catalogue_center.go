@@ -70,11 +70,19 @@ type specialFields struct {
 // ID is the id of the period's fieldset.
 func (s specialFields) ID() string { return fieldID(fmt.Sprintf("special_hours[%d]", s.Index)) }
 
-// findCenter returns the index of the center id in f.
-func findCenter(f catalogue.File, id string) (int, error) {
-	i := slices.IndexFunc(f.Centers, func(c catalogue.Center) bool { return c.ID == id })
+// findCenter finds the center id in a catalogue.
+func findCenter(id string) func(catalogue.File) (int, error) {
+	return func(f catalogue.File) (int, error) {
+		return findEntry("center", id, f.Centers, func(c catalogue.Center) string { return c.ID })
+	}
+}
+
+// findEntry returns the index of the entry of kind with the id among
+// entries.
+func findEntry[T any](kind, id string, entries []T, idOf func(T) string) (int, error) {
+	i := slices.IndexFunc(entries, func(e T) bool { return idOf(e) == id })
 	if i < 0 {
-		return 0, fmt.Errorf("%w: the catalogue has no center %q", booking.ErrNotFound, id)
+		return 0, fmt.Errorf("%w: the catalogue has no %s %q", booking.ErrNotFound, kind, id)
 	}
 	return i, nil
 }
@@ -82,14 +90,8 @@ func findCenter(f catalogue.File, id string) (int, error) {
 // staffCatalogueCenter shows a center's form, filled from the latest
 // version.
 func (h *Handler) staffCatalogueCenter(c *gin.Context) {
-	v, f, err := h.storedFile(c.Request.Context(), 0)
-	if err != nil {
-		render.FailPage(c, err)
-		return
-	}
-	i, err := findCenter(f, c.Param("center"))
-	if err != nil {
-		render.FailPage(c, err)
+	v, f, i, ok := h.latestEntry(c, findCenter(c.Param("center")))
+	if !ok {
 		return
 	}
 	p := h.centerPage(c, v.Number, f.Centers[i], nil, &formErrors{})
@@ -99,60 +101,25 @@ func (h *Handler) staffCatalogueCenter(c *gin.Context) {
 
 // staffCatalogueCenterPost applies a center's form.
 func (h *Handler) staffCatalogueCenterPost(c *gin.Context) {
-	if err := h.parseForm(c); err != nil {
-		render.FailPage(c, err)
-		return
-	}
-	_, f, err := h.storedFile(c.Request.Context(), 0)
-	if err != nil {
-		render.FailPage(c, err)
-		return
-	}
-	i, err := findCenter(f, c.Param("center"))
-	if err != nil {
-		render.FailPage(c, err)
-		return
-	}
-	posted := c.Request.PostForm
-	base, _ := strconv.Atoi(posted.Get("version"))
-	l := render.Locale(c)
-	edited, rows, errs := readCenterForm(l, posted, f.Centers[i])
-	again := func(status int, problem string) {
-		p := h.centerPage(c, base, f.Centers[i], posted, errs)
-		p.Problem = problem
-		render.Render(c, status, catalogueTemplate, p)
-	}
-	if posted.Get("review") != "" {
-		again(http.StatusOK, "")
-		return
-	}
-	if !errs.empty() {
-		again(http.StatusUnprocessableEntity, "")
-		return
-	}
-	next := f
-	next.Centers = slices.Clone(f.Centers)
-	next.Centers[i] = edited
-	action := "/staff/catalogue/centers/" + url.PathEscape(edited.ID)
-	v, cancelled, ok := h.applyForm(c, catalogueEdit{base: base, file: next, center: edited.ID,
-		note: "edited center " + edited.ID, cancel: posted.Get("cancel_stranded") == "1", reason: posted.Get("reason")}, action,
-		func(status int, err error) {
-			if status == http.StatusConflict {
-				// Moved: the form comes back made from the latest version.
-				latest, lerr := h.scheduler.StoredCatalogue(c.Request.Context(), 0)
-				if lerr == nil {
-					base = latest.Number
-				}
-				again(status, l.T("catalogue.moved"))
-				return
-			}
-			mapCenterProblems(err, catalogue.Entry("center", edited.ID, i), f.Centers[i], rows, errs)
-			again(status, "")
-		})
+	_, f, i, ok := h.latestEntry(c, findCenter(c.Param("center")))
 	if !ok {
 		return
 	}
-	c.Redirect(http.StatusSeeOther, fmt.Sprintf("%s?done=saved&version=%d&cancelled=%d", action, v.Number, len(cancelled)))
+	posted := c.Request.PostForm
+	edited, rows, errs := readCenterForm(render.Locale(c), posted, f.Centers[i])
+	next := f
+	next.Centers = slices.Clone(f.Centers)
+	next.Centers[i] = edited
+	h.saveEntryForm(c, catalogueEdit{file: next, center: edited.ID, note: "edited center " + edited.ID},
+		"/staff/catalogue/centers/"+url.PathEscape(edited.ID), errs,
+		func(status, base int, problem string) {
+			p := h.centerPage(c, base, f.Centers[i], posted, errs)
+			p.Problem = problem
+			render.Render(c, status, catalogueTemplate, p)
+		},
+		func(err error) {
+			mapCenterProblems(err, catalogue.Entry("center", edited.ID, i), f.Centers[i], rows, errs)
+		})
 }
 
 // centerPage draws a center's form from the center, or, for a form posted
@@ -206,8 +173,7 @@ func (h *Handler) centerPage(c *gin.Context, version int, center catalogue.Cente
 	}
 	rows := len(center.SpecialHours) + 1
 	if posted != nil {
-		rows, _ = strconv.Atoi(posted.Get("special_count"))
-		rows = max(rows, 1)
+		rows = specialCount(posted)
 	}
 	p.SpecialCount = rows
 	for j := range rows {
@@ -292,7 +258,7 @@ func sortedCodes(m map[string]int) []string {
 	return codes
 }
 
-// specialRow maps the special periods kept in the file to the form's rows,
+// specialRows maps the special periods kept in the file to the form's rows,
 // as rows were removed or left empty: row[i] is the form row of the i-th.
 type specialRows []int
 
@@ -362,7 +328,7 @@ func readCenterForm(l interface {
 	for _, wd := range catalogue.Weekdays {
 		c.Hours[wd.Key] = spanOf(get("hours."+wd.Key+".open"), get("hours."+wd.Key+".close"), "closed")
 	}
-	rows, _ := strconv.Atoi(posted.Get("special_count"))
+	rows := specialCount(posted)
 	c.SpecialHours = nil
 	var kept specialRows
 	for j := range rows {
@@ -389,6 +355,16 @@ func readCenterForm(l interface {
 		kept = append(kept, j)
 	}
 	return c, kept, errs
+}
+
+// maxSpecialRows bounds the periods of special hours a form may post.
+const maxSpecialRows = 100
+
+// specialCount is how many periods of special hours a form posted, the
+// last the new one.
+func specialCount(posted url.Values) int {
+	n, _ := strconv.Atoi(posted.Get("special_count"))
+	return min(max(n, 1), maxSpecialRows)
 }
 
 // spanOf writes a day's opening and closing times as the file does, or

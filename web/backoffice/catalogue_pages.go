@@ -366,6 +366,66 @@ func (h *Handler) staffCatalogueRevert(c *gin.Context) {
 		v.Number, v.Number, n, len(cancelled)))
 }
 
+// latestEntry reads the latest version for the page of one of its
+// entries, which find finds, reading the posted form first on a POST. It
+// answers with an error page and returns false if it cannot.
+func (h *Handler) latestEntry(c *gin.Context, find func(catalogue.File) (int, error)) (booking.CatalogueVersion, catalogue.File, int, bool) {
+	if c.Request.Method == http.MethodPost {
+		if err := h.parseForm(c); err != nil {
+			render.FailPage(c, err)
+			return booking.CatalogueVersion{}, catalogue.File{}, 0, false
+		}
+	}
+	v, f, err := h.storedFile(c.Request.Context(), 0)
+	var i int
+	if err == nil {
+		i, err = find(f)
+	}
+	if err != nil {
+		render.FailPage(c, err)
+		return booking.CatalogueVersion{}, catalogue.File{}, 0, false
+	}
+	return v, f, i, true
+}
+
+// saveEntryForm applies the form of a center or a service, whose change
+// is e.file, made from the version the form posts, and redirects to the
+// form (action) with what was saved. Otherwise draw draws the form again
+// with a status, the version to make it from and a problem: the form
+// asked to be shown again (from the page of stranded bookings), its own
+// check failed (errs), another admin saved first, or the catalogue's
+// checks failed, whose problems place puts in errs first.
+func (h *Handler) saveEntryForm(c *gin.Context, e catalogueEdit, action string, errs *formErrors,
+	draw func(status, base int, problem string), place func(error)) {
+	posted := c.Request.PostForm
+	e.base, _ = strconv.Atoi(posted.Get("version"))
+	e.cancel, e.reason = posted.Get("cancel_stranded") == "1", posted.Get("reason")
+	switch {
+	case posted.Get("review") != "":
+		draw(http.StatusOK, e.base, "")
+		return
+	case !errs.empty():
+		draw(http.StatusUnprocessableEntity, e.base, "")
+		return
+	}
+	v, cancelled, ok := h.applyForm(c, e, action, func(status int, err error) {
+		if !errors.Is(err, booking.ErrVersionMoved) {
+			place(err)
+			draw(status, e.base, "")
+			return
+		}
+		// The form comes back made from the latest version, to save again.
+		base := e.base
+		if latest, err := h.scheduler.StoredCatalogue(c.Request.Context(), 0); err == nil {
+			base = latest.Number
+		}
+		draw(status, base, render.Locale(c).T("catalogue.moved"))
+	})
+	if ok {
+		c.Redirect(http.StatusSeeOther, fmt.Sprintf("%s?done=saved&version=%d&cancelled=%d", action, v.Number, len(cancelled)))
+	}
+}
+
 // formAgain draws a form again with a status and the error that sent it
 // back: ErrVersionMoved, or one entryProblems reads.
 type formAgain func(status int, err error)

@@ -1,7 +1,6 @@
 package backoffice
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -40,26 +39,18 @@ type modeOption struct {
 	Selected     bool
 }
 
-// findService returns the index of the service id in f.
-func findService(f catalogue.File, id string) (int, error) {
-	i := slices.IndexFunc(f.Services, func(s catalogue.Service) bool { return s.ID == id })
-	if i < 0 {
-		return 0, fmt.Errorf("%w: the catalogue has no service %q", booking.ErrNotFound, id)
+// findService finds the service id in a catalogue.
+func findService(id string) func(catalogue.File) (int, error) {
+	return func(f catalogue.File) (int, error) {
+		return findEntry("service", id, f.Services, func(s catalogue.Service) string { return s.ID })
 	}
-	return i, nil
 }
 
 // staffCatalogueService shows a service's form, filled from the latest
 // version.
 func (h *Handler) staffCatalogueService(c *gin.Context) {
-	v, f, err := h.storedFile(c.Request.Context(), 0)
-	if err != nil {
-		render.FailPage(c, err)
-		return
-	}
-	i, err := findService(f, c.Param("service"))
-	if err != nil {
-		render.FailPage(c, err)
+	v, f, i, ok := h.latestEntry(c, findService(c.Param("service")))
+	if !ok {
 		return
 	}
 	p := h.servicePage(c, v.Number, f.Services[i], nil, &formErrors{})
@@ -69,59 +60,23 @@ func (h *Handler) staffCatalogueService(c *gin.Context) {
 
 // staffCatalogueServicePost applies a service's form.
 func (h *Handler) staffCatalogueServicePost(c *gin.Context) {
-	if err := h.parseForm(c); err != nil {
-		render.FailPage(c, err)
-		return
-	}
-	_, f, err := h.storedFile(c.Request.Context(), 0)
-	if err != nil {
-		render.FailPage(c, err)
-		return
-	}
-	i, err := findService(f, c.Param("service"))
-	if err != nil {
-		render.FailPage(c, err)
-		return
-	}
-	posted := c.Request.PostForm
-	base, _ := strconv.Atoi(posted.Get("version"))
-	l := render.Locale(c)
-	edited, errs := readServiceForm(l, posted, f.Services[i])
-	again := func(status int, problem string) {
-		p := h.servicePage(c, base, f.Services[i], posted, errs)
-		p.Problem = problem
-		render.Render(c, status, catalogueTemplate, p)
-	}
-	if posted.Get("review") != "" {
-		again(http.StatusOK, "")
-		return
-	}
-	if !errs.empty() {
-		again(http.StatusUnprocessableEntity, "")
-		return
-	}
-	next := f
-	next.Services = slices.Clone(f.Services)
-	next.Services[i] = edited
-	action := "/staff/catalogue/services/" + url.PathEscape(edited.ID)
-	v, cancelled, ok := h.applyForm(c, catalogueEdit{base: base, file: next, note: "edited service " + edited.ID,
-		cancel: posted.Get("cancel_stranded") == "1", reason: posted.Get("reason")}, action,
-		func(status int, err error) {
-			if status == http.StatusConflict {
-				latest, lerr := h.scheduler.StoredCatalogue(c.Request.Context(), 0)
-				if lerr == nil {
-					base = latest.Number
-				}
-				again(status, l.T("catalogue.moved"))
-				return
-			}
-			mapServiceProblems(err, catalogue.Entry("service", edited.ID, i), errs)
-			again(status, "")
-		})
+	_, f, i, ok := h.latestEntry(c, findService(c.Param("service")))
 	if !ok {
 		return
 	}
-	c.Redirect(http.StatusSeeOther, fmt.Sprintf("%s?done=saved&version=%d&cancelled=%d", action, v.Number, len(cancelled)))
+	posted := c.Request.PostForm
+	edited, errs := readServiceForm(render.Locale(c), posted, f.Services[i])
+	next := f
+	next.Services = slices.Clone(f.Services)
+	next.Services[i] = edited
+	h.saveEntryForm(c, catalogueEdit{file: next, note: "edited service " + edited.ID},
+		"/staff/catalogue/services/"+url.PathEscape(edited.ID), errs,
+		func(status, base int, problem string) {
+			p := h.servicePage(c, base, f.Services[i], posted, errs)
+			p.Problem = problem
+			render.Render(c, status, catalogueTemplate, p)
+		},
+		func(err error) { mapServiceProblems(err, catalogue.Entry("service", edited.ID, i), errs) })
 }
 
 // servicePage draws a service's form from the service, or, for a form
