@@ -267,6 +267,25 @@ func (s *Scheduler) Reschedule(ctx context.Context, reference, token string, sta
 	if err != nil {
 		return Booking{}, err
 	}
+	return s.reschedule(ctx, b, start)
+}
+
+// RescheduleByStaff moves a booking of the center to another start for the
+// newcomer, by the rules and with the email of Reschedule: staff at the
+// desk or on the phone hold no token, so the center stands in for it. A
+// booking of another center is not found (ErrNotFound), as if there were
+// none.
+func (s *Scheduler) RescheduleByStaff(ctx context.Context, centerID, reference string, start time.Time) (Booking, error) {
+	b, err := s.bookingInCenter(ctx, centerID, reference)
+	if err != nil {
+		return Booking{}, err
+	}
+	return s.reschedule(ctx, b, start)
+}
+
+// reschedule moves b, as read a moment ago, to start: the rules of a move
+// whoever asks for it.
+func (s *Scheduler) reschedule(ctx context.Context, b Booking, start time.Time) (Booking, error) {
 	if start.IsZero() {
 		return Booking{}, invalid([]FieldError{{"start", "is required"}})
 	}

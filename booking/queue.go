@@ -35,9 +35,9 @@ type TicketStore interface {
 	// TicketsBetween returns every ticket of a center on the days from
 	// from to to, both included, by ID.
 	TicketsBetween(ctx context.Context, center string, from, to Date) ([]Ticket, error)
-	// CallNext gives the first ticket of the center's queue on day that is
-	// ready at now (the order of QueueOrder) to desk: it becomes called,
-	// with one call. ErrNotFound if no ticket is ready.
+	// CallNext gives the first waiting ticket of the center's queue on day
+	// in the order of QueueOrder at now (NextTicket) to desk: it becomes
+	// called, with one call. ErrNotFound if no ticket waits.
 	CallNext(ctx context.Context, center string, day Date, desk string, now time.Time) (Ticket, error)
 	// UpdateTicket stores t in place of the ticket with t.ID if that is
 	// still in state from with calls calls (a compare-and-swap).
@@ -369,8 +369,9 @@ func (q *Queue) status(ctx context.Context, t Ticket) (TicketStatus, error) {
 		i = len(order)
 	}
 	wait := estimateWait(order[:i], serviceTimes(tickets, q.schedule.catalogue), desksCalling(tickets, now, center.Desks))
-	if !t.Priority.Before(now) && t.Lane == AppointmentLane {
-		// Early: not called before its time.
+	if t.Early(now) {
+		// Called at its time at the latest; before it only if a desk
+		// has nobody else, which nobody can promise.
 		wait = max(wait, roundUp(t.Priority.Sub(now)))
 	}
 	return TicketStatus{Ticket: t, Position: i + 1, Wait: wait}, nil
@@ -431,7 +432,8 @@ func (q *Queue) estimate(center Center, tickets []Ticket, open bool) Estimate {
 }
 
 // QueueState is what a center's display shows: who is served where, the
-// latest calls and the wait for someone taking a ticket now.
+// latest calls and the wait for someone taking a ticket now; and, for the
+// desks, who waits.
 type QueueState struct {
 	Center string
 	// AtDesks holds the ticket each desk called last, while it is
@@ -440,6 +442,18 @@ type QueueState struct {
 	// LastCalls are the latest calls, the latest first.
 	LastCalls []Ticket
 	Estimate  Estimate
+	// Line holds the waiting tickets in the order desks call them
+	// (QueueOrder), for the desks; the display shows only how many.
+	Line []WaitingTicket
+}
+
+// WaitingTicket is a ticket in the line as a desk sees it.
+type WaitingTicket struct {
+	Ticket
+	// Early says it is an appointment holder's who checked in before the
+	// appointment, Ticket.Priority (Ticket.Early): called at that time,
+	// or before it by a desk that has nobody else.
+	Early bool
 }
 
 // lastCalls is how many calls QueueState lists.
@@ -460,6 +474,10 @@ func (q *Queue) QueueState(ctx context.Context, centerID string) (QueueState, er
 		return QueueState{}, err
 	}
 	state := QueueState{Center: center.ID, AtDesks: []Ticket{}, LastCalls: []Ticket{}, Estimate: q.estimate(center, tickets, open)}
+	now := q.schedule.now()
+	for _, t := range QueueOrder(tickets, now) {
+		state.Line = append(state.Line, WaitingTicket{Ticket: t, Early: t.Early(now)})
+	}
 	var called []Ticket
 	for _, t := range tickets {
 		if !t.CalledAt.IsZero() {
@@ -482,10 +500,12 @@ func (q *Queue) QueueState(ctx context.Context, centerID string) (QueueState, er
 	return state, nil
 }
 
-// CallNext calls the next ticket of a center's queue to a desk: a
-// checked-in appointment holder whose time has come, otherwise whoever has
-// waited longest in the walk-in line. ok is false when nobody is ready.
-// The desk must be one of the center's (see Center.Desk).
+// CallNext calls the next ticket of a center's queue to a desk (see
+// NextTicket): a checked-in appointment holder whose time has come,
+// otherwise whoever has waited longest in the walk-in line, and when
+// nobody's turn has come the appointment holder who checked in early for
+// the earliest time, rather than leave the desk idle. ok is false when
+// nobody waits. The desk must be one of the center's (see Center.Desk).
 func (q *Queue) CallNext(ctx context.Context, centerID, desk string) (t Ticket, ok bool, err error) {
 	center, err := q.deskOf(centerID, desk)
 	if err != nil {

@@ -2,6 +2,8 @@ package booking_test
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -218,17 +220,58 @@ func TestCheckIn(t *testing.T) {
 	if st.Ticket.Number != "A-002" || st.Ticket.BookingID != late.ID || st.Ticket.Lane != booking.WalkInLane || !st.Ticket.Priority.Equal(f.clock.Now()) {
 		t.Errorf("late: %+v", st.Ticket)
 	}
-	// The late one is called first now; the on-time one from 10:30.
+	// The late one is called first now, and a walk-in who comes after
+	// it: the on-time one waits for 10:30 while anyone else's turn has
+	// come.
 	if got := f.callNext("1"); got.Number != "A-002" {
 		t.Errorf("called %s first, want the late A-002 (the other waits for its time)", got.Number)
 	}
-	if _, ok, err := f.queue.CallNext(ctx, "aarhus", "1"); ok || err != nil {
-		t.Errorf("before its time the early one is not called: %v, %v", ok, err)
-	}
 	w := f.walkIn("general-information")
+	if got := f.callNext("2"); got.ID != w.Ticket.ID {
+		t.Errorf("called %s, want walk-in %s before the appointment holder who is early", got.Number, w.Ticket.Number)
+	}
+	// Then nobody's turn has come: the desk gets the early one rather
+	// than stand idle while it sits in the waiting room.
+	if got := f.callNext("1"); got.ID != tk.ID || got.Desk != "1" || !got.CalledAt.Equal(f.clock.Now()) {
+		t.Errorf("with nobody else waiting at 10:20, called %+v, want the 10:30 appointment holder now", got)
+	}
+	if _, ok, err := f.queue.CallNext(ctx, "aarhus", "2"); ok || err != nil {
+		t.Errorf("nobody waits: %v, %v", ok, err)
+	}
+}
+
+// An appointment holder who checked in early waits for its time while a
+// walk-in's turn has come, and is called at its time before the walk-ins.
+func TestEarlyCheckInAtItsTime(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	f.book("AAR-CHECK7", "aarhus", thursdayAt(10, 30))
+	f.clock.Set(thursdayAt(10, 20))
+	st, _, err := f.queue.CheckIn(ctx, "aarhus", "AAR-CHECK7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w1 := f.walkIn("general-information")
+	w2 := f.walkIn("general-information")
+	// The desks see who waits, in the order they call them, and who waits
+	// for a time.
+	state, err := f.queue.QueueState(ctx, "aarhus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line []string
+	for _, w := range state.Line {
+		line = append(line, fmt.Sprintf("%s %v", w.Number, w.Early))
+	}
+	if want := []string{w1.Ticket.Number + " false", w2.Ticket.Number + " false", st.Ticket.Number + " true"}; !slices.Equal(line, want) {
+		t.Errorf("line %v, want %v", line, want)
+	}
+	if got := f.callNext("1"); got.ID != w1.Ticket.ID {
+		t.Errorf("at 10:20 called %s, want walk-in %s", got.Number, w1.Ticket.Number)
+	}
 	f.clock.Set(thursdayAt(10, 30))
-	if got := f.callNext("2"); got.ID != tk.ID {
-		t.Errorf("at its time, called %s, want the appointment holder before walk-in %s", got.Number, w.Ticket.Number)
+	if got := f.callNext("2"); got.ID != st.Ticket.ID {
+		t.Errorf("at 10:30 called %s, want the appointment holder before walk-in %s", got.Number, w2.Ticket.Number)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 // one statement, never by reading first and writing after.
 type Store interface {
 	WaitStore
+	HistoryStore
 
 	// Usage returns the taken seats of every resource of a center for the
 	// units starting in [from, to). Units with no seats taken may be

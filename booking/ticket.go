@@ -66,8 +66,8 @@ type Ticket struct {
 	BookingID int64
 	Lane      Lane
 	// Priority orders a lane: the appointment's start for holders who came
-	// on time (they are not called before it), otherwise the moment the
-	// ticket was taken.
+	// on time (they are not called before it while anyone else's turn has
+	// come), otherwise the moment the ticket was taken.
 	Priority time.Time
 	State    TicketState
 	// Desk is the desk that called the ticket last; "" while it waits.
@@ -78,10 +78,21 @@ type Ticket struct {
 	DoneAt   time.Time // served or marked a no-show; zero until then
 }
 
-// Ready reports whether a waiting ticket may be called at now: walk-ins at
-// once, appointment holders who checked in early from their time on.
+// Ready reports whether a waiting ticket's turn has come at now: walk-ins
+// at once, appointment holders who checked in early from their time on.
 func (t Ticket) Ready(now time.Time) bool {
 	return t.State == Waiting && !t.Priority.After(now)
+}
+
+// Finished reports whether t is served or marked a no-show: nothing
+// changes it any more.
+func (t Ticket) Finished() bool { return t.State == Done || t.State == NoShow }
+
+// Early reports whether t is an appointment holder's who checked in before
+// the appointment and waits for its time at now: called at that time, or
+// before it by a desk that has nobody else (NextTicket).
+func (t Ticket) Early(now time.Time) bool {
+	return t.State == Waiting && t.Lane == AppointmentLane && t.Priority.After(now)
 }
 
 // compareQueue orders waiting tickets as desks call them: tickets whose
@@ -102,7 +113,9 @@ func compareQueue(now time.Time) func(a, b Ticket) int {
 }
 
 // QueueOrder returns the waiting tickets among tickets in the order desks
-// will call them at now. Tickets in other states are left out.
+// will call them at now: those whose turn has come, then the appointment
+// holders who wait for their time, earliest appointment first. Tickets in
+// other states are left out.
 func QueueOrder(tickets []Ticket, now time.Time) []Ticket {
 	waiting := make([]Ticket, 0, len(tickets))
 	for _, t := range tickets {
@@ -114,13 +127,15 @@ func QueueOrder(tickets []Ticket, now time.Time) []Ticket {
 	return waiting
 }
 
-// NextTicket returns the ticket a desk calling at now gets: a checked-in
-// appointment holder whose time has come, otherwise the walk-in (or late
-// appointment holder) who has waited longest. ok is false when nobody is
-// ready.
+// NextTicket returns the ticket a desk calling at now gets, the first of
+// QueueOrder: a checked-in appointment holder whose time has come,
+// otherwise the walk-in (or late appointment holder) who has waited
+// longest. When nobody's turn has come, a desk is not left idle while
+// someone sits in the waiting room: it gets the appointment holder who
+// checked in early for the earliest time. ok is false when nobody waits.
 func NextTicket(tickets []Ticket, now time.Time) (next Ticket, ok bool) {
 	order := QueueOrder(tickets, now)
-	if len(order) == 0 || !order[0].Ready(now) {
+	if len(order) == 0 {
 		return Ticket{}, false
 	}
 	return order[0], true

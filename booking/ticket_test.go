@@ -29,7 +29,7 @@ func TestQueueOrder(t *testing.T) {
 		name    string
 		tickets []Ticket
 		order   []int64 // IDs in the order desks call them
-		next    int64   // 0: nobody is ready
+		next    int64   // 0: nobody waits
 	}{
 		{"nobody waits", nil, nil, 0},
 		{"the longest-waiting walk-in first",
@@ -40,12 +40,26 @@ func TestQueueOrder(t *testing.T) {
 			[]Ticket{walkIn(1, -40), onTime(2, 0)}, []int64{2, 1}, 2},
 		{"appointment holders among themselves by start",
 			[]Ticket{onTime(1, -5), onTime(2, -10), walkIn(3, -60)}, []int64{2, 1, 3}, 2},
-		{"an early check-in waits for its time: walk-ins go first",
+		{"an early check-in waits for its time: a ready walk-in goes first",
 			[]Ticket{onTime(1, 10), walkIn(2, -1)}, []int64{2, 1}, 2},
-		{"an early check-in alone is not called before its time",
-			[]Ticket{onTime(1, 10)}, []int64{1}, 0},
+		{"a walk-in who came a second ago still goes before an appointment due in a minute",
+			[]Ticket{onTime(1, 1), walkIn(2, 0)}, []int64{2, 1}, 2},
+		{"a ready appointment holder goes before an early one due sooner than it was",
+			[]Ticket{onTime(1, 4), onTime(2, -10)}, []int64{2, 1}, 2},
+		{"a late check-in is ready: it goes before an early one",
+			[]Ticket{onTime(1, 4), late(2, -1)}, []int64{2, 1}, 2},
+		// A desk with nobody ready is not left idle while someone sits
+		// in the waiting room (09:56, nobody else, a 10:00 holder).
+		{"an early check-in alone is called rather than leave the desk idle",
+			[]Ticket{onTime(1, 4)}, []int64{1}, 1},
+		{"with only early check-ins, the earliest appointment first",
+			[]Ticket{onTime(1, 14), onTime(2, 7), onTime(3, 30)}, []int64{2, 1, 3}, 2},
+		{"early check-ins for the same time in the order they checked in",
+			[]Ticket{onTime(5, 10), onTime(4, 10)}, []int64{4, 5}, 4},
 		{"early check-ins after the ready ones, by start",
 			[]Ticket{onTime(1, 14), onTime(2, 7), walkIn(3, -1)}, []int64{3, 2, 1}, 3},
+		{"nobody ready once the others are called: the early one",
+			[]Ticket{with(walkIn(1, -5), Called), with(onTime(2, -1), Serving), onTime(3, 4)}, []int64{3}, 3},
 		{"a late check-in joins the walk-in line at its check-in time",
 			[]Ticket{walkIn(1, -30), late(2, -20), walkIn(3, -10), onTime(4, -1)}, []int64{4, 1, 2, 3}, 4},
 		{"equal priorities in the order of issue",
@@ -71,6 +85,37 @@ func TestQueueOrder(t *testing.T) {
 				t.Errorf("next is %d (%v), want %d", next.ID, ok, tt.next)
 			}
 		})
+	}
+}
+
+func TestTicketFinished(t *testing.T) {
+	for state, want := range map[TicketState]bool{Waiting: false, Called: false, Serving: false, Done: true, NoShow: true} {
+		if got := (Ticket{State: state}).Finished(); got != want {
+			t.Errorf("%s: finished %v, want %v", state, got, want)
+		}
+	}
+}
+
+func TestTicketEarly(t *testing.T) {
+	now := time.Date(2026, 11, 26, 8, 56, 0, 0, time.UTC)
+	appointment := func(start time.Duration, lane Lane, state TicketState) Ticket {
+		return Ticket{Kind: AppointmentTicket, Lane: lane, Priority: now.Add(start), State: state}
+	}
+	tests := []struct {
+		name string
+		t    Ticket
+		want bool
+	}{
+		{"checked in for a time to come", appointment(4*time.Minute, AppointmentLane, Waiting), true},
+		{"at its very start", appointment(0, AppointmentLane, Waiting), false},
+		{"its time has come", appointment(-time.Minute, AppointmentLane, Waiting), false},
+		{"called before its time", appointment(4*time.Minute, AppointmentLane, Called), false},
+		{"in the walk-in line", Ticket{Kind: WalkInTicket, Lane: WalkInLane, Priority: now.Add(time.Second), State: Waiting}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.t.Early(now); got != tt.want {
+			t.Errorf("%s: early %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }
 

@@ -41,6 +41,12 @@ const MaxMissedOffers = 2
 // Active reports whether the entry is still in line (waiting or offered).
 func (st WaitStatus) Active() bool { return st == WaitWaiting || st == WaitOffered }
 
+// OfferOpen reports whether a time is held for the entry at now, so that
+// it may still accept or decline it.
+func (e WaitEntry) OfferOpen(now time.Time) bool {
+	return e.Status == WaitOffered && now.Before(e.Offer.Expires)
+}
+
 // WaitEntry is one newcomer's place in the line of a visit at a center.
 type WaitEntry struct {
 	ID          int64
@@ -79,8 +85,10 @@ type Offer struct {
 // entry, as it was read (still waiting with Offers offers made), the visit's
 // times and the seats it needs, and when the hold ends. A store takes the
 // first hold of a list whose entry still waits as read and whose seats are
-// all free, then the next of another entry, and so on: each entry gets at
-// most one.
+// all free, then, where more than one seat was freed (a day reopened), the
+// next of another entry, and so on: each entry gets at most one, and a
+// freed seat (a booking cancelled or moved, an offer ended) goes to one
+// entry only, so that seats that were free already stay listed.
 type Hold struct {
 	Entry   int64
 	Offers  int
@@ -476,7 +484,7 @@ func (s *Scheduler) AcceptOffer(ctx context.Context, reference, token string) (b
 	if e.Status == WaitBooked {
 		return Booking{}, "", false, newError(ErrConflict, "this offer was accepted already; the booking's email has its link")
 	}
-	if e.Status != WaitOffered || !now.Before(e.Offer.Expires) {
+	if !e.OfferOpen(now) {
 		return Booking{}, "", false, newError(ErrConflict, "there is no time offered to this entry now: the offer ended; the entry keeps its place while it waits")
 	}
 	center, err := s.catalogue.Center(e.Center)
@@ -560,8 +568,10 @@ func (s *Scheduler) DeclineOffer(ctx context.Context, reference, token string) (
 	if err != nil {
 		return WaitView{}, err
 	}
-	if e.Status != WaitOffered {
-		return WaitView{}, newError(ErrConflict, "there is no time offered to this entry to decline")
+	if !e.OfferOpen(s.now()) {
+		// An offer whose hold ran out is missed, not declined: its
+		// expiry ends it.
+		return WaitView{}, newError(ErrConflict, "there is no time held for this entry to decline: the offer ended, and the entry keeps its place while it waits")
 	}
 	if err := s.endOffer(ctx, e, WaitWaiting, false, EventDecline, ""); err != nil {
 		return WaitView{}, err

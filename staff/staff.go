@@ -76,6 +76,16 @@ const (
 	// ActionBookingCancel: staff cancelled a booking; the subject is its
 	// reference, the detail the reason the newcomer is emailed.
 	ActionBookingCancel = "booking.cancel"
+	// ActionBookingMove: staff moved a booking to another time for the
+	// newcomer; the subject is its reference, the detail the new start
+	// (2006-01-02 15:04, the centers' time).
+	ActionBookingMove = "booking.move"
+	// ActionBookingCheckIn: staff checked a newcomer in for a booking; the
+	// subject is its reference, the detail the ticket's number.
+	ActionBookingCheckIn = "booking.check-in"
+	// ActionBookingResend: staff had a booking's latest email sent again;
+	// the subject is its reference, the detail the email's kind.
+	ActionBookingResend = "booking.resend"
 	// ActionClose: an admin closed the center; the subject is the day, the
 	// detail the closed part (empty for the whole day) and the reason.
 	ActionClose = "close"

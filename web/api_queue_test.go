@@ -148,22 +148,24 @@ func TestQueueAPI(t *testing.T) {
 			t.Errorf("url %s", u)
 		}
 
-		// Its page shows the number, the place and the wait, and reloads.
+		// Its page shows the number, the place and the wait; where no
+		// script runs it offers to reload itself, and to stop again.
 		page := a.do("GET", pagePath(t, u), nil)
 		body := html.UnescapeString(string(page.body))
 		if page.status != 200 || !strings.Contains(body, `id="number">W-002<`) || !strings.Contains(body, `id="position">2<`) ||
-			!strings.Contains(body, "about 5 minutes") || !strings.Contains(body, `<meta http-equiv="refresh" content="15">`) {
+			!strings.Contains(body, "about 5 minutes") || strings.Contains(body, "http-equiv") {
 			t.Errorf("ticket page %d:\n%s", page.status, body)
 		}
 		if strings.Contains(body, "Ana") {
 			t.Error("the ticket page names someone")
 		}
-		if !strings.Contains(body, `href="`+pagePath(t, u)+`?refresh=off"`) {
-			t.Error("the ticket page has no link that stops its refresh")
+		if !strings.Contains(body, `href="`+pagePath(t, u)+`?refresh=on" id="refresh-on"`) {
+			t.Error("the ticket page has no link that makes it reload itself")
 		}
-		stopped := a.do("GET", pagePath(t, u)+"?refresh=off", nil)
-		if body := string(stopped.body); strings.Contains(body, "http-equiv") || !strings.Contains(body, `id="refresh-on"`) {
-			t.Errorf("with the refresh off:\n%s", body)
+		reloading := a.do("GET", pagePath(t, u)+"?refresh=on", nil)
+		if body := string(reloading.body); !strings.Contains(body, `<noscript><meta http-equiv="refresh" content="15"></noscript>`) ||
+			!strings.Contains(body, `href="`+pagePath(t, u)+`" id="refresh-off"`) {
+			t.Errorf("with the refresh on:\n%s", body)
 		}
 		lower := a.do("GET", strings.ToLower(pagePath(t, u)), nil, "Accept-Language", "da")
 		if lower.status != 200 || !strings.Contains(html.UnescapeString(string(lower.body)), "cirka 5 minutter") {
@@ -290,7 +292,7 @@ func TestKiosk(t *testing.T) {
 	body = html.UnescapeString(string(r.body))
 	if r.status != 200 || !strings.Contains(body, `class="ticket-number" id="number">W-001<`) ||
 		!strings.Contains(body, `id="ticket-url">https://booking.example.dk/tickets/`) ||
-		!strings.Contains(body, `content="30;url=/centers/aarhus/kiosk"`) {
+		!strings.Contains(body, `data-kiosk="/centers/aarhus/kiosk" data-return="30"`) || strings.Contains(body, "http-equiv") {
 		t.Errorf("kiosk ticket %d:\n%s", r.status, body)
 	}
 	r = form("/centers/aarhus/kiosk/tickets", "service=haircut", "Accept-Language", "da")

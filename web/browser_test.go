@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -48,7 +52,15 @@ type tab struct {
 	opt tabOptions
 
 	mu       sync.Mutex
-	problems []string // console errors and uncaught exceptions
+	problems []string          // console errors and uncaught exceptions
+	document network.RequestID // the last page loaded, whose HTML check validates
+	pages    []checkedPage     // the HTML of each page checked, as served
+}
+
+// checkedPage is the HTML of a page check looked at, as the server sent it.
+type checkedPage struct {
+	name string
+	html []byte
 }
 
 func openTab(t *testing.T, opt tabOptions) *tab {
@@ -90,6 +102,9 @@ func openTab(t *testing.T, opt tabOptions) *tab {
 			if _, err := cdp.Call(ctx, t, cdplog.Enable, cdp.Empty{}); err != nil {
 				return err
 			}
+			if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+				return err
+			}
 			_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: opt.noScript})
 			return err
 		}),
@@ -100,6 +115,7 @@ func openTab(t *testing.T, opt tabOptions) *tab {
 		for _, p := range b.problems {
 			t.Errorf("browser console: %s", p)
 		}
+		validateHTML(t, b.pages)
 	})
 	return b
 }
@@ -116,6 +132,12 @@ func (b *tab) event(ev any) {
 	case *runtime.EventConsoleAPICalled:
 		if ev.Type == runtime.ConsoleAPICalledTypeError {
 			problem = fmt.Sprintf("console.error %v", ev.Args)
+		}
+	case *network.EventResponseReceived:
+		if ev.Type == network.ResourceTypeDocument {
+			b.mu.Lock()
+			b.document = ev.RequestID
+			b.mu.Unlock()
 		}
 	case *cdplog.EventEntryAdded:
 		// An answer with an error status (a form sent back with 422)
@@ -173,6 +195,7 @@ type axeViolation struct {
 func (b *tab) check(name string) {
 	b.t.Helper()
 	b.screenshot(name)
+	b.keepHTML(name)
 	if b.opt.noScript {
 		return
 	}
@@ -194,6 +217,90 @@ func (b *tab) check(name string) {
 	}
 	for _, v := range violations {
 		b.t.Errorf("%s at %d px: %s (%s): %s %v", name, b.opt.width, v.ID, v.Impact, v.Help, v.Nodes)
+	}
+}
+
+// keepHTML keeps the HTML the server sent for the page, for validateHTML.
+func (b *tab) keepHTML(name string) {
+	b.t.Helper()
+	b.mu.Lock()
+	doc := b.document
+	b.mu.Unlock()
+	var html []byte
+	b.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		res, err := cdp.Call(ctx, t, network.GetResponseBody, network.GetResponseBodyParams{RequestID: doc})
+		html = res.Body
+		return err
+	}))
+	b.mu.Lock()
+	b.pages = append(b.pages, checkedPage{name: fmt.Sprintf("%s-%d", name, b.opt.width), html: html})
+	b.mu.Unlock()
+}
+
+// htmlValidate is html-validate (npm), which .ci/run installs with
+// npm ci --prefix tools/htmlvalidate, and its configuration: the
+// standard and a11y presets.
+const (
+	htmlValidate       = "../tools/htmlvalidate/node_modules/.bin/html-validate"
+	htmlValidateConfig = "../tools/htmlvalidate/htmlvalidate.json"
+)
+
+// validateHTML runs html-validate, an HTML checker independent of the
+// browser, over the pages as served, once per tab, and fails the test for
+// each error it finds. Without html-validate installed the pages are not
+// checked, unless ICS_TEST_REQUIRE_BROWSER asks for every browser check.
+func validateHTML(t *testing.T, pages []checkedPage) {
+	t.Helper()
+	if len(pages) == 0 {
+		return
+	}
+	if _, err := os.Stat(htmlValidate); errors.Is(err, os.ErrNotExist) {
+		if os.Getenv("ICS_TEST_REQUIRE_BROWSER") != "" {
+			t.Error("html-validate is not installed (npm ci --prefix tools/htmlvalidate), and ICS_TEST_REQUIRE_BROWSER requires it")
+		}
+		return
+	}
+	dir := t.TempDir()
+	args := []string{"--formatter", "json", "--config", htmlValidateConfig}
+	seen := map[string]bool{}
+	for _, p := range pages {
+		if seen[p.name] {
+			continue
+		}
+		seen[p.name] = true
+		file := filepath.Join(dir, p.name+".html")
+		if err := os.WriteFile(file, p.html, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, file)
+	}
+	out, err := exec.Command(htmlValidate, args...).Output()
+	var exit *exec.ExitError
+	switch {
+	case err == nil && len(bytes.TrimSpace(out)) == 0:
+		return // every page valid: the JSON formatter says nothing
+	case err != nil && !errors.As(err, &exit):
+		t.Fatalf("html-validate: %v", err)
+	case err != nil && len(out) == 0:
+		t.Fatalf("html-validate: %v\n%s", err, exit.Stderr)
+	}
+	var results []struct {
+		FilePath string
+		Messages []struct {
+			RuleID   string
+			Message  string
+			Line     int
+			Column   int
+			Selector string
+		}
+	}
+	if err := json.Unmarshal(out, &results); err != nil {
+		t.Fatalf("html-validate: %v\n%s", err, out)
+	}
+	for _, r := range results {
+		for _, m := range r.Messages {
+			t.Errorf("html-validate: %s:%d:%d: %s (%s) at %s", strings.TrimSuffix(filepath.Base(r.FilePath), ".html"), m.Line, m.Column, m.Message, m.RuleID, m.Selector)
+		}
 	}
 }
 

@@ -1,9 +1,7 @@
 package web_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"html"
 	"net/http"
 	"slices"
@@ -35,35 +33,7 @@ func (a *app) queueEvents(center string) <-chan map[string]any {
 // the answer is read whole.
 func (a *app) openStream(center string, headers ...string) (response, <-chan map[string]any, func()) {
 	a.t.Helper()
-	ctx, leave := context.WithCancel(context.Background())
-	a.t.Cleanup(leave)
-	req := a.request("GET", "/centers/"+center+"/display/events", nil, headers...)
-	res, err := a.srv.Client().Do(req.WithContext(ctx))
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	if res.StatusCode != 200 {
-		return a.read(res, nil), nil, leave
-	}
-	events := make(chan map[string]any, 100)
-	go func() {
-		defer res.Body.Close()
-		scanner := bufio.NewScanner(res.Body)
-		event := ""
-		for scanner.Scan() {
-			line := scanner.Text()
-			switch {
-			case strings.HasPrefix(line, "event: "):
-				event = strings.TrimPrefix(line, "event: ")
-			case strings.HasPrefix(line, "data: ") && event == "queue":
-				var q map[string]any
-				if json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &q) == nil {
-					events <- q
-				}
-			}
-		}
-	}()
-	return response{status: res.StatusCode, header: res.Header}, events, leave
+	return a.openEvents("/centers/"+center+"/display/events", "queue", headers...)
 }
 
 // nextEvent waits for the next state of the queue, or fails. The wait is

@@ -112,44 +112,49 @@ func TestStaffAgenda(t *testing.T) {
 		if status != 200 || !strings.Contains(body, "<h1>Aarhus ICS Center – Monday 30 November 2026</h1>") {
 			t.Fatalf("agenda: %d\n%s", status, body)
 		}
+		// Compact: time, name and reference, visit, state; each row
+		// leads to its booking's page, which has the rest.
 		if !inOrder(body,
-			"09:00–09:45", refs["Ana Silva"], "Ana Silva", service.In("en").Name, "Brings her daughter", "Booked", "Confirmation: sent",
-			"10:00–10:45", refs["Bo Nielsen"], "Bo Nielsen", "Booked", "Confirmation: failed", "Last error: 550 mailbox unavailable",
-			"11:00–11:45", refs["Carla Jensen"], "Carla Jensen", "Booked", "Confirmation: queued") {
-			t.Errorf("agenda not in time order with names, services, states and emails:\n%s", body)
+			"09:00–09:45", `href="/staff/centers/aarhus/bookings/`+refs["Ana Silva"]+`"`, "Ana Silva", refs["Ana Silva"], service.In("en").Name, "Booked",
+			"10:00–10:45", "Bo Nielsen", refs["Bo Nielsen"], "Booked",
+			"11:00–11:45", "Carla Jensen", refs["Carla Jensen"], "Booked") {
+			t.Errorf("agenda not in time order with names, references, services and states:\n%s", body)
 		}
 		for _, want := range []string{`id="center-tools"`, `href="/staff/centers/aarhus?day=2026-11-29"`, `href="/staff/centers/aarhus?day=2026-12-01"`,
-			`type="date" id="day" name="day" value="2026-11-30"`, `role="region"`, `tabindex="0"`} {
+			`type="date" id="day" name="day" value="2026-11-30"`, `role="search"`, `<input type="search" id="q" name="q"`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("agenda lacks %s", want)
 			}
 		}
-		if strings.Count(body, `name="reason"`) != 3 {
-			t.Errorf("want a cancel form per future booking:\n%s", body)
+		for _, unwanted := range []string{"Brings her daughter", "Confirmation: sent", `name="reason"`, "/check-in"} {
+			if strings.Contains(body, unwanted) {
+				t.Errorf("the compact agenda of a day to come shows %s:\n%s", unwanted, body)
+			}
 		}
 		// A day that is no date says so, not that the server failed.
 		if status, body := a.page(cookie, "/staff/centers/aarhus?day=30-11-2026"); status != http.StatusBadRequest || !strings.Contains(body, "must be a date such as 2026-12-07") {
 			t.Errorf("agenda of a bad day: %d\n%s", status, body)
 		}
 		_, da := a.page(cookie, "/staff/centers/aarhus?day=2026-11-30", "Accept-Language", "da")
-		if !strings.Contains(da, "mandag den 30. november 2026") || !strings.Contains(da, "Bekræftelse: sendt") ||
+		if !strings.Contains(da, "mandag den 30. november 2026") || !strings.Contains(da, "Find en aftale") ||
 			!strings.Contains(da, service.In("da").Name) || !strings.Contains(da, "Booket") {
 			t.Errorf("Danish agenda:\n%s", da)
 		}
 
 		// Today, by default: a checked-in appointment shows as checked
-		// in, and one that has started offers no cancelling.
+		// in with its ticket, and the one not checked in offers its
+		// check-in, even late.
 		a.storeBooking("AAR-CHECK1", "aarhus", thursday.Add(10*time.Minute))
 		if r := a.do("POST", "/api/v1/centers/aarhus/check-ins", map[string]any{"reference": "AAR-CHECK1"}); r.status != http.StatusCreated {
 			t.Fatalf("check in: %d %s", r.status, r.body)
 		}
 		a.storeBooking("AAR-EARLY1", "aarhus", thursday.Add(-30*time.Minute))
 		_, body = a.page(cookie, "/staff/centers/aarhus")
-		if !inOrder(body, "09:30–10:15", "AAR-EARLY1", "Booked", "10:10–10:55", "AAR-CHECK1", "Checked in") {
+		if !inOrder(body, "09:30–10:15", "AAR-EARLY1", "Booked", "/check-in", "10:10–10:55", "AAR-CHECK1", `Checked in <span class="ticket">A-001</span>`) {
 			t.Errorf("today's agenda:\n%s", body)
 		}
-		if strings.Count(body, `name="reason"`) != 1 {
-			t.Errorf("want a cancel form for the appointment not yet started only:\n%s", body)
+		if strings.Count(body, `/check-in"`) != 1 {
+			t.Errorf("want a check-in for the booking not checked in only:\n%s", body)
 		}
 		if _, body := a.page(cookie, "/staff/centers/aarhus?day=2026-12-01"); !strings.Contains(body, "No appointments on this day.") {
 			t.Errorf("an empty day:\n%s", body)
@@ -158,15 +163,23 @@ func TestStaffAgenda(t *testing.T) {
 			t.Errorf("a malformed day: %d", status)
 		}
 
-		// The print view: the same day, no forms.
+		// The print view: the same day with each booking's details and
+		// emails, no forms.
 		status, body = a.page(cookie, "/staff/centers/aarhus/print?day=2026-11-30")
-		if status != 200 || strings.Contains(body, "<form") || !inOrder(body, "Ana Silva", "Bo Nielsen", "Carla Jensen") ||
-			!strings.Contains(body, "Last error: 550 mailbox unavailable") {
+		if status != 200 || strings.Contains(body, "<form") || !inOrder(body,
+			"09:00–09:45", refs["Ana Silva"], "Ana Silva", service.In("en").Name, "Brings her daughter", "Booked", "Confirmation: sent",
+			"10:00–10:45", refs["Bo Nielsen"], "Bo Nielsen", "Booked", "Confirmation: failed", "Last error: 550 mailbox unavailable",
+			"11:00–11:45", refs["Carla Jensen"], "Carla Jensen", "Booked", "Confirmation: queued") {
 			t.Errorf("print view: %d\n%s", status, body)
+		}
+		if _, da := a.page(cookie, "/staff/centers/aarhus/print?day=2026-11-30", "Accept-Language", "da"); !strings.Contains(da, "Bekræftelse: sendt") {
+			t.Errorf("Danish print view:\n%s", da)
 		}
 	})
 }
 
+// Staff cancel a booking with a reason on its page, and the newcomer is
+// emailed it; the agenda shows it cancelled with the reason on paper.
 func TestStaffCancel(t *testing.T) {
 	forEachDatabase(t, func(t *testing.T, dialect string) {
 		a := newApp(t, dialect, thursday)
@@ -174,32 +187,30 @@ func TestStaffCancel(t *testing.T) {
 		cookie := a.login("mette@ics.dk")
 		ref, _ := a.book(bookingBody("aarhus", permit, "2026-11-30T09:00:00+01:00"))
 		cph, _ := a.book(bookingBody("copenhagen", permit, "2026-11-30T09:00:00+01:00"))
-		id, cphID := a.bookingID("aarhus", agendaMonday, ref), a.bookingID("copenhagen", agendaMonday, cph)
-		cancel := func(center string, id int64, reason string) response {
-			return a.staffPost(cookie, "/staff/centers/"+center+"/bookings/"+strconv.FormatInt(id, 10)+"/cancel",
-				url.Values{"day": {"2026-11-30"}, "reason": {reason}})
+		id := a.bookingID("aarhus", agendaMonday, ref)
+		cancel := func(center, ref, reason string) response {
+			return a.staffPost(cookie, "/staff/centers/"+center+"/bookings/"+ref+"/cancel", url.Values{"reason": {reason}})
 		}
 
 		// Another center's bookings: neither seen nor cancelled.
 		if status, _ := a.page(cookie, "/staff/centers/copenhagen?day=2026-11-30"); status != http.StatusForbidden {
 			t.Errorf("Aarhus staff on Copenhagen's agenda: %d", status)
 		}
-		if r := cancel("copenhagen", cphID, "Closed"); r.status != http.StatusForbidden {
+		if r := cancel("copenhagen", cph, "Closed"); r.status != http.StatusForbidden {
 			t.Errorf("Aarhus staff cancelling at Copenhagen: %d", r.status)
 		}
-		if r := cancel("aarhus", cphID, "Closed"); r.status != http.StatusNotFound {
+		if r := cancel("aarhus", cph, "Closed"); r.status != http.StatusNotFound {
 			t.Errorf("a Copenhagen booking through Aarhus: %d", r.status)
 		}
-		if r := cancel("aarhus", id+cphID+100, "Closed"); r.status != http.StatusNotFound {
+		if r := cancel("aarhus", "AAR-ZZZZZZ", "Closed"); r.status != http.StatusNotFound {
 			t.Errorf("an unknown booking: %d", r.status)
 		}
 
 		// No reason: refused next to the field.
-		r := cancel("aarhus", id, "  ")
+		r := cancel("aarhus", ref, "  ")
 		body := html.UnescapeString(string(r.body))
-		errID := "reason-" + strconv.FormatInt(id, 10) + "-error"
-		if r.status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="`+errID+`"`) ||
-			!strings.Contains(body, "Write why the booking is cancelled") || !strings.Contains(body, `aria-describedby="reason-`+strconv.FormatInt(id, 10)+`-hint `+errID+`"`) {
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="reason-error"`) ||
+			!strings.Contains(body, "Write why the booking is cancelled") || !strings.Contains(body, `aria-describedby="reason-hint reason-error"`) {
 			t.Errorf("cancel without a reason: %d\n%s", r.status, body)
 		}
 		if n := a.activeBookings(); n != 2 || a.emails(ref, "cancellation") != 0 {
@@ -207,8 +218,8 @@ func TestStaffCancel(t *testing.T) {
 		}
 
 		const reason = "A burst pipe closes the center that morning"
-		r = cancel("aarhus", id, reason)
-		if r.status != http.StatusSeeOther || r.header.Get("Location") != "/staff/centers/aarhus?day=2026-11-30" {
+		r = cancel("aarhus", ref, reason)
+		if r.status != http.StatusSeeOther || r.header.Get("Location") != "/staff/centers/aarhus/bookings/"+ref {
 			t.Fatalf("cancel: %d %v %s", r.status, r.header, r.body)
 		}
 		if n := a.emails(ref, "cancellation"); n != 1 {
@@ -218,17 +229,24 @@ func TestStaffCancel(t *testing.T) {
 		if b.Status != booking.Cancelled || b.CancelReason != reason {
 			t.Errorf("cancelled booking: %+v", b.Booking)
 		}
-		_, body = a.page(cookie, "/staff/centers/aarhus?day=2026-11-30")
+		_, body = a.page(cookie, "/staff/centers/aarhus/bookings/"+ref)
 		if !strings.Contains(body, ref+" is cancelled. The newcomer is emailed the reason.") ||
-			!inOrder(body, ref, "Cancelled", "Reason: "+reason, "Cancellation: queued") || strings.Contains(body, `name="reason"`) {
-			t.Errorf("agenda after cancelling:\n%s", body)
+			!inOrder(body, "Cancelled", "Reason: "+reason, "Cancellation", "queued") || strings.Contains(body, `name="reason"`) {
+			t.Errorf("the booking's page after cancelling:\n%s", body)
 		}
 		// The notice is shown once.
-		if _, body := a.page(cookie, "/staff/centers/aarhus?day=2026-11-30"); strings.Contains(body, "is cancelled") {
+		if _, body := a.page(cookie, "/staff/centers/aarhus/bookings/"+ref); strings.Contains(body, "is cancelled") {
 			t.Error("the notice came back")
 		}
+		// The agenda shows it cancelled; on paper with the reason.
+		if _, body := a.page(cookie, "/staff/centers/aarhus?day=2026-11-30"); !strings.Contains(agendaRowOf(t, body, id), "Cancelled") {
+			t.Errorf("the agenda after cancelling:\n%s", body)
+		}
+		if _, body := a.page(cookie, "/staff/centers/aarhus/print?day=2026-11-30"); !inOrder(agendaRowOf(t, body, id), "Cancelled", "Reason: "+reason, "Cancellation: queued") {
+			t.Errorf("the print view after cancelling:\n%s", body)
+		}
 		// The same form again changes nothing.
-		if r := cancel("aarhus", id, reason); r.status != http.StatusSeeOther || a.emails(ref, "cancellation") != 1 {
+		if r := cancel("aarhus", ref, reason); r.status != http.StatusSeeOther || a.emails(ref, "cancellation") != 1 {
 			t.Errorf("cancelling twice: %d, %d emails", r.status, a.emails(ref, "cancellation"))
 		}
 

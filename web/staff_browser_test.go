@@ -42,18 +42,22 @@ func TestStaffInBrowser(t *testing.T) {
 			b.press(`a[href="/staff/centers/aarhus"]`, kb.Enter)
 			b.do(chromedp.WaitVisible(chromedp.CSS("#agenda")))
 			b.check("staff-center-" + lang)
-			// Monday's agenda: cancel a booking, book one for a
-			// newcomer, print the day.
+			// Monday's agenda: open a booking and cancel it, book one
+			// for a newcomer, print the day.
 			// A mistyped day in the address says what is wrong.
 			b.do(chromedp.Navigate(a.srv.URL + "/staff/centers/aarhus?day=30-11-2026"))
 			b.do(chromedp.WaitVisible(chromedp.CSS("h1")))
 			b.check("staff-bad-day-" + lang)
 			b.do(chromedp.Navigate(a.srv.URL + "/staff/centers/aarhus?day=2026-11-30"))
 			b.check("staff-agenda-" + lang)
-			b.press(".cancel-form input[name=reason]", "Staff meeting")
-			b.press(".cancel-form input[name=reason]", kb.Enter)
+			b.press("tr:not(.cancelled) .booking-link", kb.Enter)
+			b.do(chromedp.WaitVisible(chromedp.CSS("#reason")))
+			b.press("#reason", "Staff meeting")
+			b.press("#reason", kb.Enter)
 			b.do(chromedp.WaitVisible(chromedp.CSS("#notice")))
-			b.check("staff-agenda-cancelled-" + lang)
+			b.check("staff-booking-cancelled-" + lang)
+			b.press("#back", kb.Enter)
+			b.do(chromedp.WaitVisible(chromedp.CSS("#agenda")))
 			b.press("#book-for", kb.Enter)
 			b.do(chromedp.WaitVisible(chromedp.CSS("#show-times")))
 			b.check("staff-book-" + lang)

@@ -114,7 +114,7 @@ func (s *Store) updateBookings(ctx context.Context, updates []booking.Update, em
 func (s *Store) applyUpdates(ctx context.Context, tx *gorm.DB, updates []booking.Update, email booking.EmailKind) error {
 	updates = slices.Clone(updates)
 	slices.SortFunc(updates, func(a, b booking.Update) int { return cmp.Compare(a.Booking.ID, b.Booking.ID) })
-	var holds []booking.Hold
+	var holds []booking.Hold // to lock their seats with the others
 	for _, u := range updates {
 		row := toBookingRow(u.Booking)
 		if row.UpdatedAt.IsZero() {
@@ -131,9 +131,12 @@ func (s *Store) applyUpdates(ctx context.Context, tx *gorm.DB, updates []booking
 	if err := s.moveSeats(tx, updates, holdClaims(holds)); err != nil {
 		return err
 	}
-	if len(holds) > 0 {
-		if _, err := s.takeHolds(ctx, tx, holds, 0, time.Now()); err != nil {
-			return err
+	// The seat each update frees goes to one entry, the first it suits.
+	for _, u := range updates {
+		if len(u.Holds) > 0 {
+			if _, err := s.takeHolds(ctx, tx, u.Holds, 1, time.Now()); err != nil {
+				return err
+			}
 		}
 	}
 	// One announcement per center, of every seat of it that changed.

@@ -58,13 +58,15 @@ const (
 
 // The queue's statements.
 const (
-	// nextTicketSQL finds the ticket a desk calls next: the waiting tickets
-	// of a center's day that are ready, in the order of booking.QueueOrder:
-	// tickets_waiting_idx. On PostgreSQL the store adds FOR UPDATE SKIP
+	// nextTicketSQL finds the ticket a desk calls next: the first waiting
+	// ticket of a center's day in the order of booking.QueueOrder at now
+	// (the parameter), those ready (priority <= now) before the appointment
+	// holders who wait for their time: tickets_waiting_idx, whose few rows
+	// of a day are sorted. On PostgreSQL the store adds FOR UPDATE SKIP
 	// LOCKED, so that two desks calling at once take two tickets.
 	nextTicketSQL = `SELECT id FROM tickets
-		WHERE center_id = ? AND day = ? AND state = 'waiting' AND priority <= ?
-		ORDER BY lane, priority, id LIMIT 1`
+		WHERE center_id = ? AND day = ? AND state = 'waiting'
+		ORDER BY CASE WHEN priority <= ? THEN 0 ELSE 1 END, lane, priority, id LIMIT 1`
 
 	// ticketsOfDaysSQL reads a center's tickets of a range of days (a day
 	// for the queue, a period for statistics): the unique key (center_id,

@@ -205,8 +205,8 @@ func (s *Store) TicketsBetween(ctx context.Context, center string, from, to book
 	return tickets, nil
 }
 
-// CallNext takes the first ready ticket of a center's day and gives it to
-// desk, in one transaction. On PostgreSQL the ticket's row is locked with
+// CallNext takes the next ticket of a center's day at now (see
+// booking.NextTicket) and gives it to desk, in one transaction. On PostgreSQL the ticket's row is locked with
 // FOR UPDATE SKIP LOCKED: a desk calling at the same moment skips it and
 // takes the next, without waiting. SQLite's transactions take the write
 // lock when they begin (_txlock=immediate), so they run one at a time.

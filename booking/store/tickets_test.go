@@ -265,7 +265,8 @@ func TestConcurrentCallNext(t *testing.T) {
 }
 
 // Call next follows booking.QueueOrder: an appointment holder whose time
-// has come first, then the longest-waiting walk-in; an early one waits.
+// has come first, then the longest-waiting walk-in; an early one waits
+// while anyone's turn has come, and is called when nobody else waits.
 func TestCallNextOrder(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
@@ -281,6 +282,7 @@ func TestCallNextOrder(t *testing.T) {
 		late := appointment("AAR-LATE01", now.Add(-time.Hour), booking.WalkInLane, now.Add(-40*time.Minute))
 		w2 := issue(t, s, walkInTicket("aarhus", queueDay, now.Add(-30*time.Minute)))
 		onTime := appointment("AAR-ONTIM1", now.Add(-5*time.Minute), booking.AppointmentLane, now.Add(-5*time.Minute))
+		early2 := appointment("AAR-EARLY2", now.Add(5*time.Minute), booking.AppointmentLane, now.Add(5*time.Minute))
 
 		all, err := s.Tickets(ctx, "aarhus", queueDay)
 		if err != nil {
@@ -288,11 +290,9 @@ func TestCallNextOrder(t *testing.T) {
 		}
 		var want []int64
 		for _, tk := range booking.QueueOrder(all, now) {
-			if tk.Ready(now) {
-				want = append(want, tk.ID)
-			}
+			want = append(want, tk.ID)
 		}
-		if !slices.Equal(want, []int64{onTime.ID, w1.ID, late.ID, w2.ID}) {
+		if !slices.Equal(want, []int64{onTime.ID, w1.ID, late.ID, w2.ID, early2.ID, early.ID}) {
 			t.Fatalf("QueueOrder %v", want)
 		}
 		var got []int64
@@ -309,8 +309,29 @@ func TestCallNextOrder(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("called %v, want %v", got, want)
 		}
-		if tk, err := s.CallNext(ctx, "aarhus", queueDay, "1", now.Add(10*time.Minute)); err != nil || tk.ID != early.ID {
-			t.Errorf("at its time the early one is called: %+v, %v", tk, err)
+	})
+}
+
+// A ticket whose turn has come goes before an appointment holder who is
+// early, however soon its time, until that time comes.
+func TestCallNextEarlyAtItsTime(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		now := bookingtest.Thursday.Add(time.Hour)
+		b := create(t, s, newBooking("AAR-EARLY3", now.Add(time.Minute)))
+		tk := walkInTicket("aarhus", queueDay, now.Add(-10*time.Minute))
+		tk.Kind, tk.BookingID, tk.Lane, tk.Priority = booking.AppointmentTicket, b.ID, booking.AppointmentLane, b.Start
+		early := issue(t, s, tk)
+		w1 := issue(t, s, walkInTicket("aarhus", queueDay, now.Add(-time.Second)))
+		w2 := issue(t, s, walkInTicket("aarhus", queueDay, now))
+		for i, want := range []struct {
+			at time.Time
+			id int64
+		}{{now, w1.ID}, {now.Add(time.Minute), early.ID}, {now.Add(time.Minute), w2.ID}} {
+			got, err := s.CallNext(ctx, "aarhus", queueDay, "1", want.at)
+			if err != nil || got.ID != want.id {
+				t.Errorf("call %d: %+v, %v; want ticket %d", i+1, got, err, want.id)
+			}
 		}
 	})
 }

@@ -334,7 +334,8 @@ func (s *Store) EndOffer(ctx context.Context, e booking.WaitEntry, release []boo
 				return err
 			}
 		}
-		if _, err := s.takeHolds(ctx, tx, holds, 0, now); err != nil {
+		// The seat goes to one entry, the first it suits.
+		if _, err := s.takeHolds(ctx, tx, holds, 1, now); err != nil {
 			return err
 		}
 		return s.notifySeats(tx, e.Center, release)

@@ -475,3 +475,43 @@ func TestWaitlistRetention(t *testing.T) {
 		}
 	})
 }
+
+// A freed seat goes to one entry: seats that were free already stay
+// listed, and a decline after the hold ran out is no decline.
+func TestWaitlistOneFreedSeatOneOffer(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		f := newWaitFixture(t, s)
+		// Two of three desks booked at 09:00, and two wait (for a day
+		// the seat at 09:00 was free all along: they joined late).
+		var bookings []booking.Booking
+		var tokens []string
+		for i := range 2 {
+			b, tok, err := f.sch.Book(ctx, booking.Request{Center: "aarhus", Service: "mitid", Start: f.friday(9, 0), Name: "Holder", Email: fmt.Sprintf("h%d@example.com", i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			bookings, tokens = append(bookings, b), append(tokens, tok)
+		}
+		entries, etokens := f.join(t, 2)
+		if _, err := f.sch.Cancel(ctx, bookings[0].Reference, tokens[0]); err != nil {
+			t.Fatal(err)
+		}
+		if first, second := f.status(t, entries[0], etokens[0]), f.status(t, entries[1], etokens[1]); first.Status != booking.WaitOffered || second.Status != booking.WaitWaiting {
+			t.Errorf("one seat freed: the first %s, the second %s", first.Status, second.Status)
+		}
+		day := booking.DateOf(f.friday(9, 0))
+		slots, err := f.sch.Slots(ctx, booking.SlotQuery{Center: "aarhus", Service: "mitid", From: day, To: day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slots[0].Available != 1 {
+			t.Errorf("09:00 lists %d free seats, want the one free before the cancellation", slots[0].Available)
+		}
+		f.checkCounters(t)
+		f.clock.Advance(30 * time.Minute)
+		if _, err := f.sch.DeclineOffer(ctx, entries[0].Reference, etokens[0]); !errors.Is(err, booking.ErrConflict) {
+			t.Errorf("decline after the hold ran out: %v", err)
+		}
+	})
+}

@@ -1,27 +1,27 @@
 package backoffice
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/ics-booking/icsbooking/booking"
-	"github.com/ics-booking/icsbooking/staff"
+	"github.com/ics-booking/icsbooking/locale"
 	"github.com/ics-booking/icsbooking/web/render"
 )
 
-// A center's day in the back office: the agenda of its appointments with
-// their state in the queue and their emails, a staff cancellation with a
-// reason, and a copy of the day to print.
+// A center's day in the back office: the agenda of its appointments, one
+// compact row each (time, name, visit, state) linking to the booking's
+// page, with a check-in button for today's; a search of the center's
+// bookings by reference or name; and a copy of the day to print, with the
+// details and emails of each booking and no forms.
 
-// noticeKey holds, in the staff session, the notice the next agenda page
-// shows: what a cancellation or a booking on behalf did (post/redirect/get).
+// noticeKey holds, in the staff session, the notice the next page shows:
+// what a check-in, a cancellation or a booking on behalf did
+// (post/redirect/get).
 const noticeKey = "notice"
 
 var errNoBooking = &render.HTTPError{Status: http.StatusNotFound, Code: "not_found", Detail: "this center has no such booking"}
@@ -42,16 +42,31 @@ type agendaPage struct {
 	Print  bool
 	Rows   []agendaRow
 	Notice string
-	// Problem says why the last cancellation failed; its row shows the
-	// field's error.
-	Problem string
+	// Ticket is the number of the ticket a check-in from the page just
+	// gave, shown large to read out.
+	Ticket string
+	// Problem says at the top that a check-in failed; the element
+	// ProblemField names, in the booking's row, says why.
+	Problem      string
+	ProblemField string
+	// Search: the page lists the bookings a search for Query found
+	// instead of a day's; QueryError says what is wrong with the query,
+	// Empty what to say if nothing was found, More that more were found
+	// than the page lists.
+	Search     bool
+	Query      string
+	QueryError string
+	Empty      string
+	More       bool
 }
 
 // agendaRow is one booking of the agenda, in the page's language.
 type agendaRow struct {
 	ID        int64
 	Reference string
+	URL       string // the booking's page
 	Start     string // RFC 3339, for <time datetime>
+	Date      string // the day, in a search's results
 	Time      string // 09:30–10:15
 	Name      string
 	Phone     string
@@ -62,15 +77,15 @@ type agendaRow struct {
 	Interpreter string
 	Notes       string
 	State       string
+	Ticket      string // its number, once checked in
 	Cancelled   bool
 	// CancelReason is why staff cancelled it, if they did.
 	CancelReason string
 	Emails       []agendaEmail
-	// Cancellable: confirmed and not yet started, so the row offers the
-	// cancel form.
-	Cancellable bool
-	Reason      string // the reason typed, shown again after an error
-	ReasonError string
+	// CheckIn: a confirmed booking of today not checked in yet, so the
+	// row offers its check-in; CheckInError says why one failed.
+	CheckIn      bool
+	CheckInError string
 }
 
 type agendaEmail struct {
@@ -107,7 +122,9 @@ func (h *Handler) showAgenda(c *gin.Context, printable bool) {
 	}
 	p.Print = printable
 	if !printable {
-		p.Notice = h.sessions.PopString(c.Request.Context(), noticeKey)
+		ctx := c.Request.Context()
+		p.Notice = h.sessions.PopString(ctx, noticeKey)
+		p.Ticket = h.sessions.PopString(ctx, ticketKey)
 	}
 	render.Render(c, http.StatusOK, "staff-agenda.html", p)
 }
@@ -129,114 +146,86 @@ func agendaURL(center string, day booking.Date) string {
 	return "/staff/centers/" + url.PathEscape(center) + "?day=" + day.String()
 }
 
-// agendaPage describes the center's day: its bookings by start, each with
-// its state (the booking's, or its ticket's once checked in) and emails.
-func (h *Handler) agendaPage(c *gin.Context, day booking.Date) (agendaPage, error) {
-	ctx := c.Request.Context()
+// newAgendaPage is the agenda's page of a center's day, without its rows.
+func (h *Handler) newAgendaPage(c *gin.Context, day booking.Date) agendaPage {
 	center := centerOf(c)
-	bookings, err := h.scheduler.Agenda(ctx, center.ID, day)
-	if err != nil {
-		return agendaPage{}, err
-	}
-	tickets, err := h.walkIns.Tickets(ctx, center.ID, day)
-	if err != nil {
-		return agendaPage{}, err
-	}
-	ticketOf := map[int64]booking.Ticket{}
-	for _, t := range tickets {
-		if t.BookingID != 0 {
-			ticketOf[t.BookingID] = t // the last one taken, if moved
-		}
-	}
 	p := agendaPage{staffPage: h.newStaffPage(c, ""), Center: center, Day: day.String(), DayURL: agendaURL(center.ID, day),
 		TodayURL: agendaURL(center.ID, h.today()), PrevURL: agendaURL(center.ID, day.AddDays(-1)), NextURL: agendaURL(center.ID, day.AddDays(1))}
 	p.Heading = center.Name + " – " + p.L.DayDate(day)
 	p.Title = p.Heading
-	loc, now := h.scheduler.Location(), h.cfg.Now()
+	return p
+}
+
+// agendaPage describes the center's day: its bookings by start, each with
+// its state (the booking's, or its ticket's once checked in) and emails.
+func (h *Handler) agendaPage(c *gin.Context, day booking.Date) (agendaPage, error) {
+	center := centerOf(c)
+	bookings, err := h.scheduler.Agenda(c.Request.Context(), center.ID, day)
+	if err != nil {
+		return agendaPage{}, err
+	}
+	tickets := map[int64]booking.Ticket{}
+	if err := h.dayTickets(c, center.ID, day, tickets); err != nil {
+		return agendaPage{}, err
+	}
+	p := h.newAgendaPage(c, day)
 	for _, b := range bookings {
-		start, end := b.Start.In(loc), b.End.In(loc)
-		row := agendaRow{
-			ID: b.ID, Reference: b.Reference, Start: start.Format(time.RFC3339),
-			Time: p.L.Clock(start) + "–" + p.L.Clock(end), Name: b.Name, Phone: b.Phone,
-			Services: serviceNames(h.scheduler.Catalogue(), b.Services, p.L.Tag()), People: b.People,
-			Interpreter: p.L.LanguageName(b.Language), Notes: b.Notes,
-			Cancelled: b.Status == booking.Cancelled, CancelReason: b.CancelReason,
-			Cancellable: b.Changeable(now),
-		}
-		state := "staff.state.booked"
-		if t, ok := ticketOf[b.ID]; ok {
-			state = ticketStates[t.State]
-		}
-		if row.Cancelled {
-			state = "staff.state.cancelled"
-		}
-		row.State = p.L.T(state)
-		for _, e := range b.Emails {
-			line := agendaEmail{Line: p.L.T("staff.email.line", "Kind", p.L.T("staff.email."+string(e.Kind)),
-				"State", p.L.T("staff.email."+string(e.State)))}
-			if e.State == booking.EmailFailed && e.LastError != "" {
-				line.Error = p.L.T("staff.email.error", "Error", e.LastError)
-			}
-			row.Emails = append(row.Emails, line)
-		}
-		p.Rows = append(p.Rows, row)
+		p.Rows = append(p.Rows, h.agendaRowOf(p.L, b.Booking, b.Emails, tickets))
 	}
 	return p, nil
 }
 
-// staffCancel cancels a booking of the center with the reason staff give;
-// the cancellation email tells the newcomer the reason. A booking of
-// another center is not found. The form names the booking's day, whose
-// agenda the answer leads to, or shows again with what went wrong.
-func (h *Handler) staffCancel(c *gin.Context) {
-	centerID, ok := h.centerForm(c)
-	if !ok {
-		return
-	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+// dayTickets adds the tickets of a center's day to tickets, by booking.
+func (h *Handler) dayTickets(c *gin.Context, center string, day booking.Date, tickets map[int64]booking.Ticket) error {
+	ts, err := h.walkIns.Tickets(c.Request.Context(), center, day)
 	if err != nil {
-		render.FailPage(c, errNoBooking)
-		return
+		return err
 	}
-	day, err := booking.ParseDate(c.PostForm("day"))
-	if err != nil {
-		render.FailPage(c, errNoBooking)
-		return
+	for _, t := range ts {
+		if t.BookingID != 0 {
+			tickets[t.BookingID] = t // the last one taken, if moved
+		}
 	}
-	ctx := c.Request.Context()
-	reason := c.PostForm("reason")
-	b, cancelled, err := h.scheduler.CancelByStaff(ctx, centerID, id, reason)
-	var problem string
-	switch {
-	case errors.Is(err, booking.ErrNotFound):
-		render.FailPage(c, errNoBooking)
-		return
-	case errors.Is(err, booking.ErrStarted):
-		problem = "staff.cancel.too_late"
-	case errors.Is(err, booking.ErrInvalid) && strings.TrimSpace(reason) == "":
-		problem = "staff.cancel.reason_required"
-	case errors.Is(err, booking.ErrInvalid):
-		problem = "staff.cancel.reason_invalid"
-	case err != nil:
-		render.FailPage(c, err)
-		return
-	}
-	if problem != "" {
-		h.cancelRefused(c, day, id, reason, problem)
-		return
-	}
-	notice := "staff.cancel.already" // a second post of the same form
-	if cancelled {
-		h.audit(c, centerID, staff.ActionBookingCancel, b.Reference, b.CancelReason)
-		notice = "staff.cancel.done"
-	}
-	h.sessions.Put(ctx, noticeKey, render.Locale(c).T(notice, "Reference", b.Reference))
-	c.Redirect(http.StatusSeeOther, agendaURL(centerID, day))
+	return nil
 }
 
-// cancelRefused shows the agenda of the day again, with the message
-// problem next to the reason of the booking staff tried to cancel.
-func (h *Handler) cancelRefused(c *gin.Context, day booking.Date, id int64, reason, problem string) {
+// agendaRowOf describes booking b, its emails and its ticket (among
+// tickets) in l.
+func (h *Handler) agendaRowOf(l *locale.Locale, b booking.Booking, emails []booking.Email, tickets map[int64]booking.Ticket) agendaRow {
+	loc, now := h.scheduler.Location(), h.cfg.Now()
+	start, end := b.Start.In(loc), b.End.In(loc)
+	row := agendaRow{
+		ID: b.ID, Reference: b.Reference, URL: bookingPath(b.Center, b.Reference), Start: start.Format(time.RFC3339),
+		Date: l.Date(start), Time: l.Clock(start) + "–" + l.Clock(end), Name: b.Name, Phone: b.Phone,
+		Services: serviceNames(h.scheduler.Catalogue(), b.Services, l.Tag()), People: b.People,
+		Interpreter: l.LanguageName(b.Language), Notes: b.Notes,
+		Cancelled: b.Status == booking.Cancelled, CancelReason: b.CancelReason,
+	}
+	state := "staff.state.booked"
+	t, checkedIn := tickets[b.ID]
+	if checkedIn {
+		state, row.Ticket = ticketStates[t.State], t.Number
+	}
+	if row.Cancelled {
+		state = "staff.state.cancelled"
+	}
+	row.State = l.T(state)
+	row.CheckIn = !checkedIn && b.DueToday(now, loc)
+	for _, e := range emails {
+		line := agendaEmail{Line: l.T("staff.email.line", "Kind", l.T("staff.email."+string(e.Kind)),
+			"State", l.T("staff.email."+string(e.State)))}
+		if e.State == booking.EmailFailed && e.LastError != "" {
+			line.Error = l.T("staff.email.error", "Error", e.LastError)
+		}
+		row.Emails = append(row.Emails, line)
+	}
+	return row
+}
+
+// agendaRefused shows the agenda of the day again with 422, edit setting
+// what went wrong in the row of booking id, at the element field names,
+// and problem at the top.
+func (h *Handler) agendaRefused(c *gin.Context, day booking.Date, id int64, problem, field string, edit func(row *agendaRow)) {
 	p, err := h.agendaPage(c, day)
 	if err != nil {
 		render.FailPage(c, err)
@@ -248,8 +237,8 @@ func (h *Handler) cancelRefused(c *gin.Context, day booking.Date, id int64, reas
 		return
 	}
 	row := &p.Rows[i]
-	row.Reason, row.ReasonError = reason, p.L.T(problem)
-	p.Problem = p.L.T("staff.cancel.failed", "Reference", row.Reference)
+	edit(row)
+	p.Problem, p.ProblemField = p.L.T(problem, "Reference", row.Reference, "Name", row.Name), field
 	p.Title = p.Problem
 	render.Render(c, http.StatusUnprocessableEntity, "staff-agenda.html", p)
 }

@@ -1,8 +1,8 @@
 // Package backoffice serves the back office of the centers' staff: the
-// pages under /staff (the day's agenda, booking for a newcomer, closures,
-// statistics, the audit trail and each desk's page), the API under
-// /api/v1/staff that a desk's client calls, and each center's calendar
-// feed. Every route but the login and the feed needs a logged-in account,
+// pages under /staff (the day's agenda, one booking's page and finding a
+// booking, booking for a newcomer, closures, statistics, the audit trail
+// and each desk's page), the API under /api/v1/staff that a desk's client
+// calls, and each center's calendar feed. Every route but the login and the feed needs a logged-in account,
 // and every route of a center an account that may see it. Pages fail with
 // a page, or a redirect to the login without an account; the API with a
 // problem document.
@@ -31,6 +31,10 @@ type Scheduler interface {
 	Appointments(ctx context.Context, center string) ([]booking.Booking, error)
 	Agenda(ctx context.Context, center string, day booking.Date) ([]booking.BookingWithEmails, error)
 	CancelByStaff(ctx context.Context, center string, id int64, reason string) (booking.Booking, bool, error)
+	Story(ctx context.Context, center, reference string) (booking.Story, error)
+	RescheduleByStaff(ctx context.Context, center, reference string, start time.Time) (booking.Booking, error)
+	Resend(ctx context.Context, center, reference string) (booking.Booking, booking.EmailKind, error)
+	Search(ctx context.Context, center, query string) (booking.Found, error)
 	CancelClosed(ctx context.Context, center string, day booking.Date) ([]booking.Booking, error)
 	Closures(ctx context.Context, center string, from, to booking.Date) ([]booking.Closure, error)
 	AddClosure(ctx context.Context, c booking.Closure) ([]booking.Booking, error)
@@ -42,8 +46,9 @@ type Scheduler interface {
 }
 
 // WalkIns is what the back office needs of booking.Queue, the walk-in
-// queue: the desks' work and the statistics.
+// queue: checking in at reception, the desks' work and the statistics.
 type WalkIns interface {
+	CheckIn(ctx context.Context, center, reference string) (booking.TicketStatus, bool, error)
 	QueueState(ctx context.Context, center string) (booking.QueueState, error)
 	Policy() booking.QueuePolicy
 	CallNext(ctx context.Context, center, desk string) (booking.Ticket, bool, error)

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/locale"
 	"github.com/ics-booking/icsbooking/staff"
 	"github.com/ics-booking/icsbooking/web/render"
 	"github.com/ics-booking/icsbooking/web/request"
@@ -221,6 +222,8 @@ type deskPage struct {
 	// Ticket is the one the desk has called or serves; nil if none.
 	Ticket  *deskTicket
 	Waiting int
+	// Line is who waits, in the order the desks call them.
+	Line []lineTicket
 	// NoShowCalls is how often a ticket must be called before a no-show.
 	NoShowCalls int
 	Services    []render.ServiceItem
@@ -239,6 +242,16 @@ type deskTicket struct {
 	People   int
 	// CanNoShow says it has been called often enough for a no-show.
 	CanNoShow bool
+}
+
+// lineTicket is a waiting ticket on the desk page, in the page's language:
+// Detail says since when it waits, or the appointment's time, and Early
+// that it waits for that time (checked in early).
+type lineTicket struct {
+	Number      string
+	ServiceName string
+	Detail      string
+	Early       bool
 }
 
 // staffDesks lets staff pick their desk: a link per desk of the center, or
@@ -294,6 +307,7 @@ func (h *Handler) renderDesk(c *gin.Context, status int, notice, problem string)
 	for _, sv := range h.scheduler.Catalogue().Services {
 		p.Services = append(p.Services, render.NewServiceItem(sv, tag))
 	}
+	p.Line = h.line(p.L, state.Line)
 	if i := slices.IndexFunc(state.AtDesks, func(t booking.Ticket) bool { return t.Desk == desk }); i >= 0 {
 		t := state.AtDesks[i]
 		visit, err := h.walkIns.Visit(c.Request.Context(), t)
@@ -307,6 +321,22 @@ func (h *Handler) renderDesk(c *gin.Context, status int, notice, problem string)
 			CanNoShow: t.State == booking.Called && t.Calls >= p.NoShowCalls}
 	}
 	render.Render(c, status, "staff-desk.html", p)
+}
+
+// line describes who waits in l: a walk-in (or a late appointment holder)
+// by when it took its ticket, an appointment holder who came in time by the
+// appointment's time, which its priority is.
+func (h *Handler) line(l *locale.Locale, waiting []booking.WaitingTicket) []lineTicket {
+	cat, loc := h.scheduler.Catalogue(), h.scheduler.Location()
+	line := make([]lineTicket, len(waiting))
+	for i, w := range waiting {
+		detail := l.T("desk.line_since", "Kind", l.T("desk.kind_"+string(w.Kind)), "Time", l.Clock(w.IssuedAt.In(loc)))
+		if w.Lane == booking.AppointmentLane {
+			detail = l.T("desk.line_appointment", "Time", l.Clock(w.Priority.In(loc)))
+		}
+		line[i] = lineTicket{Number: w.Number, ServiceName: serviceName(cat, w.Service, l.Tag()), Detail: detail, Early: w.Early}
+	}
+	return line
 }
 
 // deskCallPost calls the next ticket from the desk page.

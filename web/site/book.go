@@ -93,6 +93,9 @@ type bookTimePage struct {
 	Problem      string
 	Details      bookingform.Details
 	NoticeDays   int
+	// WaitlistURL joins the waitlist of the visit, for those whom no
+	// free time suits.
+	WaitlistURL string
 }
 
 // addedService is a service added to the visit, named, with the link that
@@ -182,6 +185,7 @@ func (h *Handler) renderTimes(c *gin.Context, status int, chosen, problem string
 		return
 	}
 	p.Days = bookingform.Days(p.L, h.scheduler.Location(), slots, time.Time{}, chosen)
+	p.WaitlistURL = h.visitURL(c, p.Visit, "/waitlist", url.Values{})
 	p.Week = p.L.T("book.week", "From", p.L.DayDate(week), "To", p.L.DayDate(week.AddDays(6)))
 	if week.After(monday(today)) {
 		p.PrevWeek = h.timesURL(c, p.Visit, url.Values{"week": {week.AddDays(-7).String()}})
@@ -200,11 +204,18 @@ func monday(d booking.Date) booking.Date {
 // timesURL is the times page of visit v, with q, the language and the
 // details kept.
 func (h *Handler) timesURL(c *gin.Context, v bookingform.Visit, q url.Values) string {
+	return h.visitURL(c, v, "", q)
+}
+
+// visitURL is the booking page of visit v under the times page (page is
+// "" for the times page itself, or "/waitlist"), with q, the language and
+// the details kept.
+func (h *Handler) visitURL(c *gin.Context, v bookingform.Visit, page string, q url.Values) string {
 	q = v.Query(bookingform.DetailsFrom(c.Request.FormValue).Query(q))
 	if lang := c.Request.FormValue("language"); lang != "" {
 		q.Set("language", lang)
 	}
-	return "/book/" + url.PathEscape(v.Center.ID) + "/" + url.PathEscape(v.Services[0].ID) + "?" + q.Encode()
+	return "/book/" + url.PathEscape(v.Center.ID) + "/" + url.PathEscape(v.Services[0].ID) + page + "?" + q.Encode()
 }
 
 type bookDetailsPage struct {

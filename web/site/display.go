@@ -26,6 +26,11 @@ type displayPage struct {
 	Events string
 	// Reload is displayReload, for the page and its script.
 	Reload int
+	// Refresh makes the page reload itself every Reload seconds, for a
+	// screen that runs no script: asked for with ?refresh=on, since a
+	// page that reloads itself unasked is a time limit nobody chose
+	// (WCAG 2.2.1).
+	Refresh bool
 }
 
 // displayReload is how often, in seconds, the display reloads itself
@@ -44,7 +49,7 @@ func (h *Handler) display(c *gin.Context) {
 		return
 	}
 	p := displayPage{Page: render.NewPage(c, "display.title", "Center", center.Name), Center: center, Queue: q,
-		Events: "/centers/" + center.ID + "/display/events", Reload: displayReload}
+		Events: "/centers/" + center.ID + "/display/events", Reload: displayReload, Refresh: c.Query("refresh") == "on"}
 	p.Wait = displayWait(p.L, q.EstimatedWaitMinutes)
 	render.Render(c, http.StatusOK, "display.html", p)
 }
@@ -80,10 +85,10 @@ func (h *Handler) displayEvents(c *gin.Context) {
 		render.FailProblem(c, err)
 		return
 	}
-	sub, ok := h.subscribe(c, center.ID)
+	sub, ok := h.subscribe(c, center.ID, "")
 	if !ok {
 		return
 	}
 	defer sub.Close()
-	h.stream(c, "queue", sub)
+	h.stream(c, "queue", sub, 0, asIs)
 }

@@ -14,13 +14,14 @@ import (
 	"github.com/ics-booking/icsbooking/web/render"
 )
 
-// The live pages (the waiting-room displays) follow a center's queue
-// through one broadcast.Hub: its state is computed once per change, or per
-// poll, and the same bytes go to every stream of the center, so a thousand
-// open displays cost what one does. A change is announced on PostgreSQL by
-// the notification every process's change sends at commit (QueueChanged,
-// fed by store.Listen), on SQLite by this process's own desks; the poll
-// catches what nobody announces (Config.LivePoll).
+// The live pages (the waiting-room displays and the tickets' pages) follow
+// a center's queue through one broadcast.Hub: its state is computed once
+// per change, or per poll, and the same bytes go to every stream of the
+// center, so a thousand open displays cost what one does. A change is
+// announced on PostgreSQL by the notification every process's change sends
+// at commit (QueueChanged, fed by store.Listen), on SQLite by this
+// process's own desks; the poll catches what nobody announces
+// (Config.LivePoll).
 
 // newLive returns the hub of the displays' streams, which ends with
 // cfg.Streams.
@@ -59,9 +60,13 @@ var errTooManyStreams = &render.HTTPError{Status: http.StatusTooManyRequests, Co
 
 // subscribe subscribes the request's client to the center's queue, or
 // refuses with 429 past the caps, with a Retry-After of displayReload,
-// after which display.js tries again.
-func (h *Handler) subscribe(c *gin.Context, center string) (*broadcast.Subscription, bool) {
-	sub, err := h.live.Subscribe(center, string(h.cfg.Addresses.Client(c)))
+// after which display.js and ticket.js try again. The client is counted
+// under its address, or under client if not "".
+func (h *Handler) subscribe(c *gin.Context, center, client string) (*broadcast.Subscription, bool) {
+	if client == "" {
+		client = string(h.cfg.Addresses.Client(c))
+	}
+	sub, err := h.live.Subscribe(center, client)
 	switch {
 	case errors.Is(err, broadcast.ErrTooManySubscriptions):
 		render.RetryAfter(c, displayReload*time.Second)
@@ -78,11 +83,12 @@ func (h *Handler) subscribe(c *gin.Context, center string) (*broadcast.Subscript
 	return sub, true
 }
 
-// stream sends each state sub receives as a Server-Sent Event named
-// event, until the client leaves or the server shuts down
-// (Config.Streams). A client that leaves is the normal end of a stream,
-// not a failure: nothing is logged.
-func (h *Handler) stream(c *gin.Context, event string, sub *broadcast.Subscription) {
+// stream sends what data makes of each state sub receives as a
+// Server-Sent Event named event, and of no state (nil) every recheck if not
+// 0, until the client leaves or the server shuts down (Config.Streams).
+// Data returning nil sends nothing. A client that leaves is the normal end
+// of a stream, not a failure: nothing is logged.
+func (h *Handler) stream(c *gin.Context, event string, sub *broadcast.Subscription, recheck time.Duration, data func(state []byte) []byte) {
 	ctx := c.Request.Context()
 	// A stream outlives the server's WriteTimeout, which would cut it.
 	if err := http.NewResponseController(c.Writer).SetWriteDeadline(time.Time{}); err != nil {
@@ -97,6 +103,19 @@ func (h *Handler) stream(c *gin.Context, event string, sub *broadcast.Subscripti
 
 	alive := time.NewTicker(keepAlive)
 	defer alive.Stop()
+	var again <-chan time.Time
+	if recheck > 0 {
+		ticker := time.NewTicker(recheck)
+		defer ticker.Stop()
+		again = ticker.C
+	}
+	send := func(state []byte) error {
+		if d := data(state); d != nil {
+			_, err := fmt.Fprintf(c.Writer, "event: %s\ndata: %s\n\n", event, d)
+			return err
+		}
+		return nil
+	}
 	for {
 		var err error
 		select {
@@ -105,7 +124,9 @@ func (h *Handler) stream(c *gin.Context, event string, sub *broadcast.Subscripti
 		case <-h.streamsDone():
 			return
 		case state := <-sub.C:
-			_, err = fmt.Fprintf(c.Writer, "event: %s\ndata: %s\n\n", event, state)
+			err = send(state)
+		case <-again:
+			err = send(nil)
 		case <-alive.C:
 			_, err = fmt.Fprint(c.Writer, ": still here\n\n")
 		}
@@ -115,6 +136,9 @@ func (h *Handler) stream(c *gin.Context, event string, sub *broadcast.Subscripti
 		c.Writer.Flush()
 	}
 }
+
+// asIs is the data of a stream that sends each state as it is.
+func asIs(state []byte) []byte { return state }
 
 // streamsDone is closed when the server shuts down, ending every stream,
 // which http.Server.Shutdown would otherwise wait for.

@@ -35,11 +35,10 @@ type managePage struct {
 	When        string
 	Interpreter string
 	Token       string
-	Done        string
-	Error       string
-	Changeable  bool
-	Days        []bookingform.Day
-	Path        string // /bookings/{reference}
+	manageNotes
+	Changeable bool
+	Days       []bookingform.Day
+	Path       string // /bookings/{reference}
 	// CalendarURL downloads the booking's invitation.
 	CalendarURL string
 }
@@ -60,7 +59,7 @@ func (h *Handler) manage(c *gin.Context) {
 	if id, ok := doneMessages[c.Query("done")]; ok {
 		done = render.Locale(c).T(id)
 	}
-	h.renderManage(c, http.StatusOK, b, token, done, "")
+	h.renderManage(c, http.StatusOK, b, token, manageNotes{Done: done})
 }
 
 // confirm shows the page tmpl, titled with the message title, which asks
@@ -132,7 +131,7 @@ func (h *Handler) changeFailed(c *gin.Context, token string, err error) {
 		return
 	}
 	p := render.ProblemFor(c, err)
-	h.renderManage(c, p.Status, b, token, "", render.Locale(c).T(bookingform.TimeProblem(err)))
+	h.renderManage(c, p.Status, b, token, manageNotes{Error: render.Locale(c).T(bookingform.TimeProblem(err))})
 }
 
 // managePage describes a booking in the request's language.
@@ -154,9 +153,21 @@ func (h *Handler) managePage(c *gin.Context, b booking.Booking, token string) ma
 	return p
 }
 
-func (h *Handler) renderManage(c *gin.Context, status int, b booking.Booking, token, done, errMsg string) {
+// manageNotes are what the manage page says besides the booking: the
+// notice of a change made (Done), or why a change failed, next to the form
+// that asked it (Error, moving; WaitError, waiting for an earlier time).
+type manageNotes struct {
+	Done, Error, WaitError string
+}
+
+func (h *Handler) renderManage(c *gin.Context, status int, b booking.Booking, token string, notes manageNotes) {
 	p := h.managePage(c, b, token)
-	p.Done, p.Error = done, errMsg
+	p.manageNotes = notes
+	// The page also answers forms posted to other addresses: the
+	// languages link to the booking's own.
+	for i, lang := range p.Languages {
+		p.Languages[i].URL = p.Path + "?" + url.Values{"token": {token}, "lang": {lang.Tag}}.Encode()
+	}
 	p.Changeable = b.Changeable(h.cfg.Now())
 	if p.Changeable {
 		today := h.today()

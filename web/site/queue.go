@@ -1,6 +1,8 @@
 package site
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -16,10 +18,19 @@ import (
 
 // The walk-in queue's pages: a ticket's public page, which a newcomer
 // watches on a phone, and the kiosk in each center's waiting room.
+//
+// A ticket's page follows the queue live: ticket.js reads the ticket's
+// stream (/tickets/{token}/events), fed by the same hub as the displays,
+// and shows the place, the wait and, once called, the desk, with a sound,
+// a vibration and, if its holder allowed it, a notification. Where no
+// script runs, the page offers to reload itself (?refresh=on: a meta
+// refresh inside <noscript>, which a browser that runs scripts ignores)
+// and to stop again: a page that reloads itself is a time limit, which
+// its holder must choose and be able to turn off (WCAG 2.2.1).
 
 // ticketRefresh is how often, in seconds, a ticket's page reloads itself
-// while its holder waits; kioskReturn how long the kiosk shows a new ticket
-// before it is ready for the next person.
+// where no script runs while its holder waits; kioskReturn how long the
+// kiosk shows a new ticket before it is ready for the next person.
 const (
 	ticketRefresh = 15
 	kioskReturn   = 30
@@ -27,25 +38,71 @@ const (
 
 type ticketPage struct {
 	render.Page
-	Number   string
-	Service  string
-	Center   booking.Center
-	State    string // what the holder should do now
-	Position int    // 0 once the ticket no longer waits
-	Wait     string
-	// Refresh is the content of the page's meta refresh, if any.
+	Ticket  ticketView
+	Service string
+	Center  booking.Center
+	// Refresh is the content of the page's meta refresh where no script
+	// runs, if any.
 	Refresh string
-	// Path is the ticket's page; Stopped says its holder turned its
-	// refresh off there (WCAG 2.2.1: a time limit the user can turn off).
+	// Path is the ticket's page; Stopped says it does not reload itself
+	// where no script runs, unless its holder asks (?refresh=on).
 	Path    string
 	Stopped bool
+	// Events is the ticket's stream, which the page's script follows
+	// while the ticket is in the queue; "" once it is not, and at the
+	// kiosk. Reload is how long the script waits before it opens a
+	// refused stream again, in seconds.
+	Events string
+	Reload int
 	// URL is the ticket's page, shown at the kiosk to open on a phone.
-	URL      string
+	URL string
+	// KioskURL is the kiosk's start, which the kiosk's ticket returns to
+	// after Return seconds; "" on a newcomer's page.
 	KioskURL string
+	Return   int
 }
 
-// ticketPage shows a ticket's number, place and estimated wait; it reloads
-// itself while the ticket waits or is called, unless ?refresh=off (a
+// ticketView is a ticket as its page shows it, in the page's language:
+// what the page shows first and what its stream sends each time it
+// changes, for ticket.js to put in place.
+type ticketView struct {
+	Number string `json:"number"`
+	// State is the ticket's (booking.TicketState).
+	State string `json:"state"`
+	// Desk is the desk that called it, "" while it waits; DeskName says
+	// it ("Desk 3").
+	Desk     string `json:"desk"`
+	DeskName string `json:"desk_name"`
+	// Calls counts the calls: a call again is told as the first was.
+	Calls int `json:"calls"`
+	// Position and Wait are the place and the estimated wait, 0 and ""
+	// once the ticket no longer waits.
+	Position int    `json:"position"`
+	Wait     string `json:"wait"`
+	// Status says what to do now.
+	Status string `json:"status"`
+	// Final says the ticket is served or a no-show: nothing more will
+	// change.
+	Final bool `json:"final"`
+}
+
+// newTicketView describes st in l.
+func newTicketView(l *locale.Locale, st booking.TicketStatus) ticketView {
+	t := st.Ticket
+	v := ticketView{Number: t.Number, State: string(t.State), Desk: t.Desk, Calls: t.Calls, Position: st.Position,
+		Status: l.T("ticket."+string(t.State), "Desk", t.Desk), Final: t.Finished()}
+	if t.State == booking.Called || t.State == booking.Serving {
+		v.DeskName = l.T("display.desk", "Desk", t.Desk)
+	}
+	if t.State == booking.Waiting {
+		v.Wait = waitText(l, st.Wait)
+	}
+	return v
+}
+
+// ticketPage shows a ticket's number, place and estimated wait, and the
+// desk once called. Where no script runs it reloads itself while the
+// ticket waits or is called if its holder asked, with ?refresh=on (a
 // reload moves a screen reader back to the top of the page).
 func (h *Handler) ticketPage(c *gin.Context) {
 	st, err := h.walkIns.TicketByToken(c.Request.Context(), c.Param("token"))
@@ -58,15 +115,19 @@ func (h *Handler) ticketPage(c *gin.Context) {
 		ticketFailed(c, err)
 		return
 	}
-	p.Path = "/tickets/" + url.PathEscape(st.Ticket.Token)
-	if st.Ticket.State == booking.Waiting || st.Ticket.State == booking.Called {
-		p.Stopped = c.Query("refresh") == "off"
+	p.Path = ticketPath(st.Ticket.Token)
+	if !p.Ticket.Final {
+		p.Events, p.Reload = p.Path+"/events", displayReload
+		p.Stopped = c.Query("refresh") != "on"
 		if !p.Stopped {
 			p.Refresh = strconv.Itoa(ticketRefresh)
 		}
 	}
 	render.Render(c, http.StatusOK, "ticket.html", p)
 }
+
+// ticketPath is the address of a ticket's page.
+func ticketPath(token string) string { return "/tickets/" + url.PathEscape(token) }
 
 // ticketFailed shows a failure of a ticket's page; a ticket not found says
 // so.
@@ -83,12 +144,58 @@ func (h *Handler) newTicketPage(c *gin.Context, st booking.TicketStatus) (ticket
 	if err != nil {
 		return ticketPage{}, err
 	}
-	p := ticketPage{Page: render.NewPage(c, "ticket.title", "Number", st.Ticket.Number), Number: st.Ticket.Number, Center: center, Position: st.Position}
+	p := ticketPage{Page: render.NewPage(c, "ticket.title", "Number", st.Ticket.Number), Center: center}
+	p.Ticket = newTicketView(p.L, st)
 	p.Service = service.In(p.L.Tag()).Name
-	p.State = p.L.T("ticket."+string(st.Ticket.State), "Desk", st.Ticket.Desk)
-	p.Wait = waitText(p.L, st.Wait)
 	p.URL = booking.TicketURL(h.cfg.BaseURL, st.Ticket.Token)
 	return p, nil
+}
+
+// ticketRecheck is how often a ticket's stream reads the ticket again
+// while its center's queue stands still: its estimated wait moves with
+// the clock (an appointment holder's time comes nearer).
+const ticketRecheck = time.Minute
+
+// ticketEvents streams a ticket's state to its page, as a ticketView in
+// the request's language, each time it changes. It follows the center's
+// queue through the displays' hub, so a call on any server process
+// reaches it as it reaches the displays, and reads the ticket's place
+// again at each change of the queue: a read per open ticket page and
+// change, where a display costs none. A ticket's streams are counted under
+// its token, not the client's address: the phones in a waiting room often
+// share one address (the center's wireless network), and tickets are
+// limited per address already. ticket.js reads the stream, so a failure is
+// a problem document.
+func (h *Handler) ticketEvents(c *gin.Context) {
+	ctx := c.Request.Context()
+	token := c.Param("token")
+	st, err := h.walkIns.TicketByToken(ctx, token)
+	if err != nil {
+		render.FailProblem(c, err)
+		return
+	}
+	sub, ok := h.subscribe(c, st.Ticket.Center, "ticket "+st.Ticket.Token)
+	if !ok {
+		return
+	}
+	defer sub.Close()
+	l := render.Locale(c)
+	var last []byte
+	h.stream(c, "ticket", sub, ticketRecheck, func([]byte) []byte {
+		st, err := h.walkIns.TicketByToken(ctx, token)
+		if err != nil {
+			if ctx.Err() == nil {
+				render.Logger(c).Warn("ticket stream: read the ticket", "error", err)
+			}
+			return nil
+		}
+		data, err := json.Marshal(newTicketView(l, st))
+		if err != nil || bytes.Equal(data, last) {
+			return nil
+		}
+		last = data
+		return data
+	})
 }
 
 // waitText says an estimated wait in l.
@@ -181,9 +288,10 @@ func (h *Handler) atKiosk(c *gin.Context, notFound string, action func(booking.C
 		render.FailPage(c, err)
 		return
 	}
-	p.KioskURL = kioskPath(center)
+	p.KioskURL, p.Return = kioskPath(center), kioskReturn
+	// ticket.js goes back to the start after Return seconds; without a
+	// script the ticket stays until someone presses Done.
 	p.LinkLanguages(p.KioskURL)
-	p.Refresh = strconv.Itoa(kioskReturn) + ";url=" + p.KioskURL
 	render.Render(c, http.StatusOK, "ticket.html", p)
 }
 

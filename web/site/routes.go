@@ -24,6 +24,8 @@ func (h *Handler) Routes(r gin.IRouter) {
 	pages.GET("/book/:center/:service", h.bookTime)
 	pages.GET("/book/:center/:service/details", h.bookDetails)
 	pages.POST("/book/:center/:service", h.cfg.Limit, h.book)
+	pages.GET("/book/:center/:service/waitlist", h.waitJoinForm)
+	pages.POST("/book/:center/:service/waitlist", h.cfg.Limit, h.waitJoin)
 
 	// A booking's pages, from the link in its emails.
 	bookings := pages.Group("/bookings/:reference")
@@ -35,9 +37,19 @@ func (h *Handler) Routes(r gin.IRouter) {
 	bookings.POST("/reschedule", h.cfg.Limit, h.manageMove)
 	bookings.GET("/delete", h.confirm("delete.title", "delete.html"))
 	bookings.POST("/delete", h.cfg.Limit, h.manageErase)
+	bookings.POST("/waitlist", h.cfg.Limit, h.manageWait)
+
+	// A waitlist entry's, from the link in its emails.
+	waitlist := pages.Group("/waitlist/:reference")
+	waitlist.GET("", h.waitEntry)
+	waitlist.POST("/accept", h.cfg.Limit, h.waitAccept)
+	waitlist.POST("/decline", h.cfg.Limit, h.waitDecline)
+	waitlist.GET("/leave", h.waitLeaveConfirm)
+	waitlist.POST("/leave", h.cfg.Limit, h.waitLeave)
 
 	// The walk-in queue's.
 	pages.GET("/tickets/:token", h.ticketPage)
+	pages.GET("/tickets/:token/events", h.ticketEvents)
 	pages.GET("/centers/:center/kiosk", h.kiosk)
 	pages.POST("/centers/:center/kiosk/tickets", h.cfg.Limit, h.kioskTicket)
 	pages.POST("/centers/:center/kiosk/check-ins", h.cfg.Limit, h.kioskCheckIn)

@@ -1,8 +1,8 @@
 // Package site serves the newcomers' pages: the centers and services, the
-// booking flow and a booking's manage page, and the walk-in queue's pages
-// (a ticket's page, each center's kiosk and waiting-room display). Every
-// page works without JavaScript, in English and Danish; every failure is a
-// page.
+// booking flow and a booking's manage page, the waitlist's pages, and the
+// walk-in queue's pages (a ticket's page, each center's kiosk and
+// waiting-room display). Every page works without JavaScript, in English
+// and Danish; every failure is a page.
 package site
 
 import (
@@ -29,6 +29,13 @@ type Scheduler interface {
 	Reschedule(ctx context.Context, reference, token string, start time.Time) (booking.Booking, error)
 	Opening(ctx context.Context, center string) (booking.Opening, error)
 	ClosedDays(ctx context.Context, center string, from, to booking.Date) ([]booking.ClosedDay, error)
+
+	// The waitlist's: joining, an entry's page, and answering its offer.
+	JoinWaitlist(ctx context.Context, r booking.WaitRequest) (booking.WaitEntry, string, error)
+	WaitEntry(ctx context.Context, reference, token string) (booking.WaitView, error)
+	AcceptOffer(ctx context.Context, reference, token string) (b booking.Booking, bookingToken string, moved bool, err error)
+	DeclineOffer(ctx context.Context, reference, token string) (booking.WaitView, error)
+	LeaveWaitlist(ctx context.Context, reference, token string) (booking.WaitView, error)
 }
 
 // WalkIns is what the pages need of booking.Queue, the walk-in queue.
@@ -79,6 +86,7 @@ type Handler struct {
 	walkIns   WalkIns
 	cfg       Config
 	live      *broadcast.Hub
+	joins     *joinOnce
 }
 
 // New returns the pages' handler. Its displays' streams end with
@@ -87,7 +95,7 @@ func New(scheduler Scheduler, walkIns WalkIns, cfg Config) *Handler {
 	if cfg.LivePoll <= 0 {
 		cfg.LivePoll = time.Second
 	}
-	h := &Handler{scheduler: scheduler, walkIns: walkIns, cfg: cfg}
+	h := &Handler{scheduler: scheduler, walkIns: walkIns, cfg: cfg, joins: newJoinOnce(cfg.Now)}
 	h.live = h.newLive(cfg)
 	return h
 }

@@ -7,6 +7,9 @@
   if (!root || !window.EventSource) {
     return;
   }
+  // The reload for browsers without script (<noscript>) is inert here:
+  // gone from the page, it is gone for anyone who reads the page's markup.
+  document.querySelectorAll("noscript").forEach((n) => n.remove());
   const deskLabel = document.getElementById("desk-label").innerHTML;
   const desk = (d) => deskLabel.replace("{}", d);
   const item = (t, arrow) => {
@@ -34,9 +37,23 @@
     }
     return m === 0 ? root.dataset.waitZero : root.dataset.wait.replace("{}", m);
   };
+  // A call (or a call again) stands out for a while, so that people who
+  // look up see which number is new.
+  const key = (t) => t.number + " " + t.called_at;
+  let shown = new Set(Array.from(document.querySelectorAll("#at-desks li"), (li) => li.dataset.call));
   const show = (e) => {
     const q = JSON.parse(e.data);
-    document.getElementById("at-desks").replaceChildren(...q.at_desks.map((t) => item(t, true)));
+    const desks = q.at_desks.map((t) => {
+      const li = item(t, true);
+      li.dataset.call = key(t);
+      if (!shown.has(key(t))) {
+        li.className = "new";
+        window.setTimeout(() => li.classList.remove("new"), 15000);
+      }
+      return li;
+    });
+    shown = new Set(q.at_desks.map(key));
+    document.getElementById("at-desks").replaceChildren(...desks);
     document.getElementById("nobody").hidden = q.at_desks.length > 0;
     document.getElementById("last-calls").replaceChildren(...q.last_calls.map((t) => item(t, false)));
     document.getElementById("wait").textContent = wait(q.estimated_wait_minutes);
