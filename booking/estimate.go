@@ -24,7 +24,7 @@ const (
 // time from call to done of the day's latest finished tickets of the
 // service, or the catalogue's duration until there are minServiceSamples
 // of them.
-func serviceTimes(tickets []Ticket, catalogue Catalogue) func(service string) time.Duration {
+func serviceTimes(tickets []Ticket, catalogue interface{ Service(string) (Service, error) }) func(service string) time.Duration {
 	samples := map[string][]time.Duration{}
 	for _, t := range tickets {
 		if t.State == Done && !t.CalledAt.IsZero() && t.DoneAt.After(t.CalledAt) {

@@ -95,7 +95,7 @@ func (s *Scheduler) ClosedDays(ctx context.Context, centerID string, from, to Da
 	}
 	var days []ClosedDay
 	for d := from; !d.After(to); d = d.AddDays(1) {
-		if _, open := center.Hours[d.Weekday()]; !open {
+		if _, open := center.HoursOn(d); !open {
 			continue
 		}
 		if name, closed := s.calendar.Closed(d); closed {
@@ -166,15 +166,18 @@ func within(periods []period, start, end time.Time) bool {
 // clocks change, offsets would name one instant twice (spring) or skip one
 // (autumn), while instants name each moment once.
 func (s *schedule) openingInstants(center Center, d Date) (time.Time, time.Time) {
-	span := center.Hours[d.Weekday()]
+	span, _ := center.HoursOn(d)
 	return d.At(span.Open, s.policy.Location), d.At(span.Close, s.policy.Location)
 }
 
 // dayClosed reports whether the center is closed all day on d for a reason
-// that needs no database: no hours that weekday, a public holiday, an extra
-// closed day.
+// that needs no database: no hours that weekday (or that day, by its
+// special hours), a public holiday, an extra closed day.
 func (s *schedule) dayClosed(center Center, d Date) (string, bool) {
-	if _, open := center.Hours[d.Weekday()]; !open {
+	if _, open := center.HoursOn(d); !open {
+		if _, usually := center.Hours[d.Weekday()]; usually {
+			return fmt.Sprintf("%s is closed on %s", center.Name, d.Long()), true
+		}
 		return fmt.Sprintf("%s is closed on %ss", center.Name, d.Weekday()), true
 	}
 	if name, closed := s.calendar.Closed(d); closed {

@@ -51,7 +51,7 @@ type Policy struct {
 // the days every center closes, the policy, the clock, and the closures
 // staff entered, read through the store and kept in the seat cache.
 type schedule struct {
-	catalogue Catalogue
+	catalogue *liveCatalogue
 	calendar  *Calendar
 	policy    Policy
 	now       func() time.Time
@@ -71,7 +71,7 @@ type Scheduler struct {
 func NewScheduler(catalogue Catalogue, store Store, sealer *Sealer, policy Policy, now func() time.Time) *Scheduler {
 	return &Scheduler{
 		schedule: &schedule{
-			catalogue: catalogue,
+			catalogue: newLiveCatalogue(catalogue),
 			calendar:  NewCalendar(policy.ExtraClosedDays),
 			policy:    policy,
 			now:       now,
@@ -82,8 +82,13 @@ func NewScheduler(catalogue Catalogue, store Store, sealer *Sealer, policy Polic
 	}
 }
 
-// Catalogue returns the centers and services.
-func (s *Scheduler) Catalogue() Catalogue { return s.catalogue }
+// Catalogue returns the centers and services in use. A caller that looks
+// up several of them keeps the value, so that they all come from one
+// version of the catalogue.
+func (s *Scheduler) Catalogue() Catalogue {
+	c, _ := s.catalogue.load()
+	return c
+}
 
 // Location returns the time zone schedules are kept in.
 func (s *Scheduler) Location() *time.Location { return s.policy.Location }

@@ -227,7 +227,7 @@ func (s *Scheduler) checkStartAmong(center Center, v visit, interp string, start
 		}
 		return notBookable("%s", msg)
 	}
-	span := center.Hours[day.Weekday()]
+	span, _ := center.HoursOn(day)
 	open, closing := s.openingInstants(center, day)
 	if start.Before(open) || start.Add(length).After(closing) {
 		return notBookable("%s is outside the opening hours %s on %ss (%s takes %s)", local.Format("15:04"), span, day.Weekday(), v.names(), minutes(length))

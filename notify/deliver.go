@@ -41,6 +41,10 @@ type DelivererConfig struct {
 	// failed, skipped) and, for a sent email, how long after its change it
 	// went out: the metrics.
 	Observe func(outcome string, latency time.Duration)
+	// Catalogue, if not nil, returns the catalogue in use, which admins
+	// may change while the server runs; each email is written from the
+	// one in use then. Nil: the catalogue given to NewDeliverer.
+	Catalogue func() booking.Catalogue
 }
 
 // Deliverer builds and sends the email recorded for a change of a booking
@@ -61,6 +65,14 @@ func NewDeliverer(store Store, catalogue booking.Catalogue, sealer *booking.Seal
 		return nil, fmt.Errorf("deliverer: base URL %q has no host", cfg.BaseURL)
 	}
 	return &Deliverer{store: store, catalogue: catalogue, sealer: sealer, sender: sender, cfg: cfg, host: u.Hostname()}, nil
+}
+
+// currentCatalogue is the catalogue to write an email from.
+func (d *Deliverer) currentCatalogue() booking.Catalogue {
+	if d.cfg.Catalogue != nil {
+		return d.cfg.Catalogue()
+	}
+	return d.catalogue
 }
 
 // permanentError is a failure that retrying cannot fix.
@@ -291,7 +303,7 @@ func (d *Deliverer) waitForEarlier(ctx context.Context, e booking.Email) error {
 // message builds the email as the booking was right after the change it
 // tells of.
 func (d *Deliverer) message(e booking.Email, b booking.Booking) (*mail.Msg, error) {
-	center, services, err := visitOf(d.catalogue, b)
+	center, services, err := visitOf(d.currentCatalogue(), b)
 	if err != nil {
 		return nil, err
 	}
@@ -347,7 +359,7 @@ func (d *Deliverer) waitMessage(e booking.Email, w booking.WaitEntry) (*mail.Msg
 	if len(w.Services) == 0 {
 		return nil, fmt.Errorf("waitlist entry %s lists no service", w.Reference)
 	}
-	center, services, err := servicesAt(d.catalogue, w.Center, w.Services)
+	center, services, err := servicesAt(d.currentCatalogue(), w.Center, w.Services)
 	if err != nil {
 		return nil, err
 	}

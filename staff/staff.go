@@ -107,6 +107,12 @@ const (
 	ActionTicketServe  = "serve"
 	ActionTicketNoShow = "no-show"
 	ActionTicketMove   = "move"
+	// ActionCatalogueChange: an admin applied a new version of the
+	// catalogue of centers and services (an edit, an API change or a
+	// revert); the subject is "version N", the detail what changed and the
+	// references of the bookings it cancelled. The center is the one the
+	// edit was of, "" for the whole catalogue.
+	ActionCatalogueChange = "catalogue.change"
 )
 
 // Failures counts the failed logins of one key (an email and client

@@ -25,51 +25,72 @@ import (
 	"github.com/ics-booking/icsbooking/booking"
 )
 
-// The file as written; converted to booking's types by Parse.
-type file struct {
-	TimeZone string    `yaml:"time_zone"`
-	Centers  []center  `yaml:"centers"`
-	Services []service `yaml:"services"`
+// File is a catalogue as written: the fields of the YAML file and, under
+// the same names, of the staff API's JSON. Check converts it to booking's
+// types; Marshal writes it back as YAML.
+type File struct {
+	TimeZone string    `yaml:"time_zone" json:"time_zone"`
+	Centers  []Center  `yaml:"centers" json:"centers"`
+	Services []Service `yaml:"services" json:"services"`
 }
 
-type center struct {
-	ID      string `yaml:"id"`
-	Code    string `yaml:"code"`
-	Name    string `yaml:"name"`
-	Address string `yaml:"address"`
-	Phone   string `yaml:"phone"`
-	Email   string `yaml:"email"`
+// Center is a center as written. Durations are Go durations ("30m").
+type Center struct {
+	ID      string `yaml:"id" json:"id"`
+	Code    string `yaml:"code" json:"code"`
+	Name    string `yaml:"name" json:"name"`
+	Address string `yaml:"address" json:"address"`
+	Phone   string `yaml:"phone,omitempty" json:"phone,omitempty"`
+	Email   string `yaml:"email" json:"email"`
 	// Hours is nil when the key is absent, which means the default hours.
-	Hours        map[string]string `yaml:"hours"`
-	Languages    []string          `yaml:"languages"`
-	Desks        int               `yaml:"desks"`
-	SlotStep     string            `yaml:"slot_step"`
-	Interpreters map[string]int    `yaml:"interpreters"`
+	Hours Hours `yaml:"hours,omitempty" json:"hours,omitempty"`
+	// SpecialHours are periods with other hours than Hours.
+	SpecialHours []SpecialHours `yaml:"special_hours,omitempty" json:"special_hours,omitempty"`
+	Languages    []string       `yaml:"languages,omitempty" json:"languages,omitempty"`
+	Desks        int            `yaml:"desks,omitempty" json:"desks,omitempty"`
+	SlotStep     string         `yaml:"slot_step,omitempty" json:"slot_step,omitempty"`
+	Interpreters map[string]int `yaml:"interpreters,omitempty" json:"interpreters,omitempty"`
 	// MaxServices is nil when the key is absent: the default.
-	MaxServices *int `yaml:"max_services"`
+	MaxServices *int `yaml:"max_services,omitempty" json:"max_services,omitempty"`
 }
 
-type service struct {
-	ID            string   `yaml:"id"`
-	Name          string   `yaml:"name"`
-	Category      string   `yaml:"category"`
-	Description   string   `yaml:"description"`
-	Mode          string   `yaml:"mode"`
-	Duration      string   `yaml:"duration"`
-	Bring         []string `yaml:"bring"`
-	NeedsLanguage bool     `yaml:"needs_language"`
+// Hours holds opening hours by weekday key (mon ... sun): "HH:MM-HH:MM" or
+// "closed". It is written in the order of the week.
+type Hours map[string]string
+
+// SpecialHours are a center's hours from one day to another, both
+// included, written YYYY-MM-DD. Hours holds the weekdays that differ from
+// the center's usual hours, "closed" for one closed in the period; a
+// weekday it leaves out keeps the usual hours.
+type SpecialHours struct {
+	From  string `yaml:"from" json:"from"`
+	To    string `yaml:"to" json:"to"`
+	Hours Hours  `yaml:"hours" json:"hours"`
+}
+
+// Service is a service as written.
+type Service struct {
+	ID            string   `yaml:"id" json:"id"`
+	Name          string   `yaml:"name" json:"name"`
+	Category      string   `yaml:"category,omitempty" json:"category,omitempty"`
+	Description   string   `yaml:"description,omitempty" json:"description,omitempty"`
+	Mode          string   `yaml:"mode" json:"mode"`
+	Duration      string   `yaml:"duration,omitempty" json:"duration,omitempty"`
+	Bring         []string `yaml:"bring,omitempty" json:"bring,omitempty"`
+	NeedsLanguage bool     `yaml:"needs_language,omitempty" json:"needs_language,omitempty"`
 	// MaxPeople is nil when the key is absent: one person.
-	MaxPeople *int   `yaml:"max_people"`
-	PerPerson string `yaml:"per_person"`
+	MaxPeople *int   `yaml:"max_people,omitempty" json:"max_people,omitempty"`
+	PerPerson string `yaml:"per_person,omitempty" json:"per_person,omitempty"`
 	// Translations holds the name, description and bring list in other
 	// languages than English, by language tag.
-	Translations map[string]serviceText `yaml:"translations"`
+	Translations map[string]ServiceText `yaml:"translations,omitempty" json:"translations,omitempty"`
 }
 
-type serviceText struct {
-	Name        string   `yaml:"name"`
-	Description string   `yaml:"description"`
-	Bring       []string `yaml:"bring"`
+// ServiceText is a service's text in one language as written.
+type ServiceText struct {
+	Name        string   `yaml:"name" json:"name"`
+	Description string   `yaml:"description" json:"description"`
+	Bring       []string `yaml:"bring,omitempty" json:"bring,omitempty"`
 }
 
 var (
@@ -79,14 +100,15 @@ var (
 	spanPattern     = regexp.MustCompile(`^(\d{2}):(\d{2})-(\d{2}):(\d{2})$`)
 )
 
-// weekday is a key of hours and the day it stands for.
-type weekday struct {
-	key string
-	day time.Weekday
+// Weekday is a key of hours and the day it stands for.
+type Weekday struct {
+	Key string
+	Day time.Weekday
 }
 
-// weekdays are the keys of hours, in the order problems are reported.
-var weekdays = []weekday{
+// Weekdays are the keys of hours in the order of the week, the order
+// problems are reported and hours written in.
+var Weekdays = []Weekday{
 	{"mon", time.Monday},
 	{"tue", time.Tuesday},
 	{"wed", time.Wednesday},
@@ -129,19 +151,35 @@ func Load(path string) (booking.Catalogue, *time.Location, error) {
 // Unknown fields are errors. A center without hours is open Monday-Friday
 // 09:00-15:00; a center without slot_step has 30-minute slots. If the
 // catalogue has problems, the error lists every one of them, one a line, each
-// naming the file, the entry and the field.
+// naming the file, the entry and the field (Problems).
 func Parse(name string, data []byte) (booking.Catalogue, *time.Location, error) {
-	var f file
+	f, err := Decode(name, data)
+	if err != nil {
+		return booking.Catalogue{}, nil, err
+	}
+	return Check(name, f)
+}
+
+// Decode reads a catalogue's YAML as written, without checking it beyond
+// its shape: unknown fields, values of the wrong type and a second
+// document are errors naming the file and, where they can, the entry.
+func Decode(name string, data []byte) (File, error) {
+	var f File
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return booking.Catalogue{}, nil, decodeError(name, data, err)
+		return File{}, decodeError(name, data, err)
 	}
 	// A second document would otherwise be ignored without a word.
 	if err := dec.Decode(new(yaml.Node)); !errors.Is(err, io.EOF) {
-		return booking.Catalogue{}, nil, fmt.Errorf("%s: more than one YAML document", name)
+		return File{}, fmt.Errorf("%s: more than one YAML document", name)
 	}
+	return f, nil
+}
 
+// Check converts a catalogue as written to booking's types, checking every
+// rule the loader checks; see Parse. Its error is Problems.
+func Check(name string, f File) (booking.Catalogue, *time.Location, error) {
 	c := &checker{file: name}
 	loc := c.timeZone(f.TimeZone)
 	cat := booking.Catalogue{
@@ -150,7 +188,7 @@ func Parse(name string, data []byte) (booking.Catalogue, *time.Location, error) 
 	}
 	// Centers need desks only if some service can be booked.
 	var bookable string
-	if i := slices.IndexFunc(f.Services, func(s service) bool { return booking.Mode(s.Mode).Bookable() }); i >= 0 {
+	if i := slices.IndexFunc(f.Services, func(s Service) bool { return booking.Mode(s.Mode).Bookable() }); i >= 0 {
 		bookable = entry("service", f.Services[i].ID, i)
 	}
 	for i, ce := range f.Centers {
@@ -165,30 +203,57 @@ func Parse(name string, data []byte) (booking.Catalogue, *time.Location, error) 
 	if len(f.Services) == 0 {
 		c.addf("", "services", "none defined")
 	}
-	unique(c, "center", "id", f.Centers, func(ce center) (string, string) { return ce.ID, ce.ID })
-	unique(c, "center", "code", f.Centers, func(ce center) (string, string) { return ce.ID, ce.Code })
-	unique(c, "service", "id", f.Services, func(s service) (string, string) { return s.ID, s.ID })
+	unique(c, "center", "id", f.Centers, func(ce Center) (string, string) { return ce.ID, ce.ID })
+	unique(c, "center", "code", f.Centers, func(ce Center) (string, string) { return ce.ID, ce.Code })
+	unique(c, "service", "id", f.Services, func(s Service) (string, string) { return s.ID, s.ID })
 
-	if err := errors.Join(c.problems...); err != nil {
-		return booking.Catalogue{}, nil, err
+	if len(c.problems) > 0 {
+		return booking.Catalogue{}, nil, c.problems
 	}
 	return cat, loc, nil
 }
 
+// Problem is one thing wrong in a catalogue: in which file, entry (a
+// center or service, named as Entry names it; "" for the top level) and
+// field, and what.
+type Problem struct {
+	File, Entry, Field, Message string
+}
+
+func (p Problem) Error() string {
+	where := p.File + ": "
+	if p.Entry != "" {
+		where += p.Entry + ": "
+	}
+	return where + p.Field + ": " + p.Message
+}
+
+// Problems are all that is wrong in a catalogue, in the order found; the
+// error of Check, written one a line.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Entry names the i-th center or service (kind "center" or "service") in
+// messages: by id if it has one, by its place otherwise.
+func Entry(kind, id string, i int) string { return entry(kind, id, i) }
+
 // checker collects the problems found in one file.
 type checker struct {
 	file     string
-	problems []error
+	problems Problems
 }
 
 // addf records a problem with the field of the entry; entry is empty for the
 // top level of the file.
 func (c *checker) addf(entry, field, format string, args ...any) {
-	where := c.file + ": "
-	if entry != "" {
-		where += entry + ": "
-	}
-	c.problems = append(c.problems, fmt.Errorf("%s%s: %s", where, field, fmt.Sprintf(format, args...)))
+	c.problems = append(c.problems, Problem{File: c.file, Entry: entry, Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
 // entry names the i-th center or service in messages: by id if it has one.
@@ -220,7 +285,7 @@ func (c *checker) timeZone(name string) *time.Location {
 
 // center converts and checks the i-th center. Bookable names a service that
 // can be booked, or is "" if there is none; then the center needs no desks.
-func (c *checker) center(i int, in center, bookable string) booking.Center {
+func (c *checker) center(i int, in Center, bookable string) booking.Center {
 	e := entry("center", in.ID, i)
 	c.id(e, in.ID)
 	if in.Code == "" {
@@ -271,6 +336,7 @@ func (c *checker) center(i int, in center, bookable string) booking.Center {
 		Phone:        in.Phone,
 		Email:        in.Email,
 		Hours:        c.hours(e, in.Hours),
+		SpecialHours: c.specialHours(e, in.SpecialHours),
 		Languages:    in.Languages,
 		Desks:        in.Desks,
 		SlotStep:     step,
@@ -278,24 +344,24 @@ func (c *checker) center(i int, in center, bookable string) booking.Center {
 	}
 }
 
-func (c *checker) hours(e string, in map[string]string) map[time.Weekday]booking.Span {
+func (c *checker) hours(e string, in Hours) map[time.Weekday]booking.Span {
 	if in == nil {
 		in = defaultHours
 	}
 	hours := make(map[time.Weekday]booking.Span)
 	open := 0
-	for _, wd := range weekdays {
-		s, ok := in[wd.key]
+	for _, wd := range Weekdays {
+		s, ok := in[wd.Key]
 		if !ok || s == closed {
 			continue
 		}
 		open++
-		if span, ok := c.span(e, "hours."+wd.key, s); ok {
-			hours[wd.day] = span
+		if span, ok := c.span(e, "hours."+wd.Key, s); ok {
+			hours[wd.Day] = span
 		}
 	}
 	for _, k := range sortedKeys(in) {
-		if !slices.ContainsFunc(weekdays, func(wd weekday) bool { return wd.key == k }) {
+		if !slices.ContainsFunc(Weekdays, func(wd Weekday) bool { return wd.Key == k }) {
 			c.addf(e, "hours", "%q is not a weekday (mon, tue, wed, thu, fri, sat, sun)", k)
 		}
 	}
@@ -303,6 +369,69 @@ func (c *checker) hours(e string, in map[string]string) map[time.Weekday]booking
 		c.addf(e, "hours", "the center is closed every day")
 	}
 	return hours
+}
+
+// specialHours checks a center's special hours: each a period of whole
+// days with the hours of the weekdays that differ, none overlapping another.
+func (c *checker) specialHours(e string, in []SpecialHours) []booking.SpecialHours {
+	var periods []booking.SpecialHours
+	var places []int // of periods in in
+	for i, sh := range in {
+		field := fmt.Sprintf("special_hours[%d]", i)
+		from, okFrom := c.date(e, field+".from", sh.From)
+		to, okTo := c.date(e, field+".to", sh.To)
+		if okFrom && okTo && to.Before(from) {
+			c.addf(e, field+".to", "%s is before from, %s", sh.To, sh.From)
+			okTo = false
+		}
+		hours := make(map[time.Weekday]booking.Span)
+		for _, wd := range Weekdays {
+			s, ok := sh.Hours[wd.Key]
+			switch {
+			case !ok:
+			case s == closed:
+				hours[wd.Day] = booking.Span{}
+			default:
+				if span, ok := c.span(e, field+".hours."+wd.Key, s); ok {
+					hours[wd.Day] = span
+				}
+			}
+		}
+		for _, k := range sortedKeys(sh.Hours) {
+			if !slices.ContainsFunc(Weekdays, func(wd Weekday) bool { return wd.Key == k }) {
+				c.addf(e, field+".hours", "%q is not a weekday (mon, tue, wed, thu, fri, sat, sun)", k)
+			}
+		}
+		if len(sh.Hours) == 0 {
+			c.addf(e, field+".hours", "none given: name the weekdays whose hours differ")
+		}
+		if !okFrom || !okTo {
+			continue
+		}
+		p := booking.SpecialHours{From: from, To: to, Hours: hours}
+		for j, q := range periods {
+			if q.To.Before(p.From) || p.To.Before(q.From) {
+				continue
+			}
+			c.addf(e, field, "%s to %s overlaps special_hours[%d], %s to %s", p.From, p.To, places[j], q.From, q.To)
+		}
+		periods, places = append(periods, p), append(places, i)
+	}
+	return periods
+}
+
+// date parses a required day written YYYY-MM-DD.
+func (c *checker) date(e, field, s string) (booking.Date, bool) {
+	if s == "" {
+		c.addf(e, field, "required")
+		return booking.Date{}, false
+	}
+	d, err := booking.ParseDate(s)
+	if err != nil || d.String() != s {
+		c.addf(e, field, "%q is not a date of the form YYYY-MM-DD", s)
+		return booking.Date{}, false
+	}
+	return d, true
 }
 
 // span parses "HH:MM-HH:MM".
@@ -336,7 +465,7 @@ func (c *checker) span(e, field, s string) (booking.Span, bool) {
 	return span, true
 }
 
-func (c *checker) service(i int, in service) booking.Service {
+func (c *checker) service(i int, in Service) booking.Service {
 	e := entry("service", in.ID, i)
 	c.id(e, in.ID)
 	c.required(e, "name", in.Name)

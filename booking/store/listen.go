@@ -34,10 +34,17 @@ type Listeners struct {
 	// Seats is called when another process changed seats of a center
 	// between from and to, or a closure of it (zero instants: any time).
 	Seats func(center string, from, to time.Time)
+	// Catalogue, if not nil, is called with the number of a new version
+	// of the catalogue that a process stored, or 0 when a new version may
+	// have been stored unheard.
+	Catalogue func(version int)
 }
 
 // all tells every listener that anything may have changed.
 func (l Listeners) all() {
+	if l.Catalogue != nil {
+		l.Catalogue(0)
+	}
 	l.Queue("")
 	l.Seats("", time.Time{}, time.Time{})
 }
@@ -80,7 +87,7 @@ func (s *Store) listen(ctx context.Context, l Listeners) error {
 			return errors.New("listen: the connection is not pgx's")
 		}
 		pg := c.Conn()
-		if _, err := pg.Exec(ctx, "LISTEN "+QueueChannel+"; LISTEN "+SeatsChannel); err != nil {
+		if _, err := pg.Exec(ctx, "LISTEN "+QueueChannel+"; LISTEN "+SeatsChannel+"; LISTEN "+CatalogueChannel); err != nil {
 			return fmt.Errorf("listen: %w", err)
 		}
 		// What was committed before LISTEN, since the start or while the
@@ -99,6 +106,11 @@ func (s *Store) listen(ctx context.Context, l Listeners) error {
 				l.Queue(n.Payload)
 			case SeatsChannel:
 				s.seatsChanged(n.Payload, l.Seats)
+			case CatalogueChannel:
+				if l.Catalogue != nil {
+					version, _ := strconv.Atoi(n.Payload) // 0 if unreadable: read the latest
+					l.Catalogue(version)
+				}
 			}
 		}
 	})

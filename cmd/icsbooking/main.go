@@ -20,7 +20,6 @@ import (
 	"github.com/ics-booking/icsbooking/booking"
 	"github.com/ics-booking/icsbooking/booking/catalogue"
 	"github.com/ics-booking/icsbooking/booking/store"
-	"github.com/ics-booking/icsbooking/configs"
 	"github.com/ics-booking/icsbooking/jobs"
 	"github.com/ics-booking/icsbooking/metrics"
 	"github.com/ics-booking/icsbooking/notify"
@@ -32,9 +31,11 @@ import (
 const usage = `usage: icsbooking <command>
 
 commands:
-  serve    migrate the database and start the web server
-  migrate  apply the database migrations and exit
-  staff    add, list or disable back-office accounts (icsbooking staff for more)
+  serve      migrate the database and start the web server
+  migrate    apply the database migrations and exit
+  staff      add, list or disable back-office accounts (icsbooking staff for more)
+  catalogue  import or export the catalogue of centers and services
+             (icsbooking catalogue for more)
 
 Settings come from ICS_* environment variables; see configs/example.env.
 `
@@ -52,9 +53,10 @@ func main() {
 // server listens on (tests start it on port 0).
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer,
 	ready chan<- string) error {
-	if len(args) == 0 || (len(args) != 1 && args[0] != "staff") || (args[0] != "serve" && args[0] != "migrate" && args[0] != "staff") {
+	withArgs := len(args) > 0 && (args[0] == "staff" || args[0] == "catalogue")
+	if len(args) == 0 || (len(args) != 1 && !withArgs) || (args[0] != "serve" && args[0] != "migrate" && !withArgs) {
 		fmt.Fprint(stderr, usage)
-		return errors.New("expected one command: serve, migrate or staff")
+		return errors.New("expected one command: serve, migrate, staff or catalogue")
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -83,7 +85,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return nil
 	}
 
-	cat, loc, err := loadCatalogue(cfg.Catalogue)
+	if args[0] == "catalogue" {
+		return catalogueCommand(ctx, args[1:], st, cfg, logger, stdout, stderr)
+	}
+	version, cat, loc, err := storedCatalogue(ctx, st, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -99,7 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return fmt.Errorf("configuration:\nICS_CALENDAR_FEED_TOKENS: no center %q in the catalogue", center)
 		}
 	}
-	if err := checkCatalogueInUse(ctx, st, cat, cfg); err != nil {
+	if err := checkCatalogueInUse(ctx, st, version.Number, cat, cfg); err != nil {
 		return err
 	}
 	sealer, err := openSealer(ctx, st, cfg.SecretKeyFile, logger)
@@ -131,6 +136,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		SeatCacheTTL:          cfg.SlotCacheTTL,
 		WaitlistHold:          cfg.WaitlistHold,
 	}, time.Now)
+	scheduler.UseCatalogue(version.Number, cat)
 	walkIns := booking.NewQueue(scheduler, st, booking.QueuePolicy{
 		WalkInCutoff: cfg.WalkInCutoff,
 		CheckInEarly: cfg.CheckInEarly,
@@ -144,6 +150,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	m := metrics.New()
 	deliverer, err := notify.NewDeliverer(st, cat, sealer, sender, notify.DelivererConfig{
 		BaseURL: cfg.BaseURL, From: cfg.MailFrom, Location: loc, Now: time.Now, Logger: logger, Observe: m.Email,
+		Catalogue: scheduler.Catalogue,
 	})
 	if err != nil {
 		return err
@@ -233,7 +240,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		QueuedEmails: st.QueuedEmailCount,
 		Queues: func(ctx context.Context) ([]metrics.CenterQueue, error) {
 			var queues []metrics.CenterQueue
-			for _, center := range cat.Centers {
+			for _, center := range scheduler.Catalogue().Centers {
 				e, err := walkIns.EstimatedWait(ctx, center.ID)
 				if err != nil {
 					return queues, err
@@ -244,11 +251,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		},
 	}, logger)
 	go func() {
-		err := st.Listen(ctx, store.Listeners{Queue: handler.QueueChanged, Seats: scheduler.Changed})
+		err := st.Listen(ctx, store.Listeners{Queue: handler.QueueChanged, Seats: scheduler.Changed,
+			Catalogue: func(n int) { reloadCatalogue(ctx, st, scheduler, n, logger) }})
 		if err != nil {
 			logger.Error("listening for changes", "error", err)
 		}
 	}()
+	if st.Dialect() != "postgres" {
+		// SQLite's server is one process, but `icsbooking catalogue
+		// import` is another: look for its versions now and then.
+		go pollCatalogue(ctx, st, scheduler, livePoll, logger)
+	}
 	return serve(ctx, cfg, handler, logger, ready)
 }
 
@@ -295,32 +308,17 @@ func reminderInterval(cfg config) time.Duration {
 	return cfg.ReminderInterval
 }
 
-func loadCatalogue(path string) (booking.Catalogue, *time.Location, error) {
-	if path == "" {
-		return catalogue.Parse(configs.CatalogueName, configs.Catalogue)
-	}
-	cat, loc, err := catalogue.Load(path)
-	if err != nil {
-		return cat, loc, fmt.Errorf("ICS_CATALOGUE=%s: %w", path, err)
-	}
-	return cat, loc, nil
-}
-
 // checkCatalogueInUse refuses a catalogue that lacks a center or service
 // that bookings still use: their manage pages would answer 404 and their
 // emails fail, so the newcomer could neither cancel nor be told.
-func checkCatalogueInUse(ctx context.Context, st *store.Store, cat booking.Catalogue, cfg config) error {
+func checkCatalogueInUse(ctx context.Context, st *store.Store, version int, cat booking.Catalogue, cfg config) error {
 	uses, err := st.CatalogueUses(ctx, time.Now().Add(-cfg.LinkGrace))
 	if err != nil {
 		return err
 	}
 	if err := cat.CheckUses(uses); err != nil {
-		name := "the built-in catalogue"
-		if cfg.Catalogue != "" {
-			name = "ICS_CATALOGUE=" + cfg.Catalogue
-		}
 		return fmt.Errorf("%s lacks centers or services that bookings still use; keep them until those bookings "+
-			"are ICS_MANAGE_LINK_GRACE past their end and their emails are sent:\n%w", name, err)
+			"are ICS_MANAGE_LINK_GRACE past their end and their emails are sent:\n%w", catalogue.VersionName(version), err)
 	}
 	return nil
 }

@@ -210,14 +210,17 @@ func TestEmailAddressesOverSMTP(t *testing.T) {
 
 // A catalogue may lose a center or service only once no booking the
 // newcomer can still open, and no email still to send, uses it: otherwise
-// the manage page would answer 404 and the cancellation email fail.
-func TestServeRefusesCatalogueLackingBookedService(t *testing.T) {
+// the manage page would answer 404 and the cancellation email fail. The
+// catalogue lives in the database, so it is an import that is refused; a
+// different ICS_CATALOGUE at a restart only seeds a new database.
+func TestImportRefusesCatalogueLackingBookedService(t *testing.T) {
 	for _, dialect := range storetest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			vars := serverVars(dir, storetest.URL(t, dialect))
-			// A first start makes the key the bookings are sealed with.
+			// A first start seeds the catalogue and makes the key the
+			// bookings are sealed with.
 			if err := serveOnce(t, vars); err != nil {
 				t.Fatalf("first start: %v", err)
 			}
@@ -244,19 +247,27 @@ func TestServeRefusesCatalogueLackingBookedService(t *testing.T) {
 			add("AAR-AAAAA3", "families", now.Add(-72*time.Hour), booking.EmailCancellation)
 			add("AAR-AAAAA4", "students", now.Add(-72*time.Hour), "")
 
-			vars["ICS_CATALOGUE"] = catalogueWithout(t, "tax-card", "families", "students")
-			err = serveOnce(t, vars)
-			if err == nil || !strings.Contains(err.Error(), "ICS_CATALOGUE") ||
+			lacking := catalogueWithout(t, "tax-card", "families", "students")
+			_, err = catalogueCLI(t, vars, "import", lacking)
+			if err == nil || !strings.Contains(err.Error(), "still use") ||
 				!strings.Contains(err.Error(), `2 bookings of service "tax-card" at center "aarhus"`) ||
 				!strings.Contains(err.Error(), `1 booking of service "families"`) ||
 				strings.Contains(err.Error(), "students") {
-				t.Errorf("serve with a catalogue lacking booked services: %v", err)
+				t.Errorf("import of a catalogue lacking booked services: %v", err)
+			}
+			// A restart with that file keeps the catalogue of the database.
+			vars["ICS_CATALOGUE"] = lacking
+			if err := serveOnce(t, vars); err != nil {
+				t.Errorf("restart with another ICS_CATALOGUE: %v", err)
+			}
+			if v, err := st.CatalogueVersion(t.Context(), 0); err != nil || v.Number != 1 {
+				t.Errorf("latest version %d (%v), want 1", v.Number, err)
 			}
 			// A booking past its manage link with no email to send holds
 			// nothing back.
-			vars["ICS_CATALOGUE"] = catalogueWithout(t, "students")
-			if err := serveOnce(t, vars); err != nil {
-				t.Errorf("serve with a catalogue lacking a service of past bookings: %v", err)
+			out, err := catalogueCLI(t, vars, "import", catalogueWithout(t, "students"))
+			if err != nil || !strings.Contains(out, "as catalogue version 2") {
+				t.Errorf("import of a catalogue lacking a service of past bookings: %q, %v", out, err)
 			}
 		})
 	}
@@ -290,7 +301,7 @@ func TestRunRefusesBadSettings(t *testing.T) {
 		vars map[string]string
 		want string
 	}{
-		{[]string{"fly"}, nil, "serve, migrate or staff"},
+		{[]string{"fly"}, nil, "serve, migrate, staff or catalogue"},
 		{[]string{"serve"}, map[string]string{"ICS_BOOKING_HORIZON_DAYS": "0"}, "ICS_BOOKING_HORIZON_DAYS"},
 		{[]string{"migrate"}, map[string]string{"ICS_DATABASE_URL": "mysql://x"}, "ICS_DATABASE_URL"},
 		{[]string{"serve"}, map[string]string{

@@ -27,6 +27,7 @@ import (
 // Scheduler is what the back office needs of booking.Scheduler.
 type Scheduler interface {
 	bookingform.Booker
+	CatalogueEditor
 	Appointments(ctx context.Context, center string) ([]booking.Booking, error)
 	Agenda(ctx context.Context, center string, day booking.Date) ([]booking.BookingWithEmails, error)
 	CancelByStaff(ctx context.Context, center string, id int64, reason string) (booking.Booking, bool, error)

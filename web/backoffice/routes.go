@@ -20,6 +20,16 @@ func (h *Handler) Routes(r gin.IRouter) {
 	loggedIn.GET("", h.staffHome)
 	loggedIn.POST("/logout", h.staffLogout)
 	loggedIn.GET("/audit", requireAdmin(forbidden), h.staffAudit)
+	// The catalogue of centers and services, for admins.
+	catalogue := loggedIn.Group("/catalogue", requireAdmin(forbidden))
+	catalogue.GET("", h.staffCatalogue)
+	catalogue.GET("/export", h.staffCatalogueExport)
+	catalogue.GET("/centers/:center", h.staffCatalogueCenter)
+	catalogue.POST("/centers/:center", h.staffCatalogueCenterPost)
+	catalogue.GET("/services/:service", h.staffCatalogueService)
+	catalogue.POST("/services/:service", h.staffCatalogueServicePost)
+	catalogue.GET("/versions/:version", h.staffCatalogueVersion)
+	catalogue.POST("/versions/:version/revert", h.staffCatalogueRevert)
 
 	// A center's pages, for accounts that may see the center.
 	center := loggedIn.Group("/centers/:center", h.requireCenter)
@@ -56,6 +66,8 @@ func (h *Handler) Routes(r gin.IRouter) {
 	// The API: every route needs a logged-in account.
 	api := middleware.Group(r, "/api/v1/staff", render.FailProblem, h.requireStaff)
 	api.GET("/me", h.staffMe)
+	api.GET("/catalogue", h.getCatalogue)
+	api.PUT("/catalogue", requireAdmin(forbidden), h.putCatalogue)
 	desks := api.Group("/centers/:center", h.requireCenter)
 	desks.POST("/desks/:desk/call", requireDesk, h.callNext)
 	desks.POST("/tickets/:ticket/recall", h.ticketAPI(recallAction))
