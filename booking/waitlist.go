@@ -305,7 +305,7 @@ func (s *Scheduler) JoinWaitlist(ctx context.Context, r WaitRequest) (WaitEntry,
 		e.Reference = newReference(center.Code)
 		e.TokenHash = HashToken(token)
 		e.TokenSealed = s.sealer.Seal(e.Reference, token)
-		joined, err := s.waitStore().JoinWaitlist(ctx, e)
+		joined, err := s.store.JoinWaitlist(ctx, e)
 		if err == nil {
 			return joined, token, nil
 		}
@@ -317,9 +317,6 @@ func (s *Scheduler) JoinWaitlist(ctx context.Context, r WaitRequest) (WaitEntry,
 		}
 	}
 }
-
-// waitStore is the store's waitlist.
-func (s *Scheduler) waitStore() WaitStore { return s.store }
 
 // WaitEntry returns an entry and its place to the holder of its token; a
 // wrong token is answered exactly like an unknown reference, and so is an
@@ -339,7 +336,7 @@ func (s *Scheduler) entry(ctx context.Context, reference, token string) (WaitEnt
 	if !referencePattern.MatchString(reference) {
 		return WaitEntry{}, newError(ErrNotFound, "no such waitlist entry")
 	}
-	e, err := s.waitStore().WaitEntry(ctx, reference)
+	e, err := s.store.WaitEntry(ctx, reference)
 	if errors.Is(err, ErrNotFound) {
 		return WaitEntry{}, notFound
 	}
@@ -358,7 +355,7 @@ func (s *Scheduler) view(ctx context.Context, e WaitEntry) (WaitView, error) {
 	if !e.Status.Active() {
 		return WaitView{WaitEntry: e}, nil
 	}
-	line, err := s.waitStore().Waitlist(ctx, e.Center)
+	line, err := s.store.Waitlist(ctx, e.Center)
 	if err != nil {
 		return WaitView{}, fmt.Errorf("waitlist entry: %w", err)
 	}
@@ -385,7 +382,7 @@ func (s *Scheduler) Waitlist(ctx context.Context, centerID string) ([]WaitView, 
 	if err != nil {
 		return nil, err
 	}
-	line, err := s.waitStore().Waitlist(ctx, center.ID)
+	line, err := s.store.Waitlist(ctx, center.ID)
 	if err != nil {
 		return nil, fmt.Errorf("waitlist of %s: %w", center.ID, err)
 	}
@@ -405,7 +402,7 @@ func (s *Scheduler) Waitlist(ctx context.Context, centerID string) ([]WaitView, 
 // decide, under the guard, when it takes them. A closure of the day
 // reopen (if not zero) counts as gone: the holds go with its removal.
 func (s *Scheduler) holds(ctx context.Context, center Center, from, to time.Time, skip int64, reopen Date) ([]Hold, error) {
-	line, err := s.waitStore().Waitlist(ctx, center.ID)
+	line, err := s.store.Waitlist(ctx, center.ID)
 	if err != nil || len(line) == 0 {
 		return nil, err
 	}
@@ -504,7 +501,7 @@ func (s *Scheduler) AcceptOffer(ctx context.Context, reference, token string) (b
 		moveTo.UpdatedAt = now.UTC()
 		u := Update{Booking: moveTo, Release: s.claims(center, old.Start, old.End, old.Language)}
 		u.Holds = s.freedHolds(ctx, old)
-		b, err := s.waitStore().AcceptOffer(ctx, e, Booking{}, &u, now)
+		b, err := s.store.AcceptOffer(ctx, e, Booking{}, &u, now)
 		if err != nil {
 			return Booking{}, "", false, s.acceptFailed(err)
 		}
@@ -541,7 +538,7 @@ func (s *Scheduler) AcceptOffer(ctx context.Context, reference, token string) (b
 		b.Reference = newReference(center.Code)
 		b.TokenHash = HashToken(bookingToken)
 		b.TokenSealed = s.sealer.Seal(b.Reference, bookingToken)
-		created, err := s.waitStore().AcceptOffer(ctx, e, b, nil, now)
+		created, err := s.store.AcceptOffer(ctx, e, b, nil, now)
 		if err == nil {
 			s.changed(center.ID, b.Start, b.End)
 			return created, bookingToken, false, nil
@@ -591,7 +588,7 @@ func (s *Scheduler) LeaveWaitlist(ctx context.Context, reference, token string) 
 		case WaitOffered:
 			err = s.endOffer(ctx, e, WaitLeft, false, EventDecline, "")
 		case WaitWaiting:
-			err = s.waitStore().SetWaitStatus(ctx, e, WaitLeft, "", s.now())
+			err = s.store.SetWaitStatus(ctx, e, WaitLeft, "", s.now())
 		default:
 			return WaitView{WaitEntry: e}, nil
 		}
@@ -606,7 +603,7 @@ func (s *Scheduler) LeaveWaitlist(ctx context.Context, reference, token string) 
 
 // reread returns an entry as it is now, with its place.
 func (s *Scheduler) reread(ctx context.Context, e WaitEntry) (WaitView, error) {
-	e, err := s.waitStore().WaitEntryByID(ctx, e.ID)
+	e, err := s.store.WaitEntryByID(ctx, e.ID)
 	if err != nil {
 		return WaitView{}, fmt.Errorf("waitlist entry: %w", err)
 	}
@@ -625,7 +622,7 @@ func (s *Scheduler) endOffer(ctx context.Context, e WaitEntry, to WaitStatus, mi
 		return fmt.Errorf("end offer: %w", err)
 	}
 	release := s.claims(center, e.Offer.Start, e.Offer.End, e.Language)
-	err = s.waitStore().EndOffer(ctx, e, release, to, missed, event, email, holds, s.now())
+	err = s.store.EndOffer(ctx, e, release, to, missed, event, email, holds, s.now())
 	if err != nil {
 		if errors.Is(err, ErrConflict) {
 			return newError(ErrConflict, "the offer changed meanwhile (accepted, declined or expired); read the entry again")
@@ -642,7 +639,7 @@ func (s *Scheduler) endOffer(ctx context.Context, e WaitEntry, to WaitStatus, mi
 // saying so. It is what the job queued with the offer runs at its expiry;
 // running it again, or after an accept, changes nothing.
 func (s *Scheduler) ExpireOffer(ctx context.Context, id int64, offer int) error {
-	e, err := s.waitStore().WaitEntryByID(ctx, id)
+	e, err := s.store.WaitEntryByID(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil
 	}
@@ -669,7 +666,7 @@ func (s *Scheduler) ExpireOffer(ctx context.Context, id int64, offer int) error 
 func (s *Scheduler) SweepWaitlist(ctx context.Context) (int, error) {
 	const batch = 100
 	n := 0
-	offered, err := s.waitStore().ExpiredOffers(ctx, s.now(), batch)
+	offered, err := s.store.ExpiredOffers(ctx, s.now(), batch)
 	if err != nil {
 		return 0, fmt.Errorf("sweep waitlist: %w", err)
 	}
@@ -679,12 +676,12 @@ func (s *Scheduler) SweepWaitlist(ctx context.Context) (int, error) {
 		}
 		n++
 	}
-	past, err := s.waitStore().WaitingPast(ctx, s.today(), batch)
+	past, err := s.store.WaitingPast(ctx, s.today(), batch)
 	if err != nil {
 		return n, fmt.Errorf("sweep waitlist: %w", err)
 	}
 	for _, e := range past {
-		err := s.waitStore().SetWaitStatus(ctx, e, WaitExpired, EmailWaitEnded, s.now())
+		err := s.store.SetWaitStatus(ctx, e, WaitExpired, EmailWaitEnded, s.now())
 		if err != nil && !errors.Is(err, ErrConflict) {
 			return n, fmt.Errorf("sweep waitlist: %w", err)
 		}
@@ -696,7 +693,7 @@ func (s *Scheduler) SweepWaitlist(ctx context.Context) (int, error) {
 // EraseWaitlist erases the personal data of entries out of line whose last
 // day passed more than Policy.RetentionDays ago.
 func (s *Scheduler) EraseWaitlist(ctx context.Context) (int, error) {
-	n, err := s.waitStore().EraseWaitlistBefore(ctx, s.today().AddDays(-s.policy.RetentionDays), s.now())
+	n, err := s.store.EraseWaitlistBefore(ctx, s.today().AddDays(-s.policy.RetentionDays), s.now())
 	if err != nil {
 		return 0, fmt.Errorf("erase waitlist: %w", err)
 	}
@@ -719,7 +716,7 @@ func (s *Scheduler) OfferTime(ctx context.Context, centerID string, start time.T
 	if len(holds) == 0 {
 		return WaitEntry{}, notBookable("nobody in line can take a visit starting at %s: no waiting entry's visit fits there (opening hours, notice, their last day)", start.In(s.policy.Location).Format("2006-01-02 15:04"))
 	}
-	taken, err := s.waitStore().TakeHolds(ctx, holds, 1, s.now())
+	taken, err := s.store.TakeHolds(ctx, holds, 1, s.now())
 	if err != nil {
 		return WaitEntry{}, fmt.Errorf("offer a time: %w", err)
 	}
@@ -727,7 +724,7 @@ func (s *Scheduler) OfferTime(ctx context.Context, centerID string, start time.T
 		return WaitEntry{}, newError(ErrSlotFull, "no seat is free for the visits waiting at %s", start.In(s.policy.Location).Format("2006-01-02 15:04"))
 	}
 	s.changed(center.ID, taken[0].Start, taken[0].End)
-	return s.waitStore().WaitEntryByID(ctx, taken[0].Entry)
+	return s.store.WaitEntryByID(ctx, taken[0].Entry)
 }
 
 // WaitStats counts a center's offers, accepts, declines and expiries from
@@ -737,5 +734,5 @@ func (s *Scheduler) WaitStats(ctx context.Context, centerID string, from, to tim
 	if err != nil {
 		return nil, err
 	}
-	return s.waitStore().WaitEvents(ctx, center.ID, from, to)
+	return s.store.WaitEvents(ctx, center.ID, from, to)
 }

@@ -62,8 +62,10 @@ func (b *tab) allowNotifications(origin string, setting browser.PermissionSettin
 }
 
 // TestLiveTicketInBrowser: a newcomer's phone shows the ticket's page with
-// JavaScript on; a desk on another server process, on the same PostgreSQL
-// database, calls the ticket, and the page shows the desk large, plays its
+// JavaScript on; a desk on another server (a second one in this test's
+// process, on the same PostgreSQL database, heard through its
+// notifications; cmd/icsbooking's TestLiveTicketFollowsCallOnOtherServer
+// does it with two real processes) calls the ticket, and the page shows the desk large, plays its
 // sound, vibrates and shows a notification (its holder allowed them),
 // without reloading; then the ticket is served and the page stops
 // following the queue. In English and in Danish.
