@@ -107,6 +107,30 @@ func (l *Locale) OpeningHours(hours map[time.Weekday]booking.Span) []HoursLine {
 	return lines
 }
 
+// SpecialHoursText says a period of special opening hours: its days, and
+// each weekday whose hours differ in it, with its hours or closed.
+type SpecialHoursText struct {
+	Period string      // "Saturday 1 August 2027 – Tuesday 31 August 2027"
+	Days   []HoursLine // in the week's order
+}
+
+// SpecialHours says sh in l.
+func (l *Locale) SpecialHours(sh booking.SpecialHours) SpecialHoursText {
+	text := SpecialHoursText{Period: Capitalise(l.DayDate(sh.From)) + " – " + l.DayDate(sh.To)}
+	for _, wd := range []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday} {
+		span, ok := sh.Hours[wd]
+		if !ok {
+			continue
+		}
+		hours := l.T("center.closed")
+		if span != (booking.Span{}) {
+			hours = l.Span(span)
+		}
+		text.Days = append(text.Days, HoursLine{Days: Capitalise(l.format.weekdays[wd]), Hours: hours})
+	}
+	return text
+}
+
 // LanguageName names an ISO 639 language code: "ar" is "Arabic" in
 // English and "arabisk" in Danish. An unknown code is shown as it is.
 func (l *Locale) LanguageName(code string) string {

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
@@ -170,6 +171,31 @@ func TestCataloguePages(t *testing.T) {
 			if strings.HasPrefix(start, "2026-12-11") {
 				t.Errorf("Friday 11 December is closed by the special hours, yet %s is offered", start)
 			}
+		}
+		// Newcomers read the special hours on the center's page, and
+		// programs in the API.
+		for lang, want := range map[string]string{
+			"en": "Monday 7 December 2026 – Friday 11 December 2026</strong><br>Monday 08:00–17:00<br>Friday Closed<br>",
+			"da": "Mandag den 7. december 2026 – fredag den 11. december 2026</strong><br>Mandag 08.00–17.00<br>Fredag Lukket<br>",
+		} {
+			if _, page := a.pageIn("/centers/aarhus", lang); !strings.Contains(page, want) {
+				t.Errorf("the center's page in %s does not say the special hours:\n%s", lang, page)
+			}
+		}
+		var api struct {
+			SpecialHours []struct {
+				From, To string
+				Hours    []struct {
+					Day, Open, Close string
+					Closed           bool
+				}
+			} `json:"special_hours"`
+		}
+		if r := a.do("GET", "/api/v1/centers/aarhus", nil); r.status != http.StatusOK || json.Unmarshal(r.body, &api) != nil {
+			t.Fatalf("GET /api/v1/centers/aarhus: %d %s", r.status, r.body)
+		}
+		if got := fmt.Sprint(api.SpecialHours); got != "[{2026-12-07 2026-12-11 [{monday 08:00 17:00 false} {friday   true}]}]" {
+			t.Errorf("GET /api/v1/centers/aarhus: special hours %s", got)
 		}
 		cat := a.scheduler.Catalogue()
 		aarhus, _ := cat.Center("aarhus")

@@ -13,18 +13,20 @@ import (
 )
 
 type centerResponse struct {
-	ID                   string         `json:"id"`
-	Name                 string         `json:"name"`
-	Address              string         `json:"address"`
-	Phone                string         `json:"phone"`
-	Email                string         `json:"email"`
-	TimeZone             string         `json:"time_zone"`
-	Hours                []hoursPayload `json:"hours"`
-	Languages            []string       `json:"languages"`
-	InterpreterLanguages []string       `json:"interpreter_languages"`
-	Desks                int            `json:"desks"`
-	SlotMinutes          int            `json:"slot_minutes"`
-	MaxServices          int            `json:"max_services"`
+	ID       string         `json:"id"`
+	Name     string         `json:"name"`
+	Address  string         `json:"address"`
+	Phone    string         `json:"phone"`
+	Email    string         `json:"email"`
+	TimeZone string         `json:"time_zone"`
+	Hours    []hoursPayload `json:"hours"`
+	// SpecialHours are the periods of other hours not yet over.
+	SpecialHours         []specialHoursPayload `json:"special_hours"`
+	Languages            []string              `json:"languages"`
+	InterpreterLanguages []string              `json:"interpreter_languages"`
+	Desks                int                   `json:"desks"`
+	SlotMinutes          int                   `json:"slot_minutes"`
+	MaxServices          int                   `json:"max_services"`
 	// EstimatedWaitMinutes is the wait for a walk-in ticket taken now;
 	// null while the center gives none.
 	EstimatedWaitMinutes *int `json:"estimated_wait_minutes"`
@@ -34,6 +36,21 @@ type hoursPayload struct {
 	Day   string `json:"day"`
 	Open  string `json:"open"`
 	Close string `json:"close"`
+}
+
+// specialHoursPayload is a period of special hours: the weekdays whose
+// hours differ from the usual ones in it, with their hours, or closed.
+type specialHoursPayload struct {
+	From  string       `json:"from"`
+	To    string       `json:"to"`
+	Hours []specialDay `json:"hours"`
+}
+
+type specialDay struct {
+	Day    string `json:"day"`
+	Open   string `json:"open,omitempty"`
+	Close  string `json:"close,omitempty"`
+	Closed bool   `json:"closed"`
 }
 
 // weekdays in the order people read a week in Denmark.
@@ -51,6 +68,24 @@ func (h *Handler) centerResponse(ctx context.Context, c booking.Center) (centerR
 			hours = append(hours, hoursPayload{Day: strings.ToLower(wd.String()), Open: open, Close: closing})
 		}
 	}
+	special := []specialHoursPayload{}
+	today := booking.DateOf(h.cfg.Now().In(h.scheduler.Location()))
+	for _, sh := range c.SpecialHours {
+		if sh.To.Before(today) {
+			continue
+		}
+		p := specialHoursPayload{From: sh.From.String(), To: sh.To.String(), Hours: []specialDay{}}
+		for _, wd := range weekdays {
+			if span, ok := sh.Hours[wd]; ok {
+				day := specialDay{Day: strings.ToLower(wd.String()), Closed: span == booking.Span{}}
+				if !day.Closed {
+					day.Open, day.Close, _ = strings.Cut(span.String(), "-")
+				}
+				p.Hours = append(p.Hours, day)
+			}
+		}
+		special = append(special, p)
+	}
 	return centerResponse{
 		ID:                   c.ID,
 		Name:                 c.Name,
@@ -59,6 +94,7 @@ func (h *Handler) centerResponse(ctx context.Context, c booking.Center) (centerR
 		Email:                c.Email,
 		TimeZone:             h.scheduler.Location().String(),
 		Hours:                hours,
+		SpecialHours:         special,
 		Languages:            nonNil(c.Languages),
 		InterpreterLanguages: c.InterpreterLanguages(),
 		Desks:                c.Desks,

@@ -2,8 +2,10 @@ package backoffice
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -130,12 +132,17 @@ func (h *Handler) waitlistPage(c *gin.Context, form offerForm) (waitlistPage, er
 }
 
 // offerTimes are the times of day a visit may start at the center, from
-// its earliest opening to its latest closing in the week, a slot step
-// apart; chosen is selected, or the first.
+// its earliest opening to its latest closing in the week or in a period of
+// special hours, a slot step apart; chosen is selected, or the first. The
+// day's own hours are checked when the time is offered.
 func offerTimes(clock func(time.Time) string, center booking.Center, chosen string) []bookingform.Option {
 	var open, closing time.Duration
 	first := true
-	for _, span := range center.Hours {
+	spans := slices.Collect(maps.Values(center.Hours))
+	for _, sh := range center.SpecialHours {
+		spans = slices.AppendSeq(spans, maps.Values(sh.Hours))
+	}
+	for _, span := range spans {
 		if span.Close <= span.Open {
 			continue // closed that day
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/locale"
 	"github.com/ics-booking/icsbooking/web/render"
 )
 
@@ -15,7 +16,9 @@ type centerPage struct {
 	Center     centerCard
 	MapURL     string
 	ClosedDays []closedDay
-	Services   []serviceGroup
+	// Special are the periods of special opening hours not yet over.
+	Special  []locale.SpecialHoursText
+	Services []serviceGroup
 }
 
 type closedDay struct {
@@ -58,6 +61,11 @@ func (h *Handler) centerPage(c *gin.Context) {
 			date += ", " + p.L.Span(d.Part)
 		}
 		p.ClosedDays = append(p.ClosedDays, closedDay{Date: date, Why: why})
+	}
+	for _, sh := range center.SpecialHours {
+		if !sh.To.Before(today) {
+			p.Special = append(p.Special, p.L.SpecialHours(sh))
+		}
 	}
 	p.Services = groupServices(p.L, h.scheduler.Catalogue().Services)
 	render.Render(c, http.StatusOK, "center.html", p)
