@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -131,7 +132,10 @@ func (b *tab) event(ev any) {
 		}
 	case *runtime.EventConsoleAPICalled:
 		if ev.Type == runtime.ConsoleAPICalledTypeError {
-			problem = fmt.Sprintf("console.error %v", ev.Args)
+			problem = "console.error"
+			for _, arg := range ev.Args {
+				problem += " " + cmp.Or(string(arg.Value), arg.Description, string(arg.Type))
+			}
 		}
 	case *network.EventResponseReceived:
 		if ev.Type == network.ResourceTypeDocument {

@@ -18,9 +18,16 @@ import (
 
 // poll waits until the JavaScript expression is true on the page, or
 // fails saying what.
-func (b *tab) poll(what, expression string) {
+func (b *tab) poll(what, expression string) { b.pollExplained(what, expression, "") }
+
+// pollExplained is poll, and on failure it says what the expression
+// explain evaluates to (a string, maybe a promise of one).
+func (b *tab) pollExplained(what, expression, explain string) {
 	b.t.Helper()
 	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](expression, chromedp.WithPollingTimeout(waitLimit))); err != nil {
+		if explain != "" {
+			what += " (" + eval[string](b, explain) + ")"
+		}
 		b.t.Fatalf("%s: %v", what, err)
 	}
 }
@@ -136,9 +143,13 @@ func TestLiveTicketInBrowser(t *testing.T) {
 			if n := eval[int](b, `heard.vibrations.length`); n != 1 {
 				t.Errorf("%d vibrations for the call, want 1", n)
 			}
-			b.poll("no notification of the call", `navigator.serviceWorker.getRegistrations()
+			b.pollExplained("no notification of the call", `navigator.serviceWorker.getRegistrations()
 				.then((rs) => Promise.all(rs.map((r) => r.getNotifications())))
-				.then((ns) => ns.flat().some((n) => n.title === `+jsString(number+" · "+tt.desk)+` && n.body === `+jsString(tt.called)+`))`)
+				.then((ns) => ns.flat().some((n) => n.title === `+jsString(number+" · "+tt.desk)+` && n.body === `+jsString(tt.called)+`))`,
+				`navigator.serviceWorker.getRegistrations().then((rs) => Promise.all(rs.map((r) => r.getNotifications().then((ns) =>
+					[r.scope, r.installing && r.installing.state, r.waiting && r.waiting.state, r.active && r.active.state,
+					 ns.map((n) => n.title + " / " + n.body)]))))
+				.then((rs) => "permission " + Notification.permission + ", registrations " + JSON.stringify(rs))`)
 			b.check("ticket-called-" + tt.lang)
 			b.saveDOM("ticket-called-" + tt.lang)
 

@@ -80,22 +80,30 @@
   // through a service worker (ticket-worker.js), which does nothing else.
   const notifyState = el("notify-state");
   let worker = null; // a promise of the worker's registration, once active
-  const active = (r) => new Promise((resolve) => {
+  // showNotification needs the registration's worker active; a worker
+  // that fails to install leaves the page without notifications, said in
+  // the console.
+  const active = (r) => new Promise((resolve, reject) => {
     const w = r.installing || r.waiting;
     if (r.active || !w) {
       resolve(r);
       return;
     }
     w.addEventListener("statechange", () => {
-      if (w.state === "activated") {
+      if (r.active) {
         resolve(r);
+      } else if (w.state === "redundant") {
+        reject(new Error("the notifications' service worker did not install"));
       }
     });
   });
   const register = () => {
     if ("serviceWorker" in navigator && !worker) {
       worker = navigator.serviceWorker.register(root.dataset.worker).then(active);
-      worker.catch(() => { worker = null; });
+      worker.catch((e) => {
+        console.error("ticket: no notifications:", String(e));
+        worker = null;
+      });
     }
   };
   const allowed = (permission) => {
@@ -120,7 +128,7 @@
     const options = {body: t.status, tag: "ticket", renotify: true, requireInteraction: true,
       icon: root.dataset.icon, data: {url: window.location.href}};
     if (worker) {
-      worker.then((r) => r.showNotification(title, options)).catch(() => {});
+      worker.then((r) => r.showNotification(title, options)).catch((e) => console.error("ticket: notification not shown:", String(e)));
       return;
     }
     try {
