@@ -288,17 +288,37 @@ func (l *liveCatalogue) Service(id string) (Service, error) {
 
 // CatalogueUse counts the bookings of one service at one center that a
 // newcomer may still open, move or cancel, or that an email is still to be
-// sent about.
+// sent about, and the waitlist's entries in line for it.
 type CatalogueUse struct {
 	Center   string
 	Service  string
 	Bookings int
+	Waiting  int
+}
+
+// String says how many bookings and entries the use counts: "2 bookings
+// and 1 waitlist entry".
+func (u CatalogueUse) String() string {
+	var parts []string
+	for _, n := range []struct {
+		count       int
+		one, plural string
+	}{{u.Bookings, "booking", "bookings"}, {u.Waiting, "waitlist entry", "waitlist entries"}} {
+		switch {
+		case n.count == 1:
+			parts = append(parts, "1 "+n.one)
+		case n.count > 1:
+			parts = append(parts, fmt.Sprintf("%d %s", n.count, n.plural))
+		}
+	}
+	return strings.Join(parts, " and ")
 }
 
 // CheckUses returns an error naming every center and service of uses that
-// the catalogue lacks, with how many bookings use it, or nil if it lacks
-// none. Those bookings could be neither shown nor cancelled, and their
-// emails could not be written.
+// the catalogue lacks, with how many bookings and entries use it, or nil
+// if it lacks none. Those bookings could be neither shown nor cancelled,
+// those entries neither offered a time nor shown, and their emails could
+// not be written.
 func (c Catalogue) CheckUses(uses []CatalogueUse) error {
 	var lines []string
 	for _, u := range c.Lacks(uses) {
@@ -310,12 +330,8 @@ func (c Catalogue) CheckUses(uses []CatalogueUse) error {
 			missing = append(missing, err.Error())
 		}
 		if len(missing) > 0 {
-			noun := "bookings"
-			if u.Bookings == 1 {
-				noun = "booking"
-			}
-			lines = append(lines, fmt.Sprintf("%s: %d %s of service %q at center %q",
-				strings.Join(missing, ", "), u.Bookings, noun, u.Service, u.Center))
+			lines = append(lines, fmt.Sprintf("%s: %s of service %q at center %q",
+				strings.Join(missing, ", "), u, u.Service, u.Center))
 		}
 	}
 	if len(lines) == 0 {

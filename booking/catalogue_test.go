@@ -7,18 +7,20 @@ import (
 
 func TestCheckUses(t *testing.T) {
 	cat := Catalogue{Centers: []Center{{ID: "aarhus"}}, Services: []Service{{ID: "families"}}}
-	if err := cat.CheckUses([]CatalogueUse{{"aarhus", "families", 3}}); err != nil {
+	if err := cat.CheckUses([]CatalogueUse{{"aarhus", "families", 3, 1}}); err != nil {
 		t.Errorf("uses within the catalogue: %v", err)
 	}
 	err := cat.CheckUses([]CatalogueUse{
-		{"aarhus", "families", 3},
-		{"aarhus", "tax-card", 1},
-		{"odense", "families", 2},
-		{"odense", "tax-card", 4},
+		{"aarhus", "families", 3, 0},
+		{"aarhus", "tax-card", 1, 0},
+		{"odense", "families", 2, 1},
+		{"odense", "tax-card", 4, 2},
+		{"odense", "work-permit", 0, 1},
 	})
 	want := `no service "tax-card": 1 booking of service "tax-card" at center "aarhus"
-no center "odense": 2 bookings of service "families" at center "odense"
-no center "odense", no service "tax-card": 4 bookings of service "tax-card" at center "odense"`
+no center "odense": 2 bookings and 1 waitlist entry of service "families" at center "odense"
+no center "odense", no service "tax-card": 4 bookings and 2 waitlist entries of service "tax-card" at center "odense"
+no center "odense", no service "work-permit": 1 waitlist entry of service "work-permit" at center "odense"`
 	if err == nil || err.Error() != want {
 		t.Errorf("CheckUses:\n%v\nwant\n%s", err, want)
 	}

@@ -202,6 +202,7 @@ func (s *Scheduler) cancel(ctx context.Context, load func() (Booking, error), re
 		err = s.store.UpdateBooking(ctx, u, EmailCancellation)
 		if err == nil {
 			s.changed(b.Center, b.Start, b.End)
+			s.leaveImprovements(ctx, u.Booking)
 			return u.Booking, true, nil
 		}
 		if !errors.Is(err, ErrConflict) || attempt == cancelAttempts {

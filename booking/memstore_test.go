@@ -170,6 +170,9 @@ func (m *memStore) UpdateBooking(ctx context.Context, u booking.Update, email bo
 // databases (booking/store).
 func (m *memStore) Waitlist(context.Context, string) ([]booking.WaitEntry, error) { return nil, nil }
 
+// Improvements: the fake keeps no waitlist.
+func (m *memStore) Improvements(context.Context, int64) ([]booking.WaitEntry, error) { return nil, nil }
+
 // UpdateBookings writes every update or, if one of them is not one version
 // on from the booking stored, none.
 func (m *memStore) UpdateBookings(_ context.Context, updates []booking.Update, email booking.EmailKind) error {

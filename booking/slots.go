@@ -211,6 +211,32 @@ func (s *Scheduler) checkStart(ctx context.Context, center Center, v visit, inte
 // checkStartAmong is checkStart with the center's closures of the day
 // already read.
 func (s *Scheduler) checkStartAmong(center Center, v visit, interp string, start time.Time, closures map[Date]Closure) error {
+	if err := s.checkOpenAt(center, v, start, closures); err != nil {
+		return err
+	}
+	local := start.In(s.policy.Location)
+	day := DateOf(local)
+	earliest, lastDay := s.window(false)
+	if start.Before(earliest) {
+		return notBookable("%s is too soon: appointments must be booked at least %s ahead", local.Format("2006-01-02 15:04"), hoursMinutes(s.policy.Notice))
+	}
+	if day.After(lastDay) {
+		return notBookable("%s is too far ahead: appointments can be booked up to %d days ahead, until %s", day, s.policy.HorizonDays, lastDay)
+	}
+	if interp != "" {
+		if earliest, _ := s.window(true); start.Before(earliest) {
+			return notBookable("an interpreter must be booked %d business days ahead: the earliest day is %s", s.policy.InterpreterNoticeDays, DateOf(earliest.In(s.policy.Location)).Long())
+		}
+	}
+	return nil
+}
+
+// checkOpenAt checks that the center is open for the whole visit from
+// start (its hours, special hours, closures and holidays) and that start
+// is a slot start; closures are the center's of start's day. It is what a
+// time held for the waitlist must still be when its offer is accepted,
+// which may be later than the notice allows.
+func (s *Scheduler) checkOpenAt(center Center, v visit, start time.Time, closures map[Date]Closure) error {
 	length := v.length()
 	local := start.In(s.policy.Location)
 	day := DateOf(local)
@@ -234,19 +260,6 @@ func (s *Scheduler) checkStartAmong(center Center, v visit, interp string, start
 	}
 	if start.Sub(open)%center.SlotStep != 0 {
 		return notBookable("%s is not a slot start: slots start every %s from %s", local.Format("15:04"), minutes(center.SlotStep), clock(span.Open))
-	}
-
-	earliest, lastDay := s.window(false)
-	if start.Before(earliest) {
-		return notBookable("%s is too soon: appointments must be booked at least %s ahead", local.Format("2006-01-02 15:04"), hoursMinutes(s.policy.Notice))
-	}
-	if day.After(lastDay) {
-		return notBookable("%s is too far ahead: appointments can be booked up to %d days ahead, until %s", day, s.policy.HorizonDays, lastDay)
-	}
-	if interp != "" {
-		if earliest, _ := s.window(true); start.Before(earliest) {
-			return notBookable("an interpreter must be booked %d business days ahead: the earliest day is %s", s.policy.InterpreterNoticeDays, DateOf(earliest.In(s.policy.Location)).Long())
-		}
 	}
 	return nil
 }

@@ -153,6 +153,9 @@ type WaitStore interface {
 	// recording the email of the given kind; ErrConflict if it is no
 	// longer waiting with the Offers read.
 	SetWaitStatus(ctx context.Context, e WaitEntry, to WaitStatus, email EmailKind, now time.Time) error
+	// Improvements returns the entries in line (waiting or offered) for
+	// an earlier time for the booking with the ID.
+	Improvements(ctx context.Context, bookingID int64) ([]WaitEntry, error)
 	// ExpiredOffers returns up to limit entries whose offer expired
 	// before t.
 	ExpiredOffers(ctx context.Context, t time.Time, limit int) ([]WaitEntry, error)
@@ -493,8 +496,26 @@ func (s *Scheduler) AcceptOffer(ctx context.Context, reference, token string) (b
 		if old, err = s.store.BookingByID(ctx, e.BookingID); err != nil {
 			return Booking{}, "", false, fmt.Errorf("accept offer: %w", err)
 		}
+		if old.Status != Confirmed || !e.Offer.Start.Before(old.Start) || !old.Changeable(now) {
+			// Cancelled, erased or moved to this time or earlier
+			// meanwhile: the offer improves nothing, and the entry
+			// has no more reason to wait.
+			if err := s.endOffer(ctx, e, WaitLeft, false, EventDecline, ""); err != nil && !errors.Is(err, ErrConflict) {
+				return Booking{}, "", false, err
+			}
+			return Booking{}, "", false, newError(ErrConflict, "booking %s was cancelled or moved meanwhile: this time no longer improves it, and the entry left the waitlist", old.Reference)
+		}
 	}
-	if old.ID != 0 && old.Changeable(now) {
+	// The time was bookable when it was held; a closure or a change of
+	// the catalogue since may have taken it away. The entry then keeps
+	// its place, as after an offer that lapsed, without counting it.
+	if err := s.checkHeld(ctx, center, e); err != nil {
+		if err := s.endOffer(ctx, e, WaitWaiting, false, EventExpiry, ""); err != nil && !errors.Is(err, ErrConflict) {
+			return Booking{}, "", false, err
+		}
+		return Booking{}, "", false, newError(ErrConflict, "the time offered can no longer be booked (%v); the entry keeps its place while it waits", err)
+	}
+	if old.ID != 0 {
 		moveTo := old
 		moveTo.Start, moveTo.End = e.Offer.Start, e.Offer.End
 		moveTo.Sequence++
@@ -549,6 +570,24 @@ func (s *Scheduler) AcceptOffer(ctx context.Context, reference, token string) (b
 	}
 }
 
+// checkHeld checks that e's offer could still be booked, but for the
+// notice: its services at the center, its language, the center open then.
+func (s *Scheduler) checkHeld(ctx context.Context, center Center, e WaitEntry) error {
+	v, err := s.findVisit(e.Services, e.People, false)
+	if err != nil {
+		return err
+	}
+	if err := s.checkVisit(center, v, e.Language); err != nil {
+		return err
+	}
+	day := DateOf(e.Offer.Start.In(s.policy.Location))
+	cs, err := s.readClosures(ctx, center, day, day)
+	if err != nil {
+		return err
+	}
+	return s.checkOpenAt(center, v, e.Offer.Start, cs.byDay)
+}
+
 // acceptFailed explains a failed AcceptOffer.
 func (s *Scheduler) acceptFailed(err error) error {
 	if errors.Is(err, ErrConflict) {
@@ -584,10 +623,13 @@ func (s *Scheduler) LeaveWaitlist(ctx context.Context, reference, token string) 
 		if err != nil {
 			return WaitView{}, err
 		}
-		switch e.Status {
-		case WaitOffered:
+		switch {
+		case e.Status == WaitOffered && e.OfferOpen(s.now()):
 			err = s.endOffer(ctx, e, WaitLeft, false, EventDecline, "")
-		case WaitWaiting:
+		case e.Status == WaitOffered:
+			// Its hold ran out before the sweep ended it: missed.
+			err = s.endOffer(ctx, e, WaitLeft, true, EventExpiry, "")
+		case e.Status == WaitWaiting:
 			err = s.store.SetWaitStatus(ctx, e, WaitLeft, "", s.now())
 		default:
 			return WaitView{WaitEntry: e}, nil
@@ -597,6 +639,26 @@ func (s *Scheduler) LeaveWaitlist(ctx context.Context, reference, token string) 
 		}
 		if !errors.Is(err, ErrConflict) || attempt == 3 {
 			return WaitView{}, fmt.Errorf("leave the waitlist: %w", err)
+		}
+	}
+}
+
+// leaveImprovements takes the entries waiting for an earlier time for b
+// out of line, b being cancelled: a time held for one goes to the next
+// entry. It is done after the cancellation, which stands whatever happens
+// here: an entry this leaves in line (the database failed, or the entry
+// changed meanwhile) is refused and ends when it accepts an offer
+// (AcceptOffer), or after the offers it misses.
+func (s *Scheduler) leaveImprovements(ctx context.Context, b Booking) {
+	entries, err := s.store.Improvements(ctx, b.ID)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.Status == WaitOffered {
+			_ = s.endOffer(ctx, e, WaitLeft, false, EventDecline, "")
+		} else {
+			_ = s.store.SetWaitStatus(ctx, e, WaitLeft, "", s.now())
 		}
 	}
 }
@@ -670,22 +732,30 @@ func (s *Scheduler) SweepWaitlist(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("sweep waitlist: %w", err)
 	}
+	// One entry that cannot be ended (its center gone from the
+	// catalogue, say) does not keep the sweep from the others.
+	var errs []error
 	for _, e := range offered {
 		if err := s.ExpireOffer(ctx, e.ID, e.Offers); err != nil {
-			return n, err
+			errs = append(errs, fmt.Errorf("entry %s: %w", e.Reference, err))
+			continue
 		}
 		n++
 	}
 	past, err := s.store.WaitingPast(ctx, s.today(), batch)
 	if err != nil {
-		return n, fmt.Errorf("sweep waitlist: %w", err)
+		return n, fmt.Errorf("sweep waitlist: %w", errors.Join(append(errs, err)...))
 	}
 	for _, e := range past {
 		err := s.store.SetWaitStatus(ctx, e, WaitExpired, EmailWaitEnded, s.now())
 		if err != nil && !errors.Is(err, ErrConflict) {
-			return n, fmt.Errorf("sweep waitlist: %w", err)
+			errs = append(errs, fmt.Errorf("entry %s: %w", e.Reference, err))
+			continue
 		}
 		n++
+	}
+	if len(errs) > 0 {
+		return n, fmt.Errorf("sweep waitlist: %w", errors.Join(errs...))
 	}
 	return n, nil
 }

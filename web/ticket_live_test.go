@@ -156,8 +156,28 @@ func TestTicketPageFollowsTheQueue(t *testing.T) {
 		if strings.Contains(page, "data-events") || strings.Contains(page, "http-equiv") || strings.Contains(page, "noscript") {
 			t.Errorf("the page of a served ticket follows the queue or reloads:\n%s", page)
 		}
+		expectProblem(t, a.do("GET", path+"/events", nil), http.StatusGone, "ticket_over")
 		expectProblem(t, a.do("GET", "/tickets/AAAAAAAAAA/events", nil), http.StatusNotFound, "not_found")
 	})
+}
+
+// Only today's tickets in the queue are followed: a stream of yesterday's
+// is refused, and its page carries none, so that old tokens cannot hold the
+// streams the waiting rooms' displays need.
+func TestTicketOfAnotherDayNotFollowed(t *testing.T) {
+	a := newApp(t, "sqlite", thursday)
+	path := pagePath(t, a.takeTicket("aarhus", "general-information")["url"])
+	if r, events, leave := a.openEvents(path+"/events", "ticket"); r.status != http.StatusOK {
+		t.Fatalf("today's ticket's stream: %d %s", r.status, r.body)
+	} else {
+		nextEvent(t, events)
+		leave()
+	}
+	a.advance(24 * time.Hour)
+	expectProblem(t, a.do("GET", path+"/events", nil), http.StatusGone, "ticket_over")
+	if page := string(a.do("GET", path, nil).body); strings.Contains(page, "data-events") || strings.Contains(page, "noscript") {
+		t.Errorf("yesterday's ticket's page follows the queue:\n%s", page)
+	}
 }
 
 // A ticket's streams are counted under its token, not the client's

@@ -11,10 +11,11 @@ import (
 	"github.com/ics-booking/icsbooking/booking"
 )
 
-// CatalogueUses returns, per center and service, how many bookings still
-// depend on the catalogue: those (of any status, since a cancelled one is
-// still shown) ending after linksFrom, whose manage link works, and those
-// with an email still queued. The server checks them against its catalogue
+// CatalogueUses returns, per center and service, how many bookings and
+// waitlist entries still depend on the catalogue: the bookings (of any
+// status, since a cancelled one is still shown) ending after linksFrom,
+// whose manage link works, and those with an email still queued; the
+// entries in line. The server checks them against its catalogue
 // at startup.
 func (s *Store) CatalogueUses(ctx context.Context, linksFrom time.Time) ([]booking.CatalogueUse, error) {
 	var rows []struct {
@@ -33,17 +34,44 @@ func (s *Store) CatalogueUses(ctx context.Context, linksFrom time.Time) ([]booki
 	if err != nil {
 		return nil, fmt.Errorf("catalogue uses: %w", err)
 	}
+	// The waitlist's entries in line use theirs too: an offer books them.
+	var waiting []struct {
+		CenterID string
+		Services string
+		Entries  int
+	}
+	err = s.db.WithContext(ctx).Raw(`SELECT center_id, services, COUNT(*) AS entries FROM waitlist
+		WHERE status IN ` + activeStatuses + ` GROUP BY center_id, services`).Scan(&waiting).Error
+	if err != nil {
+		return nil, fmt.Errorf("catalogue uses: %w", err)
+	}
 	// A visit uses each of its services.
-	counts := map[booking.CatalogueUse]int{}
+	type key struct{ center, service string }
+	counts := map[key]*booking.CatalogueUse{}
+	use := func(center, services string) []*booking.CatalogueUse {
+		var us []*booking.CatalogueUse
+		for _, service := range strings.Fields(services) {
+			k := key{center, service}
+			if counts[k] == nil {
+				counts[k] = &booking.CatalogueUse{Center: center, Service: service}
+			}
+			us = append(us, counts[k])
+		}
+		return us
+	}
 	for _, r := range rows {
-		for _, service := range strings.Fields(r.Services) {
-			counts[booking.CatalogueUse{Center: r.CenterID, Service: service}] += r.Bookings
+		for _, u := range use(r.CenterID, r.Services) {
+			u.Bookings += r.Bookings
+		}
+	}
+	for _, r := range waiting {
+		for _, u := range use(r.CenterID, r.Services) {
+			u.Waiting += r.Entries
 		}
 	}
 	uses := make([]booking.CatalogueUse, 0, len(counts))
-	for u, n := range counts {
-		u.Bookings = n
-		uses = append(uses, u)
+	for _, u := range counts {
+		uses = append(uses, *u)
 	}
 	slices.SortFunc(uses, func(a, b booking.CatalogueUse) int {
 		return cmp.Or(strings.Compare(a.Center, b.Center), strings.Compare(a.Service, b.Service))

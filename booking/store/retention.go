@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/ics-booking/icsbooking/booking"
 )
 
 // erasedReason is what staff read of an email skipped because the data it
@@ -102,7 +104,19 @@ func (s *Store) EraseBooking(ctx context.Context, id int64, now time.Time) error
 		if res.RowsAffected == 0 {
 			return notFound("no booking with ID %d", id)
 		}
-		return nil
+		// Waiting for an earlier time for it holds the same name and
+		// address: they go too, and the entry leaves the line (a time
+		// still held for it ends with its hold, as it must to free the
+		// seats).
+		err := tx.Exec(`UPDATE waitlist SET name = '', email = '', token_sealed = NULL, erased_at = ?, updated_at = ?,
+			status = CASE WHEN status = 'waiting' THEN 'left' ELSE status END
+			WHERE booking_id = ? AND erased_at IS NULL`, dbTime(now), dbTime(now), id).Error
+		if err != nil {
+			return fmt.Errorf("erase waitlist entries: %w", err)
+		}
+		return tx.Exec(`UPDATE emails SET state = ?, last_error = ?, updated_at = ?
+			WHERE state = 'queued' AND waitlist_id IN (SELECT id FROM waitlist WHERE booking_id = ?)`,
+			string(booking.EmailSkipped), erasedReason, dbTime(now), id).Error
 	})
 	if err != nil {
 		return fmt.Errorf("erase booking %d: %w", id, err)

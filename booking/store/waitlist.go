@@ -160,6 +160,12 @@ func (s *Store) Waitlist(ctx context.Context, center string) ([]booking.WaitEntr
 	return s.waitRows(ctx, `SELECT * FROM waitlist WHERE center_id = ? AND status IN `+activeStatuses+` ORDER BY id`, center)
 }
 
+// Improvements returns the entries in line for an earlier time for the
+// booking with the ID.
+func (s *Store) Improvements(ctx context.Context, bookingID int64) ([]booking.WaitEntry, error) {
+	return s.waitRows(ctx, `SELECT * FROM waitlist WHERE booking_id = ? AND status IN `+activeStatuses+` ORDER BY id`, bookingID)
+}
+
 // ExpiredOffers returns up to limit entries whose offer expired before t.
 func (s *Store) ExpiredOffers(ctx context.Context, t time.Time, limit int) ([]booking.WaitEntry, error) {
 	return s.waitRows(ctx, `SELECT * FROM waitlist WHERE status = 'offered' AND offer_expires_at <= ? ORDER BY offer_expires_at LIMIT ?`, dbTime(t), limit)

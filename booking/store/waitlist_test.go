@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -513,5 +515,99 @@ func TestWaitlistOneFreedSeatOneOffer(t *testing.T) {
 		if _, err := f.sch.DeclineOffer(ctx, entries[0].Reference, etokens[0]); !errors.Is(err, booking.ErrConflict) {
 			t.Errorf("decline after the hold ran out: %v", err)
 		}
+	})
+}
+
+// Waiting for an earlier time for a booking ends with the booking: its
+// cancellation takes the entry out of line (a time held for it goes on),
+// its erasure erases the entry's name and address too, and an entry that
+// stayed in line is refused when it accepts.
+func TestWaitlistImprovementEndsWithItsBooking(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		f := newWaitFixture(t, s)
+		bookings, tokens := f.fill(t)
+		monday := f.friday(9, 0).AddDate(0, 0, 3)
+		improve := func(name string) (booking.Booking, string, booking.WaitEntry, string) {
+			t.Helper()
+			b, tok, err := f.sch.Book(ctx, booking.Request{Center: "aarhus", Service: "mitid", Start: monday, Name: name, Email: strings.ToLower(name) + "@example.com"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, etok, err := f.sch.JoinWaitlist(ctx, booking.WaitRequest{Booking: b.Reference, BookingToken: tok})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b, tok, e, etok
+		}
+		ana, anaToken, anaEntry, anaEntryToken := improve("Ana")
+		bo, boToken, boEntry, boEntryToken := improve("Bo")
+		uses, err := s.CatalogueUses(ctx, f.friday(0, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i := slices.IndexFunc(uses, func(u booking.CatalogueUse) bool { return u.Service == "mitid" }); i < 0 || uses[i].Waiting != 2 {
+			t.Errorf("catalogue uses %+v, want 2 entries waiting for mitid", uses)
+		}
+
+		// Ana is offered Friday 09:00, then cancels her booking: the
+		// offer ends and the seat goes on to Bo.
+		if _, err := f.sch.Cancel(ctx, bookings[0].Reference, tokens[0]); err != nil {
+			t.Fatal(err)
+		}
+		if v := f.status(t, anaEntry, anaEntryToken); v.Status != booking.WaitOffered {
+			t.Fatalf("Ana's entry %s, want offered", v.Status)
+		}
+		if _, err := f.sch.Cancel(ctx, ana.Reference, anaToken); err != nil {
+			t.Fatal(err)
+		}
+		if v := f.status(t, anaEntry, anaEntryToken); v.Status != booking.WaitLeft {
+			t.Errorf("after her booking's cancellation Ana's entry is %s, want left", v.Status)
+		}
+		if v := f.status(t, boEntry, boEntryToken); v.Status != booking.WaitOffered {
+			t.Errorf("Bo's entry %s, want offered the seat Ana's entry held", v.Status)
+		}
+		f.checkCounters(t)
+
+		// Bo erases his booking: his entry's name and address go too.
+		if err := f.sch.Erase(ctx, bo.Reference, boToken); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.sch.WaitEntry(ctx, boEntry.Reference, boEntryToken); !errors.Is(err, booking.ErrNotFound) {
+			t.Errorf("Bo's entry after his erasure: %v, want not found", err)
+		}
+		e, err := s.WaitEntryByID(ctx, boEntry.ID)
+		if err != nil || e.Name != "" || e.Email != "" || e.Status.Active() {
+			t.Errorf("Bo's entry after his erasure: %+v %v, want erased and out of line", e, err)
+		}
+		f.checkCounters(t)
+	})
+}
+
+// A time held for an entry that a closure took away since is not booked
+// when the entry accepts it: the entry keeps its place, and the seat is
+// freed.
+func TestWaitlistAcceptChecksTheTimeAgain(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		f := newWaitFixture(t, s)
+		bookings, tokens := f.fill(t)
+		entries, etokens := f.join(t, 1)
+		if _, err := f.sch.Cancel(ctx, bookings[0].Reference, tokens[0]); err != nil {
+			t.Fatal(err)
+		}
+		if v := f.status(t, entries[0], etokens[0]); v.Status != booking.WaitOffered {
+			t.Fatalf("entry %s, want offered", v.Status)
+		}
+		if _, err := f.sch.AddClosure(ctx, booking.Closure{Center: "aarhus", Day: booking.DateOf(f.friday(9, 0)), Reason: "Flooded"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := f.sch.AcceptOffer(ctx, entries[0].Reference, etokens[0]); !errors.Is(err, booking.ErrConflict) {
+			t.Errorf("accepting a time on a day closed since: %v, want a conflict", err)
+		}
+		if v := f.status(t, entries[0], etokens[0]); v.Status != booking.WaitWaiting || v.Missed != 0 {
+			t.Errorf("entry %s (missed %d), want waiting again, nothing missed", v.Status, v.Missed)
+		}
+		f.checkCounters(t)
 	})
 }

@@ -116,7 +116,7 @@ func (h *Handler) ticketPage(c *gin.Context) {
 		return
 	}
 	p.Path = ticketPath(st.Ticket.Token)
-	if !p.Ticket.Final {
+	if h.followed(st.Ticket) {
 		p.Events, p.Reload = p.Path+"/events", displayReload
 		p.Stopped = c.Query("refresh") != "on"
 		if !p.Stopped {
@@ -174,6 +174,10 @@ func (h *Handler) ticketEvents(c *gin.Context) {
 		render.FailProblem(c, err)
 		return
 	}
+	if !h.followed(st.Ticket) {
+		render.FailProblem(c, errTicketOver)
+		return
+	}
 	sub, ok := h.subscribe(c, st.Ticket.Center, "ticket "+st.Ticket.Token)
 	if !ok {
 		return
@@ -197,6 +201,15 @@ func (h *Handler) ticketEvents(c *gin.Context) {
 		return data
 	})
 }
+
+// followed reports whether a ticket's page follows it live: while it is
+// today's and not finished. A stream is refused for any other, so that
+// old tickets' tokens cannot hold the streams the displays need.
+func (h *Handler) followed(t booking.Ticket) bool { return !t.Finished() && t.Day == h.today() }
+
+// errTicketOver refuses the stream of a ticket no longer in the queue.
+var errTicketOver = &render.HTTPError{Status: http.StatusGone, Code: "ticket_over",
+	Detail: "this ticket is no longer in the queue: it was served, or it is not today's"}
 
 // waitText says an estimated wait in l.
 func waitText(l *locale.Locale, wait time.Duration) string {
