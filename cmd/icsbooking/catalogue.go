@@ -190,15 +190,21 @@ func exportCatalogue(ctx context.Context, st *store.Store, n int, stdout io.Writ
 // reloadCatalogue uses the latest version of the catalogue if it is later
 // than the one in use: the announcement of version number was heard (0:
 // one may have been missed). A version that cannot be read, or that keeps
-// hours in another time zone, is logged and not used.
-func reloadCatalogue(ctx context.Context, st *store.Store, scheduler *booking.Scheduler, number int, logger *slog.Logger) {
+// hours in another time zone, is logged and not used; it returns what was
+// logged of the failure, and a failure the same as said is not logged
+// again (the poll's, every second on SQLite).
+func reloadCatalogue(ctx context.Context, st *store.Store, scheduler *booking.Scheduler, number int, logger *slog.Logger, said string) string {
 	n, err := catalogue.Reload(ctx, st, scheduler, number)
 	switch {
+	case err != nil && err.Error() == said:
+		return said
 	case err != nil:
 		logger.Error("the catalogue's latest version cannot be used", "error", err)
+		return err.Error()
 	case n != 0:
 		logger.Info("catalogue version in use", "version", n)
 	}
+	return ""
 }
 
 // pollCatalogue looks for a new version of the catalogue every interval
@@ -206,12 +212,13 @@ func reloadCatalogue(ctx context.Context, st *store.Store, scheduler *booking.Sc
 func pollCatalogue(ctx context.Context, st *store.Store, scheduler *booking.Scheduler, interval time.Duration, logger *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	said := ""
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			reloadCatalogue(ctx, st, scheduler, 0, logger)
+			said = reloadCatalogue(ctx, st, scheduler, 0, logger, said)
 		}
 	}
 }

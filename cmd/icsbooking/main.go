@@ -252,7 +252,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}, logger)
 	go func() {
 		err := st.Listen(ctx, store.Listeners{Queue: handler.QueueChanged, Seats: scheduler.Changed,
-			Catalogue: func(n int) { reloadCatalogue(ctx, st, scheduler, n, logger) }})
+			Catalogue: func(n int) { reloadCatalogue(ctx, st, scheduler, n, logger, "") }})
 		if err != nil {
 			logger.Error("listening for changes", "error", err)
 		}
