@@ -1,7 +1,9 @@
 package booking
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -121,10 +123,13 @@ const (
 // change of an entry is a compare-and-swap on the entry as it was read
 // (its status and Offers): ErrConflict if it changed meanwhile.
 type WaitStore interface {
-	// JoinWaitlist inserts the entry and records and queues its joined
-	// email in one transaction. ErrDuplicate if the reference exists;
-	// ErrConflict if the address already waits for this visit there.
-	JoinWaitlist(ctx context.Context, e WaitEntry) (WaitEntry, error)
+	// JoinWaitlist inserts the entry, its key if not nil, and records and
+	// queues its joined email in one transaction. ErrDuplicate if the
+	// reference or the key exists; ErrConflict if the address already
+	// waits for this visit there.
+	JoinWaitlist(ctx context.Context, e WaitEntry, key *WaitKey) (WaitEntry, error)
+	// WaitKey returns the record of a key hash; ErrNotFound if none.
+	WaitKey(ctx context.Context, keyHash []byte) (WaitKey, error)
 	// WaitEntry returns the entry with the reference.
 	WaitEntry(ctx context.Context, reference string) (WaitEntry, error)
 	// WaitEntryByID returns the entry with the ID.
@@ -186,6 +191,29 @@ type WaitRequest struct {
 	Until        Date
 	Booking      string
 	BookingToken string
+	// IdempotencyKey, if set, makes the join safe to send again: the same
+	// key with the same request returns the entry the first made (with
+	// its token), as a booking's does.
+	IdempotencyKey string
+}
+
+// fingerprint identifies what a join asks for, req being its request as
+// normalized, so that a key sent again with another request is refused.
+func (r WaitRequest) fingerprint(req Request) []byte {
+	req.Start = time.Time{} // the moment of asking is no part of it
+	h := sha256.New()
+	h.Write(req.fingerprint())
+	h.Write([]byte(r.Until.String() + "\x00" + r.Booking))
+	return h.Sum(nil)
+}
+
+// WaitKey records which entry a client's Idempotency-Key made, hashed as a
+// booking's Idempotency.
+type WaitKey struct {
+	KeyHash     []byte
+	RequestHash []byte
+	EntryID     int64
+	CreatedAt   time.Time
 }
 
 // WaitView is an entry as its holder sees it: the entry and its place in
@@ -225,9 +253,16 @@ func (s *Scheduler) JoinWaitlist(ctx context.Context, r WaitRequest) (WaitEntry,
 		}
 	}
 	req := Request{Center: r.Center, Service: r.Service, Services: r.Services, People: r.People,
-		Name: r.Name, Email: r.Email, Language: r.Language, Locale: r.Locale, Start: s.now()}
+		Name: r.Name, Email: r.Email, Language: r.Language, Locale: r.Locale, Start: s.now(), IdempotencyKey: r.IdempotencyKey}
 	if err := req.normalize(s.policy.UTF8LocalParts); err != nil {
 		return WaitEntry{}, "", err
+	}
+	var key *WaitKey
+	if r.IdempotencyKey != "" {
+		key = &WaitKey{KeyHash: idempotencyKeyHash(r.IdempotencyKey), RequestHash: r.fingerprint(req), CreatedAt: s.now().UTC()}
+		if e, token, err := s.replayJoin(ctx, *key); !errors.Is(err, ErrNotFound) {
+			return e, token, err
+		}
 	}
 	ids, listed := req.visit()
 	if improves.ID != 0 {
@@ -308,9 +343,15 @@ func (s *Scheduler) JoinWaitlist(ctx context.Context, r WaitRequest) (WaitEntry,
 		e.Reference = newReference(center.Code)
 		e.TokenHash = HashToken(token)
 		e.TokenSealed = s.sealer.Seal(e.Reference, token)
-		joined, err := s.store.JoinWaitlist(ctx, e)
+		joined, err := s.store.JoinWaitlist(ctx, e, key)
 		if err == nil {
 			return joined, token, nil
+		}
+		if key != nil && (errors.Is(err, ErrConflict) || errors.Is(err, ErrDuplicate)) {
+			// The same key may have won a race: its entry is the answer.
+			if e, token, err := s.replayJoin(ctx, *key); !errors.Is(err, ErrNotFound) {
+				return e, token, err
+			}
 		}
 		if errors.Is(err, ErrConflict) {
 			return WaitEntry{}, "", invalid([]FieldError{{"email", fmt.Sprintf("already waits for %s at %s; one place in line per address", v.names(), center.Name)}})
@@ -319,6 +360,28 @@ func (s *Scheduler) JoinWaitlist(ctx context.Context, r WaitRequest) (WaitEntry,
 			return WaitEntry{}, "", fmt.Errorf("join the waitlist at %s: %w", center.ID, err)
 		}
 	}
+}
+
+// replayJoin returns the entry an earlier join with key's Idempotency-Key
+// made, with its token; ErrNotFound if there was none, ErrKeyReused if it
+// asked for something else.
+func (s *Scheduler) replayJoin(ctx context.Context, key WaitKey) (WaitEntry, string, error) {
+	rec, err := s.store.WaitKey(ctx, key.KeyHash)
+	if err != nil {
+		return WaitEntry{}, "", err
+	}
+	if !bytes.Equal(rec.RequestHash, key.RequestHash) {
+		return WaitEntry{}, "", newError(ErrKeyReused, "this Idempotency-Key was already used for a different request")
+	}
+	e, err := s.store.WaitEntryByID(ctx, rec.EntryID)
+	if err != nil {
+		return WaitEntry{}, "", fmt.Errorf("idempotent join: %w", err)
+	}
+	token, err := s.sealer.Open(e.Reference, e.TokenSealed)
+	if err != nil {
+		return WaitEntry{}, "", fmt.Errorf("idempotent join: %w", err)
+	}
+	return e, token, nil
 }
 
 // WaitEntry returns an entry and its place to the holder of its token; a

@@ -192,6 +192,30 @@ var waitlistOperations = []string{
 }
 
 // The waitlist's answers, good and bad, are as the document describes them.
+// TestWaitlistJoinIdempotent: a join sent again with its Idempotency-Key
+// gets the entry the first made, with its token; the key with another
+// body is refused.
+func TestWaitlistJoinIdempotent(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		a := newApp(t, dialect, thursday)
+		key := []string{"Idempotency-Key", "join-0123456789abcdef"}
+		first := a.do("POST", "/api/v1/waitlist", joinBody("ana@example.com"), key...)
+		again := a.do("POST", "/api/v1/waitlist", joinBody("ana@example.com"), key...)
+		if first.status != http.StatusCreated || again.status != http.StatusCreated {
+			t.Fatalf("join, and again: %d %s, %d %s", first.status, first.body, again.status, again.body)
+		}
+		f, g := first.json(t), again.json(t)
+		if f["reference"] != g["reference"] || f["token"] != g["token"] || g["position"] != 1.0 {
+			t.Errorf("the join sent again: %v, the first %v", g, f)
+		}
+		expectProblem(t, a.do("POST", "/api/v1/waitlist", joinBody("bo@example.com"), key...), http.StatusUnprocessableEntity, "idempotency_key_reused")
+		expectProblem(t, a.do("POST", "/api/v1/waitlist", joinBody("bo@example.com"), "Idempotency-Key", "short"), http.StatusBadRequest, "invalid")
+		if line, err := a.scheduler.Waitlist(t.Context(), "aarhus"); err != nil || len(line) != 1 {
+			t.Errorf("%d entries in line, want 1: %v", len(line), err)
+		}
+	})
+}
+
 func TestOpenAPIWaitlistContract(t *testing.T) {
 	a := newApp(t, "sqlite", thursday)
 	c := newContract(t, loadDocument(t, a))

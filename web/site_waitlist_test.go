@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ics-booking/icsbooking/booking"
+	"github.com/ics-booking/icsbooking/booking/store/storetest"
 )
 
 // pageIn gets a page in lang and returns its status and its text with the
@@ -326,35 +327,43 @@ func TestWaitlistOnSite(t *testing.T) {
 }
 
 // TestWaitlistFormSentTwice: a join form sent twice at once (a double
-// click) makes one entry, and both answers lead to it.
+// click) makes one entry, and both answers lead to it; on PostgreSQL the
+// two reach two server processes.
 func TestWaitlistFormSentTwice(t *testing.T) {
-	a := newApp(t, "sqlite", thursday)
-	action, values := a.waitJoinForm("/book/aarhus/"+permit+"?week=2026-11-30", "en")
-	for k, v := range map[string]string{"name": "Ana Silva", "email": "ana.twice@example.com", "consent": "yes"} {
-		values.Set(k, v)
-	}
-	client := *a.srv.Client()
-	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	var wg sync.WaitGroup
-	locations := make([]string, 2)
-	for i := range locations {
-		wg.Go(func() {
-			res, err := client.PostForm(a.srv.URL+action, values)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			res.Body.Close()
-			locations[i] = res.Header.Get("Location")
-		})
-	}
-	wg.Wait()
-	if line, err := a.scheduler.Waitlist(t.Context(), "aarhus"); err != nil || len(line) != 1 {
-		t.Errorf("%d entries, %v", len(line), err)
-	}
-	if !strings.HasPrefix(locations[0], "/waitlist/") || locations[0] != locations[1] {
-		t.Errorf("the two answers lead to %q and %q", locations[0], locations[1])
-	}
+	forEachDatabase(t, func(t *testing.T, dialect string) {
+		databaseURL := storetest.URL(t, dialect)
+		a := newApp(t, dialect, thursday, withDatabase(databaseURL))
+		servers := []*app{a, a}
+		if dialect == "postgres" {
+			servers[1] = newApp(t, dialect, thursday, withDatabase(databaseURL))
+		}
+		action, values := a.waitJoinForm("/book/aarhus/"+permit+"?week=2026-11-30", "en")
+		for k, v := range map[string]string{"name": "Ana Silva", "email": "ana.twice@example.com", "consent": "yes"} {
+			values.Set(k, v)
+		}
+		var wg sync.WaitGroup
+		locations := make([]string, 2)
+		for i, server := range servers {
+			client := *server.srv.Client()
+			client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			wg.Go(func() {
+				res, err := client.PostForm(server.srv.URL+action, values)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				res.Body.Close()
+				locations[i] = res.Header.Get("Location")
+			})
+		}
+		wg.Wait()
+		if line, err := a.scheduler.Waitlist(t.Context(), "aarhus"); err != nil || len(line) != 1 {
+			t.Errorf("%d entries, %v", len(line), err)
+		}
+		if !strings.HasPrefix(locations[0], "/waitlist/") || locations[0] != locations[1] {
+			t.Errorf("the two answers lead to %q and %q", locations[0], locations[1])
+		}
+	})
 }
 
 // TestWaitlistVisit: the times page's link carries the visit (services

@@ -114,6 +114,9 @@ func (s *Store) EraseBooking(ctx context.Context, id int64, now time.Time) error
 		if err != nil {
 			return fmt.Errorf("erase waitlist entries: %w", err)
 		}
+		if err := tx.Exec(`DELETE FROM waitlist_keys WHERE waitlist_id IN (SELECT id FROM waitlist WHERE booking_id = ?)`, id).Error; err != nil {
+			return fmt.Errorf("delete waitlist keys: %w", err)
+		}
 		return tx.Exec(`UPDATE emails SET state = ?, last_error = ?, updated_at = ?
 			WHERE state = 'queued' AND waitlist_id IN (SELECT id FROM waitlist WHERE booking_id = ?)`,
 			string(booking.EmailSkipped), erasedReason, dbTime(now), id).Error

@@ -112,7 +112,7 @@ func (r waitRow) toEntry() booking.WaitEntry {
 const activeStatuses = "('waiting', 'offered')"
 
 // JoinWaitlist inserts the entry and records and queues its joined email.
-func (s *Store) JoinWaitlist(ctx context.Context, e booking.WaitEntry) (booking.WaitEntry, error) {
+func (s *Store) JoinWaitlist(ctx context.Context, e booking.WaitEntry, key *booking.WaitKey) (booking.WaitEntry, error) {
 	row := toWaitRow(e)
 	row.ID = 0
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
@@ -134,12 +134,49 @@ func (s *Store) JoinWaitlist(ctx context.Context, e booking.WaitEntry) (booking.
 			// drawing again tells which.
 			return fmt.Errorf("reference or place exists: %w", booking.ErrDuplicate)
 		}
+		if key != nil {
+			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&waitKeyRow{
+				KeyHash: key.KeyHash, RequestHash: key.RequestHash, WaitlistID: row.ID, CreatedAt: dbTime(key.CreatedAt)})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return fmt.Errorf("idempotency key exists: %w", booking.ErrDuplicate)
+			}
+		}
 		return s.recordWaitEmail(ctx, tx, booking.EmailWaitJoined, row, 0, time.Time{}, time.Time{}, row.CreatedAt)
 	})
 	if err != nil {
 		return booking.WaitEntry{}, fmt.Errorf("join waitlist: %w", err)
 	}
 	return row.toEntry(), nil
+}
+
+// waitKeyRow is a row of waitlist_keys.
+type waitKeyRow struct {
+	KeyHash     []byte `gorm:"primaryKey"`
+	RequestHash []byte
+	WaitlistID  int64
+	CreatedAt   time.Time
+}
+
+func (waitKeyRow) TableName() string { return "waitlist_keys" }
+
+// WaitKey returns the record of an Idempotency-Key's hash.
+func (s *Store) WaitKey(ctx context.Context, keyHash []byte) (booking.WaitKey, error) {
+	var rows []struct {
+		RequestHash []byte
+		WaitlistID  int64
+		CreatedAt   time.Time
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT request_hash, waitlist_id, created_at FROM waitlist_keys WHERE key_hash = ?`, keyHash).Scan(&rows).Error
+	if err != nil {
+		return booking.WaitKey{}, fmt.Errorf("waitlist key: %w", err)
+	}
+	if len(rows) == 0 {
+		return booking.WaitKey{}, notFound("no waitlist entry made with this key")
+	}
+	return booking.WaitKey{KeyHash: keyHash, RequestHash: rows[0].RequestHash, EntryID: rows[0].WaitlistID, CreatedAt: rows[0].CreatedAt}, nil
 }
 
 // WaitEntry returns the entry with the reference.
@@ -445,6 +482,9 @@ func (s *Store) EraseWaitlistBefore(ctx context.Context, day booking.Date, now t
 			return res.Error
 		}
 		n = res.RowsAffected
+		if err := tx.Exec(`DELETE FROM waitlist_keys WHERE waitlist_id IN (SELECT id FROM waitlist WHERE erased_at = ?)`, now).Error; err != nil {
+			return err
+		}
 		return tx.Exec(`UPDATE emails SET state = ?, last_error = ?, updated_at = ?
 			WHERE state = 'queued' AND waitlist_id IN (SELECT id FROM waitlist WHERE erased_at = ?)`,
 			string(booking.EmailSkipped), "personal data erased", now, now).Error

@@ -96,6 +96,8 @@ func (h *Handler) joinWaitlist(c *gin.Context) {
 		Language: req.Language,
 		Locale:   req.Locale,
 		Booking:  req.Booking,
+
+		IdempotencyKey: c.GetHeader("Idempotency-Key"),
 	}
 	if req.Until != "" {
 		if r.Until, err = booking.ParseDate(req.Until); err != nil {

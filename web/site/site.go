@@ -86,7 +86,6 @@ type Handler struct {
 	walkIns   WalkIns
 	cfg       Config
 	live      *broadcast.Hub
-	joins     *joinOnce
 }
 
 // New returns the pages' handler. Its displays' streams end with
@@ -95,7 +94,7 @@ func New(scheduler Scheduler, walkIns WalkIns, cfg Config) *Handler {
 	if cfg.LivePoll <= 0 {
 		cfg.LivePoll = time.Second
 	}
-	h := &Handler{scheduler: scheduler, walkIns: walkIns, cfg: cfg, joins: newJoinOnce(cfg.Now)}
+	h := &Handler{scheduler: scheduler, walkIns: walkIns, cfg: cfg}
 	h.live = h.newLive(cfg)
 	return h
 }

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -151,21 +150,19 @@ func (h *Handler) waitJoin(c *gin.Context) {
 		Name: p.Details.Name, Email: p.Details.Email, Language: p.Language, Locale: p.L.Tag(),
 	})
 	if err == nil && len(p.Errors) == 0 {
-		var location string
-		fingerprint := strings.Join([]string{p.Center.ID, visit.Service, strings.Join(visit.Services, " "), strconv.Itoa(visit.People),
-			p.Details.Name, p.Details.Email, p.Language, until.String()}, "\n")
-		location, err = h.joins.do(p.Key, fingerprint, func() (string, error) {
-			e, token, err := h.scheduler.JoinWaitlist(c.Request.Context(), booking.WaitRequest{
-				Center: p.Center.ID, Service: visit.Service, Services: visit.Services, People: visit.People,
-				Language: p.Language, Name: p.Details.Name, Email: p.Details.Email, Locale: p.L.Tag(), Until: until,
-			})
-			if err != nil {
-				return "", err
-			}
-			return waitPath(e.Reference, token, "joined"), nil
+		var (
+			e     booking.WaitEntry
+			token string
+		)
+		e, token, err = h.scheduler.JoinWaitlist(c.Request.Context(), booking.WaitRequest{
+			Center: p.Center.ID, Service: visit.Service, Services: visit.Services, People: visit.People,
+			Language: p.Language, Name: p.Details.Name, Email: p.Details.Email, Locale: p.L.Tag(), Until: until,
+			IdempotencyKey: p.Key,
 		})
 		if err == nil {
-			c.Redirect(http.StatusSeeOther, location)
+			// A form sent twice (a double click, on any server process)
+			// is answered with the entry the first made.
+			c.Redirect(http.StatusSeeOther, waitPath(e.Reference, token, "joined"))
 			return
 		}
 		// The details passed the check above: a field the line refuses
@@ -233,72 +230,6 @@ func (p *waitJoinPage) fieldErrors(fields []booking.FieldError) bool {
 		p.Errors[fe.Field] = msg
 	}
 	return true
-}
-
-// joinOnce remembers for a while where each join form sent its newcomer,
-// by the form's key, so that a form sent twice (a double click, a reload
-// of the answer) leads to the same entry instead of being told that its
-// address waits already. The scheduler takes no Idempotency-Key for a
-// join as it does for a booking, so this holds within one server process:
-// a second post that reaches another process is refused as a duplicate,
-// and the email of the first has the link.
-type joinOnce struct {
-	mu   sync.Mutex
-	ttl  time.Duration
-	now  func() time.Time
-	sent map[string]*sentForm
-}
-
-// sentForm is a join form sent: what it asked (its fingerprint), when,
-// and once done is closed, where it led ("" if it failed).
-type sentForm struct {
-	fingerprint string
-	at          time.Time
-	done        chan struct{}
-	location    string
-}
-
-func newJoinOnce(now func() time.Time) *joinOnce {
-	return &joinOnce{ttl: 10 * time.Minute, now: now, sent: map[string]*sentForm{}}
-}
-
-// do runs send for the form with key and fingerprint, unless the same
-// form was sent already: then it waits for that one and returns where it
-// led, or runs send itself if that one failed.
-func (o *joinOnce) do(key, fingerprint string, send func() (string, error)) (string, error) {
-	if len(key) < booking.MinIdempotencyKey {
-		return send()
-	}
-	o.mu.Lock()
-	now := o.now()
-	for k, f := range o.sent {
-		if now.Sub(f.at) > o.ttl {
-			delete(o.sent, k)
-		}
-	}
-	if f, ok := o.sent[key]; ok && f.fingerprint == fingerprint {
-		o.mu.Unlock()
-		<-f.done
-		if f.location != "" {
-			return f.location, nil
-		}
-		return send()
-	}
-	f := &sentForm{fingerprint: fingerprint, at: now, done: make(chan struct{})}
-	o.sent[key] = f
-	o.mu.Unlock()
-
-	location, err := send()
-	f.location = location
-	if err != nil {
-		o.mu.Lock()
-		if o.sent[key] == f {
-			delete(o.sent, key)
-		}
-		o.mu.Unlock()
-	}
-	close(f.done)
-	return location, err
 }
 
 // manageWait puts the holder of a booking in line for an earlier time of
