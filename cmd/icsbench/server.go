@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -137,8 +138,23 @@ func (b binary) settings(dbURL, catalogue, smtpURL string) (map[string]string, e
 	vars["ICS_BOOKING_HORIZON_DAYS"] = "3650"
 	vars["ICS_RETENTION_DAYS"] = strconv.Itoa(retentionDays)
 	// For a look inside while it runs: go tool pprof http://ADDR/debug/pprof/profile
-	vars["ICS_PPROF_ADDR"] = os.Getenv("ICSBENCH_PPROF_ADDR")
+	vars["ICS_PPROF_ADDR"] = pprofAddr(os.Getenv("ICSBENCH_PPROF_ADDR"))
 	return vars, nil
+}
+
+// pprofAddr is addr, or the same host with a port of the system's choice
+// when another of the bench's servers holds addr's port already.
+func pprofAddr(addr string) string {
+	if addr == "" {
+		return ""
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		host, _, _ := net.SplitHostPort(addr)
+		return net.JoinHostPort(host, "0")
+	}
+	ln.Close()
+	return addr
 }
 
 // stop sends SIGTERM and waits for the process to end, killing it after
