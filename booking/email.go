@@ -50,3 +50,15 @@ type Email struct {
 	CreatedAt  time.Time
 	SentAt     time.Time // zero until sent
 }
+
+// Delivery is an email with what delivering it reads besides: the booking
+// it tells of, and the latest earlier email about the same booking or to
+// the same waitlist entry that is still queued, which must go out first.
+type Delivery struct {
+	Email Email
+	// Booking is the booking the email tells of; zero for an email to a
+	// waitlist entry, or if the booking is not found.
+	Booking Booking
+	// EarlierQueued is the ID of that earlier email, 0 if there is none.
+	EarlierQueued int64
+}

@@ -17,11 +17,10 @@ import (
 
 // Store is what delivery needs of the booking store.
 type Store interface {
-	Email(ctx context.Context, id int64) (booking.Email, error)
-	Emails(ctx context.Context, bookingID int64) ([]booking.Email, error)
-	BookingByID(ctx context.Context, id int64) (booking.Booking, error)
+	// Delivery reads an email, the booking it tells of and the earlier
+	// email still queued, in one query for an email about a booking.
+	Delivery(ctx context.Context, id int64) (booking.Delivery, error)
 	WaitEntryByID(ctx context.Context, id int64) (booking.WaitEntry, error)
-	WaitEmails(ctx context.Context, entryID int64) ([]booking.Email, error)
 	RecordEmailAttempt(ctx context.Context, id int64, attempt int, sendErr error, final bool, at time.Time) error
 	RecordEmailSkipped(ctx context.Context, id int64, reason string, at time.Time) error
 }
@@ -112,17 +111,18 @@ const RecordTimeout = 5 * time.Second
 // Database trouble is retried; an email that cannot be built is not; an
 // attempt cut short by the end of ctx returns an error wrapping ctx's.
 func (d *Deliverer) Deliver(ctx context.Context, emailID int64, final bool) error {
-	e, err := d.store.Email(ctx, emailID)
+	dl, err := d.store.Delivery(ctx, emailID)
 	if errors.Is(err, booking.ErrNotFound) {
 		return permanentError{fmt.Errorf("email %d: %w", emailID, err)}
 	}
 	if err != nil {
 		return fmt.Errorf("email %d: %w", emailID, err)
 	}
+	e := dl.Email
 	if e.State != booking.EmailQueued {
 		return nil
 	}
-	reason, build, err := d.read(ctx, e)
+	reason, build, err := d.read(ctx, dl)
 	if err != nil {
 		if errors.Is(err, booking.ErrNotFound) {
 			err = permanentError{err}
@@ -135,8 +135,10 @@ func (d *Deliverer) Deliver(ctx context.Context, emailID int64, final bool) erro
 			return d.store.RecordEmailSkipped(ctx, e.ID, reason, d.cfg.Now())
 		})
 	}
-	if err := d.waitForEarlier(ctx, e); err != nil {
-		return err
+	// An earlier email of the booking or waitlist entry still queued
+	// goes first, its latest last: see WaitError.
+	if dl.EarlierQueued != 0 {
+		return &WaitError{EmailID: dl.EarlierQueued}
 	}
 
 	attempt := e.Attempts + 1
@@ -220,10 +222,11 @@ func (d *Deliverer) record(ctx context.Context, write func(context.Context) erro
 	}
 }
 
-// read reads what email e tells of, its booking or its waitlist entry, and
-// returns why it should no longer go out ("" if it should) and what builds
-// it.
-func (d *Deliverer) read(ctx context.Context, e booking.Email) (reason string, build func() (*mail.Msg, error), err error) {
+// read finds what the email of dl tells of, its booking (read with it) or
+// its waitlist entry, and returns why it should no longer go out ("" if it
+// should) and what builds it.
+func (d *Deliverer) read(ctx context.Context, dl booking.Delivery) (reason string, build func() (*mail.Msg, error), err error) {
+	e := dl.Email
 	if e.WaitlistID != 0 {
 		w, err := d.store.WaitEntryByID(ctx, e.WaitlistID)
 		if err != nil {
@@ -231,9 +234,9 @@ func (d *Deliverer) read(ctx context.Context, e booking.Email) (reason string, b
 		}
 		return staleWait(e, w, d.cfg.Now()), func() (*mail.Msg, error) { return d.waitMessage(e, w) }, nil
 	}
-	b, err := d.store.BookingByID(ctx, e.BookingID)
-	if err != nil {
-		return "", nil, fmt.Errorf("booking: %w", err)
+	b := dl.Booking
+	if b.ID == 0 {
+		return "", nil, fmt.Errorf("booking: no booking with ID %d: %w", e.BookingID, booking.ErrNotFound)
 	}
 	return stale(e, b), func() (*mail.Msg, error) { return d.message(e, b) }, nil
 }
@@ -270,34 +273,6 @@ func staleWait(e booking.Email, w booking.WaitEntry, now time.Time) string {
 		return "the offer's hold ended before it went out"
 	}
 	return ""
-}
-
-// waitForEarlier returns a *WaitError while an earlier email of the booking
-// or waitlist entry is still queued, naming the latest such: its turn comes
-// after the others'.
-func (d *Deliverer) waitForEarlier(ctx context.Context, e booking.Email) error {
-	var (
-		emails []booking.Email
-		err    error
-	)
-	if e.WaitlistID != 0 {
-		emails, err = d.store.WaitEmails(ctx, e.WaitlistID)
-	} else {
-		emails, err = d.store.Emails(ctx, e.BookingID)
-	}
-	if err != nil {
-		return fmt.Errorf("email %d: %w", e.ID, err)
-	}
-	var wait *WaitError
-	for _, other := range emails {
-		if other.ID < e.ID && other.State == booking.EmailQueued {
-			wait = &WaitError{EmailID: other.ID}
-		}
-	}
-	if wait != nil {
-		return wait
-	}
-	return nil
 }
 
 // message builds the email as the booking was right after the change it

@@ -25,7 +25,9 @@ import (
 // commits share one transaction of a fixed number of statements:
 //
 //  1. outside the transaction, the counters every booking claims are
-//     created if missing (createCounters, one statement);
+//     created if missing, with the rest of their day's (createDayCounters,
+//     one statement), unless this process made that day's already: most
+//     batches skip the statement;
 //  2. every counter the batch claims is locked and read in one statement, in
 //     primary key order (like moveSeats, so that no two transactions wait
 //     for each other);
@@ -35,9 +37,14 @@ import (
 //     (a replay must be recognised as such even when the slot is full);
 //  4. the bookings, idempotency records and emails are inserted with one
 //     statement each, the emails' jobs with one (River's InsertManyTx), the
-//     seats taken with one UPDATE per resource and count, and other servers
-//     told with one pg_notify statement; then the transaction commits, and
-//     only then is each request answered.
+//     seats taken with one UPDATE per resource and count; then the
+//     transaction commits, and only then is each request answered;
+//  5. other servers are told of the seats taken with one pg_notify
+//     statement, after the commit rather than in the transaction: a
+//     transaction that notifies holds PostgreSQL's lock on the queue of
+//     notifications from its commit until its commit is on disk, so the
+//     batches of the writers would commit one at a time. A notification
+//     lost to a crash in between is made up for by the seat cache's TTL.
 //
 // One refusal does not fail the others: a full slot is decided before
 // anything is written. Anything the batch cannot decide alone (a duplicate
@@ -150,7 +157,7 @@ func (s *Store) writeBatches() {
 func (s *Store) writeBatch(batch []*newBooking) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
-	results, err := s.createBookings(ctx, batch)
+	results, booked, err := s.createBookings(ctx, batch)
 	if err != nil && len(batch) > 1 {
 		s.logger.DebugContext(ctx, "a batch of bookings failed; writing them one by one", "bookings", len(batch), "error", err)
 		for _, nb := range batch {
@@ -165,6 +172,11 @@ func (s *Store) writeBatch(batch []*newBooking) {
 		}
 		nb.done <- results[i]
 	}
+	if len(booked) > 0 {
+		if err := s.announce(s.db.WithContext(ctx), booked); err != nil {
+			s.logger.WarnContext(ctx, "bookings written but not announced to other servers", "bookings", len(booked), "error", err)
+		}
+	}
 }
 
 // counterKey names a seat counter.
@@ -178,8 +190,9 @@ func keyOf(c booking.Claim) counterKey {
 }
 
 // createBookings writes the bookings of a batch in one transaction and
-// returns each one's result; an error fails them all, nothing written.
-func (s *Store) createBookings(ctx context.Context, batch []*newBooking) ([]writeResult, error) {
+// returns each one's result and the rows written, to announce; an error
+// fails them all, nothing written.
+func (s *Store) createBookings(ctx context.Context, batch []*newBooking) ([]writeResult, []bookingRow, error) {
 	// Every unit claimed, once.
 	var all []booking.Claim
 	seen := map[counterKey]bool{}
@@ -191,11 +204,15 @@ func (s *Store) createBookings(ctx context.Context, batch []*newBooking) ([]writ
 			}
 		}
 	}
-	if err := s.createCounters(ctx, all); err != nil {
-		return nil, err
+	var (
+		results []writeResult
+		booked  []bookingRow
+	)
+	err := s.createDayCounters(ctx, all)
+	if err != nil {
+		return nil, nil, err
 	}
-	var results []writeResult
-	err := s.transaction(ctx, func(tx *gorm.DB) error {
+	write := func(tx *gorm.DB) error {
 		results = make([]writeResult, len(batch))
 		seats, err := s.readSeats(tx, all)
 		if err != nil {
@@ -205,15 +222,28 @@ func (s *Store) createBookings(ctx context.Context, batch []*newBooking) ([]writ
 		if err := s.refuseReplays(tx, batch, results); err != nil {
 			return err
 		}
-		return s.insertBookings(ctx, tx, batch, results, taken)
-	})
+		booked, err = s.insertBookings(ctx, tx, batch, results, taken)
+		return err
+	}
+	err = s.transaction(ctx, write)
+	if errors.Is(err, errCountersMissing) {
+		// Removed behind this process's back, though it knew them made:
+		// made again, all of them, and the batch written again.
+		s.counterDays.forget()
+		if err = s.createCounters(ctx, all); err == nil {
+			err = s.transaction(ctx, write)
+		}
+	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.batcher.batches.Add(1)
 	s.batcher.requests.Add(int64(len(batch)))
-	return results, nil
+	return results, booked, nil
 }
+
+// errCountersMissing says that counters a batch claims do not exist.
+var errCountersMissing = errors.New("seat counters missing")
 
 // seat is a counter as read at the start of a batch.
 type seat struct{ booked int }
@@ -251,7 +281,7 @@ func (s *Store) readSeats(tx *gorm.DB, claims []booking.Claim) (map[counterKey]*
 		return nil, fmt.Errorf("read seat counters: %w", err)
 	}
 	if len(seats) != len(claims) {
-		return nil, fmt.Errorf("%d of %d seat counters missing", len(claims)-len(seats), len(claims))
+		return nil, fmt.Errorf("%d of %d %w", len(claims)-len(seats), len(claims), errCountersMissing)
 	}
 	return seats, nil
 }
@@ -324,9 +354,9 @@ func (s *Store) refuseReplays(tx *gorm.DB, batch []*newBooking, results []writeR
 }
 
 // insertBookings writes the bookings of the batch not refused, with their
-// idempotency records, emails and jobs, takes their seats and announces
-// them, filling in results.
-func (s *Store) insertBookings(ctx context.Context, tx *gorm.DB, batch []*newBooking, results []writeResult, taken map[counterKey]taking) error {
+// idempotency records, emails and jobs, and takes their seats, filling in
+// results; it returns the rows of the bookings written.
+func (s *Store) insertBookings(ctx context.Context, tx *gorm.DB, batch []*newBooking, results []writeResult, taken map[counterKey]taking) ([]bookingRow, error) {
 	var (
 		rows  []bookingRow
 		index []int // of each row's booking in batch
@@ -340,16 +370,16 @@ func (s *Store) insertBookings(ctx context.Context, tx *gorm.DB, batch []*newBoo
 		}
 	}
 	if len(rows) == 0 {
-		return nil
+		return nil, nil
 	}
 	// A duplicate reference or key is no refusal the batch can make: the
 	// booking may have to be replayed, or drawn again.
 	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows)
 	if res.Error != nil {
-		return fmt.Errorf("insert bookings: %w", res.Error)
+		return nil, fmt.Errorf("insert bookings: %w", res.Error)
 	}
 	if res.RowsAffected != int64(len(rows)) {
-		return fmt.Errorf("a reference exists: %w", booking.ErrDuplicate)
+		return nil, fmt.Errorf("a reference exists: %w", booking.ErrDuplicate)
 	}
 	var (
 		idems  []idempotencyRow
@@ -373,28 +403,28 @@ func (s *Store) insertBookings(ctx context.Context, tx *gorm.DB, batch []*newBoo
 	if len(idems) > 0 {
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&idems)
 		if res.Error != nil {
-			return fmt.Errorf("insert idempotency records: %w", res.Error)
+			return nil, fmt.Errorf("insert idempotency records: %w", res.Error)
 		}
 		if res.RowsAffected != int64(len(idems)) {
-			return fmt.Errorf("idempotency key: %w", booking.ErrDuplicate)
+			return nil, fmt.Errorf("idempotency key: %w", booking.ErrDuplicate)
 		}
 	}
 	if len(emails) > 0 {
 		if err := tx.Create(&emails).Error; err != nil {
-			return fmt.Errorf("record emails: %w", err)
+			return nil, fmt.Errorf("record emails: %w", err)
 		}
 		ids := make([]int64, len(emails))
 		for i, e := range emails {
 			ids[i] = e.ID
 		}
 		if err := s.enqueue(ctx, tx, ids...); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := addSeats(tx, taken); err != nil {
-		return err
+		return nil, err
 	}
-	return s.announce(tx, rows)
+	return rows, nil
 }
 
 // addSeats adds the seats taken to their counters (locked by readSeats),
@@ -436,9 +466,9 @@ func addSeats(tx *gorm.DB, taken map[counterKey]taking) error {
 	return nil
 }
 
-// announce tells other server processes, in one statement, of the seats
-// the bookings took (PostgreSQL only; see SeatsChannel).
-func (s *Store) announce(tx *gorm.DB, rows []bookingRow) error {
+// announce tells other server processes, in one statement on db, of the
+// seats the bookings took (PostgreSQL only; see SeatsChannel).
+func (s *Store) announce(db *gorm.DB, rows []bookingRow) error {
 	if s.dialect != dialectPostgres {
 		return nil
 	}
@@ -459,7 +489,7 @@ func (s *Store) announce(tx *gorm.DB, rows []bookingRow) error {
 		q.WriteString("pg_notify(?, ?)")
 		args = append(args, SeatsChannel, p)
 	}
-	if err := tx.Exec(q.String(), args...).Error; err != nil {
+	if err := db.Exec(q.String(), args...).Error; err != nil {
 		return fmt.Errorf("announce seats: %w", err)
 	}
 	return nil

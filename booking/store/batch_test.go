@@ -99,3 +99,30 @@ func TestBatchedBookings(t *testing.T) {
 		})
 	}
 }
+
+// A booking makes the counters of its unit's whole day, and a batch whose
+// counters were removed behind the store's back (it knew them made) makes
+// those it claims again rather than failing.
+func TestBatchMakesDayCounters(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		createEmailing(t, s, newBooking("CPH-DAY001", unit(0)), booking.EmailConfirmation, desk(unit(0), 2), desk(unit(1), 2))
+		counters := func() (all, booked int64) {
+			t.Helper()
+			if err := s.DB().WithContext(ctx).Raw(`SELECT COUNT(*), COALESCE(SUM(booked), 0) FROM slot_counters`).Row().Scan(&all, &booked); err != nil {
+				t.Fatal(err)
+			}
+			return all, booked
+		}
+		if all, booked := counters(); all != 96 || booked != 2 {
+			t.Errorf("after one booking: %d counters with %d seats taken, want the day's 96 with 2", all, booked)
+		}
+		if err := s.DB().WithContext(ctx).Exec(`DELETE FROM slot_counters WHERE booked = 0`).Error; err != nil {
+			t.Fatal(err)
+		}
+		createEmailing(t, s, newBooking("CPH-DAY002", unit(4)), booking.EmailConfirmation, desk(unit(4), 2), desk(unit(5), 2))
+		if all, booked := counters(); all != 4 || booked != 4 {
+			t.Errorf("after the counters were removed: %d counters with %d seats taken, want the 4 claimed, taken", all, booked)
+		}
+	})
+}

@@ -155,25 +155,28 @@ func toEmails(rows []emailRow) []booking.Email {
 func (s *Store) RecordEmailAttempt(ctx context.Context, id int64, attempt int, sendErr error, final bool, at time.Time) error {
 	at = dbTime(at)
 	db := s.db.WithContext(ctx)
-	var res *gorm.DB
-	if sendErr == nil {
-		res = db.Exec(`UPDATE emails SET state = ?, attempts = ?, last_error = '', sent_at = ?, updated_at = ?
-			WHERE id = ? AND state <> ?`,
-			string(booking.EmailSent), attempt, at, at, id, string(booking.EmailSent))
-	} else {
+	set, args := `state = ?, attempts = ?, last_error = '', sent_at = ?, updated_at = ?`,
+		[]any{string(booking.EmailSent), attempt, at, at}
+	if sendErr != nil {
 		state := booking.EmailQueued
 		if final {
 			state = booking.EmailFailed
 		}
-		res = db.Exec(`UPDATE emails SET state = ?, attempts = ?, last_error = ?, updated_at = ?
-			WHERE id = ? AND state <> ?`,
-			string(state), attempt, errorText(sendErr), at, id, string(booking.EmailSent))
+		set, args = `state = ?, attempts = ?, last_error = ?, updated_at = ?`,
+			[]any{string(state), attempt, errorText(sendErr), at}
 	}
-	if res.Error != nil {
-		return fmt.Errorf("record attempt %d of email %d: %w", attempt, id, res.Error)
+	// One statement records the attempt and says whether the email's
+	// booking waits for it to finish its erasure, which then takes a
+	// second: most bookings are not erased.
+	var erased []sql.NullBool
+	err := db.Raw(`UPDATE emails SET `+set+` WHERE id = ? AND state <> ?
+		RETURNING (SELECT b.erased_at IS NOT NULL FROM bookings b WHERE b.id = emails.booking_id)`,
+		append(args, id, string(booking.EmailSent))...).Scan(&erased).Error
+	if err != nil {
+		return fmt.Errorf("record attempt %d of email %d: %w", attempt, id, err)
 	}
-	if res.RowsAffected > 0 {
-		if sendErr != nil && !final {
+	if len(erased) > 0 {
+		if !erased[0].Bool || (sendErr != nil && !final) {
 			return nil
 		}
 		return finishErasure(db, id)
@@ -245,4 +248,56 @@ func (s *Store) QueuedEmailCount(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("queued emails: %w", err)
 	}
 	return int(n), nil
+}
+
+// The statements of Delivery. The first reads an email about a booking with
+// the booking (its columns prefixed b_) and the latest earlier email of
+// the booking still queued, by the unique key that leads with booking_id;
+// the second, for an email to a waitlist entry, the email and the latest
+// earlier email of the entry still queued, by emails_waitlist_idx.
+const (
+	deliverySQL = `SELECT e.*, (SELECT MAX(o.id) FROM emails o
+		WHERE o.booking_id = e.booking_id AND o.id < e.id AND o.state = 'queued') AS earlier_queued,
+		b.id AS b_id, b.reference AS b_reference, b.token_hash AS b_token_hash, b.token_sealed AS b_token_sealed,
+		b.center_id AS b_center_id, b.service_id AS b_service_id, b.services AS b_services, b.people AS b_people,
+		b.starts_at AS b_starts_at, b.ends_at AS b_ends_at, b.language AS b_language, b.name AS b_name,
+		b.email AS b_email, b.phone AS b_phone, b.notes AS b_notes, b.locale AS b_locale, b.status AS b_status,
+		b.sequence AS b_sequence, b.cancel_reason AS b_cancel_reason, b.created_at AS b_created_at,
+		b.updated_at AS b_updated_at, b.erased_at AS b_erased_at
+		FROM emails e JOIN bookings b ON b.id = e.booking_id WHERE e.id = ?`
+	waitDeliverySQL = `SELECT e.*, (SELECT MAX(o.id) FROM emails o
+		WHERE o.waitlist_id = e.waitlist_id AND o.id < e.id AND o.state = 'queued') AS earlier_queued
+		FROM emails e WHERE e.id = ?`
+)
+
+// deliveryRow is a row of deliverySQL or waitDeliverySQL.
+type deliveryRow struct {
+	Email         emailRow `gorm:"embedded"`
+	EarlierQueued sql.NullInt64
+	Booking       bookingRow `gorm:"embedded;embeddedPrefix:b_"`
+}
+
+// Delivery returns email id with what delivering it reads besides, in one
+// query for an email about a booking: see booking.Delivery.
+func (s *Store) Delivery(ctx context.Context, id int64) (booking.Delivery, error) {
+	db := s.db.WithContext(ctx)
+	var rows []deliveryRow
+	if err := db.Raw(deliverySQL, id).Scan(&rows).Error; err != nil {
+		return booking.Delivery{}, fmt.Errorf("email %d to deliver: %w", id, err)
+	}
+	if len(rows) == 0 {
+		// An email to a waitlist entry, or none.
+		if err := db.Raw(waitDeliverySQL, id).Scan(&rows).Error; err != nil {
+			return booking.Delivery{}, fmt.Errorf("email %d to deliver: %w", id, err)
+		}
+		if len(rows) == 0 {
+			return booking.Delivery{}, notFound("no email with ID %d", id)
+		}
+	}
+	r := rows[0]
+	d := booking.Delivery{Email: r.Email.toEmail(), EarlierQueued: r.EarlierQueued.Int64}
+	if r.Booking.ID != 0 {
+		d.Booking = r.Booking.toBooking()
+	}
+	return d, nil
 }

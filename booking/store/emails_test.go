@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -97,6 +98,48 @@ func TestRecordEmailLost(t *testing.T) {
 		}
 		if recorded, err := s.RecordEmailLost(ctx, id, 2, "lost", false, at); err != nil || recorded {
 			t.Errorf("a sent email recorded as lost: %t, %v", recorded, err)
+		}
+	})
+}
+
+// Delivery reads an email with its booking and the earlier email still
+// queued, which goes first.
+func TestDelivery(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		b := createEmailing(t, s, newBooking("CPH-DELIV1", nine), booking.EmailConfirmation)
+		moved := b
+		moved.Sequence++
+		moved.Start, moved.End = nine.Add(time.Hour), nine.Add(90*time.Minute)
+		if err := s.UpdateBooking(ctx, booking.Update{Booking: moved}, booking.EmailUpdate); err != nil {
+			t.Fatal(err)
+		}
+		emails := emailsOf(t, s, b.ID)
+		want := stored(t, s, b.ID)
+		for _, step := range []struct {
+			name    string
+			email   booking.Email
+			earlier int64
+		}{
+			{"the confirmation", emails[0], 0},
+			{"the update, while the confirmation is queued", emails[1], emails[0].ID},
+		} {
+			d, err := s.Delivery(ctx, step.email.ID)
+			if err != nil {
+				t.Fatalf("%s: %v", step.name, err)
+			}
+			if fmt.Sprint(d.Email) != fmt.Sprint(step.email) || fmt.Sprint(d.Booking) != fmt.Sprint(want) || d.EarlierQueued != step.earlier {
+				t.Errorf("%s: %+v\nwant email %+v, booking %+v, earlier %d", step.name, d, step.email, want, step.earlier)
+			}
+		}
+		if err := s.RecordEmailAttempt(ctx, emails[0].ID, 1, nil, false, nine); err != nil {
+			t.Fatal(err)
+		}
+		if d, err := s.Delivery(ctx, emails[1].ID); err != nil || d.EarlierQueued != 0 {
+			t.Errorf("the update once the confirmation is sent: earlier %d, %v", d.EarlierQueued, err)
+		}
+		if _, err := s.Delivery(ctx, 4242); !errors.Is(err, booking.ErrNotFound) {
+			t.Errorf("no such email: %v", err)
 		}
 	})
 }

@@ -20,8 +20,9 @@ import (
 const QueueChannel = "icsbooking_queue"
 
 // SeatsChannel is the PostgreSQL channel on which every change of seats or
-// closures is announced, in the transaction that makes it, so that other
-// server processes read those days again (see Listeners.Seats). The payload
+// closures is announced, in the transaction that makes it (new bookings:
+// right after it commits, see batch.go), so that other server processes
+// read those days again (see Listeners.Seats). The payload
 // is the announcing process's instance ID and the center's ID, then, for a
 // change of seats, the first and last-plus-one Unix second it touched.
 const SeatsChannel = "icsbooking_seats"

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -94,26 +95,132 @@ func (s *Store) createCounters(ctx context.Context, claims []booking.Claim) erro
 	if err != nil {
 		return err
 	}
-	var values strings.Builder
-	args := make([]any, 0, 4*len(claims))
+	var units []booking.Claim
 	for _, g := range groups {
 		for _, start := range g.starts {
+			units = append(units, booking.Claim{Center: g.center, Resource: g.resource, Start: start.(time.Time), Capacity: g.capacity})
+		}
+	}
+	return s.insertCounters(ctx, units)
+}
+
+// createDayCounters is createCounters for the batches of new bookings: it
+// creates the counters of a claimed unit's whole day (UTC) at once, every
+// unit in step with the claimed one, with the claim's capacity (a claim
+// sets the capacity it is taken with anyway), and skips the days this
+// process made before, so that most batches write nothing outside their
+// transaction, which would cost a commit of its own, and send no
+// statement. A batch that finds a counter missing all the same forgets the
+// days and makes its counters with createCounters.
+func (s *Store) createDayCounters(ctx context.Context, claims []booking.Claim) error {
+	var (
+		days []counterDay
+		caps = map[counterDay]int{}
+	)
+	for _, c := range claims {
+		start := dbTime(c.Start)
+		midnight := start.Truncate(24 * time.Hour)
+		d := counterDay{center: c.Center, resource: c.Resource, day: midnight.Unix(), offset: start.Sub(midnight) % booking.Unit}
+		if _, seen := caps[d]; seen || s.counterDays.has(d) {
+			continue
+		}
+		caps[d] = c.Capacity
+		days = append(days, d)
+	}
+	if len(days) == 0 {
+		return nil
+	}
+	slices.SortFunc(days, func(a, b counterDay) int {
+		return cmp.Or(strings.Compare(a.center, b.center), strings.Compare(a.resource, b.resource),
+			cmp.Compare(a.day, b.day), cmp.Compare(a.offset, b.offset))
+	})
+	units := make([]booking.Claim, 0, unitsPerDay*len(days))
+	for _, d := range days {
+		first := time.Unix(d.day, 0).UTC().Add(d.offset)
+		for u := range unitsPerDay {
+			units = append(units, booking.Claim{Center: d.center, Resource: d.resource, Start: first.Add(time.Duration(u) * booking.Unit), Capacity: caps[d]})
+		}
+	}
+	if err := s.insertCounters(ctx, units); err != nil {
+		return err
+	}
+	s.counterDays.add(days)
+	return nil
+}
+
+// countersPerStatement bounds the counters one INSERT makes, so that its
+// parameters stay well within SQLite's and PostgreSQL's limits.
+const countersPerStatement = 4000
+
+// insertCounters inserts empty counters for the units, in their order (by
+// center, resource and start: two of these statements then wait for each
+// other, if at all, in one order), skipping those that exist.
+func (s *Store) insertCounters(ctx context.Context, units []booking.Claim) error {
+	for len(units) > 0 {
+		chunk := units[:min(len(units), countersPerStatement)]
+		units = units[len(chunk):]
+		var values strings.Builder
+		args := make([]any, 0, 4*len(chunk))
+		for _, u := range chunk {
 			if values.Len() > 0 {
 				values.WriteString(", ")
 			}
 			values.WriteString("(?, ?, ?, 0, ?)")
-			args = append(args, g.center, g.resource, start, g.capacity)
+			args = append(args, u.Center, u.Resource, dbTime(u.Start), u.Capacity)
 		}
-	}
-	// The rows go in sorted, so two of these statements wait for each
-	// other, if at all, in one order.
-	err = s.db.WithContext(ctx).Exec("INSERT INTO slot_counters (center_id, resource, starts_at, booked, capacity) VALUES "+
-		values.String()+" ON CONFLICT DO NOTHING", args...).Error
-	if err != nil {
-		return fmt.Errorf("create seat counters: %w", err)
+		err := s.db.WithContext(ctx).Exec("INSERT INTO slot_counters (center_id, resource, starts_at, booked, capacity) VALUES "+
+			values.String()+" ON CONFLICT DO NOTHING", args...).Error
+		if err != nil {
+			return fmt.Errorf("create seat counters: %w", err)
+		}
 	}
 	return nil
 }
+
+// counterDay is the counters of a resource of a center on a UTC day, in
+// step with the unit that starts offset after midnight.
+type counterDay struct {
+	center, resource string
+	day              int64 // Unix seconds of midnight UTC
+	offset           time.Duration
+}
+
+// knownDays remembers the counter days this process made, so that a batch
+// of new bookings skips the statement; it forgets them all when a batch
+// finds a counter missing (removed behind its back).
+type knownDays struct {
+	mu   sync.Mutex
+	days map[counterDay]bool
+}
+
+// maxKnownDays bounds knownDays: beyond it, it starts again.
+const maxKnownDays = 100_000
+
+func (k *knownDays) has(d counterDay) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.days[d]
+}
+
+func (k *knownDays) add(days []counterDay) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.days == nil || len(k.days)+len(days) > maxKnownDays {
+		k.days = make(map[counterDay]bool)
+	}
+	for _, d := range days {
+		k.days[d] = true
+	}
+}
+
+func (k *knownDays) forget() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.days = nil
+}
+
+// unitsPerDay is the units of a counter day.
+const unitsPerDay = int(24 * time.Hour / booking.Unit)
 
 // moveSeats gives back the seats each update releases and takes those it
 // claims inside tx, locking alsoLock with them (the seats the waitlist's

@@ -88,6 +88,8 @@ type Store struct {
 	// instance tells this process's announcements from others' (Listen).
 	instance string
 	batcher  *batcher // writes new bookings (batch.go)
+	// counterDays are the days whose seat counters exist (seats.go).
+	counterDays knownDays
 }
 
 var _ booking.Store = (*Store)(nil)

@@ -278,6 +278,10 @@ func TestWaitlistDeclineAndExpiry(t *testing.T) {
 		if want := []booking.EmailKind{booking.EmailWaitJoined, booking.EmailWaitOffer, booking.EmailWaitOffer, booking.EmailWaitEnded}; fmt.Sprint(kinds) != fmt.Sprint(want) {
 			t.Errorf("emails %v, want %v", kinds, want)
 		}
+		// Delivery reads the last with the one before it, still queued.
+		if d, err := s.Delivery(ctx, emails[3].ID); err != nil || fmt.Sprint(d.Email) != fmt.Sprint(emails[3]) || d.Booking.ID != 0 || d.EarlierQueued != emails[2].ID {
+			t.Errorf("Delivery of the last email: %+v, %v; want %+v after %d", d, err, emails[3], emails[2].ID)
+		}
 		f.checkCounters(t)
 	})
 }

@@ -19,9 +19,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -111,6 +109,11 @@ func run(adminURL string, d time.Duration, clients int, history bool) error {
 	rep.throughput("(a)", "(b)", clients, m)
 	progress("(d) waiting for the backlog of emails")
 	waitEmails(fresh.smtp, m.booker.references(), time.Now(), 5*time.Minute)
+	bf, err := b.measureBookings(ctx, m.booked)
+	if err != nil {
+		return err
+	}
+	rep.bookings(bf)
 
 	var mh throughput
 	var histPeak int64
@@ -195,7 +198,8 @@ func (b *bench) openHistory(ctx context.Context, rep *report) (*stage, error) {
 type stage struct {
 	dbURL string
 	drop  func()
-	smtp  *sink
+	smtp  *sink   // nil when the server writes emails to files
+	mail  mailbox // where its emails arrive: smtp, or a directory
 	srv   *servertest.Process
 	since time.Time // when the server started; it wrote no seat counter before
 }
@@ -211,6 +215,7 @@ func (b *bench) open(ctx context.Context, catalogue string, fill func(dbURL stri
 	st := &stage{dbURL: dbURL, drop: drop}
 	st.smtp, err = startSink()
 	if err == nil {
+		st.mail = st.smtp
 		st.since = time.Now()
 		st.srv, err = b.bin.serve(dbURL, catalogue, st.smtp.addr)
 	}
@@ -274,9 +279,9 @@ func (b *bench) measure(ctx context.Context, st *stage) (throughput, error) {
 	progress("(d) emails draining")
 	sent := m.booker.references()
 	m.emailed = len(sent)
-	drainFrom := st.smtp.received()
-	m.drained, m.drainTime = waitEmails(st.smtp, sent, bookedAt, b.d)
-	m.emailRate = float64(st.smtp.received()-drainFrom) / m.drainTime.Seconds()
+	drainFrom := st.mail.received()
+	m.drained, m.drainTime = waitEmails(st.mail, sent, bookedAt, b.d)
+	m.emailRate = float64(st.mail.received()-drainFrom) / m.drainTime.Seconds()
 	if m.drained {
 		m.emailRate = float64(len(sent)) / time.Since(bookedAt.Add(-m.booked.elapsed)).Seconds()
 	}
@@ -321,7 +326,7 @@ func (st *stage) check(ctx context.Context, refs map[string]time.Time) (checks, 
 		return checks{}, fmt.Errorf("check counters: %w", err)
 	}
 	for ref := range refs {
-		switch n := len(st.smtp.confirmations(ref)); {
+		switch n := len(st.mail.confirmations(ref)); {
 		case n == 0:
 			c.lost++
 		case n > 1:
@@ -339,7 +344,7 @@ func progress(format string, args ...any) {
 // waitEmails polls until every reference has a confirmation at the sink or
 // limit has passed since start; it reports whether they all arrived and how
 // long it waited.
-func waitEmails(smtp *sink, refs map[string]time.Time, start time.Time, limit time.Duration) (bool, time.Duration) {
+func waitEmails(smtp mailbox, refs map[string]time.Time, start time.Time, limit time.Duration) (bool, time.Duration) {
 	for {
 		missing := 0
 		for ref := range refs {
@@ -392,8 +397,6 @@ func sampleRSS(srv *servertest.Process) func() int64 {
 	}
 }
 
-var tpsIn = regexp.MustCompile(`tps = ([0-9.]+)`)
-
 // pgbench runs pgbench with 8 clients for d: a one-row INSERT ... ON
 // CONFLICT DO NOTHING of a random key into a table with a unique key.
 func pgbench(ctx context.Context, dir, dbURL string, d time.Duration) (float64, error) {
@@ -411,16 +414,7 @@ func pgbench(ctx context.Context, dir, dbURL string, d time.Duration) (float64, 
 	if err != nil {
 		return 0, err
 	}
-	secs := strconv.Itoa(max(1, int(d.Round(time.Second).Seconds())))
-	out, err := exec.CommandContext(ctx, "pgbench", "-n", "-c", "8", "-j", "2", "-T", secs, "-f", script, dbURL).CombinedOutput()
-	if err != nil {
-		return 0, fmt.Errorf("pgbench: %w\n%s", err, out)
-	}
-	m := tpsIn.FindSubmatch(out)
-	if m == nil {
-		return 0, fmt.Errorf("pgbench printed no tps:\n%s", out)
-	}
-	return strconv.ParseFloat(string(m[1]), 64)
+	return runPgbench(ctx, dbURL, script, 8, d)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }

@@ -5,9 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -68,19 +71,90 @@ func build(dir string) (binary, error) {
 }
 
 // serve runs `serve` on the database at dbURL with the bench's settings
-// and catalogue, waiting until it serves.
+// and catalogue, sending emails to the SMTP server at smtpAddr, waiting
+// until it serves.
 func (b binary) serve(dbURL, catalogue, smtpAddr string) (*servertest.Process, error) {
-	vars, err := servertest.Settings(b.dir, dbURL, "smtp://"+smtpAddr)
+	vars, err := b.settings(dbURL, catalogue, "smtp://"+smtpAddr)
+	if err != nil {
+		return nil, err
+	}
+	return start(b.path, vars)
+}
+
+// serveFiles is serve with the emails written as .eml files into mailDir,
+// as `make run` writes them (ICS_SMTP_URL empty, ICS_MAIL_DIR).
+func (b binary) serveFiles(dbURL, catalogue, mailDir string) (*servertest.Process, error) {
+	vars, err := b.settings(dbURL, catalogue, "")
+	if err != nil {
+		return nil, err
+	}
+	vars["ICS_MAIL_DIR"] = mailDir
+	return start(b.path, vars)
+}
+
+var profilesAt = regexp.MustCompile(`pprof_addr=(\S+)`)
+
+// start runs `serve` with vars and, when the server serves profiles, says
+// where: with ICSBENCH_PPROF_ADDR=127.0.0.1:0 each server of the bench
+// picks a port of its own.
+func start(path string, vars map[string]string) (*servertest.Process, error) {
+	p, err := servertest.Start(path, vars, "serve")
+	if err == nil && vars["ICS_PPROF_ADDR"] != "" {
+		if m := profilesAt.FindStringSubmatch(p.Log()); m != nil {
+			progress("server at %s serves profiles at http://%s/debug/pprof/", p.URL, m[1])
+		}
+	}
+	return p, err
+}
+
+// migrate runs `migrate` on the database at dbURL: the server's tables
+// and River's, and nothing else.
+func (b binary) migrate(dbURL string) error {
+	vars, err := b.settings(dbURL, "", "")
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(b.path, "migrate")
+	for k, v := range vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("icsbooking migrate: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// settings are the server's settings in the bench; an empty catalogue
+// keeps servertest's.
+func (b binary) settings(dbURL, catalogue, smtpURL string) (map[string]string, error) {
+	vars, err := servertest.Settings(b.dir, dbURL, smtpURL)
 	if err != nil {
 		return nil, err
 	}
 	vars["PATH"] = os.Getenv("PATH")
-	vars["ICS_CATALOGUE"] = catalogue
+	if catalogue != "" {
+		vars["ICS_CATALOGUE"] = catalogue
+	}
 	vars["ICS_BOOKING_HORIZON_DAYS"] = "3650"
 	vars["ICS_RETENTION_DAYS"] = strconv.Itoa(retentionDays)
 	// For a look inside while it runs: go tool pprof http://ADDR/debug/pprof/profile
-	vars["ICS_PPROF_ADDR"] = os.Getenv("ICSBENCH_PPROF_ADDR")
-	return servertest.Start(b.path, vars, "serve")
+	vars["ICS_PPROF_ADDR"] = pprofAddr(os.Getenv("ICSBENCH_PPROF_ADDR"))
+	return vars, nil
+}
+
+// pprofAddr is addr, or the same host with a port of the system's choice
+// when another of the bench's servers holds addr's port already.
+func pprofAddr(addr string) string {
+	if addr == "" {
+		return ""
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		host, _, _ := net.SplitHostPort(addr)
+		return net.JoinHostPort(host, "0")
+	}
+	ln.Close()
+	return addr
 }
 
 // stop sends SIGTERM and waits for the process to end, killing it after

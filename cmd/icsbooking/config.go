@@ -106,7 +106,7 @@ func readConfig(l *loader) config {
 		SMTPTimeout:           l.duration("ICS_SMTP_TIMEOUT", "30s", time.Second),
 		MailFrom:              l.mailbox("ICS_MAIL_FROM", "booking@localhost"),
 		MailDir:               l.string("ICS_MAIL_DIR", "data/mail"),
-		MailWorkers:           l.int("ICS_MAIL_WORKERS", "8", 1, 100),
+		MailWorkers:           l.int("ICS_MAIL_WORKERS", "4", 1, 100),
 		MailMaxAttempts:       l.int("ICS_MAIL_MAX_ATTEMPTS", "25", 1, 1000),
 		MailRetryBase:         l.duration("ICS_MAIL_RETRY_BASE", "1s", time.Millisecond),
 		MailRetryMax:          l.duration("ICS_MAIL_RETRY_MAX", "1h", time.Millisecond),

@@ -39,7 +39,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Errorf("abuse defaults: login throttle %+v, want %+v; %d tickets per address; %d streams, %d per address",
 			c.LoginThrottle, staff.DefaultThrottle, c.TicketsPerAddress, c.MaxStreams, c.MaxStreamsPerAddress)
 	}
-	if c.MailWorkers != 8 || c.JobsFetchCooldown != 10*time.Millisecond || c.JobsPollInterval != time.Second {
+	if c.MailWorkers != 4 || c.JobsFetchCooldown != 10*time.Millisecond || c.JobsPollInterval != time.Second {
 		t.Errorf("job defaults: %d workers, fetch cooldown %s, poll interval %s", c.MailWorkers, c.JobsFetchCooldown, c.JobsPollInterval)
 	}
 }
