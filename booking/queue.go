@@ -345,6 +345,9 @@ func (q *Queue) TicketByToken(ctx context.Context, token string) (TicketStatus, 
 	if len(token) != 10 {
 		return TicketStatus{}, newError(ErrNotFound, "no such ticket")
 	}
+	if t, ok := q.cache.byToken(token); ok {
+		return q.status(ctx, t)
+	}
 	t, err := q.store.TicketByToken(ctx, token)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {

@@ -12,8 +12,11 @@ import (
 // day in memory for QueuePolicy.ReadTTL: the place and the wait of a
 // ticket, and a center's estimate and state, are computed from them again
 // for each request (they move with the clock), but read at most once per
-// change or per ReadTTL. The desks never decide from it: calling the next
-// ticket, and every change of a ticket, is the database's.
+// change or per ReadTTL. A ticket's page finds its ticket among them by
+// its token too, and reads the database only for a ticket they do not hold
+// (another day's, or one issued elsewhere since). The desks never decide
+// from it: calling the next ticket, and every change of a ticket, is the
+// database's.
 //
 //   - every change this queue makes drops the center's tickets once it
 //     has been stored (issue, call, update);
@@ -40,7 +43,8 @@ type ticketCache struct {
 type centerTickets struct {
 	gen     uint64
 	day     Date
-	tickets []Ticket // nil: not read, or dropped
+	tickets []Ticket       // nil: not read, or dropped
+	byToken map[string]int // index of each ticket in tickets by its token
 	read    time.Time
 }
 
@@ -77,12 +81,36 @@ func (q *Queue) tickets(ctx context.Context, center string, day Date) ([]Ticket,
 	if tickets == nil {
 		tickets = []Ticket{}
 	}
+	byToken := make(map[string]int, len(tickets))
+	for i, t := range tickets {
+		byToken[t.Token] = i
+	}
 	c.mu.Lock()
 	if e.gen == gen {
-		e.day, e.tickets, e.read = day, tickets, read
+		e.day, e.tickets, e.byToken, e.read = day, tickets, byToken, read
 	}
 	c.mu.Unlock()
 	return tickets, nil
+}
+
+// byToken returns the ticket with the token if a center's tickets in
+// memory, still fresh, hold it.
+func (c *ticketCache) byToken(token string) (Ticket, bool) {
+	if c.ttl <= 0 {
+		return Ticket{}, false
+	}
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.centers {
+		if e.tickets == nil || now.Sub(e.read) >= c.ttl {
+			continue
+		}
+		if i, ok := e.byToken[token]; ok {
+			return e.tickets[i], true
+		}
+	}
+	return Ticket{}, false
 }
 
 // Changed tells the queue that a center's tickets changed in another
@@ -95,7 +123,7 @@ func (q *Queue) Changed(center string) {
 	for id, e := range c.centers {
 		if center == "" || id == center {
 			e.gen++
-			e.tickets = nil
+			e.tickets, e.byToken = nil, nil
 		}
 	}
 }
