@@ -142,12 +142,12 @@ func (r *report) pages(m pagesMeasured) {
 		low, high = min(low, run.hello.perSecond()), max(high, run.hello.perSecond())
 	}
 	r.add(fmt.Sprintf("(g) hello-world Gin, %d clients, before each page", listingClients), fmt.Sprintf("%.0f to %.0f req/s", low, high), "")
-	r.add(fmt.Sprintf("    pages, %d clients: req/s, ratio to hello, p50, p99 (hello's p99)", listingClients), "",
+	r.add(fmt.Sprintf("    pages, %d clients: req/s, ratio to hello, p50, p99 (hello's req/s, p99)", listingClients), "",
 		fmt.Sprintf(">= %.1f, p99 < %s", pageRatio, ms(pageP99)))
 	for _, run := range m.runs {
 		ratio, p99 := run.res.perSecond()/run.hello.perSecond(), run.res.quantile(0.99)
-		value := fmt.Sprintf("%6.0f %.3f %7s %8s (hello's %s)", run.res.perSecond(), ratio, ms(run.res.quantile(0.5)), ms(p99),
-			ms(run.hello.quantile(0.99)))
+		value := fmt.Sprintf("%6.0f %.3f %7s %8s (hello %.0f, %s)", run.res.perSecond(), ratio, ms(run.res.quantile(0.5)), ms(p99),
+			run.hello.perSecond(), ms(run.hello.quantile(0.99)))
 		if run.res.other > 0 {
 			value += fmt.Sprintf(" (%d not 200)", run.res.other)
 		}
@@ -167,12 +167,15 @@ func (b *bench) runPages(ctx context.Context) error {
 		return err
 	}
 	defer st.close()
+	peak := sampleRSS(st.srv)
 	m, err := b.measurePages(st)
 	if err != nil {
 		return err
 	}
 	rep := &report{}
 	rep.pages(m)
+	p := peak()
+	rep.target("    server peak RSS", fmt.Sprintf("%.1f MB", float64(p)/(1<<20)), "< 100 MB", p < 100<<20)
 	rep.print(b.d)
 	return nil
 }

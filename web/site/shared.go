@@ -15,16 +15,18 @@ import (
 // for everyone who asks in one language at one moment (render.Share), so
 // each is rendered at most once per Config.PageCacheTTL and language, and
 // served from memory in between; a crowd that finds it expired waits for
-// the one request rendering it instead of rendering it once each.
+// the one request rendering it instead of rendering it once each, or, if
+// the page was there a moment before, gets that while it renders: a page
+// is at most PageCacheTTL and one rendering old.
 //
 // Only a GET without a query is kept: the query carries a person's choices
 // (a week, added services, the details typed so far) and the language
 // switch. Only a 200 is kept, so a failure is rendered again. Nothing
 // with a person in it goes through here: a ticket's, a booking's or a
 // waitlist entry's page, a form with its key, the kiosk, the staff's
-// pages. What the pages show may be up to PageCacheTTL old: a change of the
-// queue, which the live pages are told of (QueueChanged), drops every page
-// at once; seats and closures are seen within the TTL.
+// pages. A change of the queue, which the live pages are told of
+// (QueueChanged), drops every page at once, the expired ones too; seats,
+// closures and the catalogue are seen within the TTL and a rendering.
 
 // pageCache keeps the shared pages by path and language.
 type pageCache struct {
@@ -43,6 +45,9 @@ type cachedPage struct {
 	page render.SharedPage
 	ok   bool      // set before done is closed: page is the page
 	at   time.Time // when rendering started
+	// prev is the page it replaces, which just expired, for the requests
+	// that come while it renders; nil after a drop.
+	prev *render.SharedPage
 }
 
 // pageCacheSweep is how many pages the cache holds before it drops the
@@ -80,6 +85,10 @@ func (h *Handler) shared(next gin.HandlerFunc) gin.HandlerFunc {
 		p := pc.pages[key]
 		if p != nil && (!p.ready() || pc.fresh(p, now)) {
 			pc.mu.Unlock()
+			if p.prev != nil && !p.ready() {
+				render.WriteShared(c, *p.prev)
+				return
+			}
 			select {
 			case <-p.done:
 			case <-c.Request.Context().Done():
@@ -99,7 +108,12 @@ func (h *Handler) shared(next gin.HandlerFunc) gin.HandlerFunc {
 				}
 			}
 		}
-		p = &cachedPage{done: make(chan struct{}), at: now}
+		renewed := &cachedPage{done: make(chan struct{}), at: now}
+		if p != nil && p.ok { // expired, rendered (ready, since not fresh)
+			prev := p.page
+			renewed.prev = &prev
+		}
+		p = renewed
 		pc.pages[key] = p
 		pc.mu.Unlock()
 
