@@ -74,6 +74,10 @@ type QueuePolicy struct {
 	// no limit. It stops a script filling a queue with people who never
 	// come, each costing a desk its calls before a no-show.
 	TicketsPerClient int
+	// ReadTTL is how long a center's tickets of the day, once read, are
+	// used for the places, waits and states the pages show (see
+	// ticketCache); 0: read for each.
+	ReadTTL time.Duration
 }
 
 // Queue runs the walk-in queue of every center: tickets for walk-ins,
@@ -83,11 +87,12 @@ type Queue struct {
 	schedule *schedule
 	store    TicketStore
 	policy   QueuePolicy
+	cache    *ticketCache
 }
 
 // NewQueue returns the queue beside a scheduler.
 func NewQueue(s *Scheduler, store TicketStore, policy QueuePolicy) *Queue {
-	return &Queue{schedule: s.schedule, store: store, policy: policy}
+	return &Queue{schedule: s.schedule, store: store, policy: policy, cache: newTicketCache(policy.ReadTTL)}
 }
 
 // Policy returns the queue's rules.
@@ -160,6 +165,7 @@ func (q *Queue) issue(ctx context.Context, t Ticket, limit ClientLimit) (TicketS
 		t.Token = newTicketToken()
 		issued, err := q.store.IssueTicket(ctx, t, limit)
 		if err == nil {
+			q.Changed(t.Center)
 			return q.status(ctx, issued)
 		}
 		if !errors.Is(err, ErrDuplicate) || t.BookingID != 0 || attempt == ticketAttempts {
@@ -339,6 +345,9 @@ func (q *Queue) TicketByToken(ctx context.Context, token string) (TicketStatus, 
 	if len(token) != 10 {
 		return TicketStatus{}, newError(ErrNotFound, "no such ticket")
 	}
+	if t, ok := q.cache.byToken(token); ok {
+		return q.status(ctx, t)
+	}
 	t, err := q.store.TicketByToken(ctx, token)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -358,7 +367,7 @@ func (q *Queue) status(ctx context.Context, t Ticket) (TicketStatus, error) {
 	if err != nil {
 		return TicketStatus{}, err
 	}
-	tickets, err := q.store.Tickets(ctx, t.Center, t.Day)
+	tickets, err := q.tickets(ctx, t.Center, t.Day)
 	if err != nil {
 		return TicketStatus{}, fmt.Errorf("queue of %s: %w", t.Center, err)
 	}
@@ -403,7 +412,7 @@ func (q *Queue) EstimatedWait(ctx context.Context, centerID string) (Estimate, e
 	if err != nil || !open {
 		return Estimate{}, err
 	}
-	tickets, err := q.store.Tickets(ctx, center.ID, q.schedule.today())
+	tickets, err := q.tickets(ctx, center.ID, q.schedule.today())
 	if err != nil {
 		return Estimate{}, fmt.Errorf("queue of %s: %w", center.ID, err)
 	}
@@ -465,7 +474,7 @@ func (q *Queue) QueueState(ctx context.Context, centerID string) (QueueState, er
 	if err != nil {
 		return QueueState{}, err
 	}
-	tickets, err := q.store.Tickets(ctx, center.ID, q.schedule.today())
+	tickets, err := q.tickets(ctx, center.ID, q.schedule.today())
 	if err != nil {
 		return QueueState{}, fmt.Errorf("queue of %s: %w", center.ID, err)
 	}
@@ -512,6 +521,9 @@ func (q *Queue) CallNext(ctx context.Context, centerID, desk string) (t Ticket, 
 		return Ticket{}, false, err
 	}
 	t, err = q.store.CallNext(ctx, center.ID, q.schedule.today(), desk, q.schedule.now().UTC())
+	if err == nil {
+		q.Changed(center.ID)
+	}
 	if errors.Is(err, ErrNotFound) {
 		return Ticket{}, false, nil
 	}
@@ -624,7 +636,9 @@ func (q *Queue) change(ctx context.Context, centerID string, id int64, op string
 	if err := edit(&t, q.schedule.now().UTC()); err != nil {
 		return Ticket{}, err
 	}
-	if err := q.store.UpdateTicket(ctx, t, from, calls); err != nil {
+	err = q.store.UpdateTicket(ctx, t, from, calls)
+	q.Changed(centerID) // a conflict is a change too
+	if err != nil {
 		if errors.Is(err, ErrConflict) {
 			return Ticket{}, newError(ErrConflict, "ticket %s was changed at the same time; look again", t.Number)
 		}

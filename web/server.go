@@ -105,6 +105,10 @@ type Config struct {
 	// Sessions stores the back office's sessions (nil: in memory).
 	Sessions scs.Store
 	Logger   *slog.Logger
+	// PageCacheTTL is how long a page that is the same for everyone is
+	// served from memory once rendered (site.Config.PageCacheTTL); 0:
+	// never.
+	PageCacheTTL time.Duration
 	// Now is the clock (time.Now in production).
 	Now func() time.Time
 }
@@ -142,6 +146,7 @@ func New(scheduler Scheduler, walkIns WalkIns, cfg Config) *Server {
 		Addresses:             addresses,
 		MaxBodyBytes:          cfg.MaxBodyBytes,
 		Limit:                 limit,
+		PageCacheTTL:          cfg.PageCacheTTL,
 		Logger:                cfg.Logger,
 		Now:                   cfg.Now,
 	})

@@ -70,6 +70,9 @@ type appSetup struct {
 	ticketsPerAddr int
 	maxStreams     [2]int
 	wrapWalkIns    func(web.WalkIns) web.WalkIns
+	pageCacheTTL   time.Duration
+	storeLog       slog.Handler
+	queueReadTTL   time.Duration
 }
 
 // withReady sets what /readyz asks.
@@ -150,10 +153,17 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		t.Fatal(err)
 	}
 	var st *store.Store
-	if setup.databaseURL == "" {
+	if setup.databaseURL == "" && setup.storeLog == nil {
 		st = storetest.Open(t, dialect)
 	} else {
-		if st, err = store.Open(context.Background(), setup.databaseURL, nil); err != nil {
+		if setup.databaseURL == "" {
+			setup.databaseURL = storetest.URL(t, dialect)
+		}
+		var log *slog.Logger
+		if setup.storeLog != nil {
+			log = slog.New(setup.storeLog)
+		}
+		if st, err = store.Open(context.Background(), setup.databaseURL, log); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
@@ -171,6 +181,7 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 	scheduler := booking.NewScheduler(cat, st, sealer, policy, clk.Now)
 	queuePolicy := bookingtest.QueuePolicy()
 	queuePolicy.TicketsPerClient = setup.ticketsPerAddr
+	queuePolicy.ReadTTL = setup.queueReadTTL
 	queue := booking.NewQueue(scheduler, st, queuePolicy)
 	directory := staff.NewDirectory(st, clk.Now)
 	if setup.throttle != nil {
@@ -198,6 +209,7 @@ func newApp(t testing.TB, dialect string, now time.Time, options ...appOption) *
 		AddressKey:            sealer.DeriveKey("client address"),
 		Staff:                 directory,
 		Sessions:              st.Sessions(),
+		PageCacheTTL:          setup.pageCacheTTL,
 		Logger:                logger,
 		Now:                   clk.Now,
 	})

@@ -101,17 +101,22 @@ func (l *gormLogger) log(db *gorm.DB) {
 	if begin, ok := db.InstanceGet(statementStart); ok {
 		elapsed = time.Since(begin.(time.Time))
 	}
+	l.statement(stmt.Context, stmt.SQL.String(), db.RowsAffected, elapsed, db.Error)
+}
+
+// statement logs a statement that ran, through GORM (log) or prepared
+// (Store.query), with the rows it affected (-1: not counted).
+func (l *gormLogger) statement(ctx context.Context, sql string, rows int64, elapsed time.Duration, err error) {
 	level := slog.LevelDebug
 	if elapsed >= l.slow {
 		level = slog.LevelWarn
 	}
-	ctx := stmt.Context
 	if !l.logger.Enabled(ctx, level) {
 		return
 	}
-	attrs := []any{"sql", stmt.SQL.String(), "rows", db.RowsAffected, "duration", elapsed}
-	if db.Error != nil {
-		attrs = append(attrs, "error", db.Error)
+	attrs := []any{"sql", sql, "rows", rows, "duration", elapsed}
+	if err != nil {
+		attrs = append(attrs, "error", err)
 	}
 	l.logger.Log(ctx, level, "sql", attrs...)
 }

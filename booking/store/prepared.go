@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // statements holds the statements of the hot read paths (slot listing),
@@ -19,14 +20,18 @@ type statements struct {
 	byKey map[string]*sql.Stmt
 }
 
-// query runs a prepared read. The query uses ? placeholders, rewritten to
+// query runs a prepared read, logged as GORM's statements are (until its
+// rows are ready, uncounted). The query uses ? placeholders, rewritten to
 // $n for PostgreSQL.
 func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	stmt, err := s.stmts.prepare(ctx, s.dialect, query)
 	if err != nil {
 		return nil, err
 	}
-	return stmt.QueryContext(ctx, args...)
+	start := time.Now()
+	rows, err := stmt.QueryContext(ctx, args...)
+	s.statementLog.statement(ctx, query, -1, time.Since(start), err)
+	return rows, err
 }
 
 func (st *statements) prepare(ctx context.Context, dialect, query string) (*sql.Stmt, error) {

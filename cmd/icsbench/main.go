@@ -4,7 +4,8 @@
 // and prints each figure beside its target (issue 10, point 1). Then it
 // does the same on a second database holding 100 centers and 5 million
 // bookings of history, to show that their cost does not grow with it (e;
-// -history=false leaves that out).
+// -history=false leaves that out), and measures the newcomers' pages (g;
+// -pages=off leaves them out, -pages=only measures nothing else).
 //
 //	go run ./cmd/icsbench -duration 10s
 //
@@ -38,8 +39,13 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long each measurement runs")
 	clients := flag.Int("clients", 32, "concurrent HTTP clients booking")
 	history := flag.Bool("history", true, "measure (a) and (b) again with 100 centers and 5 million bookings of history (e)")
+	pages := flag.String("pages", "on", "measure the newcomers' pages (g): on, off, or only (nothing else)")
 	flag.Parse()
-	if err := run(*adminURL, *duration, *clients, *history); err != nil {
+	if err := pagesFlag(*pages); err != nil {
+		fmt.Fprintln(os.Stderr, "icsbench:", err)
+		os.Exit(2)
+	}
+	if err := run(*adminURL, *duration, *clients, *history, *pages); err != nil {
 		fmt.Fprintln(os.Stderr, "icsbench:", err)
 		os.Exit(1)
 	}
@@ -62,7 +68,7 @@ type bench struct {
 	hello    string // the hello-world handler's URL
 }
 
-func run(adminURL string, d time.Duration, clients int, history bool) error {
+func run(adminURL string, d time.Duration, clients int, history bool, pages string) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "icsbench")
 	if err != nil {
@@ -80,6 +86,9 @@ func run(adminURL string, d time.Duration, clients int, history bool) error {
 	b := &bench{adminURL: adminURL, dir: dir, bin: bin, d: d, clients: clients,
 		client: newClient(max(clients, listingClients)), hello: hello}
 	rep := &report{}
+	if pages == "only" {
+		return b.runPages(ctx)
+	}
 
 	// The database with history is loaded first, so that (e) measures it
 	// right after (a) and (b) on the fresh one, on a machine as busy. Its
@@ -147,6 +156,15 @@ func run(adminURL string, d time.Duration, clients int, history bool) error {
 	steady := result{latency: delays}
 	rep.add(fmt.Sprintf("    201 to email at %d bookings/s, p99", steadyRate),
 		fmt.Sprintf("%s (%d bookings)", ms(steady.quantile(0.99)), len(steadyRefs)), "")
+
+	// (g) The newcomers' pages, beside hello world.
+	if pages == "on" {
+		pm, err := b.measurePages(fresh)
+		if err != nil {
+			return err
+		}
+		rep.pages(pm)
+	}
 
 	// (c) The server's peak memory under all of the above.
 	p := peak()

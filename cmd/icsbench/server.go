@@ -139,6 +139,10 @@ func (b binary) settings(dbURL, catalogue, smtpURL string) (map[string]string, e
 	vars["ICS_RETENTION_DAYS"] = strconv.Itoa(retentionDays)
 	// For a look inside while it runs: go tool pprof http://ADDR/debug/pprof/profile
 	vars["ICS_PPROF_ADDR"] = pprofAddr(os.Getenv("ICSBENCH_PPROF_ADDR"))
+	// The shared pages' cache, set to 0s to measure the pages without it.
+	if ttl := os.Getenv("ICSBENCH_PAGE_CACHE_TTL"); ttl != "" {
+		vars["ICS_PAGE_CACHE_TTL"] = ttl
+	}
 	return vars, nil
 }
 

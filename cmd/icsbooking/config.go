@@ -67,6 +67,7 @@ type config struct {
 	MaxStreamsPerAddress  int // display streams open from one client address; 0: no cap
 	LoginThrottle         staff.Throttle
 	SlotCacheTTL          time.Duration
+	PageCacheTTL          time.Duration
 	PprofAddr             string
 }
 
@@ -95,6 +96,7 @@ func readConfig(l *loader) config {
 		ClosedDays:            l.monthDays("ICS_CLOSED_DAYS", "12-24,12-31"),
 		MaxSlotDays:           l.int("ICS_SLOTS_MAX_DAYS", "31", 1, 366),
 		SlotCacheTTL:          l.duration("ICS_SLOT_CACHE_TTL", "2s", 0),
+		PageCacheTTL:          l.duration("ICS_PAGE_CACHE_TTL", "1s", 0),
 		PprofAddr:             l.loopback("ICS_PPROF_ADDR", ""),
 		MaxBodyBytes:          int64(l.int("ICS_MAX_BODY_BYTES", "65536", 1024, 10<<20)),
 		ShutdownTimeout:       l.duration("ICS_SHUTDOWN_TIMEOUT", "15s", time.Second),

@@ -145,6 +145,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		// Counted only where the web layer passes a client (the API's
 		// tickets), never at the kiosk.
 		TicketsPerClient: cfg.TicketsPerAddress,
+		// The queues the pages show are as old as the pages may be.
+		ReadTTL: cfg.PageCacheTTL,
 	})
 
 	m := metrics.New()
@@ -222,6 +224,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		MaxStreams:            cfg.MaxStreams,
 		MaxStreamsPerAddress:  cfg.MaxStreamsPerAddress,
 		Metrics:               m,
+		PageCacheTTL:          cfg.PageCacheTTL,
 		Ready: func(ctx context.Context) []string {
 			var reasons []string
 			if err := st.Ready(ctx); err != nil {
@@ -251,7 +254,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		},
 	}, logger)
 	go func() {
-		err := st.Listen(ctx, store.Listeners{Queue: handler.QueueChanged, Seats: scheduler.Changed,
+		// The queue's tickets are dropped before the live pages compute
+		// the changed queue again.
+		queueChanged := func(center string) {
+			walkIns.Changed(center)
+			handler.QueueChanged(center)
+		}
+		err := st.Listen(ctx, store.Listeners{Queue: queueChanged, Seats: scheduler.Changed,
 			Catalogue: func(n int) { reloadCatalogue(ctx, st, scheduler, n, logger, "") }})
 		if err != nil {
 			logger.Error("listening for changes", "error", err)

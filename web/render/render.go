@@ -124,7 +124,8 @@ func NewServiceItem(sv booking.Service, lang string) ServiceItem {
 }
 
 // Render writes a page. Pages may show a booking or a form's values, so
-// no cache keeps them.
+// no cache keeps them, unless the request's handler said that its page is
+// the same for everyone asking in its language (Share).
 func Render(c *gin.Context, status int, name string, data any) {
 	t, ok := pageTemplates[name]
 	if !ok {
@@ -136,11 +137,64 @@ func Render(c *gin.Context, status int, name string, data any) {
 		c.Status(http.StatusInternalServerError)
 		return
 	}
+	if keep, ok := c.Value(sharedKey).(func(SharedPage)); ok && status == http.StatusOK {
+		p := newSharedPage(buf.Bytes(), Locale(c).Tag())
+		keep(p)
+		WriteShared(c, p)
+		return
+	}
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Header("Cache-Control", "no-store")
 	c.Header("Content-Language", Locale(c).Tag())
 	c.Status(status)
 	c.Writer.Write(buf.Bytes())
+}
+
+// A shared page is one that is the same for everyone who asks for it in
+// its language at one moment: nothing of a person, no form key, no
+// session, nothing taken from the request but its path and its language.
+// The pages of the site that are (the home page, a center's, the week of
+// times before anything is chosen, ...) are served from memory for a
+// moment (site's page cache), and may be kept by browsers that ask again
+// with their ETag; Vary names what chooses the language.
+
+const sharedKey = "icsbooking.shared"
+
+// SharedPage is a shared page as rendered: its body, in the language
+// Lang, and the ETag naming its content.
+type SharedPage struct {
+	Body []byte
+	Lang string
+	ETag string
+}
+
+func newSharedPage(body []byte, lang string) SharedPage {
+	sum := sha256.Sum256(body)
+	return SharedPage{Body: bytes.Clone(body), Lang: lang, ETag: `"` + lang + "-" + hex.EncodeToString(sum[:12]) + `"`}
+}
+
+// Share says that the request's page, if it renders with 200, is a shared
+// page: Render hands it to keep before writing it.
+func Share(c *gin.Context, keep func(SharedPage)) { c.Set(sharedKey, keep) }
+
+// WriteShared writes a shared page, or 304 Not Modified to a client that
+// has it (If-None-Match).
+func WriteShared(c *gin.Context, p SharedPage) {
+	h := c.Writer.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	// Kept, but asked again each time: it changes with the queue and the
+	// seats.
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Language", p.Lang)
+	// What chooses the language (RequestedLocale).
+	h.Set("Vary", "Accept-Language, Cookie")
+	h.Set("ETag", p.ETag)
+	if c.GetHeader("If-None-Match") == p.ETag {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	c.Status(http.StatusOK)
+	c.Writer.Write(p.Body)
 }
 
 // staticFile is a file of static/ with the hash that versions its URL.

@@ -46,8 +46,12 @@ func (h *Handler) newLive(cfg Config) *broadcast.Hub {
 }
 
 // QueueChanged tells the live pages of a center that its queue changed
-// ("" for every center); cmd/icsbooking feeds it from store.Listen.
-func (h *Handler) QueueChanged(center string) { h.live.Changed(center) }
+// ("" for every center), and drops the shared pages, which show the
+// queues; cmd/icsbooking feeds it from store.Listen.
+func (h *Handler) QueueChanged(center string) {
+	h.live.Changed(center)
+	h.pages.drop()
+}
 
 // keepAlive is how often an idle stream sends a comment, so that proxies
 // keep the connection open.

@@ -10,18 +10,19 @@ import (
 )
 
 // Routes adds the pages to r, in the language each request picks; every
-// failure is a page.
+// failure is a page. The pages that are the same for everyone are shared:
+// served from memory for a moment (see pageCache).
 func (h *Handler) Routes(r gin.IRouter) {
 	pages := middleware.Group(r, "", render.FailPage, middleware.ChooseLanguage(strings.HasPrefix(h.cfg.BaseURL, "https://")))
-	pages.GET("/", h.home)
-	pages.GET("/centers/:center", h.centerPage)
-	pages.GET("/services/:service", h.servicePage)
-	pages.GET("/faq", h.info("faq"))
-	pages.GET("/privacy", h.info("privacy"))
-	pages.GET("/accessibility", h.info("accessibility"))
-	pages.GET("/book", h.bookCenter)
-	pages.GET("/book/:center", h.bookService)
-	pages.GET("/book/:center/:service", h.bookTime)
+	pages.GET("/", h.shared(h.home))
+	pages.GET("/centers/:center", h.shared(h.centerPage))
+	pages.GET("/services/:service", h.shared(h.servicePage))
+	pages.GET("/faq", h.shared(h.info("faq")))
+	pages.GET("/privacy", h.shared(h.info("privacy")))
+	pages.GET("/accessibility", h.shared(h.info("accessibility")))
+	pages.GET("/book", h.shared(h.bookCenter))
+	pages.GET("/book/:center", h.shared(h.bookService))
+	pages.GET("/book/:center/:service", h.shared(h.bookTime))
 	pages.GET("/book/:center/:service/details", h.bookDetails)
 	pages.POST("/book/:center/:service", h.cfg.Limit, h.book)
 	pages.GET("/book/:center/:service/waitlist", h.waitJoinForm)
@@ -53,6 +54,6 @@ func (h *Handler) Routes(r gin.IRouter) {
 	pages.GET("/centers/:center/kiosk", h.kiosk)
 	pages.POST("/centers/:center/kiosk/tickets", h.cfg.Limit, h.kioskTicket)
 	pages.POST("/centers/:center/kiosk/check-ins", h.cfg.Limit, h.kioskCheckIn)
-	pages.GET("/centers/:center/display", h.display)
+	pages.GET("/centers/:center/display", h.shared(h.display))
 	pages.GET("/centers/:center/display/events", h.displayEvents)
 }

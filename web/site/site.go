@@ -76,6 +76,10 @@ type Config struct {
 	// Logger gets the failures of the displays' state, computed apart
 	// from any request.
 	Logger *slog.Logger
+	// PageCacheTTL is how long a page that is the same for everyone (the
+	// home page, a center's, a service's, the week of times, the questions,
+	// the display) is served from memory once rendered; 0: never.
+	PageCacheTTL time.Duration
 	// Now is the clock.
 	Now func() time.Time
 }
@@ -86,6 +90,7 @@ type Handler struct {
 	walkIns   WalkIns
 	cfg       Config
 	live      *broadcast.Hub
+	pages     *pageCache
 }
 
 // New returns the pages' handler. Its displays' streams end with
@@ -94,7 +99,7 @@ func New(scheduler Scheduler, walkIns WalkIns, cfg Config) *Handler {
 	if cfg.LivePoll <= 0 {
 		cfg.LivePoll = time.Second
 	}
-	h := &Handler{scheduler: scheduler, walkIns: walkIns, cfg: cfg}
+	h := &Handler{scheduler: scheduler, walkIns: walkIns, cfg: cfg, pages: newPageCache(cfg.PageCacheTTL, cfg.Now)}
 	h.live = h.newLive(cfg)
 	return h
 }
