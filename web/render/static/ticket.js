@@ -79,32 +79,42 @@
   // Notifications, if the holder asks for them. A phone shows them only
   // through a service worker (ticket-worker.js), which does nothing else.
   const notifyState = el("notify-state");
-  let worker = null; // a promise of the worker's registration, once active
-  // showNotification needs the registration's worker active; a worker
-  // that fails to install leaves the page without notifications, said in
-  // the console.
-  const active = (r) => new Promise((resolve, reject) => {
-    const w = r.installing || r.waiting;
-    if (r.active || !w) {
-      resolve(r);
-      return;
-    }
-    w.addEventListener("statechange", () => {
-      if (r.active) {
-        resolve(r);
-      } else if (w.state === "redundant") {
-        reject(new Error("the notifications' service worker did not install"));
-      }
-    });
-  });
+  let registered = false;
   const register = () => {
-    if ("serviceWorker" in navigator && !worker) {
-      worker = navigator.serviceWorker.register(root.dataset.worker).then(active);
-      worker.catch((e) => {
+    if ("serviceWorker" in navigator && !registered) {
+      registered = true;
+      navigator.serviceWorker.register(root.dataset.worker).catch((e) => {
         console.error("ticket: no notifications:", String(e));
-        worker = null;
+        registered = false;
       });
     }
+  };
+  // The registration's worker shows the notification once it is active.
+  // It is looked up when a call comes, not followed through its state
+  // changes, whose events Chromium may send before the registration's
+  // active worker is set: a page waiting for them could wait forever. A
+  // worker still installing is given some seconds; without one, the page
+  // shows the notification itself where the browser allows it.
+  const showNotification = (title, options, tries) => {
+    const fallback = () => {
+      try {
+        new Notification(title, options);
+      } catch (e) {
+        throw new Error("no service worker is active to show it");
+      }
+    };
+    if (!("serviceWorker" in navigator)) {
+      return Promise.resolve().then(fallback);
+    }
+    return navigator.serviceWorker.getRegistration(root.dataset.worker).then((r) => {
+      if (r && r.active) {
+        return r.showNotification(title, options);
+      }
+      if (tries > 0) {
+        return new Promise((wait) => window.setTimeout(wait, 250)).then(() => showNotification(title, options, tries - 1));
+      }
+      return fallback();
+    });
   };
   const allowed = (permission) => {
     el("notify-box").hidden = permission !== "default";
@@ -127,15 +137,7 @@
     const title = t.number + " · " + t.desk_name;
     const options = {body: t.status, tag: "ticket", renotify: true, requireInteraction: true,
       icon: root.dataset.icon, data: {url: window.location.href}};
-    if (worker) {
-      worker.then((r) => r.showNotification(title, options)).catch((e) => console.error("ticket: notification not shown:", String(e)));
-      return;
-    }
-    try {
-      new Notification(title, options);
-    } catch (e) {
-      // Only a service worker may show one here, and it is not ready.
-    }
+    showNotification(title, options, 40).catch((e) => console.error("ticket: notification not shown:", String(e)));
   };
 
   let calls = root.dataset.state === "called" ? Number(root.dataset.calls) : 0;
