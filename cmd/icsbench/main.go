@@ -461,12 +461,16 @@ func (r *report) ratio(name string, v, atLeast float64) {
 func (r *report) throughput(a, b string, clients int, m throughput) {
 	r.add(fmt.Sprintf("%-3s pgbench INSERT ON CONFLICT, 8 clients", a), fmt.Sprintf("%.0f tps", m.tps), "")
 	r.add(fmt.Sprintf("    bookings over HTTP, %d clients", clients), fmt.Sprintf("%.0f /s (%d not 201)", m.booked.perSecond(), m.booked.other), "")
-	r.ratio("    ratio", m.booked.perSecond()/m.tps, 0.5)
+	// The target is against the booking script (bookings.go); this
+	// ratio shows how far a booking is from the simplest write.
+	r.add("    ratio", fmt.Sprintf("%.3f", m.booked.perSecond()/m.tps), "")
 	r.add(fmt.Sprintf("%-3s hello-world Gin, %d clients", b, listingClients), fmt.Sprintf("%.0f req/s", m.hello.perSecond()), "")
 	r.add(fmt.Sprintf("    one week's slots, %d clients", listingClients), fmt.Sprintf("%.0f req/s (%d not 200)", m.listing.perSecond(), m.listing.other), "")
-	r.ratio("    ratio", m.listing.perSecond()/m.hello.perSecond(), 0.2)
+	// Issue 19, point 3: the listing keeps 0.4 of hello and a p99 under
+	// 20 ms (issue 10 asked 0.2 and 50 ms).
+	r.ratio("    ratio", m.listing.perSecond()/m.hello.perSecond(), 0.4)
 	r.add("    listing p50", ms(m.listing.quantile(0.5)), "")
-	r.target("    listing p99", ms(m.listing.quantile(0.99)), "< 50 ms", m.listing.quantile(0.99) < 50*time.Millisecond)
+	r.target("    listing p99", ms(m.listing.quantile(0.99)), "< 20 ms", m.listing.quantile(0.99) < 20*time.Millisecond)
 }
 
 // history adds the rows of (e) after its first: (a) and (b) with history,
