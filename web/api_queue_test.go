@@ -40,7 +40,7 @@ func (a *app) takeTicket(center, service string) map[string]any {
 }
 
 // pagePath is the path of a URL the server answered with.
-func pagePath(t *testing.T, u any) string {
+func pagePath(t testing.TB, u any) string {
 	t.Helper()
 	parsed, err := url.Parse(u.(string))
 	if err != nil {

@@ -141,3 +141,26 @@ func BenchmarkBook(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTicketPage renders the page of the last of 12 walk-in tickets,
+// in English, straight through the server's handler (no network): the
+// CPU and allocations a ticket's page costs, for profiling
+// (-cpuprofile). The queue is read from memory, as under a rush.
+func BenchmarkTicketPage(b *testing.B) {
+	a := newApp(b, "sqlite", thursday, func(s *appSetup) { s.queueReadTTL = time.Hour })
+	var path string
+	for range 12 {
+		path = pagePath(b, a.takeTicket("aarhus", "general-information")["url"])
+	}
+	handler := a.srv.Config.Handler
+	req := httptest.NewRequest("GET", path, nil)
+	req.Header.Set("Accept-Language", "en")
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+}

@@ -11,12 +11,15 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"html"
 	"html/template"
 	"io/fs"
 	"mime"
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -34,25 +37,130 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// pageTemplates holds one template set per page: the layout with the page's
-// own blocks.
+// pageTemplates holds, for each language, one template set per page: the
+// layout with the page's own blocks, parsed with the page's fixed words
+// already in that language (see resolveFixed).
 var pageTemplates = mustParsePages()
 
-func mustParsePages() map[string]*template.Template {
+func mustParsePages() map[string]map[string]*template.Template {
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
 	}
-	sets := map[string]*template.Template{}
+	sources := map[string]string{}
 	for _, name := range names {
-		base := path.Base(name)
-		if base == "layout.html" || base == "partials.html" {
-			continue
+		data, err := templateFS.ReadFile(name)
+		if err != nil {
+			panic(err)
 		}
-		t := template.New("layout.html").Funcs(template.FuncMap{"static": StaticURL})
-		sets[base] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/partials.html", name))
+		sources[path.Base(name)] = string(data)
+	}
+	sets := map[string]map[string]*template.Template{}
+	for _, tag := range locale.Tags() {
+		l := locale.Get(tag)
+		fixed := func(name string) string {
+			return resolveFixed(sources[name], tag, func(id string) string { return l.T(id) })
+		}
+		layout, partials := fixed("layout.html"), fixed("partials.html")
+		sets[tag] = map[string]*template.Template{}
+		for name := range sources {
+			if name == "layout.html" || name == "partials.html" {
+				continue
+			}
+			t := template.Must(template.New("layout.html").Funcs(template.FuncMap{"static": StaticURL}).Parse(layout))
+			template.Must(t.New("partials.html").Parse(partials))
+			template.Must(t.New(name).Parse(fixed(name)))
+			sets[tag][name] = t
+		}
 	}
 	return sets
+}
+
+// What a template says in words that take nothing from the request, it
+// says the same to everyone in a language: {{.L.T "id"}} without
+// arguments, {{.L.Tag}}, and {{static "file"}}. Evaluated for each request
+// they were most of a page's rendering (a method found and called by
+// reflection, a go-i18n lookup and an escaper each); resolveFixed writes
+// them into the template's text once per language instead, escaped for
+// where they stand. It does so only where HTML escaping is the right one:
+// in the text of the page outside scripts and styles, and in an
+// attribute's quoted value that is neither a script, a style nor (but for
+// a static file's address) a URL. Elsewhere html/template's own escaping
+// is needed, and the action is left to it.
+var (
+	fixedActions = regexp.MustCompile(`\{\{\s*(?:\$?\.L\.T\s+"([^"]+)"|(\$?\.L\.Tag)|static\s+"([^"]+)")\s*\}\}`)
+	anyAction    = regexp.MustCompile(`(?s)\{\{.*?\}\}`)
+	// quotedValue is the attribute whose double-quoted value a tag's text
+	// ends in.
+	quotedValue = regexp.MustCompile(`\s([a-zA-Z][a-zA-Z0-9:-]*)\s*=\s*"[^"]*$`)
+	// urlAttributes are the attributes whose values html/template
+	// escapes as URLs, besides those whose names hold src, uri or url.
+	urlAttributes = []string{"action", "archive", "background", "cite", "classid", "codebase", "data",
+		"formaction", "href", "icon", "longdesc", "manifest", "poster", "profile", "src", "usemap", "xmlns"}
+)
+
+// resolveFixed is src with its fixed actions replaced by their text in the
+// language tag, whose messages message returns.
+func resolveFixed(src, tag string, message func(id string) string) string {
+	var out strings.Builder
+	last := 0
+	for _, m := range fixedActions.FindAllStringSubmatchIndex(src, -1) {
+		out.WriteString(src[last:m[0]])
+		last = m[1]
+		action := src[m[0]:m[1]]
+		var text string
+		switch {
+		case m[2] >= 0:
+			text = message(src[m[2]:m[3]])
+		case m[4] >= 0:
+			text = tag
+		default:
+			text = StaticURL(src[m[6]:m[7]])
+		}
+		if !escapedAsHTML(anyAction.ReplaceAllString(src[:m[0]], ""), m[6] >= 0) {
+			out.WriteString(action)
+			continue
+		}
+		// A brace is written as a character reference, so that no text
+		// can open an action.
+		out.WriteString(strings.ReplaceAll(html.EscapeString(text), "{", "&#123;"))
+	}
+	out.WriteString(src[last:])
+	return out.String()
+}
+
+// escapedAsHTML says whether what follows the template text before (its
+// actions taken out) is escaped as HTML text by html/template: a static
+// file's address (static) may also stand in a quoted URL attribute.
+func escapedAsHTML(before string, static bool) bool {
+	lower := strings.ToLower(before)
+	if strings.LastIndex(lower, "<") > strings.LastIndex(lower, ">") {
+		m := quotedValue.FindStringSubmatch(before[strings.LastIndex(lower, "<"):])
+		if m == nil {
+			return false
+		}
+		name := strings.ToLower(m[1])
+		return textAttribute(name) || static && (name == "href" || name == "src")
+	}
+	for _, element := range []string{"script", "style"} {
+		if strings.LastIndex(lower, "<"+element) > strings.LastIndex(lower, "</"+element) {
+			return false
+		}
+	}
+	return true
+}
+
+// textAttribute says whether html/template escapes the value of the
+// attribute name as text (its attrType): not a script (on...), a style or
+// a URL, with data- set aside and no namespace.
+func textAttribute(name string) bool {
+	name = strings.TrimPrefix(name, "data-")
+	switch {
+	case strings.HasPrefix(name, "on"), name == "style", name == "srcset", strings.Contains(name, ":"),
+		slices.Contains(urlAttributes, name):
+		return false
+	}
+	return !strings.Contains(name, "src") && !strings.Contains(name, "uri") && !strings.Contains(name, "url")
 }
 
 // Page is what the layout needs of every page: the language, the title and
@@ -127,7 +235,7 @@ func NewServiceItem(sv booking.Service, lang string) ServiceItem {
 // no cache keeps them, unless the request's handler said that its page is
 // the same for everyone asking in its language (Share).
 func Render(c *gin.Context, status int, name string, data any) {
-	t, ok := pageTemplates[name]
+	t, ok := pageTemplates[Locale(c).Tag()][name]
 	if !ok {
 		panic("no page template " + name)
 	}
