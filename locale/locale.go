@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/pelletier/go-toml/v2"
@@ -89,6 +90,29 @@ func Match(chosen, acceptLanguage string) *Locale {
 	if l, ok := byTag[chosen]; ok {
 		return l
 	}
+	if l, ok := matched.Load(acceptLanguage); ok {
+		return l.(*Locale)
+	}
+	l := match(acceptLanguage)
+	if len(acceptLanguage) <= 256 && matchedCount.Add(1) <= maxMatched {
+		matched.Store(acceptLanguage, l)
+	}
+	return l
+}
+
+// Browsers send few distinct Accept-Language headers, and matching one
+// costs more than the rest of serving a page kept in memory: the locales
+// of the first maxMatched headers seen (of up to 256 bytes) are
+// remembered, so that no client can make the memory grow.
+const maxMatched = 1024
+
+var (
+	matched      sync.Map // Accept-Language header: *Locale
+	matchedCount atomic.Int64
+)
+
+// match is the best locale for an Accept-Language header, or the default.
+func match(acceptLanguage string) *Locale {
 	prefs, _, err := language.ParseAcceptLanguage(acceptLanguage)
 	if err != nil || len(prefs) == 0 {
 		return byTag[Default]

@@ -1,6 +1,7 @@
 package locale
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -67,9 +68,30 @@ func TestMatch(t *testing.T) {
 		{"xx", "da", "da"},
 		{"", "not a header;;;", "en"},
 	} {
-		if got := Match(tt.chosen, tt.accept).Tag(); got != tt.want {
-			t.Errorf("Match(%q, %q) = %s, want %s", tt.chosen, tt.accept, got, tt.want)
+		// The second time, the header's locale is remembered.
+		for range 2 {
+			if got := Match(tt.chosen, tt.accept).Tag(); got != tt.want {
+				t.Errorf("Match(%q, %q) = %s, want %s", tt.chosen, tt.accept, got, tt.want)
+			}
 		}
+	}
+}
+
+// Headers past the first maxMatched are matched, not remembered.
+func TestMatchRemembersFewHeaders(t *testing.T) {
+	for i := range 2 * maxMatched {
+		accept, want := fmt.Sprintf("x-%d,da;q=0.5", i), "da"
+		if i%2 == 1 {
+			accept, want = fmt.Sprintf("x-%d,en;q=0.5", i), "en"
+		}
+		if got := Match("", accept).Tag(); got != want {
+			t.Fatalf("Match(%q) = %s, want %s", accept, got, want)
+		}
+	}
+	n := 0
+	matched.Range(func(_, _ any) bool { n++; return true })
+	if n > maxMatched {
+		t.Errorf("%d headers remembered, at most %d wanted", n, maxMatched)
 	}
 }
 

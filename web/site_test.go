@@ -73,8 +73,17 @@ func TestLanguageSwitch(t *testing.T) {
 	if !strings.Contains(string(r.body), `<html lang="da">`) || !strings.Contains(string(r.body), "Spørgsmål og svar") {
 		t.Errorf("with the cookie: %s", r.body)
 	}
-	if !strings.Contains(string(r.body), `href="/faq?lang=en"`) {
-		t.Error("no link back to English")
+	// The switch names the page's language and links to the same page,
+	// its query kept, in the others, always in the same order.
+	for _, tt := range []struct{ lang, want string }{
+		{"da", `<li><a href="/faq?lang=en&amp;x=1" lang="en" hreflang="en">English</a></li><li><span aria-current="true" lang="da">Dansk</span></li>`},
+		{"en", `<li><span aria-current="true" lang="en">English</span></li><li><a href="/faq?lang=da&amp;x=1" lang="da" hreflang="da">Dansk</a></li>`},
+	} {
+		r = a.do("GET", "/faq?x=1", nil, "Cookie", "lang="+tt.lang)
+		label := map[string]string{"en": "Language", "da": "Sprog"}[tt.lang]
+		if !strings.Contains(string(r.body), `<nav class="languages" aria-label="`+label+`"><ul>`+"\n"+tt.want+"\n</ul></nav>") {
+			t.Errorf("%s: no language switch %s in %s", tt.lang, tt.want, r.body)
+		}
 	}
 }
 

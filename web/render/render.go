@@ -69,11 +69,33 @@ func mustParsePages() map[string]map[string]*template.Template {
 			}
 			t := template.Must(template.New("layout.html").Funcs(template.FuncMap{"static": StaticURL}).Parse(layout))
 			template.Must(t.New("partials.html").Parse(partials))
+			template.Must(t.New("languages").Parse(languageSwitch(l)))
 			template.Must(t.New(name).Parse(fixed(name)))
 			sets[tag][name] = t
 		}
 	}
 	return sets
+}
+
+// languageSwitch is the template "languages" of the pages in l's
+// language: the same page in every language, l's named, the others linked
+// to the addresses in Page.Languages. It is written out for each language,
+// as the fixed words are (resolveFixed): a range over the languages, each
+// asked whether it is the current one, was a fifth of the work of
+// rendering a page.
+func languageSwitch(l *locale.Locale) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<nav class=\"languages\" aria-label=\"%s\"><ul>\n", html.EscapeString(l.T("layout.language")))
+	for i, tag := range locale.Tags() {
+		name := html.EscapeString(LanguageNames[tag])
+		if tag == l.Tag() {
+			fmt.Fprintf(&b, `<li><span aria-current="true" lang="%s">%s</span></li>`, tag, name)
+		} else {
+			fmt.Fprintf(&b, `<li><a href="{{(index .Languages %d).URL}}" lang="%s" hreflang="%s">%s</a></li>`, i, tag, tag, name)
+		}
+	}
+	b.WriteString("\n</ul></nav>")
+	return b.String()
 }
 
 // What a template says in words that take nothing from the request, it
@@ -131,7 +153,8 @@ func resolveFixed(src, tag string, message func(id string) string) string {
 
 // escapedAsHTML says whether what follows the template text before (its
 // actions taken out) is escaped as HTML text by html/template: a static
-// file's address (static) may also stand in a quoted URL attribute.
+// file's address (static), a path of the site with nothing to escape, may
+// also stand in a quoted URL attribute.
 func escapedAsHTML(before string, static bool) bool {
 	lower := strings.ToLower(before)
 	if strings.LastIndex(lower, "<") > strings.LastIndex(lower, ">") {
@@ -139,8 +162,8 @@ func escapedAsHTML(before string, static bool) bool {
 		if m == nil {
 			return false
 		}
-		name := strings.ToLower(m[1])
-		return textAttribute(name) || static && (name == "href" || name == "src")
+		escaping := attributeEscaping(strings.ToLower(m[1]))
+		return escaping == "text" || static && escaping == "url"
 	}
 	for _, element := range []string{"script", "style"} {
 		if strings.LastIndex(lower, "<"+element) > strings.LastIndex(lower, "</"+element) {
@@ -150,17 +173,19 @@ func escapedAsHTML(before string, static bool) bool {
 	return true
 }
 
-// textAttribute says whether html/template escapes the value of the
-// attribute name as text (its attrType): not a script (on...), a style or
-// a URL, with data- set aside and no namespace.
-func textAttribute(name string) bool {
+// attributeEscaping is how html/template escapes the value of the
+// attribute name (its attrType): as text, as a URL, or otherwise (a
+// script, a style, a namespaced name), with data- set aside.
+func attributeEscaping(name string) string {
 	name = strings.TrimPrefix(name, "data-")
 	switch {
-	case strings.HasPrefix(name, "on"), name == "style", name == "srcset", strings.Contains(name, ":"),
-		slices.Contains(urlAttributes, name):
-		return false
+	case strings.HasPrefix(name, "on"), name == "style", name == "srcset", strings.Contains(name, ":"):
+		return "other"
+	case slices.Contains(urlAttributes, name), strings.Contains(name, "src"), strings.Contains(name, "uri"),
+		strings.Contains(name, "url"):
+		return "url"
 	}
-	return !strings.Contains(name, "src") && !strings.Contains(name, "uri") && !strings.Contains(name, "url")
+	return "text"
 }
 
 // Page is what the layout needs of every page: the language, the title and
@@ -178,10 +203,9 @@ type Page struct {
 
 // LanguageLink is one language of the switch.
 type LanguageLink struct {
-	Tag     string
-	Name    string // the language's name in itself: English, Dansk
-	URL     string
-	Current bool
+	Tag  string
+	Name string // the language's name in itself: English, Dansk
+	URL  string
 }
 
 // LanguageNames are the languages' names in themselves.
@@ -197,7 +221,7 @@ func NewPage(c *gin.Context, title string, args ...any) Page {
 	}
 	for _, tag := range locale.Tags() {
 		p.Languages = append(p.Languages, LanguageLink{
-			Tag: tag, Name: LanguageNames[tag], URL: withQuery(c.Request.URL, "lang", tag), Current: tag == l.Tag(),
+			Tag: tag, Name: LanguageNames[tag], URL: withQuery(c.Request.URL, "lang", tag),
 		})
 	}
 	return p

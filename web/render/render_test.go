@@ -26,7 +26,7 @@ func TestResolveFixedRendersAsEvaluated(t *testing.T) {
 	resolvable := `<html lang="{{.L.Tag}}"><title>{{.L.T "tricky"}}</title>` +
 		`<nav aria-label="{{.L.T "tricky"}}"><a href="{{static "site.css"}}">{{ .L.T "tricky" }}</a></nav>` +
 		`<p data-notify-on="{{$.L.T "tricky"}}" class="x{{if .Items}} y{{end}}" title="{{.L.T "tricky"}}">{{.L.T "tricky"}} {{.L.T "with" "Desk" 3}}</p>` +
-		`{{range .Items}}<i>{{$.L.T "tricky"}}{{.}}</i>{{end}}<script src="{{static "ticket.js"}}"></script>` +
+		`{{range .Items}}<i>{{$.L.T "tricky"}}{{.}}</i>{{end}}<script src="{{static "ticket.js"}}"></script><b data-icon="{{static "icon.svg"}}"></b>` +
 		`<style>p{}</style>{{define "part"}}<b>{{.L.T "tricky"}}</b>{{end}}{{template "part" .}}`
 	left := `<p data-on="{{.L.T "tricky"}}" onclick="{{.L.T "tricky"}}" class={{.L.T "tricky"}}>` +
 		`<a href="{{.L.T "tricky"}}" data-url="{{.L.T "tricky"}}">x</a></p>` +
