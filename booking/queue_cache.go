@@ -53,10 +53,12 @@ func newTicketCache(ttl time.Duration) *ticketCache {
 }
 
 // tickets returns the center's tickets of day, from memory while they are
-// fresh; the caller must not change them.
+// fresh if day is today; the caller must not change them. Another day's
+// (the page of yesterday's ticket) are read, never kept: they would take
+// the place of today's.
 func (q *Queue) tickets(ctx context.Context, center string, day Date) ([]Ticket, error) {
 	c := q.cache
-	if c.ttl <= 0 {
+	if c.ttl <= 0 || day != q.schedule.today() {
 		return q.store.Tickets(ctx, center, day)
 	}
 	c.mu.Lock()

@@ -100,6 +100,41 @@ func TestDisplayFollowsTheQueue(t *testing.T) {
 	})
 }
 
+// TestDisplayHearsTicketsTakenHere: on a single SQLite server, which
+// hears no announcement, a ticket taken over the API or at the kiosk and a
+// check-in reach the display at once, as a desk's call does, not at the
+// next poll (an hour here).
+func TestDisplayHearsTicketsTakenHere(t *testing.T) {
+	a := newApp(t, "sqlite", thursday, withLivePoll(time.Hour))
+	a.storeBooking("AAR-CHECK1", "aarhus", thursday.Add(10*time.Minute))
+	events := a.queueEvents("aarhus")
+	if q := nextEvent(t, events); q["waiting"] != float64(0) {
+		t.Fatalf("first state %v", q)
+	}
+	form := func(path, values string) response {
+		t.Helper()
+		req := a.request("POST", path, values)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return a.read(a.srv.Client().Do(req))
+	}
+	for i, take := range []func() int{
+		func() int {
+			return a.do("POST", "/api/v1/centers/aarhus/tickets", map[string]any{"service": "general-information"}).status
+		},
+		func() int { return form("/centers/aarhus/kiosk/tickets", "service=general-information").status },
+		func() int {
+			return a.do("POST", "/api/v1/centers/aarhus/check-ins", map[string]any{"reference": "AAR-CHECK1"}).status
+		},
+	} {
+		if status := take(); status != http.StatusCreated && status != http.StatusOK {
+			t.Fatalf("change %d: status %d", i+1, status)
+		}
+		if q := nextEvent(t, events); q["waiting"] != float64(i+1) {
+			t.Errorf("after change %d the display shows %v waiting, want %d", i+1, q["waiting"], i+1)
+		}
+	}
+}
+
 // countingWalkIns counts the computations of each center's queue state.
 type countingWalkIns struct {
 	web.WalkIns

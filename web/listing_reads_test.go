@@ -175,3 +175,41 @@ func TestQueueReadOncePerChange(t *testing.T) {
 		t.Errorf("after a call announced, place %d, want 1", p)
 	}
 }
+
+// TestQueueKeepsTodayPastYesterdaysTicket: the page of yesterday's ticket
+// reads yesterday's queue without taking the place of today's in memory.
+func TestQueueKeepsTodayPastYesterdaysTicket(t *testing.T) {
+	log := &statementLog{}
+	a := newApp(t, "postgres", thursday, func(s *appSetup) { s.queueReadTTL = time.Hour; s.storeLog = log })
+	ctx := context.Background()
+	yesterday, err := a.queue.IssueTicket(ctx, "aarhus", "general-information")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.advance(24 * time.Hour)
+	today, err := a.queue.IssueTicket(ctx, "aarhus", "general-information")
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(token string) booking.TicketStatus {
+		t.Helper()
+		st, err := a.queue.TicketByToken(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if st := read(today.Ticket.Token); st.Position != 1 {
+		t.Fatalf("today's ticket at place %d, want 1", st.Position)
+	}
+	if st := read(yesterday.Ticket.Token); st.Ticket.Day == today.Ticket.Day {
+		t.Fatalf("yesterday's ticket is of day %s, today's too", st.Ticket.Day)
+	}
+	before := log.count()
+	if st := read(today.Ticket.Token); st.Position != 1 {
+		t.Errorf("today's ticket at place %d, want 1", st.Position)
+	}
+	if read := log.since(before); len(read) != 0 {
+		t.Errorf("today's queue was read again (%q) after yesterday's ticket's page", read)
+	}
+}

@@ -144,6 +144,30 @@ func TestSharedPagesChangeWithin(t *testing.T) {
 	})
 }
 
+// TestSharedPagesIgnoreTrackingParameters: a link from the news carries
+// parameters for its site's statistics, which no page reads: the crowd it
+// sends gets the page kept for everyone, without them. Any other
+// parameter is a query, rendered for itself.
+func TestSharedPagesIgnoreTrackingParameters(t *testing.T) {
+	a := newApp(t, "sqlite", thursday, withPageCache(pageTTL))
+	kept := a.do("GET", "/centers/aarhus", nil, "Accept-Language", "en")
+	tracked := a.do("GET", "/centers/aarhus?utm_source=news&utm_medium=social&fbclid=IwAR0x", nil, "Accept-Language", "en")
+	if tracked.status != http.StatusOK || tracked.header.Get("ETag") == "" || tracked.header.Get("ETag") != kept.header.Get("ETag") {
+		t.Errorf("with tracking parameters: %d, ETag %q, want the kept page's %q", tracked.status, tracked.header.Get("ETag"), kept.header.Get("ETag"))
+	}
+	first := a.do("GET", "/faq?utm_campaign=rules&gclid=x", nil, "Accept-Language", "en")
+	if body := string(first.body); strings.Contains(body, "utm_") || strings.Contains(body, "gclid") || !strings.Contains(body, `href="/faq?lang=da"`) {
+		t.Errorf("a page first rendered for a tracked link keeps its parameters: %s", body)
+	}
+	if again := a.do("GET", "/faq", nil, "Accept-Language", "en"); again.header.Get("ETag") != first.header.Get("ETag") {
+		t.Errorf("/faq after a tracked link: ETag %q, want %q", again.header.Get("ETag"), first.header.Get("ETag"))
+	}
+	other := a.do("GET", "/faq?utm_source=news&x=1", nil, "Accept-Language", "en")
+	if other.header.Get("ETag") != "" || !strings.Contains(string(other.body), `href="/faq?lang=da&amp;utm_source=news&amp;x=1"`) {
+		t.Errorf("a query with another parameter was not rendered for itself: ETag %q", other.header.Get("ETag"))
+	}
+}
+
 // TestPersonalPagesAreNotShared: what is a person's, or carries their
 // choices in its query, is rendered for each request, whatever the cache
 // holds: two tickets' pages, the week of times with a week chosen, the

@@ -132,7 +132,6 @@ func New(scheduler Scheduler, walkIns WalkIns, cfg Config) *Server {
 	addresses := middleware.NewAddresses(cfg.AddressKey)
 	limit := middleware.NewRateLimit(cfg.RateLimitPerMinute, cfg.RateCounter, addresses, cfg.Now).Limit
 	s := &Server{cfg: cfg, log: cfg.Logger}
-	s.api = api.New(scheduler, walkIns, api.Config{BaseURL: cfg.BaseURL, Limit: limit, Addresses: addresses, Now: cfg.Now})
 	s.site = site.New(scheduler, walkIns, site.Config{
 		BaseURL:               cfg.BaseURL,
 		MailFrom:              cfg.MailFrom,
@@ -150,6 +149,8 @@ func New(scheduler Scheduler, walkIns WalkIns, cfg Config) *Server {
 		Logger:                cfg.Logger,
 		Now:                   cfg.Now,
 	})
+	s.api = api.New(scheduler, walkIns, api.Config{BaseURL: cfg.BaseURL, Limit: limit, Addresses: addresses,
+		QueueChanged: s.site.QueueChanged, Now: cfg.Now})
 	s.backoffice = backoffice.New(scheduler, walkIns, cfg.Staff, backoffice.Config{
 		BaseURL:      cfg.BaseURL,
 		MaxBodyBytes: cfg.MaxBodyBytes,

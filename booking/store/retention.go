@@ -52,14 +52,22 @@ const (
 	finishErasuresSQL = `UPDATE bookings SET email = '', token_sealed = ?
 		WHERE erased_at IS NOT NULL AND email <> ''
 		AND NOT ` + anyQueuedSQL
+
+	// forgetCountersSQL deletes the seat counters of slots before a
+	// cutoff, which nothing books, holds or lists any more (a day's are
+	// made at once, booked or not). No index leads with starts_at: the
+	// hourly job reads the table through, which at the centers' scale
+	// (some thousands of rows a center a year) costs little.
+	forgetCountersSQL = `DELETE FROM slot_counters WHERE starts_at < ?`
 )
 
 // EraseBookingsBefore erases the personal data of every booking that ended
 // before cutoff and is not erased yet: name, email, phone, notes and the
 // sealed token are emptied, their queued emails skipped, their idempotency
 // records deleted, and erased_at set to now. It also finishes the erasures
-// that waited for an email (see EraseBooking). It returns how many bookings
-// it erased. The booking rows stay, for the statistics.
+// that waited for an email (see EraseBooking), and deletes the seat
+// counters of the slots before cutoff. It returns how many bookings it
+// erased. The booking rows stay, for the statistics.
 func (s *Store) EraseBookingsBefore(ctx context.Context, cutoff, now time.Time) (int, error) {
 	cutoff, now = dbTime(cutoff), dbTime(now)
 	var n int
@@ -77,6 +85,9 @@ func (s *Store) EraseBookingsBefore(ctx context.Context, cutoff, now time.Time) 
 		n = int(res.RowsAffected)
 		if err := tx.Exec(finishErasuresSQL, []byte{}).Error; err != nil {
 			return fmt.Errorf("finish erasures: %w", err)
+		}
+		if err := tx.Exec(forgetCountersSQL, cutoff).Error; err != nil {
+			return fmt.Errorf("delete seat counters: %w", err)
 		}
 		return nil
 	})

@@ -27,6 +27,12 @@ func TestEraseBookingsBefore(t *testing.T) {
 		}
 		old := book("CPH-OLD001", now.AddDate(0, 0, -31))
 		recent := book("CPH-NEW001", now.AddDate(0, 0, -29))
+		for _, start := range []time.Time{old.Start, recent.Start} {
+			if err := s.DB().Exec(`INSERT INTO slot_counters (center_id, resource, starts_at, booked, capacity) VALUES (?, 'counter', ?, 1, 1)`,
+				old.Center, start.UTC()).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
 
 		n, err := s.EraseBookingsBefore(ctx, cutoff, now)
 		if err != nil || n != 1 {
@@ -61,6 +67,11 @@ func TestEraseBookingsBefore(t *testing.T) {
 		var rows int64
 		if err := s.DB().Table("bookings").Count(&rows).Error; err != nil || rows != 2 {
 			t.Errorf("%d booking rows (%v), want both kept for the statistics", rows, err)
+		}
+		var counters []time.Time
+		if err := s.DB().Raw(`SELECT starts_at FROM slot_counters`).Scan(&counters).Error; err != nil ||
+			len(counters) != 1 || !counters[0].Equal(recent.Start) {
+			t.Errorf("seat counters left at %v (%v), want only the one after the cutoff, %v", counters, err, recent.Start)
 		}
 
 		if n, err := s.EraseBookingsBefore(ctx, cutoff, now.Add(time.Hour)); err != nil || n != 0 {

@@ -50,6 +50,10 @@ type Config struct {
 	Limit gin.HandlerFunc
 	// Addresses names the clients whose walk-in tickets are counted.
 	Addresses middleware.Addresses
+	// QueueChanged tells the live pages that a ticket was taken or an
+	// appointment checked in, as the desks do: a single SQLite server has
+	// no other announcement.
+	QueueChanged func(center string)
 	// Now is the clock.
 	Now func() time.Time
 }

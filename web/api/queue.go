@@ -61,6 +61,7 @@ func (h *Handler) createTicket(c *gin.Context) {
 		render.FailProblem(c, err)
 		return
 	}
+	h.cfg.QueueChanged(st.Ticket.Center)
 	r := h.ticketResponse(st)
 	c.Header("Location", r.URL)
 	c.JSON(http.StatusCreated, r)
@@ -77,6 +78,7 @@ func (h *Handler) checkIn(c *gin.Context) {
 		render.FailProblem(c, err)
 		return
 	}
+	h.cfg.QueueChanged(st.Ticket.Center)
 	r := h.ticketResponse(st)
 	status := http.StatusOK
 	if created {

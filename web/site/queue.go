@@ -296,6 +296,7 @@ func (h *Handler) atKiosk(c *gin.Context, notFound string, action func(booking.C
 		h.renderKiosk(c, http.StatusUnprocessableEntity, center, problem, c.PostForm("reference"))
 		return
 	}
+	h.QueueChanged(center.ID)
 	p, err := h.newTicketPage(c, st)
 	if err != nil {
 		render.FailPage(c, err)

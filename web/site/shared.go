@@ -1,6 +1,10 @@
 package site
 
 import (
+	"context"
+	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,12 +20,17 @@ import (
 // each is rendered at most once per Config.PageCacheTTL and language, and
 // served from memory in between; a crowd that finds it expired waits for
 // the one request rendering it instead of rendering it once each, or, if
-// the page was there a moment before, gets that while it renders: a page
-// is at most PageCacheTTL and one rendering old.
+// the page expired less than PageCacheTTL before, gets that while it
+// renders: a page is at most twice PageCacheTTL and one rendering old. The
+// rendering is the whole crowd's, so it does not end when the request that
+// started it goes away.
 //
 // Only a GET without a query is kept: the query carries a person's choices
 // (a week, added services, the details typed so far) and the language
-// switch. Only a 200 is kept, so a failure is rendered again. Nothing
+// switch. The parameters that links from news, social media and
+// newsletters add for their own statistics (utm_source, fbclid, ...) are
+// not a query: no page reads them, and they are taken off before the page
+// is looked up or rendered. Only a 200 is kept, so a failure is rendered again. Nothing
 // with a person in it goes through here: a ticket's, a booking's or a
 // waitlist entry's page, a form with its key, the kiosk, the staff's
 // pages. A change of the queue, which the live pages are told of
@@ -75,6 +84,9 @@ func (pc *pageCache) drop() {
 func (h *Handler) shared(next gin.HandlerFunc) gin.HandlerFunc {
 	pc := h.pages
 	return func(c *gin.Context) {
+		if pc.ttl > 0 && c.Request.URL.RawQuery != "" && trackingOnly(c.Request.URL.RawQuery) {
+			c.Request.URL.RawQuery = ""
+		}
 		if pc.ttl <= 0 || c.Request.URL.RawQuery != "" || c.Request.Method != "GET" {
 			next(c)
 			return
@@ -109,7 +121,7 @@ func (h *Handler) shared(next gin.HandlerFunc) gin.HandlerFunc {
 			}
 		}
 		renewed := &cachedPage{done: make(chan struct{}), at: now}
-		if p != nil && p.ok { // expired, rendered (ready, since not fresh)
+		if p != nil && p.ok && now.Sub(p.at) < 2*pc.ttl { // expired a moment ago, rendered (ready, since not fresh)
 			prev := p.page
 			renewed.prev = &prev
 		}
@@ -128,8 +140,29 @@ func (h *Handler) shared(next gin.HandlerFunc) gin.HandlerFunc {
 			close(p.done)
 		}()
 		render.Share(c, func(sp render.SharedPage) { p.page, p.ok = sp, true })
+		c.Request = c.Request.WithContext(context.WithoutCancel(c.Request.Context()))
 		next(c)
 	}
+}
+
+// trackingParameters are the query parameters, besides utm_*, that links
+// add for the statistics of the site they come from.
+var trackingParameters = []string{"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "twclid", "igshid",
+	"mc_cid", "mc_eid", "_ga", "_gl"}
+
+// trackingOnly reports whether every parameter of the query is one of the
+// tracking parameters, which no page reads.
+func trackingOnly(rawQuery string) bool {
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return false
+	}
+	for name := range q {
+		if !strings.HasPrefix(name, "utm_") && !slices.Contains(trackingParameters, name) {
+			return false
+		}
+	}
+	return true
 }
 
 // ready reports whether the page's rendering has ended.
