@@ -21,6 +21,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -37,12 +38,27 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// pageTemplates holds, for each language, one template set per page: the
-// layout with the page's own blocks, parsed with the page's fixed words
-// already in that language (see resolveFixed).
-var pageTemplates = mustParsePages()
+// pageSources holds, for each language, the source of each page's
+// template set: the layout, the partials, the language switch and the
+// page's own blocks, with the fixed words already in that language (see
+// resolveFixed). Every set is parsed once at start, so that a broken
+// template stops the server; a set is then kept from the first request
+// for its page in its language (pageTemplate): the sets of both languages
+// take 5 MB, most of them the staff's pages, which a server of the
+// newcomers' pages never renders.
+var pageSources = mustPreparePages()
 
-func mustParsePages() map[string]map[string]*template.Template {
+// pageTemplates keeps the parsed sets by language and page name.
+var pageTemplates sync.Map // pageName: *template.Template
+
+type pageName struct{ lang, name string }
+
+// pageSource is the source of one page's template set.
+type pageSource struct {
+	layout, partials, languages, page string
+}
+
+func mustPreparePages() map[pageName]pageSource {
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -55,26 +71,61 @@ func mustParsePages() map[string]map[string]*template.Template {
 		}
 		sources[path.Base(name)] = string(data)
 	}
-	sets := map[string]map[string]*template.Template{}
+	pages := map[pageName]pageSource{}
 	for _, tag := range locale.Tags() {
 		l := locale.Get(tag)
 		fixed := func(name string) string {
 			return resolveFixed(sources[name], tag, func(id string) string { return l.T(id) })
 		}
-		layout, partials := fixed("layout.html"), fixed("partials.html")
-		sets[tag] = map[string]*template.Template{}
+		layout, partials, languages := fixed("layout.html"), fixed("partials.html"), languageSwitch(l)
 		for name := range sources {
 			if name == "layout.html" || name == "partials.html" {
 				continue
 			}
-			t := template.Must(template.New("layout.html").Funcs(template.FuncMap{"static": StaticURL}).Parse(layout))
-			template.Must(t.New("partials.html").Parse(partials))
-			template.Must(t.New("languages").Parse(languageSwitch(l)))
-			template.Must(t.New(name).Parse(fixed(name)))
-			sets[tag][name] = t
+			src := pageSource{layout: layout, partials: partials, languages: languages, page: fixed(name)}
+			if _, err := src.parse(name); err != nil {
+				panic(err)
+			}
+			pages[pageName{tag, name}] = src
 		}
 	}
-	return sets
+	return pages
+}
+
+// parse parses the page's template set.
+func (src pageSource) parse(name string) (*template.Template, error) {
+	t, err := template.New("layout.html").Funcs(template.FuncMap{"static": StaticURL}).Parse(src.layout)
+	for _, part := range []struct{ name, text string }{
+		{"partials.html", src.partials}, {"languages", src.languages}, {name, src.page},
+	} {
+		if err != nil {
+			break
+		}
+		_, err = t.New(part.name).Parse(part.text)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("page template %s: %w", name, err)
+	}
+	return t, nil
+}
+
+// pageTemplate is the template set of the page name in the language lang,
+// parsed at its first use; false if there is no such page.
+func pageTemplate(lang, name string) (*template.Template, bool) {
+	key := pageName{lang, name}
+	if t, ok := pageTemplates.Load(key); ok {
+		return t.(*template.Template), true
+	}
+	src, ok := pageSources[key]
+	if !ok {
+		return nil, false
+	}
+	t, err := src.parse(name)
+	if err != nil {
+		panic(err) // parsed at start already
+	}
+	kept, _ := pageTemplates.LoadOrStore(key, t)
+	return kept.(*template.Template), true
 }
 
 // languageSwitch is the template "languages" of the pages in l's
@@ -259,7 +310,7 @@ func NewServiceItem(sv booking.Service, lang string) ServiceItem {
 // no cache keeps them, unless the request's handler said that its page is
 // the same for everyone asking in its language (Share).
 func Render(c *gin.Context, status int, name string, data any) {
-	t, ok := pageTemplates[Locale(c).Tag()][name]
+	t, ok := pageTemplate(Locale(c).Tag(), name)
 	if !ok {
 		panic("no page template " + name)
 	}
