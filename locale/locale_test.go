@@ -93,6 +93,9 @@ func TestMatchRemembersFewHeaders(t *testing.T) {
 	if n > maxMatched {
 		t.Errorf("%d headers remembered, at most %d wanted", n, maxMatched)
 	}
+	if l, ok := matched.Load("x-0,da;q=0.5"); !ok || l.(*Locale).Tag() != "da" {
+		t.Errorf("the first header seen is not remembered as Danish: %v, %v", l, ok)
+	}
 }
 
 // TestEveryLanguageHasEveryMessage keeps the message files in step: a
